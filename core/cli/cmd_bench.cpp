@@ -1,0 +1,66 @@
+// neuroai bench gemm: GFLOP/s of nn::gemm (the kernel behind matmul and conv2d).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "nn/gemm.h"
+#include "nn/rng.h"
+#include "util/json.h"
+#include "commands.h"
+
+namespace cli {
+
+namespace {
+
+/// Median seconds per call of f over `repeats` timed batches, each at least ~40 ms long.
+template <class F>
+double median_seconds(F&& f, int repeats) {
+  using clock = std::chrono::steady_clock;
+  int calls = 1;
+  for (;;) {  // calibrate the batch size
+    auto t0 = clock::now();
+    for (int i = 0; i < calls; ++i) f();
+    const double s = std::chrono::duration<double>(clock::now() - t0).count();
+    if (s > 0.04) break;
+    calls *= 2;
+  }
+  std::vector<double> per_call;
+  for (int r = 0; r < repeats; ++r) {
+    auto t0 = clock::now();
+    for (int i = 0; i < calls; ++i) f();
+    per_call.push_back(std::chrono::duration<double>(clock::now() - t0).count() / calls);
+  }
+  std::sort(per_call.begin(), per_call.end());
+  return per_call[per_call.size() / 2];
+}
+
+}  // namespace
+
+int bench_gemm(Args& args) {
+  const auto sizes = args.get_int_list("sizes", {64, 128, 256, 512}, 1, 4096);
+  const int repeats = args.get_int("repeats", 7, 1, 101);
+  const bool json = args.flag("json");
+  args.finish("bench gemm");
+  nn::Rng rng(42);
+  util::Json out;
+  out.begin_object().field("bench", "gemm").field("kernel", nn::gemm_kernel_name()).field("threads", 1);
+  out.field("repeats", repeats).key("results").begin_array();
+  if (!json) std::printf("neuroai bench gemm (kernel: %s, 1 thread, median of %d)\n%6s %10s\n",
+                         nn::gemm_kernel_name(), repeats, "n", "GFLOP/s");
+  for (int n : sizes) {
+    std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
+    for (auto& v : a) v = rng.uniform(-1, 1);
+    for (auto& v : b) v = rng.uniform(-1, 1);
+    const double s = median_seconds(
+        [&] { nn::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }, repeats);
+    const double gflops = 2.0 * n * n * n / s / 1e9;
+    out.begin_object().field("n", n).field("gflops", gflops).field("ms", s * 1e3).end_object();
+    if (!json) std::printf("%6d %10.2f\n", n, gflops);
+  }
+  out.end_array().end_object();
+  if (json) std::printf("%s\n", out.str().c_str());
+  return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,26 @@
+// The `neuroai` subcommands. Each prints one JSON object with --json, a readable report without.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "args.h"
+
+namespace cli {
+
+struct Command {
+  std::string verb;     // train | eval | bench | info
+  std::string target;   // what it acts on, e.g. "gemm" or "spiral"
+  std::string summary;  // one line for --help
+  std::string options;  // the options it reads, for --help
+  int (*run)(Args& args);
+};
+
+/// Every command, in the order --help lists them.
+const std::vector<Command>& commands();
+
+// Implementations, one file per area.
+int bench_gemm(Args& args);
+int train_spiral(Args& args);
+int info(Args& args);
+
+}  // namespace cli

@@ -1,0 +1,69 @@
+// neuroai: train, evaluate and benchmark the playground's models natively.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "nn/check.h"
+#include "commands.h"
+
+namespace cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"info", "", "build facts: compiler, GEMM kernel, SIMD", "[--json]", info},
+      {"train", "spiral", "train the 2-D spiral MLP (the landing page's demo)",
+       "[--steps 300] [--seed 1] [--hidden 32] [--layers 2] [--lr 0.01] [--batch 64] [--json]", train_spiral},
+      {"bench", "gemm", "GFLOP/s of the core's matmul (single thread)", "[--sizes 64,128,256,512] [--json]",
+       bench_gemm},
+  };
+  return all;
+}
+
+}  // namespace cli
+
+namespace {
+
+void print_help() {
+  std::printf(
+      "neuroai: the NeuroAI Playground's native command line\n\n"
+      "usage: neuroai <command> [target] [options]\n\n"
+      "commands:\n");
+  for (const auto& c : cli::commands()) {
+    std::string name = c.verb + (c.target.empty() ? "" : " " + c.target);
+    std::printf("  neuroai %-14s %s\n  %-23s %s\n", name.c_str(), c.summary.c_str(), "", c.options.c_str());
+  }
+  std::printf("\nWith --json every command prints one JSON object on stdout.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    print_help();
+    return argc < 2 ? 1 : 0;
+  }
+  const std::string verb = argv[1];
+  try {
+    for (const auto& c : cli::commands()) {
+      if (c.verb != verb) continue;
+      if (c.target.empty()) {
+        cli::Args args(argc, argv, 2);
+        return c.run(args);
+      }
+      if (argc >= 3 && c.target == argv[2]) {
+        cli::Args args(argc, argv, 3);
+        return c.run(args);
+      }
+    }
+    std::string known;
+    for (const auto& c : cli::commands())
+      if (c.verb == verb) known += (known.empty() ? "" : ", ") + c.target;
+    if (known.empty())
+      nn::fail("unknown command '", verb, "' (see neuroai --help)");
+    nn::fail("neuroai ", verb, ": expected one of: ", known, (argc >= 3 ? std::string(", got '") + argv[2] + "'" : ""));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "neuroai: error: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,68 @@
+// Error handling for the core: caller errors and internal invariants.
+//
+// - nn::Error: bad input from a caller (a shape, a range, a NaN, a corrupt file). Thrown at
+//   public entry points with a message that names the argument and what was expected. The wasm
+//   layer turns it into a JS Error.
+// - NN_ASSERT: an internal invariant; always on (also in release builds), reports file:line.
+#pragma once
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace nn {
+
+/// Bad input from a caller; the message names the argument and the expected value.
+class Error : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A broken internal invariant (a bug in this library, not in the caller's input).
+class InternalError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+namespace detail {
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::ostringstream os;
+  (os << ... << parts);
+  return os.str();
+}
+}  // namespace detail
+
+/// Throws nn::Error with the parts streamed into one message.
+template <class... Parts>
+[[noreturn]] void fail(const Parts&... parts) {
+  throw Error(detail::concat(parts...));
+}
+
+/// Throws nn::Error unless `ok`; the message parts are only formatted on failure.
+template <class... Parts>
+inline void require(bool ok, const Parts&... parts) {
+  if (!ok) fail(parts...);
+}
+
+/// Requires a finite number in [lo, hi]; `name` is the argument as the caller knows it.
+inline void require_range(double value, double lo, double hi, const char* name) {
+  if (!std::isfinite(value) || value < lo || value > hi)
+    fail(name, ": expected a number in [", lo, ", ", hi, "], got ", value);
+}
+
+/// Requires an integer in [lo, hi].
+inline void require_int_range(long long value, long long lo, long long hi, const char* name) {
+  if (value < lo || value > hi) fail(name, ": expected an integer in [", lo, ", ", hi, "], got ", value);
+}
+
+}  // namespace nn
+
+#define NN_STRINGIFY2(x) #x
+#define NN_STRINGIFY(x) NN_STRINGIFY2(x)
+/// Always-on internal assertion with file:line.
+#define NN_ASSERT(cond)                                                                     \
+  do {                                                                                      \
+    if (!(cond))                                                                            \
+      throw ::nn::InternalError(__FILE__ ":" NN_STRINGIFY(__LINE__) ": assertion failed: " #cond); \
+  } while (0)

@@ -1,0 +1,149 @@
+#include "tape.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace nn {
+
+namespace {
+constexpr size_t kAlign = 64;
+constexpr size_t kMinBlock = size_t{1} << 20;  // 1 MiB
+size_t align_up(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+}  // namespace
+
+// ---------------------------------------------------------------- Arena
+
+void Arena::add_block(size_t min_bytes) {
+  Block b;
+  b.size = std::max(align_up(min_bytes), kMinBlock);
+  b.storage.reset(new std::byte[b.size + kAlign]);
+  auto addr = reinterpret_cast<uintptr_t>(b.storage.get());
+  b.base = b.storage.get() + (align_up(addr) - addr);
+  blocks_.push_back(std::move(b));
+}
+
+void* Arena::allocate(size_t bytes) {
+  bytes = align_up(std::max<size_t>(bytes, 1));
+  while (current_ < blocks_.size() && offset_ + bytes > blocks_[current_].size) {
+    ++current_;
+    offset_ = 0;
+  }
+  if (current_ == blocks_.size()) {
+    add_block(bytes);
+    offset_ = 0;
+  }
+  void* p = blocks_[current_].base + offset_;
+  offset_ += bytes;
+  return p;
+}
+
+void Arena::reset() {
+  if (blocks_.size() > 1) {
+    size_t total = capacity();
+    blocks_.clear();
+    add_block(total);
+  }
+  current_ = 0;
+  offset_ = 0;
+}
+
+size_t Arena::capacity() const {
+  size_t total = 0;
+  for (const auto& b : blocks_) total += b.size;
+  return total;
+}
+
+// ---------------------------------------------------------------- Var
+
+const Shape& Var::shape() const { return tape->node(id).shape; }
+const float* Var::data() const { return tape->node(id).value; }
+const float* Var::grad() const { return tape->node(id).grad; }
+float Var::item() const {
+  require(numel() == 1, "item: expected a one-element tensor, got shape ", shape().str());
+  return data()[0];
+}
+
+void require_var(const Tape& tape, Var v, const char* name) {
+  require(v.tape == &tape && v.id >= 0 && v.id < tape.size(), name,
+          ": expected a live Var of this tape (was the tape reset?)");
+}
+
+// ---------------------------------------------------------------- Tape
+
+Var Tape::record(Shape shape, std::initializer_list<Var> inputs, BackwardFn backward) {
+  NN_ASSERT(inputs.size() <= 4);
+  Node n;
+  n.shape = shape;
+  n.value = scratch<float>(static_cast<size_t>(shape.numel()));
+  n.backward = backward;
+  for (Var v : inputs) {
+    require_var(*this, v, "input");
+    n.inputs[n.n_inputs++] = v.id;
+    n.requires_grad = n.requires_grad || nodes_[static_cast<size_t>(v.id)].requires_grad;
+  }
+  n.requires_grad = n.requires_grad && grad_enabled_;
+  nodes_.push_back(n);
+  return Var{this, static_cast<int>(nodes_.size()) - 1};
+}
+
+Var Tape::constant(const float* data, Shape shape) {
+  Var v = record(shape, {}, nullptr);
+  std::memcpy(node(v.id).value, data, static_cast<size_t>(shape.numel()) * sizeof(float));
+  return v;
+}
+
+Var Tape::constant(Shape shape, float fill) {
+  Var v = record(shape, {}, nullptr);
+  std::fill_n(node(v.id).value, shape.numel(), fill);
+  return v;
+}
+
+Var Tape::variable(const float* data, Shape shape) {
+  Var v = constant(data, shape);
+  node(v.id).requires_grad = grad_enabled_;
+  return v;
+}
+
+Var Tape::leaf(float* value, float* grad, Shape shape) {
+  Node n;
+  n.shape = shape;
+  n.value = value;
+  n.grad = grad_enabled_ ? grad : nullptr;
+  n.requires_grad = grad_enabled_ && grad != nullptr;
+  nodes_.push_back(n);
+  return Var{this, static_cast<int>(nodes_.size()) - 1};
+}
+
+float* Tape::grad(int id) {
+  Node& n = node(id);
+  if (n.grad == nullptr) {
+    n.grad = scratch<float>(static_cast<size_t>(n.shape.numel()));
+    std::fill_n(n.grad, n.shape.numel(), 0.0f);
+  }
+  return n.grad;
+}
+
+float* Tape::workspace(int slot, size_t count) {
+  NN_ASSERT(slot >= 0 && slot < 4);
+  auto& w = workspace_[slot];
+  if (w.size() < count) w.resize(count);
+  return w.data();
+}
+
+void Tape::backward(Var loss) {
+  require_var(*this, loss, "loss");
+  require(loss.numel() == 1, "backward: expected a one-element loss, got shape ", loss.shape().str());
+  if (!node(loss.id).requires_grad) return;  // nothing upstream needs a gradient
+  grad(loss.id)[0] += 1.0f;
+  for (int id = loss.id; id >= 0; --id) {
+    Node& n = node(id);
+    if (n.backward != nullptr && n.grad != nullptr && n.requires_grad) n.backward(*this, id);
+  }
+}
+
+void Tape::reset() {
+  nodes_.clear();
+  arena_.reset();
+}
+
+}  // namespace nn

@@ -1,0 +1,20 @@
+// "key=value;key=value" text: how model configs travel inside weights files.
+#pragma once
+#include <map>
+#include <string>
+
+namespace util {
+
+using KeyValues = std::map<std::string, std::string>;
+
+/// Parses "a=1;b=x". Throws nn::Error on an entry without '='.
+KeyValues parse_kv(const std::string& text);
+/// Formats in key order.
+std::string format_kv(const KeyValues& kv);
+
+/// Typed lookups; `fallback` when the key is absent, nn::Error when the value does not parse.
+int kv_int(const KeyValues& kv, const std::string& key, int fallback);
+double kv_double(const KeyValues& kv, const std::string& key, double fallback);
+std::string kv_string(const KeyValues& kv, const std::string& key, const std::string& fallback);
+
+}  // namespace util
