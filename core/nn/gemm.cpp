@@ -28,6 +28,15 @@ void eigen_gemm(const OpA& a, const OpB& b, float alpha, float beta, Map& c) {
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
+#ifdef __wasm_simd128__
+  gemm_packed(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  gemm_eigen(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
   Map c(C, M, N, Eigen::OuterStride<>(ldc));
   if (K == 0) {
@@ -57,6 +66,12 @@ void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha
     }
 }
 
-const char* gemm_kernel_name() { return "eigen"; }
+const char* gemm_kernel_name() {
+#ifdef __wasm_simd128__
+  return "packed-simd128";
+#else
+  return "eigen";
+#endif
+}
 
 }  // namespace nn

@@ -1,6 +1,7 @@
 // Single-precision GEMM, row-major: C = alpha * op(A) * op(B) + beta * C.
-// Every matmul and convolution in the core goes through here. The default path is Eigen's
-// blocked GEMM; gemm_reference() is a plain triple loop kept for tests.
+// Every matmul and convolution in the core goes through here. Natively that is Eigen's blocked
+// GEMM; in the wasm build it is gemm_packed(), a register-blocked kernel on 4-wide vectors (Eigen
+// 3.4 has no wasm SIMD kernels). gemm_reference() is a plain loop that the tests compare with both.
 #pragma once
 
 namespace nn {
@@ -11,11 +12,19 @@ namespace nn {
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc);
 
+/// Eigen's GEMM (the native default).
+void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc);
+
+/// The packed vector-extension kernel (the wasm default); compiled and tested natively too.
+void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc);
+
 /// The same contract as gemm(), computed by a plain loop in double precision.
 void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                     const float* B, int ldb, float beta, float* C, int ldc);
 
-/// Which kernel gemm() uses in this build ("eigen" or "wasm-simd128").
+/// Which kernel gemm() uses in this build ("eigen" or "packed-simd128").
 const char* gemm_kernel_name();
 
 }  // namespace nn

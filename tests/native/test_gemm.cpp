@@ -7,9 +7,13 @@
 #include "nn/gemm.h"
 #include "nn/rng.h"
 
-TEST_CASE("gemm matches the reference on odd shapes, transposes, alpha and beta", "[gemm]") {
+using GemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+
+TEST_CASE("gemm kernels match the reference on odd shapes, transposes, alpha and beta", "[gemm]") {
   nn::Rng rng(20);
-  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 65, 63}, {5, 130, 2}};
+  const std::pair<const char*, GemmFn> kernels[] = {{"eigen", nn::gemm_eigen}, {"packed", nn::gemm_packed}};
+  for (const auto& [kernel, fn] : kernels) {
+  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 65, 63}, {5, 130, 2}, {70, 19, 300}};
   for (const auto& s : shapes)
     for (int ta = 0; ta < 2; ++ta)
       for (int tb = 0; tb < 2; ++tb)
@@ -22,18 +26,21 @@ TEST_CASE("gemm matches the reference on odd shapes, transposes, alpha and beta"
           for (auto& v : B) v = rng.uniform(-1, 1);
           for (auto& v : C) v = rng.uniform(-1, 1);
           R = C;
-          nn::gemm(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+          fn(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
           nn::gemm_reference(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, R.data(), ldc);
           for (int i = 0; i < M; ++i)
             for (int j = 0; j < N; ++j) {
-              INFO("M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb << " beta=" << beta);
+              INFO(kernel << " M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb << " beta=" << beta);
               CHECK(C[i * ldc + j] == Approx(R[i * ldc + j]).margin(1e-4 * std::sqrt(K)));
             }
         }
+  }
 }
 
 TEST_CASE("gemm with beta = 0 ignores NaN in C", "[gemm]") {
-  std::vector<float> A = {1, 2}, B = {3, 4}, C = {NAN};
-  nn::gemm(false, false, 1, 1, 2, 1.0f, A.data(), 2, B.data(), 1, 0.0f, C.data(), 1);
-  CHECK(C[0] == 11.0f);
+  for (GemmFn fn : {nn::gemm_eigen, nn::gemm_packed}) {
+    std::vector<float> A = {1, 2}, B = {3, 4}, C = {NAN};
+    fn(false, false, 1, 1, 2, 1.0f, A.data(), 2, B.data(), 1, 0.0f, C.data(), 1);
+    CHECK(C[0] == 11.0f);
+  }
 }

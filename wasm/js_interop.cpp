@@ -1,0 +1,110 @@
+#include "js_interop.h"
+
+#include <emscripten/emscripten.h>
+
+// A plain JS throw: the Error's message is the C++ exception's what().
+EM_JS(void, neuroai_throw_error, (const char* message), { throw new Error(UTF8ToString(message)); });
+
+namespace js {
+
+void throw_pending_error() {
+  neuroai_throw_error(detail::pending_message().c_str());
+  __builtin_unreachable();
+}
+
+std::string type_name(const val& v) {
+  if (v.isNull()) return "null";
+  if (v.isUndefined()) return "undefined";
+  return v.typeOf().as<std::string>();
+}
+
+double number(const val& v, const char* name) {
+  nn::require(v.isNumber(), name, ": expected a number, got ", type_name(v));
+  const double d = v.as<double>();
+  nn::require(std::isfinite(d), name, ": expected a finite number, got ", d);
+  return d;
+}
+
+int integer(const val& v, const char* name, int lo, int hi) {
+  const double d = number(v, name);
+  nn::require(d == std::floor(d), name, ": expected an integer, got ", d);
+  nn::require_int_range(static_cast<long long>(d), lo, hi, name);
+  return static_cast<int>(d);
+}
+
+ConfigObject::ConfigObject(const val& obj, const char* owner, std::initializer_list<const char*> allowed)
+    : obj_(obj), owner_(owner) {
+  if (obj.isUndefined() || obj.isNull()) {
+    obj_ = val::object();
+    return;
+  }
+  nn::require(type_name(obj) == "object", owner_, ": expected a config object, got ", type_name(obj));
+  const val keys = val::global("Object").call<val>("keys", obj);
+  const int n = keys["length"].as<int>();
+  for (int i = 0; i < n; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    bool known = false;
+    std::string list;
+    for (const char* a : allowed) {
+      known = known || key == a;
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    nn::require(known, owner_, ": unknown field '", key, "' (expected one of: ", list, ")");
+  }
+}
+
+double ConfigObject::number(const char* key, double fallback) const {
+  const val v = obj_[key];
+  return v.isUndefined() ? fallback : js::number(v, field(key).c_str());
+}
+
+int ConfigObject::integer(const char* key, int fallback) const {
+  const val v = obj_[key];
+  return v.isUndefined() ? fallback : js::integer(v, field(key).c_str(), -(1 << 30), 1 << 30);
+}
+
+std::string ConfigObject::string(const char* key, const std::string& fallback) const {
+  const val v = obj_[key];
+  if (v.isUndefined()) return fallback;
+  nn::require(v.isString(), field(key), ": expected a string, got ", type_name(v));
+  return v.as<std::string>();
+}
+
+bool ConfigObject::boolean(const char* key, bool fallback) const {
+  const val v = obj_[key];
+  if (v.isUndefined()) return fallback;
+  nn::require(v.isTrue() || v.isFalse(), field(key), ": expected true or false, got ", type_name(v));
+  return v.as<bool>();
+}
+
+std::vector<float> float32_array(const val& v, const char* name, long long expected, int multiple_of) {
+  nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ",
+              type_name(v) == "object" ? v["constructor"]["name"].as<std::string>() : type_name(v));
+  const long long n = v["length"].as<double>();
+  if (expected >= 0)
+    nn::require(n == expected, name, ": expected a Float32Array of length ", expected, ", got length ", n);
+  else
+    nn::require(n % multiple_of == 0, name, ": expected a length divisible by ", multiple_of, ", got length ", n);
+  std::vector<float> out(static_cast<size_t>(n));
+  val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+  for (size_t i = 0; i < out.size(); ++i)
+    nn::require(std::isfinite(out[i]), name, "[", i, "]: expected a finite number, got ", out[i]);
+  return out;
+}
+
+std::vector<uint8_t> uint8_array(const val& v, const char* name) {
+  nn::require(v.instanceof(val::global("Uint8Array")), name, ": expected a Uint8Array, got ", type_name(v));
+  std::vector<uint8_t> out(v["length"].as<size_t>());
+  val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+  return out;
+}
+
+val to_float32_array(const float* data, size_t n) {
+  return val::global("Float32Array").new_(val(emscripten::typed_memory_view(n, data)));
+}
+
+val to_uint8_array(const uint8_t* data, size_t n) {
+  return val::global("Uint8Array").new_(val(emscripten::typed_memory_view(n, data)));
+}
+
+}  // namespace js

@@ -1,0 +1,81 @@
+// Translation between JS values and the core: argument checks that name the argument, and
+// C++ exceptions turned into JS Errors. Nothing here knows about any model.
+#pragma once
+#include <emscripten/bind.h>
+#include <emscripten/em_js.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "nn/check.h"
+
+namespace js {
+
+using emscripten::val;
+
+namespace detail {
+// The message waits in a static buffer so that no C++ object is live when JS unwinds the stack.
+inline std::string& pending_message() {
+  static std::string message;
+  return message;
+}
+}  // namespace detail
+
+/// Throws a JS Error carrying the pending message (never returns).
+[[noreturn]] void throw_pending_error();
+
+/// Runs f; a C++ exception becomes a JS Error with the same message. The core validates before
+/// it mutates, so after an error the module and the object stay usable.
+template <class F>
+auto guard(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    detail::pending_message() = e.what();
+  } catch (...) {
+    detail::pending_message() = "unknown C++ exception";
+  }
+  throw_pending_error();
+}
+
+/// What JS calls typeof, for error messages.
+std::string type_name(const val& v);
+
+/// A finite JS number (not NaN, not a string); `name` is the argument as the caller knows it.
+double number(const val& v, const char* name);
+/// An integer-valued JS number in [lo, hi].
+int integer(const val& v, const char* name, int lo, int hi);
+
+/// Reads a plain config object: every key must be one of `allowed`, each read checks its type.
+class ConfigObject {
+ public:
+  ConfigObject(const val& obj, const char* owner, std::initializer_list<const char*> allowed);
+  double number(const char* key, double fallback) const;
+  int integer(const char* key, int fallback) const;
+  std::string string(const char* key, const std::string& fallback) const;
+  bool boolean(const char* key, bool fallback) const;
+
+ private:
+  std::string field(const char* key) const { return owner_ + "." + key; }
+  val obj_;
+  std::string owner_;
+};
+
+/// Copies a Float32Array of exactly `expected` elements (or a multiple of `multiple_of` when
+/// expected < 0). Refuses other types, lengths and non-finite values.
+std::vector<float> float32_array(const val& v, const char* name, long long expected, int multiple_of = 1);
+/// Copies a Uint8Array (any length).
+std::vector<uint8_t> uint8_array(const val& v, const char* name);
+
+/// A new JS Float32Array / Uint8Array holding a copy of the data (safe to keep and transfer).
+val to_float32_array(const float* data, size_t n);
+val to_uint8_array(const uint8_t* data, size_t n);
+/// A zero-copy view into wasm memory; valid until the next call that may allocate.
+inline val view(const float* data, size_t n) { return val(emscripten::typed_memory_view(n, data)); }
+
+}  // namespace js
