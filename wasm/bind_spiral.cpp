@@ -35,6 +35,7 @@ class SpiralClassifierJs {
   static SpiralClassifierJs* create(val config) {
     return js::guard([&] { return new SpiralClassifierJs(parse_config(config)); });
   }
+  static SpiralClassifierJs* create_default() { return create(val::undefined()); }
 
   /// Trains `steps` minibatch steps; returns their mean loss.
   double train_steps(val steps) {
@@ -99,6 +100,7 @@ class SpiralClassifierJs {
 
 EMSCRIPTEN_BINDINGS(neuroai_spiral) {
   emscripten::class_<SpiralClassifierJs>("SpiralClassifier")
+      .constructor(&SpiralClassifierJs::create_default, emscripten::allow_raw_pointers())
       .constructor(&SpiralClassifierJs::create, emscripten::allow_raw_pointers())
       .function("trainSteps", &SpiralClassifierJs::train_steps)
       .function("loss", &SpiralClassifierJs::loss)

@@ -15,7 +15,12 @@ void throw_pending_error() {
 std::string type_name(const val& v) {
   if (v.isNull()) return "null";
   if (v.isUndefined()) return "undefined";
-  return v.typeOf().as<std::string>();
+  std::string type = v.typeOf().as<std::string>();
+  if (type == "object" && v["constructor"].typeOf().as<std::string>() == "function") {
+    const std::string ctor = v["constructor"]["name"].as<std::string>();
+    if (!ctor.empty() && ctor != "Object") return ctor;  // Array, Float64Array, ArrayBuffer...
+  }
+  return type;
 }
 
 double number(const val& v, const char* name) {
@@ -38,7 +43,8 @@ ConfigObject::ConfigObject(const val& obj, const char* owner, std::initializer_l
     obj_ = val::object();
     return;
   }
-  nn::require(type_name(obj) == "object", owner_, ": expected a config object, got ", type_name(obj));
+  nn::require(obj.typeOf().as<std::string>() == "object" && !obj.isArray(), owner_, ": expected a config object, got ",
+              type_name(obj));
   const val keys = val::global("Object").call<val>("keys", obj);
   const int n = keys["length"].as<int>();
   for (int i = 0; i < n; ++i) {
@@ -78,8 +84,7 @@ bool ConfigObject::boolean(const char* key, bool fallback) const {
 }
 
 std::vector<float> float32_array(const val& v, const char* name, long long expected, int multiple_of) {
-  nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ",
-              type_name(v) == "object" ? v["constructor"]["name"].as<std::string>() : type_name(v));
+  nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ", type_name(v));
   const long long n = v["length"].as<double>();
   if (expected >= 0)
     nn::require(n == expected, name, ": expected a Float32Array of length ", expected, ", got length ", n);

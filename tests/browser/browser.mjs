@@ -1,0 +1,57 @@
+// Shared set-up for the browser tests: the built site on a local server (strict CSP on), Debian's
+// Chromium driven by playwright-core, console errors collected, screenshots in build/screenshots.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer, STRICT_CSP } from '../../tools/serve.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshotDir = path.join(root, 'build/screenshots');
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for headless Chromium in a closed network; WebGPU on SwiftShader unless gpu: false. */
+export function chromiumArgs({ gpu = true } = {}) {
+  return [
+    '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
+    '--disable-default-apps', '--mute-audio',
+    ...(gpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'] : ['--disable-gpu']),
+  ];
+}
+
+/** Starts the site server and the browser; returns {url, browser, close}. */
+export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
+  const site = path.join(root, 'build/site');
+  if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build/site is missing: run tools/setup first');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (tools/setup does)`);
+  const { server, url } = await startServer({ root: site, port: 0, csp });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs({ gpu }) });
+  return {
+    url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A new page that records console errors, page errors and CSP violations into page.problems. */
+export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  await page.goto(url);
+  return page;
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

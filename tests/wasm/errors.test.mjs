@@ -1,0 +1,249 @@
+// Bad input from JS: every call throws a plain JS Error whose message names the argument and
+// what was expected, and afterwards the module and the same object keep working (the core
+// validates before it mutates; js::guard turns the C++ exception into a JS Error).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+
+import { loadModule, using } from './load.mjs';
+
+let M;
+let model; // one object shared by every test: it must survive all the errors below
+before(async () => {
+  M = await loadModule();
+  model = new M.SpiralClassifier({ seed: 11 });
+  model.trainSteps(10);
+});
+after(() => model.delete());
+
+/** Asserts f throws a plain JS Error (not an embind BindingError, not a wasm trap) matching re. */
+function throwsError(f, re) {
+  assert.throws(f, (e) => {
+    assert.ok(e instanceof Error, `expected an Error, got ${e}`);
+    assert.equal(e.constructor, Error, `expected a plain Error, got ${e.constructor.name}: ${e.message}`);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+/** The module and the shared object still work: training returns a finite loss. */
+function stillWorks(obj = model) {
+  const steps = obj.steps();
+  const loss = obj.trainSteps(2);
+  assert.ok(Number.isFinite(loss) && loss > 0, `trainSteps after an error returned ${loss}`);
+  assert.equal(obj.steps(), steps + 2);
+  const info = M.buildInfo();
+  assert.equal(info.simd128, true);
+}
+
+const newModel = (config) => () => {
+  const m = new M.SpiralClassifier(config);
+  m.delete(); // only reached if the constructor did not throw
+};
+
+// ---- constructor config -------------------------------------------------------------------
+
+const configCases = [
+  [{ hidden: 0 }, /hidden: expected an integer in \[1, 4096\], got 0/],
+  [{ lr: NaN }, /config\.lr: expected a finite number, got nan/],
+  [{ lr: 'x' }, /config\.lr: expected a number, got string/],
+  [{ unknownKey: 1 }, /unknown field 'unknownKey' \(expected one of: classes, .*seed\)/],
+  [5, /SpiralClassifier config: expected a config object, got number/],
+  [{ activation: 'swish' }, /activation: expected "tanh" or "relu", got "swish"/],
+  [{ seed: -1 }, /config\.seed: expected a non-negative integer, got -1/],
+  // Extra cases beyond the brief's list.
+  [{ hidden: 1.5 }, /config\.hidden: expected an integer, got 1\.5/],
+  [{ activation: 3 }, /config\.activation: expected a string, got number/],
+  [{ lr: 2 }, /lr: expected a number in \[1e-06, 1\], got 2/],
+  [{ classes: 1 }, /classes: expected an integer in \[2, 8\], got 1/],
+  ['tanh', /SpiralClassifier config: expected a config object, got string/],
+];
+
+for (const [config, re] of configCases) {
+  test(`new SpiralClassifier(${inspect(config, { breakLength: Infinity })}) throws ${re}`, () => {
+    throwsError(newModel(config), re);
+    stillWorks();
+    // A good config still constructs after the failure.
+    using(() => new M.SpiralClassifier({ seed: 12 }), (m) => stillWorks(m));
+  });
+}
+
+// ---- trainSteps ----------------------------------------------------------------------------
+
+const trainCases = [
+  [NaN, /trainSteps: steps: expected a finite number, got nan/],
+  [-1, /trainSteps: steps: expected an integer in \[0, 100000\], got -1/],
+  ['3', /trainSteps: steps: expected a number, got string/],
+  [2.5, /trainSteps: steps: expected an integer, got 2\.5/],
+  [undefined, /trainSteps: steps: expected a number, got undefined/],
+];
+
+for (const [steps, re] of trainCases) {
+  test(`trainSteps(${typeof steps === 'string' ? `'${steps}'` : steps}) throws ${re}`, () => {
+    const before = model.steps();
+    throwsError(() => model.trainSteps(steps), re);
+    assert.equal(model.steps(), before, 'a failed call trains nothing');
+    stillWorks();
+  });
+}
+
+// ---- predict -------------------------------------------------------------------------------
+
+const predictCases = [
+  ['new Float32Array(3)', () => new Float32Array(3), /predict: xy: expected a length divisible by 2, got length 3/],
+  ['[1, 2]', () => [1, 2], /predict: xy: expected a Float32Array, got Array/],
+  ['new Float32Array([NaN, 0])', () => new Float32Array([NaN, 0]), /predict: xy\[0\]: expected a finite number, got nan/],
+  ['new Float32Array([0, Infinity])', () => new Float32Array([0, Infinity]), /predict: xy\[1\]: expected a finite number, got inf/],
+  ['new Float64Array(2)', () => new Float64Array(2), /predict: xy: expected a Float32Array, got Float64Array/],
+  ['null', () => null, /predict: xy: expected a Float32Array, got null/],
+];
+
+for (const [label, arg, re] of predictCases) {
+  test(`predict(${label}) throws ${re}`, () => {
+    const xy = new Float32Array([0.1, 0.2]);
+    const reference = model.predict(xy);
+    throwsError(() => model.predict(arg()), re);
+    assert.deepEqual(model.predict(xy), reference, 'the model is unchanged');
+    stillWorks();
+  });
+}
+
+// ---- decisionGrid --------------------------------------------------------------------------
+
+const gridCases = [
+  [1, 1, /decisionGrid: res: expected an integer in \[2, 1024\], got 1/],
+  [8, NaN, /decisionGrid: extent: expected a finite number, got nan/],
+  [8, 0, /extent: expected a number in \[0\.001, 100\], got 0/],
+  ['8', 1, /decisionGrid: res: expected a number, got string/],
+];
+
+for (const [res, extent, re] of gridCases) {
+  test(`decisionGrid(${typeof res === 'string' ? `'${res}'` : res}, ${extent}) throws ${re}`, () => {
+    throwsError(() => model.decisionGrid(res, extent), re);
+    stillWorks();
+    assert.equal(model.decisionGrid(4, 1).length, 4 * 4 * 3);
+  });
+}
+
+// ---- importWeights -------------------------------------------------------------------------
+
+/** Asserts importWeights(bytes) fails with re and leaves the model's weights untouched. */
+function importFails(bytes, re) {
+  const xy = model.points();
+  const before = model.predict(xy);
+  const params = model.parameters().slice();
+  throwsError(() => model.importWeights(bytes), re);
+  assert.deepEqual(model.parameters().slice(), params, 'a failed import changes no parameter');
+  assert.deepEqual(model.predict(xy), before);
+  stillWorks();
+}
+
+test('importWeights(new Uint8Array(10)) throws: truncated', () => {
+  importFails(new Uint8Array(10), /weights file is truncated: 10 bytes is shorter than the smallest header/);
+});
+
+test('importWeights of an exported file cut short throws: truncated', () => {
+  const bytes = model.exportWeights();
+  importFails(bytes.slice(0, bytes.length - 100), /weights file is truncated/);
+});
+
+test('importWeights of an exported file with one byte flipped in the middle throws: checksum', () => {
+  const bytes = model.exportWeights();
+  const bad = bytes.slice();
+  bad[bad.length >> 1] ^= 0x40;
+  importFails(bad, /checksum/);
+  // The unaltered file still imports.
+  model.importWeights(bytes);
+  stillWorks();
+});
+
+test('importWeights with a bad magic number throws', () => {
+  const bad = model.exportWeights();
+  bad[0] = 'X'.charCodeAt(0);
+  importFails(bad, /bad magic number \(expected 'NRAI'\)/);
+});
+
+test('importWeights of weights from a model with another hidden size throws: shape', () => {
+  const other = using(() => new M.SpiralClassifier({ hidden: 16, seed: 11 }), (m) => m.exportWeights());
+  importFails(other, /tensor 'layer0\.weight' has shape \(2, 16\), the model expects \(2, 32\)/);
+});
+
+test('importWeights of weights from a model with another depth throws: tensor count', () => {
+  const other = using(() => new M.SpiralClassifier({ layers: 1, seed: 11 }), (m) => m.exportWeights());
+  importFails(other, /holds 4 tensors, the model has 6/);
+});
+
+test('importWeights of a non-Uint8Array throws', () => {
+  importFails([1, 2, 3], /importWeights: bytes: expected a Uint8Array, got Array/);
+  importFails(new Float32Array(4), /importWeights: bytes: expected a Uint8Array, got Float32Array/);
+  importFails(model.exportWeights().buffer, /importWeights: bytes: expected a Uint8Array/);
+});
+
+test('importWeights accepts a Uint8Array view with a byte offset', () => {
+  const bytes = model.exportWeights();
+  const padded = new Uint8Array(bytes.length + 13);
+  padded.set(bytes, 7);
+  const xy = model.points();
+  const before = model.predict(xy);
+  model.importWeights(padded.subarray(7, 7 + bytes.length));
+  assert.deepEqual(model.predict(xy), before);
+  stillWorks();
+});
+
+// ---- gemm ----------------------------------------------------------------------------------
+
+const f32 = (n) => new Float32Array(n).fill(1);
+const gemmCases = [
+  ['a wrong-length A', () => M.gemm(false, false, 2, 3, 4, 1, f32(7), f32(12), 0, null),
+    /gemm: A: expected a Float32Array of length 8, got length 7/],
+  ['a wrong-length B', () => M.gemm(false, false, 2, 3, 4, 1, f32(8), f32(11), 0, null),
+    /gemm: B: expected a Float32Array of length 12, got length 11/],
+  ['a wrong-length C', () => M.gemm(false, false, 2, 3, 4, 1, f32(8), f32(12), 0.5, f32(5)),
+    /gemm: C: expected a Float32Array of length 6, got length 5/],
+  ['A as an Array', () => M.gemm(false, false, 1, 1, 1, 1, [1], f32(1), 0, null),
+    /gemm: A: expected a Float32Array, got Array/],
+  ['a negative M', () => M.gemm(false, false, -1, 3, 4, 1, f32(0), f32(12), 0, null),
+    /gemm: M: expected an integer in \[0, 16384\], got -1/],
+  ['a non-boolean transA', () => M.gemm(1, false, 2, 3, 4, 1, f32(8), f32(12), 0, null),
+    /gemm: transA: expected true or false/],
+  ['a NaN alpha', () => M.gemm(false, false, 2, 3, 4, NaN, f32(8), f32(12), 0, null),
+    /gemm: alpha: expected a finite number, got nan/],
+];
+
+for (const [label, f, re] of gemmCases) {
+  test(`gemm with ${label} throws ${re}`, () => {
+    throwsError(f, re);
+    const c = M.gemm(false, false, 2, 3, 4, 1, f32(8), f32(12), 0, null);
+    assert.deepEqual(c, new Float32Array(6).fill(4), 'gemm still works');
+    stillWorks();
+  });
+}
+
+test('many errors in a row leak neither wasm heap nor emval handles', () => {
+  const burst = () => {
+    for (let i = 0; i < 200; i++) {
+      assert.throws(() => model.predict(new Float32Array(3)));
+      assert.throws(() => model.predict(new Float32Array([0, NaN])));
+      assert.throws(() => model.trainSteps(-1));
+      assert.throws(() => model.importWeights(new Uint8Array(10)));
+      assert.throws(() => new M.SpiralClassifier({ hidden: 0 }));
+      assert.throws(() => M.gemm(false, false, 2, 2, 2, 1, f32(3), f32(4), 0, null));
+    }
+  };
+  // A large allocation lands at the top of the heap: if the error paths leaked, the blocks
+  // piled up below it would move it. Warm up first (the pending-message buffer grows once).
+  const probe = () => {
+    const p = M._malloc(1 << 20);
+    M._free(p);
+    return p;
+  };
+  burst();
+  const handles = M.count_emval_handles();
+  const heap = M.HEAPU8.length;
+  const top = probe();
+  burst();
+  assert.equal(M.count_emval_handles(), handles, 'emval handles');
+  assert.equal(M.HEAPU8.length, heap, 'wasm memory size');
+  assert.equal(probe(), top, 'a 1 MiB allocation moved: the error paths leak heap memory');
+  stillWorks();
+});

@@ -1,0 +1,57 @@
+// Assembles the static site in build/site from web/, the wasm build, assets/ and the vendor
+// files in node_modules. Any static host can serve the result.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'build/site');
+
+// Third-party files the pages load (source in node_modules -> name in site/vendor).
+const VENDOR = {
+  'three/build/three.module.js': 'three.module.js',
+  'three/build/three.core.js': 'three.core.js',
+  'uplot/dist/uPlot.esm.js': 'uPlot.esm.js',
+  'uplot/dist/uPlot.min.css': 'uPlot.min.css',
+  'lil-gui/dist/lil-gui.esm.js': 'lil-gui.esm.js',
+  'lil-gui/dist/lil-gui.css': 'lil-gui.css',
+};
+const WASM = ['neuroai.mjs', 'neuroai.wasm'];
+
+function need(file, hint) {
+  if (!fs.existsSync(file)) {
+    console.error(`assemble-site: missing ${path.relative(root, file)} (${hint})`);
+    process.exit(1);
+  }
+  return file;
+}
+
+fs.rmSync(out, { recursive: true, force: true });
+fs.cpSync(path.join(root, 'web'), out, { recursive: true });
+fs.mkdirSync(path.join(out, 'wasm'), { recursive: true });
+for (const f of WASM) fs.copyFileSync(need(path.join(root, 'build/wasm', f), 'build the wasm preset first'), path.join(out, 'wasm', f));
+fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
+for (const [src, name] of Object.entries(VENDOR))
+  fs.copyFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), path.join(out, 'vendor', name));
+// lil-gui embeds its icon font as a data: URL, which a strict CSP (font-src 'self') blocks:
+// write the font to its own file and point the stylesheet at it.
+{
+  const cssFile = path.join(out, 'vendor/lil-gui.css');
+  const css = fs.readFileSync(cssFile, 'utf8');
+  const m = css.match(/url\("data:application\/font-woff2;charset=utf-8;base64,([^"]+)"\)/);
+  if (m) {
+    fs.writeFileSync(path.join(out, 'vendor/lil-gui-icons.woff2'), Buffer.from(m[1], 'base64'));
+    fs.writeFileSync(cssFile, css.replace(m[0], 'url("lil-gui-icons.woff2")'));
+  }
+}
+if (fs.existsSync(path.join(root, 'assets'))) fs.cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
+
+let files = 0, bytes = 0;
+(function walk(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else { files++; bytes += fs.statSync(p).size; }
+  }
+})(out);
+console.log(`site assembled in ${path.relative(process.cwd(), out) || '.'}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);

@@ -1,0 +1,45 @@
+# Shared shell helpers for tools/setup, tools/serve and tools/test. Source it; do not run it.
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the Debian packages that are missing (apt-get as root, or through sudo).
+ensure_debian_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "need root to install ${missing[*]}: run 'apt-get install ${missing[*]}' as root"
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm ci when node_modules is missing or older than the lockfile.
+ensure_node_modules() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm packages from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# cmake configure (only once) + incremental build of a preset.
+build_preset() {
+  local preset=$1 dir=$2 wrapper=${3:-}
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    log "configuring $preset"
+    $wrapper cmake --preset "$preset" >/dev/null
+  fi
+  log "building $preset"
+  cmake --build --preset "$preset" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || die "build of $preset failed"
+}
+
+# Emscripten 3.1.6's JS optimizer needs Debian's acorn.
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}

@@ -1,0 +1,25 @@
+// Landing page: capability badges and the live spiral demo.
+import { hasWasmSimd, probeWebGPU } from './lib/capabilities.js';
+import { SpiralPanel } from './studies/spiral-panel.js';
+
+function badge(id, ok, text) {
+  const el = document.getElementById(id);
+  el.textContent = text;
+  el.classList.toggle('ok', ok);
+  el.classList.toggle('missing', !ok);
+}
+
+async function main() {
+  const simd = hasWasmSimd();
+  badge('cap-wasm', simd, simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available');
+  probeWebGPU().then(({ available, reason }) =>
+    badge('cap-gpu', available, available ? `WebGPU: adapter found (${reason})` : `WebGPU: not available (${reason}); the WebAssembly path runs`));
+  const host = document.getElementById('spiral-panel');
+  if (!simd) {
+    host.textContent = 'This browser lacks WebAssembly SIMD, which the models need. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
+    return;
+  }
+  window.neuroaiDemo = new SpiralPanel(host);  // exposed for the browser tests and the console
+}
+
+main();

@@ -1,0 +1,68 @@
+// Page-side handle on a training worker: start / pause / step / reset, snapshots as events.
+export class TrainerClient extends EventTarget {
+  /** @param {string} job worker job name; @param {object} config the job's model config */
+  constructor(job, config) {
+    super();
+    this.job = job;
+    this.running = false;
+    this.ready = false;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `neuroai-${job}` });
+    this.worker.onmessage = ({ data }) => this.#receive(data);
+    this.worker.onerror = (event) => this.#emit('error', { message: event.message || 'the training worker failed to start' });
+    this.worker.postMessage({ type: 'init', job, config });
+  }
+
+  start() { this.worker.postMessage({ type: 'start' }); }
+  pause() { this.worker.postMessage({ type: 'pause' }); }
+  step(steps = 1) { this.worker.postMessage({ type: 'step', steps }); }
+  reset(config) {
+    this.ready = false;
+    this.worker.postMessage({ type: 'reset', job: this.job, config });
+  }
+  /** Caps training at this many steps per second; 0 trains as fast as possible. */
+  setSpeed(stepsPerSecond) { this.worker.postMessage({ type: 'speed', stepsPerSecond }); }
+
+  /** Calls a job method in the worker; resolves with its result. */
+  call(method, ...args) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'call', id, method, args });
+    });
+  }
+
+  dispose() {
+    this.worker.terminate();
+    for (const { reject } of this.pending.values()) reject(new Error('worker terminated'));
+    this.pending.clear();
+  }
+
+  #emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  #receive(msg) {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.#emit('ready', msg);
+        break;
+      case 'snapshot':
+        this.#emit('snapshot', msg);
+        break;
+      case 'state':
+        this.running = msg.running;
+        this.#emit('state', msg);
+        break;
+      case 'reply': {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        if (p) msg.error ? p.reject(new Error(msg.error)) : p.resolve(msg.result);
+        break;
+      }
+      case 'error':
+        this.#emit('error', msg);
+        break;
+    }
+  }
+}

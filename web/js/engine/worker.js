@@ -1,0 +1,139 @@
+// The training worker: owns one wasm instance and one job (a model plus its training loop).
+// It trains in slices of at most ~25 ms, answers messages between slices, and posts snapshots
+// (transferable typed arrays) at a steady rate so the page never blocks. A speed limit in steps
+// per second lets people watch learning happen; 0 trains as fast as the machine allows.
+//
+// page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps}
+//                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
+// worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
+//                 | {type: 'reply', id, result | error} | {type: 'error', message}
+import createNeuroAI from '../../wasm/neuroai.mjs';
+
+// Jobs the page may ask for; each module exports create(module, config) -> job (see jobs/*.js).
+const JOBS = {
+  spiral: () => import('./jobs/spiral.js'),
+};
+
+const SNAPSHOT_INTERVAL_MS = 66;  // ~15 snapshots per second
+const SLICE_MS = 25;              // longest stretch of training between two looks at the inbox
+const TICK_MS = 16;               // pause between slices when a speed limit is set
+let neuroai = null;
+let job = null;
+let jobModule = null;
+let running = false;
+let stepsPerSecond = 0;  // 0: unlimited
+let owedSteps = 0;       // fractional steps carried between ticks under a speed limit
+let lastTick = 0;
+let lastSnapshot = 0;
+let timer = null;
+
+function post(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+function postSnapshot() {
+  const { data, transfer } = job.snapshot();
+  post({ type: 'snapshot', ...data }, transfer);
+  lastSnapshot = performance.now();
+}
+
+function fail(error) {
+  running = false;
+  post({ type: 'state', running });
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+}
+
+// One slice of training, then yield to messages. Unlimited: as many chunks as fit in SLICE_MS.
+// Limited: the steps owed since the last tick (never more than fit in SLICE_MS).
+function tick() {
+  timer = null;
+  if (!running || !job) return;
+  try {
+    const start = performance.now();
+    if (stepsPerSecond > 0) {
+      owedSteps = Math.min(owedSteps + (stepsPerSecond * (start - lastTick)) / 1000, stepsPerSecond);
+      lastTick = start;
+      while (owedSteps >= 1 && performance.now() - start < SLICE_MS) {
+        const n = Math.min(Math.floor(owedSteps), job.chunk);
+        job.train(n);
+        owedSteps -= n;
+      }
+    } else {
+      do job.train(job.chunk); while (performance.now() - start < SLICE_MS);
+    }
+    if (performance.now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) postSnapshot();
+    if (job.done?.()) {
+      running = false;
+      postSnapshot();
+      post({ type: 'state', running, finished: true });
+      return;
+    }
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  timer = setTimeout(tick, stepsPerSecond > 0 ? TICK_MS : 0);
+}
+
+async function createJob(name, config) {
+  if (!Object.hasOwn(JOBS, name)) throw new Error(`unknown job '${name}' (expected one of: ${Object.keys(JOBS).join(', ')})`);
+  neuroai ??= await createNeuroAI();
+  jobModule = await JOBS[name]();
+  job?.dispose();
+  job = null;
+  job = jobModule.create(neuroai, config);
+}
+
+self.onmessage = async ({ data: msg }) => {
+  try {
+    switch (msg.type) {
+      case 'init':
+      case 'reset': {
+        running = false;
+        await createJob(msg.job ?? jobModule?.name, msg.config);
+        post({ type: 'ready', info: neuroai.buildInfo(), static: job.describe() });
+        postSnapshot();
+        post({ type: 'state', running });
+        break;
+      }
+      case 'start':
+        if (!job) throw new Error('start: no job yet (send init first)');
+        if (!running) {
+          running = true;
+          owedSteps = 0;
+          lastTick = performance.now();
+          post({ type: 'state', running });
+          timer ??= setTimeout(tick, 0);
+        }
+        break;
+      case 'pause':
+        running = false;
+        post({ type: 'state', running });
+        break;
+      case 'step':
+        if (!job) throw new Error('step: no job yet (send init first)');
+        running = false;
+        job.train(Math.max(1, Math.min(100000, Math.floor(Number(msg.steps) || 1))));
+        postSnapshot();
+        post({ type: 'state', running });
+        break;
+      case 'speed':
+        stepsPerSecond = Math.max(0, Number(msg.stepsPerSecond) || 0);
+        break;
+      case 'call': {
+        if (!job || typeof job.calls?.[msg.method] !== 'function') throw new Error(`call: unknown method '${msg.method}'`);
+        try {
+          const { result, transfer = [] } = job.calls[msg.method](...(msg.args ?? []));
+          post({ type: 'reply', id: msg.id, result }, transfer);
+        } catch (error) {
+          post({ type: 'reply', id: msg.id, error: error.message });
+        }
+        break;
+      }
+      default:
+        throw new Error(`unknown message type '${msg.type}'`);
+    }
+  } catch (error) {
+    fail(error);
+  }
+};

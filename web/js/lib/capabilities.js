@@ -1,0 +1,31 @@
+// What this browser offers: WebAssembly SIMD (required by the module) and a WebGPU adapter.
+
+// A minimal module using one v128 instruction (the probe of the wasm-feature-detect project).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+export function hasWasmSimd() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves to {available, reason, adapter}: reason says why not ("no navigator.gpu", "no adapter")
+ * or describes the adapter found.
+ */
+export async function probeWebGPU() {
+  if (!globalThis.navigator?.gpu) return { available: false, reason: 'this browser exposes no navigator.gpu' };
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) return { available: false, reason: 'navigator.gpu offered no adapter' };
+    const info = adapter.info ?? {};
+    const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+    return { available: true, reason: name, adapter };
+  } catch (error) {
+    return { available: false, reason: `requestAdapter failed: ${error.message}` };
+  }
+}

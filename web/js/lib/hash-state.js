@@ -1,0 +1,55 @@
+// Page state in the URL hash (#key=value&...), validated against a schema. A link reproduces
+// the state; unknown keys or bad values fall back to defaults and are reported, never rendered
+// as HTML.
+//
+// schema: { key: {type: 'int'|'number'|'enum'|'bool', default, min?, max?, options?} }
+
+function parseValue(spec, raw) {
+  switch (spec.type) {
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) return undefined;
+      const v = Number(raw);
+      return v >= spec.min && v <= spec.max ? v : undefined;
+    }
+    case 'number': {
+      if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(raw)) return undefined;
+      const v = Number(raw);
+      return Number.isFinite(v) && v >= spec.min && v <= spec.max ? v : undefined;
+    }
+    case 'enum':
+      return spec.options.includes(raw) ? raw : undefined;
+    case 'bool':
+      return raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined;
+    default:
+      throw new Error(`hash-state: unknown type '${spec.type}'`);
+  }
+}
+
+export function defaults(schema) {
+  return Object.fromEntries(Object.entries(schema).map(([k, spec]) => [k, spec.default]));
+}
+
+/** Returns {state, rejected}: state has every schema key; rejected lists 'key=value' that were ignored. */
+export function readHash(schema, hash = location.hash) {
+  const state = defaults(schema);
+  const rejected = [];
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  for (const [key, raw] of params) {
+    const spec = Object.hasOwn(schema, key) ? schema[key] : null;
+    const value = spec ? parseValue(spec, raw) : undefined;
+    if (value === undefined) rejected.push(`${key}=${raw}`.slice(0, 80));
+    else state[key] = value;
+  }
+  return { state, rejected };
+}
+
+/** Writes the state (only keys that differ from the defaults) without adding history entries. */
+export function writeHash(schema, state) {
+  const params = new URLSearchParams();
+  for (const [key, spec] of Object.entries(schema)) {
+    const v = state[key];
+    if (v !== spec.default) params.set(key, spec.type === 'bool' ? (v ? '1' : '0') : String(v));
+  }
+  const hash = params.toString();
+  history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
