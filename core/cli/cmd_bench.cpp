@@ -49,11 +49,16 @@ int bench_gemm(Args& args) {
   if (!json) std::printf("neuroai bench gemm (kernel: %s, 1 thread, median of %d)\n%6s %10s\n",
                          nn::gemm_kernel_name(), repeats, "n", "GFLOP/s");
   for (int n : sizes) {
-    std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
-    for (auto& v : a) v = rng.uniform(-1, 1);
-    for (auto& v : b) v = rng.uniform(-1, 1);
+    // A, B, C side by side in one buffer, as the tape's arena lays tensors out.
+    const size_t nn2 = static_cast<size_t>(n) * n, gap = 16;
+    std::vector<float> buffer(3 * (nn2 + gap));
+    float *a = buffer.data(), *b = a + nn2 + gap, *c = b + nn2 + gap;
+    for (size_t i = 0; i < nn2; ++i) {
+      a[i] = rng.uniform(-1, 1);
+      b[i] = rng.uniform(-1, 1);
+    }
     const double s = median_seconds(
-        [&] { nn::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }, repeats);
+        [&] { nn::gemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); }, repeats);
     const double gflops = 2.0 * n * n * n / s / 1e9;
     out.begin_object().field("n", n).field("gflops", gflops).field("ms", s * 1e3).end_object();
     if (!json) std::printf("%6d %10.2f\n", n, gflops);
