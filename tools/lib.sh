@@ -18,7 +18,7 @@ ensure_debian_packages() {
   fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # npm ci when node_modules is missing or older than the lockfile.
