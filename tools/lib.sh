@@ -4,10 +4,18 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages that are missing (apt-get as root, or through sudo).
+# An argument "cmd:pkg" is satisfied by the command cmd on the PATH however it was installed
+# (so a Node.js from elsewhere is used as is); a plain "pkg" must be an installed Debian package.
 ensure_debian_packages() {
   local missing=()
-  for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  for spec in "$@"; do
+    local pkg=${spec#*:}
+    if [ "$spec" != "$pkg" ]; then
+      command -v "${spec%%:*}" >/dev/null && continue
+    else
+      dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" && continue
+    fi
+    missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
