@@ -12,8 +12,7 @@ using namespace detail;
 namespace {
 
 void require_same_shape(Var a, Var b, const char* op, const char* an, const char* bn) {
-  require(a.shape() == b.shape(), op, ": ", bn, " has shape ", b.shape().str(), " but ", an, " has ",
-          a.shape().str());
+  require(a.shape() == b.shape(), op, ": ", bn, " has shape ", b.shape().str(), " but ", an, " has ", a.shape().str());
 }
 
 // kind 0: squared error, 1: absolute error. Gradient flows to pred and target.
@@ -61,8 +60,7 @@ void cross_entropy_backward(Tape& t, int id) {
   const auto* labels = reinterpret_cast<const int32_t*>(probs + int64_t{N} * C);
   const float scale = n.grad[0] / static_cast<float>(N);
   for (int r = 0; r < N; ++r)
-    for (int c = 0; c < C; ++c)
-      gx[r * C + c] += scale * (probs[r * C + c] - (c == labels[r] ? 1.0f : 0.0f));
+    for (int c = 0; c < C; ++c) gx[r * C + c] += scale * (probs[r * C + c] - (c == labels[r] ? 1.0f : 0.0f));
 }
 
 // iattr[0]: has weights. fattr[0]: delta.
@@ -111,21 +109,15 @@ void gaussian_kl_backward(Tape& t, int id) {
   const Broadcast bm = broadcast_to(input_shape(t, n, 2), s, "gaussian_kl", "prior_mu");
   const Broadcast bl = broadcast_to(input_shape(t, n, 3), s, "gaussian_kl", "prior_logvar");
   const float scale = n.grad[0] * n.fattr[0];
-  int64_t i = 0;
-  for (int i0 = 0; i0 < bm.dims[0]; ++i0)
-    for (int i1 = 0; i1 < bm.dims[1]; ++i1)
-      for (int i2 = 0; i2 < bm.dims[2]; ++i2)
-        for (int i3 = 0; i3 < bm.dims[3]; ++i3, ++i) {
-          const int64_t jm = i0 * bm.b_stride[0] + i1 * bm.b_stride[1] + i2 * bm.b_stride[2] + i3 * bm.b_stride[3];
-          const int64_t jl = i0 * bl.b_stride[0] + i1 * bl.b_stride[1] + i2 * bl.b_stride[2] + i3 * bl.b_stride[3];
-          const float inv_vp = std::exp(-lp[jl]);
-          const float vq = std::exp(lq[i]);
-          const float diff = mq[i] - mp[jm];
-          if (gmq) gmq[i] += scale * diff * inv_vp;
-          if (gmp) gmp[jm] -= scale * diff * inv_vp;
-          if (glq) glq[i] += scale * 0.5f * (vq * inv_vp - 1.0f);
-          if (glp) glp[jl] += scale * 0.5f * (1.0f - (vq + diff * diff) * inv_vp);
-        }
+  for_each_broadcast2(bm, bl, [&](int64_t i, int64_t jm, int64_t jl) {
+    const float inv_vp = std::exp(-lp[jl]);
+    const float vq = std::exp(lq[i]);
+    const float diff = mq[i] - mp[jm];
+    if (gmq) gmq[i] += scale * diff * inv_vp;
+    if (gmp) gmp[jm] -= scale * diff * inv_vp;
+    if (glq) glq[i] += scale * 0.5f * (vq * inv_vp - 1.0f);
+    if (glp) glp[jl] += scale * 0.5f * (1.0f - (vq + diff * diff) * inv_vp);
+  });
 }
 
 }  // namespace
@@ -138,11 +130,10 @@ Var cross_entropy_logits(Var logits, const int* labels, int n_labels) {
   const Shape& s = logits.shape();
   require(s.rank == 2 && s[0] > 0 && s[1] > 0, "cross_entropy_logits: logits: expected (N, C), got shape ", s.str());
   const int N = s[0], C = s[1];
-  require(labels != nullptr && n_labels == N, "cross_entropy_logits: labels: expected ", N, " labels, got ",
-          n_labels);
+  require(labels != nullptr && n_labels == N, "cross_entropy_logits: labels: expected ", N, " labels, got ", n_labels);
   for (int r = 0; r < N; ++r)
-    require(labels[r] >= 0 && labels[r] < C, "cross_entropy_logits: labels[", r, "]: expected a class in [0, ",
-            C - 1, "], got ", labels[r]);
+    require(labels[r] >= 0 && labels[r] < C, "cross_entropy_logits: labels[", r, "]: expected a class in [0, ", C - 1,
+            "], got ", labels[r]);
   Var out = t.record(Shape{}, {logits}, cross_entropy_backward);
   Node& n = t.node(out.id);
   n.iattr[0] = N;
@@ -171,8 +162,9 @@ Var huber_loss(Var pred, Var target, Var weights, float delta) {
   require_same_shape(pred, target, "huber_loss", "pred", "target");
   require(delta > 0 && std::isfinite(delta), "huber_loss: delta: expected a positive number, got ", delta);
   const bool weighted = weights.valid();
-  if (weighted) require(weights.numel() == pred.numel(), "huber_loss: weights: expected ", pred.numel(),
-                        " weights, got ", weights.numel());
+  if (weighted)
+    require(weights.numel() == pred.numel(), "huber_loss: weights: expected ", pred.numel(), " weights, got ",
+            weights.numel());
   Var out = weighted ? t.record(Shape{}, {pred, target, weights}, huber_backward)
                      : t.record(Shape{}, {pred, target}, huber_backward);
   Node& n = t.node(out.id);
@@ -220,16 +212,11 @@ Var gaussian_kl(Var mu, Var logvar, Var prior_mu, Var prior_logvar) {
   n.fattr[0] = 1.0f / static_cast<float>(std::max<int64_t>(rows, 1));
   const float *mq = mu.data(), *lq = logvar.data(), *mp = prior_mu.data(), *lp = prior_logvar.data();
   double acc = 0;
-  int64_t i = 0;
-  for (int i0 = 0; i0 < bm.dims[0]; ++i0)
-    for (int i1 = 0; i1 < bm.dims[1]; ++i1)
-      for (int i2 = 0; i2 < bm.dims[2]; ++i2)
-        for (int i3 = 0; i3 < bm.dims[3]; ++i3, ++i) {
-          const int64_t jm = i0 * bm.b_stride[0] + i1 * bm.b_stride[1] + i2 * bm.b_stride[2] + i3 * bm.b_stride[3];
-          const int64_t jl = i0 * bl.b_stride[0] + i1 * bl.b_stride[1] + i2 * bl.b_stride[2] + i3 * bl.b_stride[3];
-          const double diff = static_cast<double>(mq[i]) - mp[jm];
-          acc += 0.5 * (lp[jl] - lq[i] + (std::exp(static_cast<double>(lq[i])) + diff * diff) * std::exp(-static_cast<double>(lp[jl])) - 1.0);
-        }
+  for_each_broadcast2(bm, bl, [&](int64_t i, int64_t jm, int64_t jl) {
+    const double diff = static_cast<double>(mq[i]) - mp[jm];
+    acc += 0.5 * (lp[jl] - lq[i] +
+                  (std::exp(static_cast<double>(lq[i])) + diff * diff) * std::exp(-static_cast<double>(lp[jl])) - 1.0);
+  });
   n.value[0] = static_cast<float>(acc) * n.fattr[0];
   return out;
 }

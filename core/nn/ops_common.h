@@ -23,4 +23,28 @@ struct Broadcast {
 };
 Broadcast broadcast_to(const Shape& b, const Shape& out, const char* op, const char* arg);
 
+/// Calls f(i, j) for every output index i (row-major over bc.dims) with j the matching index of b.
+template <class F>
+void for_each_broadcast(const Broadcast& bc, F&& f) {
+  int64_t i = 0;
+  for (int i0 = 0; i0 < bc.dims[0]; ++i0)
+    for (int i1 = 0; i1 < bc.dims[1]; ++i1)
+      for (int i2 = 0; i2 < bc.dims[2]; ++i2) {
+        const int64_t jb = i0 * bc.b_stride[0] + i1 * bc.b_stride[1] + i2 * bc.b_stride[2];
+        for (int i3 = 0; i3 < bc.dims[3]; ++i3, ++i) f(i, jb + i3 * bc.b_stride[3]);
+      }
+}
+
+/// Calls f(i, j, k) with j and k the matching indices of two tensors broadcast to the same output.
+template <class F>
+void for_each_broadcast2(const Broadcast& b1, const Broadcast& b2, F&& f) {
+  int64_t i = 0;
+  for (int i0 = 0; i0 < b1.dims[0]; ++i0)
+    for (int i1 = 0; i1 < b1.dims[1]; ++i1)
+      for (int i2 = 0; i2 < b1.dims[2]; ++i2)
+        for (int i3 = 0; i3 < b1.dims[3]; ++i3, ++i)
+          f(i, i0 * b1.b_stride[0] + i1 * b1.b_stride[1] + i2 * b1.b_stride[2] + i3 * b1.b_stride[3],
+            i0 * b2.b_stride[0] + i1 * b2.b_stride[1] + i2 * b2.b_stride[2] + i3 * b2.b_stride[3]);
+}
+
 }  // namespace nn::detail

@@ -44,17 +44,6 @@ namespace {
 // ---------------------------------------------------------------- broadcast binary ops
 // Out has a's shape; b is read through broadcast strides. kind: 0 add, 1 sub, 2 mul.
 
-template <class F>
-void for_each_broadcast(const Broadcast& bc, F&& f) {
-  int64_t i = 0;
-  for (int i0 = 0; i0 < bc.dims[0]; ++i0)
-    for (int i1 = 0; i1 < bc.dims[1]; ++i1)
-      for (int i2 = 0; i2 < bc.dims[2]; ++i2) {
-        int64_t jb = i0 * bc.b_stride[0] + i1 * bc.b_stride[1] + i2 * bc.b_stride[2];
-        for (int i3 = 0; i3 < bc.dims[3]; ++i3, ++i) f(i, jb + i3 * bc.b_stride[3]);
-      }
-}
-
 void binary_backward(Tape& t, int id) {
   const Node& n = t.node(id);
   const int kind = n.iattr[0];
