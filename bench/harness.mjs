@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Loads build/wasm/neuroai.{mjs,wasm} (Node passes the binary: no fetch on file paths). */
-export async function loadNeuroAI(dir = path.join(root, 'build/wasm')) {
+export async function loadNeuroAI(dir = process.env.NEUROAI_BUILD_WASM ?? path.join(root, 'build/wasm')) {
   const mjs = path.join(dir, 'neuroai.mjs');
   if (!fs.existsSync(mjs)) throw new Error(`${mjs} not found: build the wasm module first (tools/setup)`);
   const { default: createNeuroAI } = await import(mjs);

@@ -4,8 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Usage: node tools/assemble-site.mjs [--wasm build/wasm] [--out build/site]
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'build/site');
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? path.resolve(args[args.indexOf(name) + 1]) : fallback);
+const out = option('--out', path.join(root, 'build/site'));
+const wasmDir = option('--wasm', path.join(root, 'build/wasm'));
 
 // Third-party files the pages load (source in node_modules -> name in site/vendor).
 const VENDOR = {
@@ -29,7 +33,7 @@ function need(file, hint) {
 fs.rmSync(out, { recursive: true, force: true });
 fs.cpSync(path.join(root, 'web'), out, { recursive: true });
 fs.mkdirSync(path.join(out, 'wasm'), { recursive: true });
-for (const f of WASM) fs.copyFileSync(need(path.join(root, 'build/wasm', f), 'build the wasm preset first'), path.join(out, 'wasm', f));
+for (const f of WASM) fs.copyFileSync(need(path.join(wasmDir, f), 'build the wasm preset first'), path.join(out, 'wasm', f));
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
 for (const [src, name] of Object.entries(VENDOR))
   fs.copyFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), path.join(out, 'vendor', name));

@@ -1,5 +1,6 @@
 // Shared set-up for the browser tests: the built site on a local server (strict CSP on), Debian's
 // Chromium driven by playwright-core, console errors collected, screenshots in build/screenshots.
+// NEUROAI_SITE points them at another assembled site folder.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ export function chromiumArgs({ gpu = true } = {}) {
 
 /** Starts the site server and the browser; returns {url, browser, close}. */
 export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
-  const site = path.join(root, 'build/site');
+  const site = process.env.NEUROAI_SITE ?? path.join(root, 'build/site');
   if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build/site is missing: run tools/setup first');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (tools/setup does)`);
   const { server, url } = await startServer({ root: site, port: 0, csp });

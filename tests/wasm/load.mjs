@@ -1,4 +1,5 @@
 // Shared helpers for the wasm tests: load build/wasm/neuroai.{mjs,wasm} and locate the native CLI.
+// NEUROAI_BUILD_WASM / NEUROAI_BUILD_NATIVE point them at other build folders.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,7 +13,7 @@ const loaded = new Map(); // dir -> Promise<Module>
  * Loads the Emscripten module, once per process (node --test runs each file in its own process).
  * Node is given the binary as `wasmBinary`: the loader would otherwise try fetch() on a file path.
  */
-export async function loadModule(dir = path.join(root, 'build', 'wasm')) {
+export async function loadModule(dir = process.env.NEUROAI_BUILD_WASM ?? path.join(root, 'build', 'wasm')) {
   if (loaded.has(dir)) return loaded.get(dir);
   const mjs = path.join(dir, 'neuroai.mjs');
   const wasm = path.join(dir, 'neuroai.wasm');
@@ -31,7 +32,8 @@ export async function loadModule(dir = path.join(root, 'build', 'wasm')) {
 
 /** The path of the native CLI build/native/neuroai. */
 export function nativeCli() {
-  const exe = path.join(root, 'build', 'native', process.platform === 'win32' ? 'neuroai.exe' : 'neuroai');
+  const dir = process.env.NEUROAI_BUILD_NATIVE ?? path.join(root, 'build', 'native');
+  const exe = path.join(dir, process.platform === 'win32' ? 'neuroai.exe' : 'neuroai');
   if (!fs.existsSync(exe)) {
     throw new Error(`${exe} not found: build the native CLI first (cmake --preset native && cmake --build --preset native)`);
   }
