@@ -1,5 +1,6 @@
 // Landing page: capability badges and the live spiral demo.
 import { hasWasmSimd, probeWebGPU } from './lib/capabilities.js';
+import { linkStudyCards, renderNav } from './lib/site.js';
 import { SpiralPanel } from './studies/spiral-panel.js';
 
 function badge(id, ok, text) {
@@ -10,6 +11,8 @@ function badge(id, ok, text) {
 }
 
 async function main() {
+  renderNav('home');
+  linkStudyCards();
   const simd = hasWasmSimd();
   badge('cap-wasm', simd, simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available');
   probeWebGPU().then(({ available, reason }) =>
