@@ -106,15 +106,17 @@ Var matmul(Var a, Var b, bool trans_a, bool trans_b) {
 }
 
 // ---------------------------------------------------------------- conv2d
-// iattr: stride, pad, k, has_bias. Patches are laid out as rows: cols (N*Ho*Wo, C*k*k), so the
-// whole batch is one GEMM: out_t (N*Ho*Wo, O) = cols @ W^T with W viewed as (O, C*k*k).
+// iattr: stride, pad, k, has_bias. Patches are laid out as columns: cols (C*k*k, N*Ho*Wo), where
+// each row (c, kh, kw) is the input plane shifted by (kh, kw) - a contiguous copy per output row -
+// so the whole batch is one GEMM: out (O, N*Ho*Wo) = W (O, C*k*k) @ cols, then each image's
+// (O, Ho*Wo) block moves to its place in (N, O, Ho, Wo).
 
 namespace {
 
 struct ConvGeom {
   int N, C, H, W, O, k, stride, pad, Ho, Wo;
-  int64_t rows() const { return int64_t{N} * Ho * Wo; }
-  int cols() const { return C * k * k; }
+  int64_t positions() const { return int64_t{N} * Ho * Wo; }  // P: columns of the patch matrix
+  int depth() const { return C * k * k; }                     // K: rows of the patch matrix
 };
 
 ConvGeom conv_geom(const Shape& x, const Shape& w, int stride, int pad) {
@@ -131,47 +133,87 @@ ConvGeom conv_geom(const Shape& x, const Shape& w, int stride, int pad) {
   return g;
 }
 
+// Visits every (patch row, output row) pair: dst = cols row (c, kh, kw) at the columns of output
+// row oh of image n; src = input row h of plane (n, c), or -1 when h falls in the padding.
+// f(dst, src, shift, first, last) handles one output row: output columns [first, last) read
+// input column ow * stride + shift, the others are padding. Rows are short (5 to 32 columns
+// here), so the bounds are computed once per (kw) and the per-row work stays a tight loop.
+template <class F>
+void for_each_patch_row(const ConvGeom& g, F&& f) {
+  const int64_t P = g.positions();
+  for (int kw = 0; kw < g.k; ++kw) {
+    const int shift = kw - g.pad;
+    int first = 0, last = g.Wo;
+    while (first < g.Wo && first * g.stride + shift < 0) ++first;
+    while (last > first && (last - 1) * g.stride + shift >= g.W) --last;
+    for (int c = 0; c < g.C; ++c)
+      for (int kh = 0; kh < g.k; ++kh) {
+        const int64_t row = (int64_t{c} * g.k + kh) * g.k + kw;
+        for (int n = 0; n < g.N; ++n)
+          for (int oh = 0; oh < g.Ho; ++oh) {
+            const int h = oh * g.stride - g.pad + kh;
+            const int64_t dst = row * P + (int64_t{n} * g.Ho + oh) * g.Wo;
+            const int64_t src = (h >= 0 && h < g.H) ? ((int64_t{n} * g.C + c) * g.H + h) * g.W : -1;
+            f(dst, src, shift, first, last);
+          }
+      }
+  }
+}
+
 void im2col(const ConvGeom& g, const float* x, float* cols) {
-  const int kk = g.k * g.k, width = g.cols();
-  for (int n = 0; n < g.N; ++n)
-    for (int oh = 0; oh < g.Ho; ++oh)
-      for (int ow = 0; ow < g.Wo; ++ow) {
-        float* row = cols + ((int64_t{n} * g.Ho + oh) * g.Wo + ow) * width;
-        const int h0 = oh * g.stride - g.pad, w0 = ow * g.stride - g.pad;
-        for (int c = 0; c < g.C; ++c) {
-          const float* plane = x + (int64_t{n} * g.C + c) * g.H * g.W;
-          float* dst = row + c * kk;
-          for (int kh = 0; kh < g.k; ++kh) {
-            const int h = h0 + kh;
-            for (int kw = 0; kw < g.k; ++kw) {
-              const int w = w0 + kw;
-              dst[kh * g.k + kw] = (h >= 0 && h < g.H && w >= 0 && w < g.W) ? plane[h * g.W + w] : 0.0f;
-            }
+  if (g.stride == 1 && g.Ho == g.H && g.Wo == g.W) {
+    // "Same" convolution: each patch row is the whole plane shifted by (dy, dx) = (kh, kw) - pad.
+    // One contiguous copy per image (D[i] = S[i + dy W + dx]) and then the columns that wrapped
+    // around a row edge are zeroed: far cheaper than row-by-row copies on narrow images.
+    const int64_t HW = int64_t{g.H} * g.W, P = g.positions();
+    for (int c = 0; c < g.C; ++c)
+      for (int kh = 0; kh < g.k; ++kh)
+        for (int kw = 0; kw < g.k; ++kw) {
+          const int dy = kh - g.pad, dx = kw - g.pad;
+          const int64_t off = int64_t{dy} * g.W + dx;
+          const int64_t lo = std::max<int64_t>(0, -off), hi = std::min<int64_t>(HW, HW - off);
+          float* row = cols + ((int64_t{c} * g.k + kh) * g.k + kw) * P;
+          for (int n = 0; n < g.N; ++n) {
+            float* d = row + n * HW;
+            const float* src = x + (int64_t{n} * g.C + c) * HW + off;
+            for (int64_t i = 0; i < lo; ++i) d[i] = 0.0f;
+            for (int64_t i = lo; i < hi; ++i) d[i] = src[i];
+            for (int64_t i = hi; i < HW; ++i) d[i] = 0.0f;
+            if (dx > 0)
+              for (int oh = 0; oh < g.H; ++oh)
+                for (int ow = g.W - dx; ow < g.W; ++ow) d[oh * g.W + ow] = 0.0f;
+            if (dx < 0)
+              for (int oh = 0; oh < g.H; ++oh)
+                for (int ow = 0; ow < -dx; ++ow) d[oh * g.W + ow] = 0.0f;
           }
         }
-      }
+    return;
+  }
+  const int Wo = g.Wo, stride = g.stride;
+  for_each_patch_row(g, [&](int64_t dst, int64_t src, int shift, int first, int last) {
+    float* d = cols + dst;
+    if (src < 0) {
+      for (int ow = 0; ow < Wo; ++ow) d[ow] = 0.0f;
+      return;
+    }
+    const float* s = x + src + shift;  // input column of output column ow: s[ow * stride]
+    for (int ow = 0; ow < first; ++ow) d[ow] = 0.0f;
+    if (stride == 1)  // the common case, kept separate so that it vectorizes
+      for (int ow = first; ow < last; ++ow) d[ow] = s[ow];
+    else
+      for (int ow = first; ow < last; ++ow) d[ow] = s[ow * stride];
+    for (int ow = last; ow < Wo; ++ow) d[ow] = 0.0f;
+  });
 }
 
 void col2im_add(const ConvGeom& g, const float* cols, float* dx) {
-  const int kk = g.k * g.k, width = g.cols();
-  for (int n = 0; n < g.N; ++n)
-    for (int oh = 0; oh < g.Ho; ++oh)
-      for (int ow = 0; ow < g.Wo; ++ow) {
-        const float* row = cols + ((int64_t{n} * g.Ho + oh) * g.Wo + ow) * width;
-        const int h0 = oh * g.stride - g.pad, w0 = ow * g.stride - g.pad;
-        for (int c = 0; c < g.C; ++c) {
-          float* plane = dx + (int64_t{n} * g.C + c) * g.H * g.W;
-          const float* src = row + c * kk;
-          for (int kh = 0; kh < g.k; ++kh) {
-            const int h = h0 + kh;
-            if (h < 0 || h >= g.H) continue;
-            for (int kw = 0; kw < g.k; ++kw) {
-              const int w = w0 + kw;
-              if (w >= 0 && w < g.W) plane[h * g.W + w] += src[kh * g.k + kw];
-            }
-          }
-        }
-      }
+  const int stride = g.stride;
+  for_each_patch_row(g, [&](int64_t dst, int64_t src, int shift, int first, int last) {
+    if (src < 0) return;
+    const float* d = cols + dst;
+    float* s = dx + src + shift;
+    for (int ow = first; ow < last; ++ow) s[ow * stride] += d[ow];
+  });
 }
 
 ConvGeom conv_geom_of(const Tape& t, const Node& n) {
@@ -181,30 +223,32 @@ ConvGeom conv_geom_of(const Tape& t, const Node& n) {
 void conv2d_backward(Tape& t, int id) {
   const Node& n = t.node(id);
   const ConvGeom g = conv_geom_of(t, n);
-  const int64_t rows = g.rows(), P = int64_t{g.Ho} * g.Wo;
-  const int width = g.cols();
-  // dout (N, O, P) -> dout_t (N*P, O)
-  float* dout_t = t.workspace(0, static_cast<size_t>(rows * g.O));
+  const int64_t P = g.positions(), HW = int64_t{g.Ho} * g.Wo;
+  const int K = g.depth();
+  // dout (N, O, HW) -> (O, N*HW): one block copy per (image, channel).
+  float* dout = t.workspace(0, static_cast<size_t>(P * g.O));
   for (int b = 0; b < g.N; ++b)
-    for (int o = 0; o < g.O; ++o) {
-      const float* src = n.grad + (int64_t{b} * g.O + o) * P;
-      for (int64_t p = 0; p < P; ++p) dout_t[(b * P + p) * g.O + o] = src[p];
-    }
-  if (float* gw = input_grad(t, n, 1)) {  // dW (O, CKK) += dout_t^T @ cols
-    float* cols = t.workspace(1, static_cast<size_t>(rows * width));
+    for (int o = 0; o < g.O; ++o)
+      std::copy_n(n.grad + (int64_t{b} * g.O + o) * HW, HW, dout + o * P + b * HW);
+  if (float* gw = input_grad(t, n, 1)) {  // dW (O, K) += dout (O, P) @ cols^T
+    float* cols = t.workspace(1, static_cast<size_t>(P * K));
     im2col(g, input_value(t, n, 0), cols);
-    gemm(true, false, g.O, width, static_cast<int>(rows), 1.0f, dout_t, g.O, cols, width, 1.0f, gw, width);
+    gemm(false, true, g.O, K, static_cast<int>(P), 1.0f, dout, static_cast<int>(P), cols, static_cast<int>(P), 1.0f,
+         gw, K);
   }
-  if (float* gx = input_grad(t, n, 0)) {  // dcols = dout_t @ W, then scatter back
-    float* dcols = t.workspace(1, static_cast<size_t>(rows * width));
-    gemm(false, false, static_cast<int>(rows), width, g.O, 1.0f, dout_t, g.O, input_value(t, n, 1), width, 0.0f,
-         dcols, width);
+  if (float* gx = input_grad(t, n, 0)) {  // dcols (K, P) = W^T (K, O) @ dout (O, P), then scatter back
+    float* dcols = t.workspace(1, static_cast<size_t>(P * K));
+    gemm(true, false, K, static_cast<int>(P), g.O, 1.0f, input_value(t, n, 1), K, dout, static_cast<int>(P), 0.0f,
+         dcols, static_cast<int>(P));
     col2im_add(g, dcols, gx);
   }
   if (n.iattr[3]) {
     if (float* gb = input_grad(t, n, 2))
-      for (int64_t r = 0; r < rows; ++r)
-        for (int o = 0; o < g.O; ++o) gb[o] += dout_t[r * g.O + o];
+      for (int o = 0; o < g.O; ++o) {
+        double acc = 0;
+        for (int64_t p = 0; p < P; ++p) acc += dout[o * P + p];
+        gb[o] += static_cast<float>(acc);
+      }
   }
 }
 
@@ -224,19 +268,29 @@ Var conv2d(Var x, Var w, Var bias, int stride, int pad) {
   n.iattr[1] = pad;
   n.iattr[2] = g.k;
   n.iattr[3] = has_bias;
-  const int64_t rows = g.rows(), P = int64_t{g.Ho} * g.Wo;
-  const int width = g.cols();
-  float* cols = t.workspace(1, static_cast<size_t>(rows * width));
-  float* out_t = t.workspace(0, static_cast<size_t>(rows * g.O));
+  const int64_t P = g.positions(), HW = int64_t{g.Ho} * g.Wo;
+  const int K = g.depth();
+  float* cols = t.workspace(1, static_cast<size_t>(P * K));
   im2col(g, x.data(), cols);
-  gemm(false, true, static_cast<int>(rows), g.O, width, 1.0f, cols, width, w.data(), width, 0.0f, out_t, g.O);
-  const float* bv = has_bias ? bias.data() : nullptr;
-  for (int b = 0; b < g.N; ++b)
-    for (int o = 0; o < g.O; ++o) {
-      float* dst = n.value + (int64_t{b} * g.O + o) * P;
-      const float add = bv ? bv[o] : 0.0f;
-      for (int64_t p = 0; p < P; ++p) dst[p] = out_t[(b * P + p) * g.O + o] + add;
-    }
+  if (g.N == 1) {  // (O, HW) is already the output layout
+    gemm(false, false, g.O, static_cast<int>(P), K, 1.0f, w.data(), K, cols, static_cast<int>(P), 0.0f, n.value,
+         static_cast<int>(P));
+  } else {
+    float* out_op = t.workspace(0, static_cast<size_t>(P * g.O));
+    gemm(false, false, g.O, static_cast<int>(P), K, 1.0f, w.data(), K, cols, static_cast<int>(P), 0.0f, out_op,
+         static_cast<int>(P));
+    for (int b = 0; b < g.N; ++b)
+      for (int o = 0; o < g.O; ++o)
+        std::copy_n(out_op + o * P + b * HW, HW, n.value + (int64_t{b} * g.O + o) * HW);
+  }
+  if (has_bias) {
+    const float* bv = bias.data();
+    for (int b = 0; b < g.N; ++b)
+      for (int o = 0; o < g.O; ++o) {
+        float* dst = n.value + (int64_t{b} * g.O + o) * HW;
+        for (int64_t p = 0; p < HW; ++p) dst[p] += bv[o];
+      }
+  }
   return out;
 }
 

@@ -1,0 +1,136 @@
+// DQN (Mnih et al. 2015) with the Double-DQN target (van Hasselt et al. 2016) and a replay buffer
+// that is uniform or prioritized (Schaul et al. 2016) by one setting.
+//
+//   y_i = r_i + gamma (1 - done_i) Q_target(s'_i, argmax_a Q_online(s'_i, a))
+//   loss = mean_i w_i Huber(Q_online(s_i, a_i) - y_i),  w_i the importance weights (1 for uniform)
+// The TD errors |Q(s_i, a_i) - y_i| become the new priorities. The target network is a copy of
+// the online one refreshed every target_period training steps; actions are epsilon-greedy with
+// epsilon decaying linearly from eps_start to eps_end.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/env.h"
+#include "models/replay.h"
+#include "nn/ops.h"
+#include "nn/optim.h"
+#include "nn/params.h"
+
+namespace models {
+
+struct QNetworkConfig {
+  std::string kind = "conv";  // "conv": 2 x (3x3 conv, ReLU) on (C, H, W) pixels, then an MLP; "mlp"
+  int channels = 8;
+  int hidden = 64;
+  void validate() const;
+};
+
+/// obs (B, observation...) -> Q (B, actions).
+class QNetwork {
+ public:
+  QNetwork(const QNetworkConfig& config, nn::Shape observation_shape, int actions, uint64_t seed);
+  nn::Var forward(nn::Tape& tape, nn::Var obs);
+  nn::Params& params() { return params_; }
+
+ private:
+  QNetworkConfig config_;
+  nn::Shape obs_shape_;
+  int actions_;
+  nn::Params params_;
+  int conv1_w_ = -1, conv1_b_ = -1, conv2_w_ = -1, conv2_b_ = -1;
+  int fc1_w_ = -1, fc1_b_ = -1, fc2_w_ = -1, fc2_b_ = -1, out_w_ = -1, out_b_ = -1;
+};
+
+struct DqnConfig {
+  QNetworkConfig network;
+  ReplayConfig replay;
+  float gamma = 0.99f;
+  float lr = 1e-3f;
+  int batch = 32;
+  int target_period = 100;      // training steps between target-network copies
+  float eps_start = 1.0f;
+  float eps_end = 0.05f;
+  int eps_decay_steps = 1000;   // environment steps from eps_start to eps_end
+  int learning_starts = 100;    // environment steps before the first training step
+  int train_every = 1;          // environment steps per training step
+  float grad_clip = 10.0f;
+  bool double_dqn = true;
+  uint64_t seed = 1;
+  void validate() const;
+};
+
+class DqnAgent {
+ public:
+  DqnAgent(const DqnConfig& config, nn::Shape observation_shape, int actions);
+
+  /// Epsilon-greedy action for one observation (advances the exploration schedule).
+  int act(const float* obs);
+  /// The greedy action.
+  int greedy(const float* obs);
+  /// Q(obs, .) into out (actions floats).
+  void q_values(const float* obs, float* out);
+  /// Stores a transition and trains when the schedule says so; returns the loss or NaN.
+  float observe(const float* obs, int action, float reward, const float* next_obs, bool terminal);
+  /// One gradient step on a replayed batch; returns the weighted Huber loss.
+  float train_step();
+
+  float epsilon() const;
+  long long env_steps() const { return env_steps_; }
+  long long train_steps() const { return train_steps_; }
+  ReplayBuffer& replay() { return replay_; }
+  const DqnConfig& config() const { return config_; }
+  QNetwork& online() { return online_; }
+  /// |TD error| of the last trained batch (B).
+  const std::vector<float>& last_td_errors() const { return td_errors_; }
+
+ private:
+  DqnConfig config_;
+  nn::Shape obs_shape_;
+  int obs_size_, actions_;
+  QNetwork online_, target_;
+  nn::Adam adam_;
+  ReplayBuffer replay_;
+  nn::Rng rng_;
+  nn::Tape tape_;
+  long long env_steps_ = 0, train_steps_ = 0;
+  std::vector<float> q_buffer_, td_errors_, targets_, onehot_;
+};
+
+/// The case study's settings per environment: "catch" (conv network on the board) and
+/// "cartpole" (MLP, slower exploration decay, larger buffer).
+DqnConfig dqn_preset(const std::string& env_name);
+
+/// One agent in one environment, stepped one action at a time (what the page animates).
+class DqnRunner {
+ public:
+  DqnRunner(std::unique_ptr<envs::Env> env, const DqnConfig& config);
+  struct Result {
+    envs::Step step;
+    int action = 0;
+    float loss = 0;      // NaN when no training step ran
+    bool episode_end = false;
+  };
+  Result step();
+  /// Runs whole episodes; returns their returns.
+  std::vector<float> run_episodes(int episodes);
+
+  envs::Env& env() { return *env_; }
+  DqnAgent& agent() { return agent_; }
+  const std::vector<float>& returns() const { return returns_; }
+  float episode_return() const { return episode_return_; }
+
+ private:
+  std::unique_ptr<envs::Env> env_;
+  DqnAgent agent_;
+  std::vector<float> obs_, next_obs_, returns_;
+  float episode_return_ = 0;
+};
+
+/// Episodes until the mean return of the last `window` episodes reaches `target`
+/// (max_episodes when it never does).
+int episodes_to_reach(const std::string& env_name, const DqnConfig& config, float target, int window,
+                      int max_episodes);
+
+}  // namespace models

@@ -1,0 +1,247 @@
+#include "replay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nn/check.h"
+
+namespace models {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMaxReplayBytes = 1024.0 * 1024.0 * 1024.0;  // 1 GiB
+constexpr int kMaxCapacity = 1 << 24;
+}  // namespace
+
+// ---------------------------------------------------------------- SumTree
+
+SumTree::SumTree(int capacity) : capacity_(capacity) {
+  nn::require(capacity >= 1 && capacity <= kMaxCapacity, "SumTree: capacity: expected an integer in [1, ", kMaxCapacity,
+              "], got ", capacity);
+  base_ = 1;
+  depth_ = 0;
+  while (base_ < capacity) {
+    base_ *= 2;
+    ++depth_;
+  }
+  sum_.assign(static_cast<size_t>(2 * base_), 0.0);
+  min_.assign(static_cast<size_t>(2 * base_), kInf);
+}
+
+void SumTree::set(int j, double value) {
+  nn::require(j >= 0 && j < capacity_, "SumTree::set: index: expected [0, ", capacity_ - 1, "], got ", j);
+  nn::require(std::isfinite(value) && value >= 0, "SumTree::set: value: expected a finite number >= 0, got ", value);
+  size_t i = static_cast<size_t>(base_ + j);
+  sum_[i] = value;
+  min_[i] = value > 0 ? value : kInf;
+  // Recompute (not increment) each ancestor, so float drift never accumulates.
+  for (i /= 2; i >= 1; i /= 2) {
+    sum_[i] = sum_[2 * i] + sum_[2 * i + 1];
+    min_[i] = std::min(min_[2 * i], min_[2 * i + 1]);
+  }
+}
+
+double SumTree::prefix(int j) const {
+  nn::require(j >= 0 && j <= capacity_, "SumTree::prefix: j: expected [0, ", capacity_, "], got ", j);
+  if (j == base_) return total();
+  // Walk from leaf j to the root; every time we arrive from a right child, its left sibling's
+  // subtree lies wholly before j.
+  double acc = 0;
+  for (size_t i = static_cast<size_t>(base_ + j); i > 1; i /= 2)
+    if (i & 1) acc += sum_[i - 1];
+  return acc;
+}
+
+int SumTree::find(double mass, std::vector<int>* path) const {
+  NN_ASSERT(total() > 0);
+  // Clamp below the total: a draw at (or, by rounding, past) the total must land on the last
+  // positive leaf, never on an empty one to its right.
+  mass = std::min(std::max(mass, 0.0), std::nextafter(total(), 0.0));
+  size_t i = 1;
+  if (path) path->assign(1, 1);
+  while (i < static_cast<size_t>(base_)) {
+    // In heap order the 8 great-grandchildren of node i are contiguous (8i .. 8i+7, one 64-byte
+    // line): fetch them now, so the miss overlaps the next three levels instead of stalling.
+    if (8 * i < sum_.size()) __builtin_prefetch(&sum_[8 * i]);
+    const double left = sum_[2 * i];
+    // Go left when the mass falls inside the left subtree, or when the right one is empty
+    // (rounding can leave mass a hair above a left sum whose right sibling holds nothing).
+    if (mass < left || sum_[2 * i + 1] <= 0.0) {
+      i = 2 * i;
+    } else {
+      mass -= left;
+      i = 2 * i + 1;
+    }
+    if (path) path->push_back(static_cast<int>(i));
+  }
+  NN_ASSERT(sum_[i] > 0.0);
+  return static_cast<int>(i) - base_;
+}
+
+// ---------------------------------------------------------------- ReplayBuffer
+
+double replay_bytes(int capacity, int observation_size) {
+  const double per_item = (2.0 * observation_size + 3.0) * sizeof(float);
+  int leaves = 1;
+  while (leaves < capacity) leaves *= 2;
+  return capacity * per_item + 2.0 * leaves * 2 * sizeof(double);
+}
+
+void ReplayConfig::validate(int observation_size) const {
+  nn::require_int_range(capacity, 1, kMaxCapacity, "ReplayConfig.capacity");
+  nn::require_int_range(observation_size, 1, 1 << 20, "ReplayBuffer: observation_size");
+  const double bytes = replay_bytes(capacity, observation_size);
+  nn::require(bytes <= kMaxReplayBytes, "ReplayConfig.capacity: ", capacity, " transitions of ", observation_size,
+              " floats need ", bytes / 1e6, " MB, more than the 1 GiB this buffer allows");
+  nn::require_range(alpha, 0.0, 1.0, "ReplayConfig.alpha");
+  nn::require_range(beta0, 0.0, 1.0, "ReplayConfig.beta0");
+  nn::require_int_range(beta_steps, 1, 1 << 30, "ReplayConfig.beta_steps");
+  nn::require_range(eps, 1e-12, 1.0, "ReplayConfig.eps");
+}
+
+ReplayBuffer::ReplayBuffer(const ReplayConfig& config, int observation_size, uint64_t seed)
+    : config_((config.validate(observation_size), config)),
+      obs_size_(observation_size),
+      rng_(seed, 0x2e91a7),
+      tree_(config.prioritized ? config.capacity : 1),
+      obs_(static_cast<size_t>(config.capacity) * observation_size),
+      next_obs_(obs_.size()),
+      rewards_(static_cast<size_t>(config.capacity)),
+      dones_(static_cast<size_t>(config.capacity)),
+      actions_(static_cast<size_t>(config.capacity)) {}
+
+void ReplayBuffer::add(const float* obs, int action, float reward, const float* next_obs, bool done) {
+  nn::require(std::isfinite(reward), "ReplayBuffer::add: reward: expected a finite number, got ", reward);
+  for (int k = 0; k < obs_size_; ++k)
+    nn::require(std::isfinite(obs[k]) && std::isfinite(next_obs[k]),
+                "ReplayBuffer::add: observation: expected finite numbers (element ", k, ")");
+  const size_t slot = static_cast<size_t>(next_);
+  std::copy(obs, obs + obs_size_, obs_.begin() + static_cast<std::ptrdiff_t>(slot * obs_size_));
+  std::copy(next_obs, next_obs + obs_size_, next_obs_.begin() + static_cast<std::ptrdiff_t>(slot * obs_size_));
+  actions_[slot] = action;
+  rewards_[slot] = reward;
+  dones_[slot] = done ? 1.0f : 0.0f;
+  if (config_.prioritized) tree_.set(next_, std::pow(max_priority_, config_.alpha));
+  next_ = (next_ + 1) % config_.capacity;
+  size_ = std::min(size_ + 1, config_.capacity);
+}
+
+float ReplayBuffer::current_beta() const {
+  const double progress = std::min(1.0, static_cast<double>(samples_) / config_.beta_steps);
+  return static_cast<float>(config_.beta0 + (1.0 - config_.beta0) * progress);
+}
+
+double ReplayBuffer::probability(int i) const {
+  nn::require(i >= 0 && i < size_, "ReplayBuffer::probability: index: expected [0, ", size_ - 1, "], got ", i);
+  return config_.prioritized ? tree_.get(i) / tree_.total() : 1.0 / size_;
+}
+
+void ReplayBuffer::copy_into_batch(int slot, int b) {
+  const auto s = static_cast<std::ptrdiff_t>(slot) * obs_size_, d = static_cast<std::ptrdiff_t>(b) * obs_size_;
+  std::copy(obs_.begin() + s, obs_.begin() + s + obs_size_, batch_.obs.begin() + d);
+  std::copy(next_obs_.begin() + s, next_obs_.begin() + s + obs_size_, batch_.next_obs.begin() + d);
+  batch_.actions[static_cast<size_t>(b)] = actions_[static_cast<size_t>(slot)];
+  batch_.rewards[static_cast<size_t>(b)] = rewards_[static_cast<size_t>(slot)];
+  batch_.dones[static_cast<size_t>(b)] = dones_[static_cast<size_t>(slot)];
+}
+
+const ReplayBatch& ReplayBuffer::sample(int batch) {
+  nn::require(batch >= 1, "ReplayBuffer::sample: batch: expected at least 1, got ", batch);
+  nn::require(batch <= size_, "ReplayBuffer::sample: batch: ", batch, " is more than the ", size_,
+              " transitions stored");
+  ReplayBatch& b = batch_;
+  b.size = batch;
+  b.indices.resize(static_cast<size_t>(batch));
+  b.weights.resize(static_cast<size_t>(batch));
+  b.obs.resize(static_cast<size_t>(batch) * obs_size_);
+  b.next_obs.resize(b.obs.size());
+  b.actions.resize(static_cast<size_t>(batch));
+  b.rewards.resize(static_cast<size_t>(batch));
+  b.dones.resize(static_cast<size_t>(batch));
+  b.beta = current_beta();
+  ++samples_;
+  if (!config_.prioritized) {
+    b.paths.clear();
+    for (int k = 0; k < batch; ++k) {
+      b.indices[static_cast<size_t>(k)] = static_cast<int>(rng_.below(static_cast<uint32_t>(size_)));
+      b.weights[static_cast<size_t>(k)] = 1.0f;
+      copy_into_batch(b.indices[static_cast<size_t>(k)], k);
+    }
+    record_sampling(b);
+    return b;
+  }
+  const double total = tree_.total();
+  const double segment = total / batch;
+  // The largest weight over the buffer belongs to the smallest priority: (N P_min)^-beta.
+  const double max_weight = std::pow(size_ * tree_.min_positive() / total, -b.beta);
+  const int stride = tree_.depth() + 1;
+  b.paths.resize(record_paths_ ? static_cast<size_t>(batch) * stride : 0);
+  for (int k = 0; k < batch; ++k) {
+    const double mass = segment * (k + rng_.uniform());
+    const int i = tree_.find(mass, record_paths_ ? &path_ : nullptr);
+    if (record_paths_) std::copy(path_.begin(), path_.end(), b.paths.begin() + static_cast<std::ptrdiff_t>(k) * stride);
+    const double p = tree_.get(i) / total;
+    b.indices[static_cast<size_t>(k)] = i;
+    b.weights[static_cast<size_t>(k)] = static_cast<float>(std::pow(size_ * p, -b.beta) / max_weight);
+    copy_into_batch(i, k);
+  }
+  record_sampling(b);
+  return b;
+}
+
+void ReplayBuffer::track_sampling(int bins) {
+  nn::require_int_range(bins, 0, 4096, "ReplayBuffer::track_sampling: bins");
+  drawn_.assign(static_cast<size_t>(bins), 0.0);
+  expected_.assign(static_cast<size_t>(bins), 0.0);
+}
+
+void ReplayBuffer::record_sampling(const ReplayBatch& b) {
+  const int bins = static_cast<int>(drawn_.size());
+  if (bins == 0 || size_ == 0) return;
+  // Bins split the stored slots [0, size) evenly; bin k covers [k size / bins, (k+1) size / bins).
+  auto bin_start = [&](int k) { return static_cast<int>(static_cast<long long>(k) * size_ / bins); };
+  for (int i : b.indices) drawn_[static_cast<size_t>(static_cast<long long>(i) * bins / size_)] += 1;
+  for (int k = 0; k < bins; ++k) {
+    const int lo = bin_start(k), hi = bin_start(k + 1);
+    const double p = config_.prioritized ? (tree_.prefix(hi) - tree_.prefix(lo)) / tree_.total()
+                                         : static_cast<double>(hi - lo) / size_;
+    expected_[static_cast<size_t>(k)] += b.size * p;
+  }
+}
+
+void ReplayBuffer::update_priorities(const std::vector<int>& indices, const std::vector<float>& td_errors) {
+  check_slots(indices, td_errors, "update_priorities", "td_errors", false);
+  std::vector<float> priorities(td_errors.size());
+  for (size_t k = 0; k < td_errors.size(); ++k)
+    priorities[k] = static_cast<float>(std::fabs(static_cast<double>(td_errors[k])) + config_.eps);
+  apply_priorities(indices, priorities);
+}
+
+void ReplayBuffer::set_priorities(const std::vector<int>& indices, const std::vector<float>& priorities) {
+  check_slots(indices, priorities, "set_priorities", "priorities", true);
+  apply_priorities(indices, priorities);
+}
+
+void ReplayBuffer::check_slots(const std::vector<int>& indices, const std::vector<float>& values, const char* fn,
+                               const char* what, bool non_negative) const {
+  nn::require(indices.size() == values.size(), "ReplayBuffer::", fn, ": expected as many ", what, " (", values.size(),
+              ") as indices (", indices.size(), ")");
+  for (size_t k = 0; k < indices.size(); ++k) {
+    nn::require(indices[k] >= 0 && indices[k] < size_, "ReplayBuffer::", fn, ": indices[", k,
+                "]: expected a stored slot in [0, ", size_ - 1, "], got ", indices[k]);
+    nn::require(std::isfinite(values[k]) && (!non_negative || values[k] >= 0), "ReplayBuffer::", fn, ": ", what, "[",
+                k, "]: expected a finite number", non_negative ? " >= 0" : "", ", got ", values[k]);
+  }
+}
+
+void ReplayBuffer::apply_priorities(const std::vector<int>& indices, const std::vector<float>& priorities) {
+  if (!config_.prioritized) return;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    const double p = priorities[k];
+    max_priority_ = std::max(max_priority_, p);
+    tree_.set(indices[k], std::pow(p, config_.alpha));
+  }
+}
+
+}  // namespace models

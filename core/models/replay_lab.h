@@ -1,0 +1,32 @@
+// The replay case study's live experiment: two DQN agents from the same seed in two copies of
+// the same environment, one replaying uniformly and one by priority, stepped in lockstep.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "models/dqn.h"
+
+namespace models {
+
+struct ReplayLabConfig {
+  std::string env = "catch";  // "catch" or "cartpole"
+  DqnConfig dqn = dqn_preset("catch");  // replay.prioritized is set per agent
+  int histogram_bins = 32;
+};
+
+class ReplayLab {
+ public:
+  static constexpr int kUniform = 0, kPrioritized = 1;
+
+  explicit ReplayLab(const ReplayLabConfig& config);
+  /// Advances both agents by `env_steps` environment steps each.
+  void step(int env_steps);
+  DqnRunner& agent(int which);
+  const ReplayLabConfig& config() const { return config_; }
+
+ private:
+  ReplayLabConfig config_;
+  std::unique_ptr<DqnRunner> agents_[2];
+};
+
+}  // namespace models
