@@ -22,5 +22,8 @@ const std::vector<Command>& commands();
 int bench_gemm(Args& args);
 int train_spiral(Args& args);
 int info(Args& args);
+int eval_per(Args& args);
+int bench_replay(Args& args);
+int train_dqn(Args& args);
 
 }  // namespace cli

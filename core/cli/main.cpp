@@ -15,6 +15,12 @@ const std::vector<Command>& commands() {
        "[--steps 300] [--seed 1] [--hidden 32] [--layers 2] [--lr 0.01] [--batch 64] [--json]", train_spiral},
       {"bench", "gemm", "GFLOP/s of the core's matmul (single thread)", "[--sizes 64,128,256,512] [--json]",
        bench_gemm},
+      {"train", "dqn", "DQN with uniform or prioritized replay on catch or cartpole",
+       "[--env catch] [--episodes 500] [--prioritized 1] [--seed 1] [--lr 0.001] [--json]", train_dqn},
+      {"eval", "per", "prioritized vs uniform replay: Blind Cliffwalk (tabular) and DQN on Catch",
+       "[--seeds 10] [--catch-seeds 3] [--max-episodes 3000] [--alpha 0.6] [--json]", eval_per},
+      {"bench", "replay", "sum-tree sampling and updates per second vs a linear scan",
+       "[--capacity 1048576] [--repeats 5] [--json]", bench_replay},
   };
   return all;
 }

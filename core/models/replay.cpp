@@ -42,6 +42,11 @@ void SumTree::set(int j, double value) {
   }
 }
 
+double SumTree::node(int i) const {
+  nn::require(i >= 1 && i < 2 * base_, "SumTree::node: i: expected [1, ", 2 * base_ - 1, "], got ", i);
+  return sum_[static_cast<size_t>(i)];
+}
+
 double SumTree::prefix(int j) const {
   nn::require(j >= 0 && j <= capacity_, "SumTree::prefix: j: expected [0, ", capacity_, "], got ", j);
   if (j == base_) return total();

@@ -24,6 +24,8 @@ class SumTree {
   /// Sets leaf j's value (finite, >= 0) and updates its ancestors.
   void set(int j, double value);
   double get(int j) const { return sum_[static_cast<size_t>(base_ + j)]; }
+  /// The sum stored at heap node i (1 <= i < 2 leaves()).
+  double node(int i) const;
   double total() const { return sum_[1]; }
   /// The smallest leaf value among leaves with value > 0 (+inf when none).
   double min_positive() const { return min_[1]; }
@@ -37,8 +39,6 @@ class SumTree {
   int capacity() const { return capacity_; }
   int leaves() const { return base_; }
   int depth() const { return depth_; }
-  /// Node sums in heap order (index 0 unused), 2 * leaves() entries.
-  const std::vector<double>& sums() const { return sum_; }
 
  private:
   int capacity_, base_, depth_;

@@ -12,6 +12,8 @@ import createNeuroAI from '../../wasm/neuroai.mjs';
 // Jobs the page may ask for; each module exports create(module, config) -> job (see jobs/*.js).
 const JOBS = {
   spiral: () => import('./jobs/spiral.js'),
+  replay: () => import('./jobs/replay.js'),
+  cliffwalk: () => import('./jobs/cliffwalk.js'),
 };
 
 const SNAPSHOT_INTERVAL_MS = 66;  // ~15 snapshots per second
@@ -32,6 +34,7 @@ function post(message, transfer = []) {
 }
 
 function postSnapshot() {
+  if (!job.snapshot) return;  // a job of calls only (no model to watch)
   const { data, transfer } = job.snapshot();
   post({ type: 'snapshot', ...data }, transfer);
   lastSnapshot = performance.now();

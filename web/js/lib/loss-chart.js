@@ -7,9 +7,11 @@ const formatTick = (v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)
 export class LossChart {
   /**
    * @param {HTMLElement} host
-   * @param {{series: {label: string, color: string, scale?: 'loss'|'acc'}[], height?: number}} options
+   * @param {{series: {label: string, color: string, scale?: 'loss'|'acc'}[], height?: number,
+   *          xLabel?: string, yLabel?: string, linear?: boolean}} options  linear: a linear y axis
+   *          (for returns, which can be negative) instead of the log axis for losses
    */
-  constructor(host, { series, height = 220, xLabel = 'step' }) {
+  constructor(host, { series, height = 220, xLabel = 'step', yLabel = 'loss', linear = false }) {
     this.host = host;
     this.data = [[], ...series.map(() => [])];
     const hasAcc = series.some((s) => s.scale === 'acc');
@@ -19,10 +21,10 @@ export class LossChart {
         height,
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, loss: { distr: 3 }, acc: { range: [0, 1] } },
+        scales: { x: { time: false }, loss: linear ? {} : { distr: 3 }, acc: { range: [0, 1] } },
         axes: [
           { label: xLabel, stroke: '#555' },
-          { scale: 'loss', label: 'loss', stroke: '#555', values: (u, ticks) => ticks.map(formatTick) },
+          { scale: 'loss', label: yLabel, stroke: '#555', ...(linear ? {} : { values: (u, ticks) => ticks.map(formatTick) }) },
           ...(hasAcc ? [{ scale: 'acc', side: 1, label: 'accuracy', stroke: '#555', grid: { show: false } }] : []),
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale ?? 'loss', points: { show: false } }))],
@@ -50,5 +52,7 @@ export class LossChart {
 
   /** The number of points plotted (for tests and summaries). */
   get length() { return this.data[0].length; }
+  /** The x of the last point (undefined when empty). */
+  get lastX() { return this.data[0].at(-1); }
   last(series) { return this.data[series + 1].at(-1); }
 }

@@ -4,7 +4,7 @@ import { h } from './dom.js';
 
 export const PAGES = [
   { id: 'prednet', title: 'Predictive coding', short: 'PredNet', href: 'prednet.html', built: false },
-  { id: 'replay', title: 'Hippocampal replay', short: 'Replay', href: 'replay.html', built: false },
+  { id: 'replay', title: 'Hippocampal replay', short: 'Replay', href: 'replay.html', built: true },
   { id: 'vit', title: 'Attention', short: 'Attention', href: 'vit.html', built: false },
   { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: false },
   { id: 'episodic', title: 'Episodic memory', short: 'Episodic', href: 'episodic.html', built: false },

@@ -1,0 +1,235 @@
+// The replay case study for JS:
+//   ReplayLab: two DQN agents (uniform and prioritized replay) from one seed, stepped in lockstep;
+//   read-outs of the prioritized agent's sum tree, its last batch and its sampling statistics.
+//   cliffwalkMedians(n, seeds, alpha): the tabular Blind Cliffwalk replay experiment.
+//   benchReplay(capacity, repeats): sum tree vs linear scan throughput (the Node benchmark).
+#include "envs/cartpole.h"
+#include "envs/catch.h"
+#include "eval/cliffwalk_replay.h"
+#include "eval/replay_bench.h"
+#include "js_interop.h"
+#include "models/replay_lab.h"
+
+using emscripten::val;
+
+namespace {
+
+models::ReplayLabConfig parse_config(const val& obj) {
+  js::ConfigObject c(obj, "ReplayLab config",
+                     {"env", "alpha", "beta0", "capacity", "batch", "lr", "targetPeriod", "gamma", "epsDecaySteps",
+                      "learningStarts", "seed"});
+  models::ReplayLabConfig cfg;
+  cfg.env = c.string("env", "catch");
+  nn::require(cfg.env == "catch" || cfg.env == "cartpole", "ReplayLab config.env: expected \"catch\" or \"cartpole\", got \"",
+              cfg.env, "\"");
+  models::DqnConfig& d = cfg.dqn;
+  d = models::dqn_preset(cfg.env);
+  d.replay.alpha = static_cast<float>(c.number("alpha", d.replay.alpha));
+  d.replay.beta0 = static_cast<float>(c.number("beta0", d.replay.beta0));
+  d.replay.capacity = c.integer("capacity", d.replay.capacity);
+  d.batch = c.integer("batch", d.batch);
+  d.lr = static_cast<float>(c.number("lr", d.lr));
+  d.target_period = c.integer("targetPeriod", d.target_period);
+  d.gamma = static_cast<float>(c.number("gamma", d.gamma));
+  d.eps_decay_steps = c.integer("epsDecaySteps", d.eps_decay_steps);
+  d.learning_starts = c.integer("learningStarts", d.learning_starts);
+  const int seed = c.integer("seed", 1);
+  nn::require(seed >= 0, "ReplayLab config.seed: expected a non-negative integer, got ", seed);
+  d.seed = static_cast<uint64_t>(seed);
+  d.validate();
+  d.replay.validate(envs::make_env(cfg.env, 0)->observation_size());
+  return cfg;
+}
+
+val floats(const std::vector<float>& v) { return js::to_float32_array(v.data(), v.size()); }
+val ints(const std::vector<int>& v) {
+  return val::global("Int32Array").new_(val(emscripten::typed_memory_view(v.size(), v.data())));
+}
+val doubles_as_floats(const std::vector<double>& v) {
+  std::vector<float> f(v.begin(), v.end());
+  return floats(f);
+}
+
+class ReplayLabJs {
+ public:
+  static ReplayLabJs* create(val config) {
+    return js::guard([&] { return new ReplayLabJs(parse_config(config)); });
+  }
+
+  /// Advances both agents by `steps` environment steps each.
+  void step(val steps) {
+    js::guard([&] { lab_.step(js::integer(steps, "step: steps", 0, 100000)); });
+  }
+
+  /// {episodes, lastReturn, envSteps, trainSteps, epsilon, beta, size} for agent 0 (uniform) or 1.
+  val stats(val which) {
+    return js::guard([&] {
+      models::DqnRunner& r = runner(which);
+      models::DqnAgent& a = r.agent();
+      val o = val::object();
+      o.set("episodes", static_cast<double>(r.returns().size()));
+      o.set("envSteps", static_cast<double>(a.env_steps()));
+      o.set("trainSteps", static_cast<double>(a.train_steps()));
+      o.set("epsilon", a.epsilon());
+      o.set("beta", a.replay().current_beta());
+      o.set("size", a.replay().size());
+      o.set("episodeReturn", r.episode_return());
+      return o;
+    });
+  }
+  /// Every finished episode's return (a new Float32Array).
+  val returns(val which) {
+    return js::guard([&] { return floats(runner(which).returns()); });
+  }
+  /// The current observation: the Catch board (rows * cols) or CartPole's 4 state values.
+  val observation(val which) {
+    return js::guard([&] {
+      envs::Env& env = runner(which).env();
+      std::vector<float> obs(static_cast<size_t>(env.observation_size()));
+      env.observe(obs.data());
+      return floats(obs);
+    });
+  }
+  /// Q-values of the current observation.
+  val q_values(val which) {
+    return js::guard([&] {
+      models::DqnRunner& r = runner(which);
+      std::vector<float> obs(static_cast<size_t>(r.env().observation_size())), q(static_cast<size_t>(r.env().num_actions()));
+      r.env().observe(obs.data());
+      r.agent().q_values(obs.data(), q.data());
+      return floats(q);
+    });
+  }
+
+  /// The prioritized agent's sum tree from the smallest subtree that holds every stored
+  /// transition (node 2^k on the left edge), `levels` levels deep: {root, rootLevel, sums}, sums
+  /// in heap order relative to that root (index 0 unused, index 1 = the root).
+  val tree_top(val levels) {
+    return js::guard([&] {
+      const models::SumTree& t = *prioritized().replay().tree();
+      const int stored = std::max(1, prioritized().replay().size());
+      int span = 1, below = 0;  // leaves under the subtree root, and its height
+      while (span < stored) { span *= 2; ++below; }
+      const int root_level = t.depth() - below, root = 1 << root_level;
+      const int l = std::min(js::integer(levels, "treeTop: levels", 1, 12), below + 1);
+      std::vector<float> sums(static_cast<size_t>(1) << l);
+      for (int level = 0; level < l; ++level)
+        for (int k = 0; k < (1 << level); ++k)
+          sums[static_cast<size_t>((1 << level) + k)] = static_cast<float>(t.node((root << level) + k));
+      val o = val::object();
+      o.set("root", root);
+      o.set("rootLevel", root_level);
+      o.set("sums", floats(sums));
+      return o;
+    });
+  }
+  /// Leaf priorities p^alpha summed into `bins` equal ranges of the stored slots.
+  val leaf_bins(val bins) {
+    return js::guard([&] {
+      const int n = js::integer(bins, "leafBins: bins", 1, 4096);
+      const models::ReplayBuffer& rb = prioritized().replay();
+      std::vector<float> out(static_cast<size_t>(n), 0.0f);
+      for (int k = 0; k < n && rb.size() > 0; ++k) {
+        const int lo = static_cast<int>(static_cast<long long>(k) * rb.size() / n);
+        const int hi = static_cast<int>(static_cast<long long>(k + 1) * rb.size() / n);
+        out[static_cast<size_t>(k)] = static_cast<float>(rb.tree()->prefix(hi) - rb.tree()->prefix(lo));
+      }
+      return floats(out);
+    });
+  }
+  /// {depth, leaves, size, total, indices, weights, paths (B * (depth+1)), beta} of the last batch.
+  val last_batch() {
+    return js::guard([&] {
+      const models::ReplayBuffer& rb = prioritized().replay();
+      const models::ReplayBatch& b = rb.last_batch();
+      val o = val::object();
+      o.set("depth", rb.tree()->depth());
+      o.set("leaves", rb.tree()->leaves());
+      o.set("size", rb.size());
+      o.set("total", rb.tree()->total());
+      o.set("beta", b.beta);
+      o.set("indices", ints(b.indices));
+      o.set("weights", floats(b.weights));
+      o.set("paths", ints(b.paths));
+      o.set("tdErrors", floats(prioritized().last_td_errors()));
+      return o;
+    });
+  }
+  /// {drawn, expected} per slot bin since the start (or the last resetSampling) for agent `which`.
+  val sampling(val which) {
+    return js::guard([&] {
+      models::ReplayBuffer& rb = runner(which).agent().replay();
+      val o = val::object();
+      o.set("drawn", doubles_as_floats(rb.drawn_per_bin()));
+      o.set("expected", doubles_as_floats(rb.expected_per_bin()));
+      return o;
+    });
+  }
+  void reset_sampling() {
+    js::guard([&] {
+      for (int k = 0; k < 2; ++k) lab_.agent(k).agent().replay().track_sampling(lab_.config().histogram_bins);
+    });
+  }
+
+ private:
+  explicit ReplayLabJs(const models::ReplayLabConfig& c) : lab_(c) {}
+  models::DqnRunner& runner(const val& which) {
+    return lab_.agent(js::integer(which, "agent", 0, 1));
+  }
+  models::DqnAgent& prioritized() { return lab_.agent(models::ReplayLab::kPrioritized).agent(); }
+  models::ReplayLab lab_;
+};
+
+/// {uniform, prioritized} median updates over seeds 1..seeds for Blind Cliffwalk with n states.
+val cliffwalk_medians(val n, val seeds, val alpha) {
+  return js::guard([&] {
+    eval::CliffwalkReplayConfig c;
+    c.n = js::integer(n, "cliffwalkMedians: n", 2, 16);
+    c.alpha = static_cast<float>(js::number(alpha, "cliffwalkMedians: alpha"));
+    const int s = js::integer(seeds, "cliffwalkMedians: seeds", 1, 1000);
+    c.prioritized = false;
+    const double uniform = eval::median_cliffwalk_updates(c, s);
+    c.prioritized = true;
+    const double prioritized = eval::median_cliffwalk_updates(c, s);
+    val o = val::object();
+    o.set("uniform", uniform);
+    o.set("prioritized", prioritized);
+    return o;
+  });
+}
+
+/// [{operation, treePerS, scanPerS}] at the given capacity.
+val bench_replay(val capacity, val repeats) {
+  return js::guard([&] {
+    const auto rows = eval::bench_replay(js::integer(capacity, "benchReplay: capacity", 1, 1 << 24),
+                                         js::integer(repeats, "benchReplay: repeats", 1, 101));
+    val out = val::array();
+    for (const auto& r : rows) {
+      val o = val::object();
+      o.set("operation", r.what);
+      o.set("treePerS", r.tree_per_s);
+      o.set("scanPerS", r.scan_per_s);
+      out.call<void>("push", o);
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(neuroai_replay) {
+  emscripten::class_<ReplayLabJs>("ReplayLab")
+      .constructor(&ReplayLabJs::create, emscripten::allow_raw_pointers())
+      .function("step", &ReplayLabJs::step)
+      .function("stats", &ReplayLabJs::stats)
+      .function("returns", &ReplayLabJs::returns)
+      .function("observation", &ReplayLabJs::observation)
+      .function("qValues", &ReplayLabJs::q_values)
+      .function("treeTop", &ReplayLabJs::tree_top)
+      .function("leafBins", &ReplayLabJs::leaf_bins)
+      .function("lastBatch", &ReplayLabJs::last_batch)
+      .function("sampling", &ReplayLabJs::sampling)
+      .function("resetSampling", &ReplayLabJs::reset_sampling);
+  emscripten::function("cliffwalkMedians", &cliffwalk_medians);
+  emscripten::function("benchReplay", &bench_replay);
+}

@@ -1,0 +1,51 @@
+// The replay case study page: the live lab, the sum tree, the Blind Cliffwalk chart, results.
+import { h, fmt } from '../lib/dom.js';
+import { readHash } from '../lib/hash-state.js';
+import { renderNav } from '../lib/site.js';
+import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
+import { AGENTS, episodesToReach, ReplayLabPanel } from '../studies/replay/lab-panel.js';
+import { SCHEMA } from '../studies/replay/schema.js';
+import { TreeView } from '../studies/replay/tree-view.js';
+
+renderNav('replay');
+const { state, rejected } = readHash(SCHEMA);
+if (rejected.length)
+  document.getElementById('replay-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
+
+const lab = new ReplayLabPanel(document.getElementById('replay-lab'), state);
+const tree = new TreeView(document.getElementById('replay-tree'));
+const cliffwalk = new CliffwalkPanel(document.getElementById('replay-cliffwalk'), state);
+const results = document.getElementById('replay-results');
+let cliffRows = null;
+
+function renderResults(snap) {
+  const target = state.env === 'catch' ? 0.9 : 195;
+  const rows = AGENTS.map((a, k) => {
+    const n = snap ? episodesToReach(snap.agents[k].returns, target) : null;
+    return h('tr', {}, h('td', {}, a.name), h('td', {}, snap ? String(snap.agents[k].returns.length) : '–'),
+      h('td', {}, n === null ? 'not yet' : String(n)));
+  });
+  const table = h('table', { class: 'metric-table' },
+    h('caption', {}, `${state.env === 'catch' ? 'Catch' : 'CartPole'} in this page: episodes until the 50-episode mean return reached ${target}`),
+    h('thead', {}, h('tr', {}, h('th', {}, 'agent'), h('th', {}, 'episodes played'), h('th', {}, 'episodes to reach'))),
+    h('tbody', {}, rows));
+  const parts = [table];
+  if (cliffRows) {
+    const r = cliffRows.find((x) => x.n === 10) ?? cliffRows.at(-1);
+    parts.push(h('p', {}, `Blind Cliffwalk in this page, n = ${r.n}: prioritized ${fmt(r.prioritized, 3)} updates, ` +
+      `uniform ${fmt(r.uniform, 3)}: a ratio of ${fmt(r.prioritized / r.uniform, 2)}.`));
+  }
+  results.replaceChildren(...parts);
+}
+
+let lastResults = 0;
+lab.onSnapshotListener((snap) => {
+  tree.update(snap, 5);
+  if (performance.now() - lastResults > 500) {
+    renderResults(snap);
+    lastResults = performance.now();
+  }
+});
+cliffwalk.addEventListener('results', (e) => { cliffRows = e.detail; renderResults(lab.snapshot); });
+renderResults(null);
+window.neuroaiReplay = { lab, tree, cliffwalk };  // for the browser tests and the console

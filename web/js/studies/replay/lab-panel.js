@@ -1,0 +1,146 @@
+// The live comparison: two DQN agents (uniform and prioritized replay) learn in the worker;
+// this view draws both boards, their reward curves and the knobs. Snapshots are also handed to
+// `onSnapshot` listeners (the tree view, the results table).
+import { TrainerClient } from '../../engine/trainer-client.js';
+import { h, fmt } from '../../lib/dom.js';
+import { writeHash } from '../../lib/hash-state.js';
+import { LossChart } from '../../lib/loss-chart.js';
+import { GUI } from '../../lib/vendor.js';
+import { drawBoard, describeBoard } from './board.js';
+import { SCHEMA, labConfig, stepsPerSecond } from './schema.js';
+
+export const AGENTS = [
+  { name: 'Uniform replay', color: '#0072B2' },
+  { name: 'Prioritized replay', color: '#D55E00' },
+];
+const WINDOW = 50;  // episodes in the moving average
+
+/** Mean of the last `window` returns ending at each episode (NaN before `window` episodes). */
+export function movingAverage(returns, window = WINDOW) {
+  const out = new Float64Array(returns.length).fill(NaN);
+  let sum = 0;
+  for (let i = 0; i < returns.length; i++) {
+    sum += returns[i];
+    if (i >= window) sum -= returns[i - window];
+    if (i >= window - 1) out[i] = sum / window;
+  }
+  return out;
+}
+
+/** The first episode count at which the moving average reaches `target` (null if never). */
+export function episodesToReach(returns, target, window = WINDOW) {
+  const avg = movingAverage(returns, window);
+  for (let i = 0; i < avg.length; i++) if (avg[i] >= target) return i + 1;
+  return null;
+}
+
+export class ReplayLabPanel {
+  constructor(host, state) {
+    this.state = state;
+    this.listeners = [];
+    this.build(host);
+    this.trainer = new TrainerClient('replay', labConfig(state));
+    this.trainer.setSpeed(stepsPerSecond(state.speed));
+    this.trainer.addEventListener('ready', () => this.onReady());
+    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
+    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
+    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+  }
+
+  onSnapshotListener(f) { this.listeners.push(f); }
+
+  build(host) {
+    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
+    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.resetButton = h('button', { disabled: true, onclick: () => this.reset() }, 'Reset');
+    this.status = h('p', { class: 'status', role: 'status' }, 'Loading the WebAssembly module…');
+    this.error = h('p', { class: 'error', role: 'alert', hidden: true });
+    this.agentViews = AGENTS.map((a) => {
+      const canvas = h('canvas', { width: 200, height: 300, class: 'board', role: 'img', 'aria-label': `${a.name}: the game` });
+      const summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' });
+      const stats = h('p', { class: 'agent-stats' });
+      return { canvas, summary, stats, el: h('figure', { class: 'agent' },
+        h('figcaption', {}, h('span', { class: 'swatch', dataset: { agent: a.name } }), a.name), canvas, stats, summary) };
+    });
+    this.agentViews[0].el.querySelector('.swatch').classList.add('uniform');
+    this.agentViews[1].el.querySelector('.swatch').classList.add('prioritized');
+    this.chartHost = h('div', { class: 'chart', 'aria-label': 'Moving average of the return per episode, both agents' });
+    this.knobsHost = h('div', { class: 'knobs' });
+    host.replaceChildren(
+      h('div', { class: 'controls' }, this.startButton, this.stepButton, this.resetButton),
+      this.status, this.error,
+      h('div', { class: 'agents' }, this.agentViews.map((v) => v.el)),
+      h('div', { class: 'lab-side' }, this.chartHost, this.knobsHost));
+    this.chart = new LossChart(this.chartHost, {
+      xLabel: 'episode',
+      yLabel: `return (mean of last ${WINDOW})`,
+      linear: true,
+      series: AGENTS.map((a) => ({ label: a.name, color: a.color })),
+    });
+    this.buildKnobs();
+  }
+
+  buildKnobs() {
+    const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 320 });
+    const s = this.state;
+    const restart = () => { writeHash(SCHEMA, s); this.reset(); };
+    gui.add(s, 'env', SCHEMA.env.options).name('environment').onChange(restart);
+    gui.add(s, 'alpha', 0, 1, 0.05).name('α (priority exponent)').onFinishChange(restart);
+    gui.add(s, 'beta0', 0, 1, 0.05).name('β₀ (IS exponent at start)').onFinishChange(restart);
+    gui.add(s, 'capacity', 64, 100000, 1).name('replay capacity').onFinishChange(restart);
+    gui.add(s, 'batch', 1, 256, 1).name('batch size').onFinishChange(restart);
+    gui.add(s, 'lr', 0.00001, 0.01).name('learning rate').onFinishChange(restart);
+    gui.add(s, 'target', 1, 2000, 1).name('target period').onFinishChange(restart);
+    gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
+    gui.add(s, 'speed', SCHEMA.speed.options).name('steps per second').onChange(() => {
+      writeHash(SCHEMA, s);
+      this.trainer.setSpeed(stepsPerSecond(s.speed));
+    });
+    this.gui = gui;
+  }
+
+  toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
+
+  reset() {
+    this.chart.clear();
+    this.error.hidden = true;
+    this.trainer.reset(labConfig(this.state));
+  }
+
+  onReady() {
+    for (const b of [this.startButton, this.stepButton, this.resetButton]) b.disabled = false;
+  }
+
+  onState({ running }) {
+    this.startButton.textContent = running ? 'Pause' : 'Start';
+    this.startButton.setAttribute('aria-pressed', String(running));
+  }
+
+  onSnapshot(snap) {
+    this.snapshot = snap;
+    const env = this.state.env;
+    snap.agents.forEach((a, k) => {
+      const view = this.agentViews[k];
+      drawBoard(view.canvas, env, a.observation);
+      const avg = movingAverage(a.returns);
+      const last = a.returns.length ? avg[a.returns.length - 1] : NaN;
+      view.stats.textContent = `${a.stats.episodes} episodes · mean return ${fmt(last, 3)} · ε ${fmt(a.stats.epsilon, 2)}` +
+        (k === 1 ? ` · β ${fmt(a.stats.beta, 2)}` : '');
+      view.summary.textContent = `${AGENTS[k].name}: ${describeBoard(env, a.observation)}.`;
+    });
+    // One chart point per new episode count of the slower agent.
+    const n = Math.min(snap.agents[0].returns.length, snap.agents[1].returns.length);
+    if (n > 0 && n !== this.chart.lastX) {
+      const y = snap.agents.map((a) => movingAverage(a.returns.subarray(0, n))[n - 1]);
+      this.chart.push(n, ...y);
+    }
+    this.status.textContent = `${snap.step} steps per agent` +
+      (this.trainer.running ? ' · training' : ' · paused');
+    for (const f of this.listeners) f(snap);
+  }
+
+  showError(message) {
+    this.error.hidden = false;
+    this.error.textContent = `Training stopped: ${message}`;
+  }
+}

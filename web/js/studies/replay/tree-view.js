@@ -1,0 +1,140 @@
+// The prioritized agent's sum tree: the top levels with their sums and the paths of the last
+// batch's draws, the leaf priorities over the memory, the sampling histogram against P(i), and
+// the batch's importance weights.
+import { h, fmt } from '../../lib/dom.js';
+import { uPlot } from '../../lib/vendor.js';
+
+const INK = '#1d2330', MUTED = '#8a909c', PATH = '#d55e00', NODE = '#0072b2';
+
+export class TreeView {
+  constructor(host) {
+    this.canvas = h('canvas', { width: 960, height: 250, class: 'tree', role: 'img',
+                                'aria-label': 'Five levels of the sum tree with the paths of the last batch' });
+    this.leafCanvas = h('canvas', { width: 960, height: 90, class: 'leaves', role: 'img',
+                                    'aria-label': 'Leaf priorities across the replay memory, with the last batch marked' });
+    this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Waiting for the first training batch…');
+    this.histHost = h('div', { class: 'chart small', 'aria-label': 'Share of draws per part of the memory, drawn against expected' });
+    this.weightHost = h('div', { class: 'chart small', 'aria-label': 'Importance weights of the last batch' });
+    host.replaceChildren(this.canvas, this.leafCanvas, this.summary,
+      h('div', { class: 'figures' },
+        h('figure', {}, h('figcaption', {}, 'Where draws landed: share of all draws per 1/32 of the memory (bars) and the share P(i) predicts (line)'), this.histHost),
+        h('figure', {}, h('figcaption', {}, 'Importance weights w = (N·P(i))^−β / max w of the last batch, by stratum'), this.weightHost)));
+    this.hist = barChart(this.histHost, [
+      { label: 'drawn', color: 'rgba(0,114,178,0.75)', bars: true },
+      { label: 'expected by P(i)', color: '#d55e00' }]);
+    this.weights = barChart(this.weightHost, [{ label: 'weight', color: 'rgba(0,158,115,0.8)', bars: true }], [0, 1]);
+  }
+
+  update(snap, levels) {
+    const { tree, leaves, batch } = snap;
+    if (!batch || batch.size === 0 || !(batch.total > 0)) return;
+    this.drawTree(tree, levels, batch);
+    this.drawLeaves(leaves, batch);
+    const s = snap.agents[1].sampling;
+    const total = s.drawn.reduce((a, b) => a + b, 0);
+    if (total > 0) {
+      const x = Array.from(s.drawn, (_, i) => i + 1);
+      this.hist.setData([x, Array.from(s.drawn, (v) => v / total), Array.from(s.expected, (v) => v / total)]);
+    }
+    this.weights.setData([Array.from(batch.weights, (_, i) => i + 1), Array.from(batch.weights)]);
+    const w = Array.from(batch.weights);
+    this.summary.textContent = `Last batch: ${batch.indices.length} draws from ${batch.size} stored transitions, ` +
+      `total priority ${fmt(batch.total, 4)}, β = ${fmt(batch.beta, 2)}, weights from ${fmt(Math.min(...w), 2)} to ${fmt(Math.max(...w), 2)}.`;
+  }
+
+  // tree: {root, rootLevel, sums}: the subtree holding every stored transition, heap order
+  // relative to its root. Paths are absolute heap nodes; level rootLevel + l of a path is
+  // relative node ((node - (root << l)) + (1 << l)).
+  drawTree(tree, levels, batch) {
+    const ctx = this.canvas.getContext('2d');
+    const W = this.canvas.width, H = this.canvas.height;
+    ctx.clearRect(0, 0, W, H);
+    const sums = tree.sums;
+    const shown = Math.min(levels, Math.log2(sums.length));
+    const rowH = H / shown;
+    const pos = (i) => {
+      const level = Math.floor(Math.log2(i)), k = i - (1 << level), n = 1 << level;
+      return [((k + 0.5) / n) * W, (level + 0.5) * rowH, W / n];
+    };
+    // How many of the batch's draws passed through each drawn node.
+    const visits = new Map();
+    const stride = batch.depth + 1;
+    for (let d = 0; d < batch.indices.length; d++)
+      for (let l = 0; l < shown; l++) {
+        const node = batch.paths[d * stride + tree.rootLevel + l] - (tree.root << l) + (1 << l);
+        visits.set(node, (visits.get(node) ?? 0) + 1);
+      }
+    const draws = batch.indices.length;
+    const nodes = (1 << shown) - 1;
+    for (let i = 2; i <= nodes; i++) {  // edges first
+      const [x, y] = pos(i), [px, py] = pos(i >> 1);
+      const v = visits.get(i) ?? 0;
+      ctx.strokeStyle = v ? PATH : '#d7d9de';
+      ctx.lineWidth = v ? 1 + 5 * Math.sqrt(v / draws) : 1;
+      ctx.beginPath();
+      ctx.moveTo(px, py + 9);
+      ctx.lineTo(x, y - 9);
+      ctx.stroke();
+    }
+    ctx.lineWidth = 1;
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let i = 1; i <= nodes; i++) {
+      const [x, y, span] = pos(i);
+      const w = Math.min(span - 4, 70), v = visits.get(i) ?? 0;
+      ctx.fillStyle = v ? `rgba(213,94,0,${0.25 + 0.75 * v / draws})` : '#eef3f8';
+      ctx.strokeStyle = v ? PATH : NODE;
+      ctx.fillRect(x - w / 2, y - 9, w, 18);
+      ctx.strokeRect(x - w / 2, y - 9, w, 18);
+      if (w > 30) {
+        ctx.fillStyle = v / draws > 0.5 ? '#fff' : INK;
+        ctx.fillText(fmt(sums[i], 3), x, y);
+      }
+    }
+  }
+
+  drawLeaves(leaves, batch) {
+    const ctx = this.leafCanvas.getContext('2d');
+    const W = this.leafCanvas.width, H = this.leafCanvas.height;
+    ctx.clearRect(0, 0, W, H);
+    const max = Math.max(...leaves, 1e-12), n = leaves.length, bw = W / n;
+    ctx.fillStyle = NODE;
+    for (let k = 0; k < n; k++) {
+      const bh = (leaves[k] / max) * (H - 26);
+      ctx.fillRect(k * bw + 1, H - 14 - bh, bw - 2, bh);
+    }
+    ctx.fillStyle = PATH;  // the batch's draws, as ticks under the slots they came from
+    for (const i of batch.indices) {
+      const x = (i / batch.size) * W;
+      ctx.beginPath();
+      ctx.moveTo(x, H - 12);
+      ctx.lineTo(x - 4, H - 2);
+      ctx.lineTo(x + 4, H - 2);
+      ctx.fill();
+    }
+    ctx.fillStyle = MUTED;
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'left';
+    ctx.fillText('leaf priorities p^α over the memory (slot 0 … N−1); ▲ the last batch', 4, 11);
+  }
+}
+
+/** A small uPlot chart that follows its host's width; series with bars: true are drawn as bars. */
+function barChart(host, series, yRange) {
+  const bars = uPlot.paths.bars({ size: [0.8, 40] });
+  const plot = new uPlot({
+    width: Math.max(260, host.clientWidth || 420),
+    height: 170,
+    legend: { live: false },
+    cursor: { show: false },
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : { range: (u, lo, hi) => [0, Math.max(hi, 1e-9) * 1.1] } },
+    axes: [{ stroke: '#555' }, { stroke: '#555' }],
+    series: [{}, ...series.map((s) => ({
+      label: s.label, stroke: s.color, fill: s.bars ? s.color : undefined, width: s.bars ? 0 : 2,
+      paths: s.bars ? bars : undefined, points: { show: false },
+    }))],
+  }, [[], ...series.map(() => [])], host);
+  new ResizeObserver(() => plot.setSize({ width: Math.max(260, host.clientWidth), height: 170 })).observe(host);
+  return plot;
+}
