@@ -1,6 +1,7 @@
 // The replay case study for JS:
 //   ReplayLab: two DQN agents (uniform and prioritized replay) from one seed, stepped in lockstep;
 //   read-outs of the prioritized agent's sum tree, its last batch and its sampling statistics.
+//   ReplayBuffer: the buffer itself (uniform or prioritized), for experiments of your own.
 //   cliffwalkMedians(n, seeds, alpha): the tabular Blind Cliffwalk replay experiment.
 //   benchReplay(capacity, repeats): sum tree vs linear scan throughput (the Node benchmark).
 #include "envs/cartpole.h"
@@ -180,6 +181,85 @@ class ReplayLabJs {
   models::ReplayLab lab_;
 };
 
+class ReplayBufferJs {
+ public:
+  static ReplayBufferJs* create(val config) {
+    return js::guard([&] {
+      js::ConfigObject c(config, "ReplayBuffer config",
+                         {"capacity", "prioritized", "alpha", "beta0", "betaSteps", "eps", "observationSize", "seed"});
+      models::ReplayConfig rc;
+      rc.capacity = c.integer("capacity", rc.capacity);
+      rc.prioritized = c.boolean("prioritized", rc.prioritized);
+      rc.alpha = static_cast<float>(c.number("alpha", rc.alpha));
+      rc.beta0 = static_cast<float>(c.number("beta0", rc.beta0));
+      rc.beta_steps = c.integer("betaSteps", rc.beta_steps);
+      rc.eps = static_cast<float>(c.number("eps", rc.eps));
+      const int obs = c.integer("observationSize", 1);
+      const int seed = c.integer("seed", 1);
+      nn::require(seed >= 0, "ReplayBuffer config.seed: expected a non-negative integer, got ", seed);
+      return new ReplayBufferJs(rc, obs, static_cast<uint64_t>(seed));
+    });
+  }
+
+  void add(val obs, val action, val reward, val next_obs, val done) {
+    js::guard([&] {
+      const auto o = js::float32_array(obs, "add: obs", obs_size_);
+      const auto n = js::float32_array(next_obs, "add: nextObs", obs_size_);
+      nn::require(done.isTrue() || done.isFalse(), "add: done: expected true or false, got ", js::type_name(done));
+      buffer_.add(o.data(), js::integer(action, "add: action", 0, 1 << 20),
+                  static_cast<float>(js::number(reward, "add: reward")), n.data(), done.as<bool>());
+    });
+  }
+
+  /// {indices, weights, obs, actions, rewards, nextObs, dones, beta} for `batch` draws.
+  val sample(val batch) {
+    return js::guard([&] {
+      const models::ReplayBatch& b = buffer_.sample(js::integer(batch, "sample: batch", 1, 1 << 20));
+      val o = val::object();
+      o.set("indices", ints(b.indices));
+      o.set("weights", floats(b.weights));
+      o.set("obs", floats(b.obs));
+      o.set("actions", ints(b.actions));
+      o.set("rewards", floats(b.rewards));
+      o.set("nextObs", floats(b.next_obs));
+      o.set("dones", floats(b.dones));
+      o.set("beta", b.beta);
+      return o;
+    });
+  }
+
+  void set_priorities(val indices, val priorities) {
+    js::guard([&] { buffer_.set_priorities(slot_list(indices, "setPriorities: indices"), value_list(priorities, "setPriorities: priorities")); });
+  }
+  void update_priorities(val indices, val td_errors) {
+    js::guard([&] { buffer_.update_priorities(slot_list(indices, "updatePriorities: indices"), value_list(td_errors, "updatePriorities: tdErrors")); });
+  }
+
+  int size() const { return buffer_.size(); }
+  double probability(val i) {
+    return js::guard([&] { return buffer_.probability(js::integer(i, "probability: i", -1, 1 << 30)); });
+  }
+  double total() const { return buffer_.tree() ? buffer_.tree()->total() : static_cast<double>(buffer_.size()); }
+
+ private:
+  ReplayBufferJs(const models::ReplayConfig& c, int obs, uint64_t seed) : obs_size_(obs), buffer_(c, obs, seed) {}
+  // Values are copied as given (NaN and negatives included): the buffer itself refuses them.
+  static std::vector<float> value_list(const val& v, const char* name) {
+    nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ", js::type_name(v));
+    std::vector<float> out(v["length"].as<size_t>());
+    val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+    return out;
+  }
+  static std::vector<int> slot_list(const val& v, const char* name) {
+    nn::require(v.instanceof(val::global("Int32Array")), name, ": expected an Int32Array, got ", js::type_name(v));
+    std::vector<int> out(v["length"].as<size_t>());
+    val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+    return out;
+  }
+  int obs_size_;
+  models::ReplayBuffer buffer_;
+};
+
 /// {uniform, prioritized} median updates over seeds 1..seeds for Blind Cliffwalk with n states.
 val cliffwalk_medians(val n, val seeds, val alpha) {
   return js::guard([&] {
@@ -230,6 +310,15 @@ EMSCRIPTEN_BINDINGS(neuroai_replay) {
       .function("lastBatch", &ReplayLabJs::last_batch)
       .function("sampling", &ReplayLabJs::sampling)
       .function("resetSampling", &ReplayLabJs::reset_sampling);
+  emscripten::class_<ReplayBufferJs>("ReplayBuffer")
+      .constructor(&ReplayBufferJs::create, emscripten::allow_raw_pointers())
+      .function("add", &ReplayBufferJs::add)
+      .function("sample", &ReplayBufferJs::sample)
+      .function("setPriorities", &ReplayBufferJs::set_priorities)
+      .function("updatePriorities", &ReplayBufferJs::update_priorities)
+      .function("size", &ReplayBufferJs::size)
+      .function("probability", &ReplayBufferJs::probability)
+      .function("total", &ReplayBufferJs::total);
   emscripten::function("cliffwalkMedians", &cliffwalk_medians);
   emscripten::function("benchReplay", &bench_replay);
 }

@@ -25,5 +25,6 @@ int info(Args& args);
 int eval_per(Args& args);
 int bench_replay(Args& args);
 int train_dqn(Args& args);
+int eval_episodic(Args& args);
 
 }  // namespace cli

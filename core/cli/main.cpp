@@ -21,6 +21,8 @@ const std::vector<Command>& commands() {
        "[--seeds 10] [--catch-seeds 3] [--max-episodes 3000] [--alpha 0.6] [--json]", eval_per},
       {"bench", "replay", "sum-tree sampling and updates per second vs a linear scan",
        "[--capacity 1048576] [--repeats 5] [--json]", bench_replay},
+      {"eval", "episodic", "mean regret over the first 1000 episodes: MFEC, the simple episodic agent, DQN",
+       "[--seeds 3] [--episodes 1000] [--env catch|maze] [--json]", eval_episodic},
   };
   return all;
 }

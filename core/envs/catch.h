@@ -18,6 +18,8 @@ class Catch : public Env {
   Step step(int action) override;
   void observe(float* out) const override;
   float max_return() const override { return 1.0f; }
+  /// (ball row * cols + ball column) * cols + paddle column.
+  int state_id() const override { return (ball_row_ * cols_ + ball_col_) * cols_ + paddle_col_; }
 
   int ball_row() const { return ball_row_; }
   int ball_col() const { return ball_col_; }

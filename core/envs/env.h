@@ -32,9 +32,12 @@ class Env {
   virtual void observe(float* out) const = 0;
   /// The largest total reward an episode can give (for regret).
   virtual float max_return() const = 0;
+  /// A small integer naming the current state for drawings (a maze cell, a Catch board); -1 if none.
+  virtual int state_id() const { return -1; }
 };
 
-/// "catch" or "cartpole" (and "cliffwalk:<n>"); any other name is refused with the list.
+/// "catch", "cartpole", "maze", "maze-moving" (and "cliffwalk:<n>"); any other name is refused
+/// with the list.
 std::unique_ptr<Env> make_env(const std::string& name, uint64_t seed);
 
 }  // namespace envs

@@ -35,6 +35,10 @@ DqnConfig dqn_preset(const std::string& env_name) {
   DqnConfig c;
   if (env_name == "catch") {
     c.network.kind = "conv";
+  } else if (env_name == "maze" || env_name == "maze-moving") {
+    c.network.kind = "conv";
+    c.eps_decay_steps = 5000;
+    c.learning_starts = 500;
   } else if (env_name == "cartpole") {
     c.network.kind = "mlp";
     c.replay.capacity = 50000;
@@ -42,7 +46,7 @@ DqnConfig dqn_preset(const std::string& env_name) {
     c.learning_starts = 1000;
     c.target_period = 500;
   } else {
-    nn::fail("dqn_preset: env: expected \"catch\" or \"cartpole\", got \"", env_name, "\"");
+    nn::fail("dqn_preset: env: expected \"catch\", \"cartpole\", \"maze\" or \"maze-moving\", got \"", env_name, "\"");
   }
   return c;
 }
@@ -134,7 +138,8 @@ int DqnAgent::act(const float* obs) {
   return greedy(obs);
 }
 
-float DqnAgent::observe(const float* obs, int action, float reward, const float* next_obs, bool terminal) {
+float DqnAgent::observe(const float* obs, int action, float reward, const float* next_obs, const envs::Step& step) {
+  const bool terminal = step.terminal;  // a time limit (truncation) still bootstraps
   nn::require(action >= 0 && action < actions_, "DqnAgent::observe: action: expected [0, ", actions_ - 1, "], got ",
               action);
   replay_.add(obs, action, reward, next_obs, terminal);
@@ -180,42 +185,7 @@ float DqnAgent::train_step() {
   return loss.item();
 }
 
-// ---------------------------------------------------------------- runner
-
-DqnRunner::DqnRunner(std::unique_ptr<envs::Env> env, const DqnConfig& config)
-    : env_(std::move(env)),
-      agent_(config, env_->observation_shape(), env_->num_actions()),
-      obs_(static_cast<size_t>(env_->observation_size())),
-      next_obs_(obs_.size()) {
-  env_->reset();
-  env_->observe(obs_.data());
-}
-
-DqnRunner::Result DqnRunner::step() {
-  Result r;
-  r.action = agent_.act(obs_.data());
-  r.step = env_->step(r.action);
-  env_->observe(next_obs_.data());
-  r.loss = agent_.observe(obs_.data(), r.action, r.step.reward, next_obs_.data(), r.step.terminal);
-  episode_return_ += r.step.reward;
-  if (r.step.done()) {
-    r.episode_end = true;
-    returns_.push_back(episode_return_);
-    episode_return_ = 0;
-    env_->reset();
-    env_->observe(obs_.data());
-  } else {
-    std::swap(obs_, next_obs_);
-  }
-  return r;
-}
-
-std::vector<float> DqnRunner::run_episodes(int episodes) {
-  nn::require_int_range(episodes, 0, 1 << 24, "DqnRunner::run_episodes: episodes");
-  const size_t first = returns_.size();
-  while (returns_.size() < first + static_cast<size_t>(episodes)) step();
-  return std::vector<float>(returns_.begin() + static_cast<std::ptrdiff_t>(first), returns_.end());
-}
+// ---------------------------------------------------------------- evaluation
 
 int episodes_to_reach(const std::string& env_name, const DqnConfig& config, float target, int window,
                       int max_episodes) {

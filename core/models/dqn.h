@@ -14,6 +14,7 @@
 
 #include "envs/env.h"
 #include "models/replay.h"
+#include "models/runner.h"
 #include "nn/ops.h"
 #include "nn/optim.h"
 #include "nn/params.h"
@@ -72,7 +73,7 @@ class DqnAgent {
   /// Q(obs, .) into out (actions floats).
   void q_values(const float* obs, float* out);
   /// Stores a transition and trains when the schedule says so; returns the loss or NaN.
-  float observe(const float* obs, int action, float reward, const float* next_obs, bool terminal);
+  float observe(const float* obs, int action, float reward, const float* next_obs, const envs::Step& step);
   /// One gradient step on a replayed batch; returns the weighted Huber loss.
   float train_step();
 
@@ -98,35 +99,12 @@ class DqnAgent {
   std::vector<float> q_buffer_, td_errors_, targets_, onehot_;
 };
 
-/// The case study's settings per environment: "catch" (conv network on the board) and
-/// "cartpole" (MLP, slower exploration decay, larger buffer).
+/// The case studies' settings per environment: "catch" (conv network on the board), "maze" and
+/// "maze-moving" (conv on the map, slower exploration decay) and "cartpole" (MLP, slower decay,
+/// larger buffer).
 DqnConfig dqn_preset(const std::string& env_name);
 
-/// One agent in one environment, stepped one action at a time (what the page animates).
-class DqnRunner {
- public:
-  DqnRunner(std::unique_ptr<envs::Env> env, const DqnConfig& config);
-  struct Result {
-    envs::Step step;
-    int action = 0;
-    float loss = 0;      // NaN when no training step ran
-    bool episode_end = false;
-  };
-  Result step();
-  /// Runs whole episodes; returns their returns.
-  std::vector<float> run_episodes(int episodes);
-
-  envs::Env& env() { return *env_; }
-  DqnAgent& agent() { return agent_; }
-  const std::vector<float>& returns() const { return returns_; }
-  float episode_return() const { return episode_return_; }
-
- private:
-  std::unique_ptr<envs::Env> env_;
-  DqnAgent agent_;
-  std::vector<float> obs_, next_obs_, returns_;
-  float episode_return_ = 0;
-};
+using DqnRunner = Runner<DqnAgent>;
 
 /// Episodes until the mean return of the last `window` episodes reaches `target`
 /// (max_episodes when it never does).

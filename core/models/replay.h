@@ -35,6 +35,9 @@ class SumTree {
   /// mass is clamped into [0, total) against float drift; a zero-valued leaf is never returned.
   /// `path` (optional) receives the visited node ids from the root down to the leaf.
   int find(double mass, std::vector<int>* path = nullptr) const;
+  /// find() for n masses at once, descending all of them level by level so that their memory
+  /// loads overlap. out (n) receives the leaves; paths (n * (depth + 1)), if given, the nodes.
+  void find_many(double* masses, int n, int* out, int* paths = nullptr) const;
 
   int capacity() const { return capacity_; }
   int leaves() const { return base_; }
@@ -121,7 +124,7 @@ class ReplayBuffer {
   std::vector<float> obs_, next_obs_, rewards_, dones_;  // (capacity, obs) and (capacity)
   std::vector<int> actions_;
   ReplayBatch batch_;
-  std::vector<int> path_;
+  std::vector<double> masses_;
 };
 
 /// The bytes a buffer of this size needs (tree + storage), for refusing impossible capacities.

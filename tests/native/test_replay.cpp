@@ -83,6 +83,17 @@ TEST_CASE("sum tree find: zero leaves are never returned, a draw at the total la
   std::vector<int> path;
   tree.find(3.5, &path);
   CHECK(path == std::vector<int>{1, 3, 6, 12});  // root, right half, left quarter, leaf 4
+  // find_many agrees with find, paths included.
+  nn::Rng rng(2);
+  std::vector<double> masses(50);
+  for (auto& m : masses) m = rng.uniform(-0.5f, 7.0f);
+  std::vector<double> copy = masses;
+  std::vector<int> leaves(50), paths(50 * 4);
+  tree.find_many(copy.data(), 50, leaves.data(), paths.data());
+  for (int k = 0; k < 50; ++k) {
+    REQUIRE(leaves[static_cast<size_t>(k)] == tree.find(masses[static_cast<size_t>(k)], &path));
+    REQUIRE(std::vector<int>(paths.begin() + 4 * k, paths.begin() + 4 * k + 4) == path);
+  }
   REQUIRE_THROWS_WITH(tree.set(2, -1.0), Contains("expected a finite number >= 0"));
   REQUIRE_THROWS_WITH(tree.set(2, NAN), Contains("expected a finite number >= 0"));
   REQUIRE_THROWS_WITH(tree.set(8, 1.0), Contains("index"));
@@ -208,7 +219,7 @@ TEST_CASE("replay refuses bad input and loses nothing", "[replay]") {
     REQUIRE(buffer.tree()->node(i) == before[static_cast<size_t>(i - 1)]);  // nothing applied
   CHECK(buffer.size() == 5);
   REQUIRE_THROWS_WITH(envs::make_env("pong", 1), Contains("unknown name 'pong'"));
-  REQUIRE_THROWS_WITH(models::dqn_preset("pong"), Contains("expected \"catch\" or \"cartpole\""));
+  REQUIRE_THROWS_WITH(models::dqn_preset("pong"), Contains("dqn_preset: env: expected \"catch\""));
 }
 
 TEST_CASE("sampling statistics: drawn counts per bin track the expected counts", "[replay]") {

@@ -112,3 +112,37 @@ test('CartPole runs with its own preset', () => {
     cp.delete();
   }
 });
+
+test('ReplayBuffer from JS: proportional sampling, and bad input refused with nothing lost', () => {
+  const rb = new M.ReplayBuffer({ capacity: 8, prioritized: true, alpha: 1, observationSize: 2, seed: 4 });
+  try {
+    assert.throws(() => rb.sample(1), /sample: batch: 1 is more than the 0 transitions stored/);
+    for (let i = 0; i < 4; i++) rb.add(new Float32Array([i, 0]), i % 3, i, new Float32Array([i + 1, 0]), i === 3);
+    rb.setPriorities(new Int32Array([0, 1, 2, 3]), new Float32Array([1, 2, 3, 0]));
+    assert.equal(rb.probability(3), 0);
+    assert.ok(Math.abs(rb.probability(2) - 0.5) < 1e-9);
+    const counts = [0, 0, 0, 0];
+    for (let k = 0; k < 2000; k++) for (const i of rb.sample(3).indices) counts[i]++;
+    assert.equal(counts[3], 0, 'zero priority is never drawn');
+    assert.ok(Math.abs(counts[2] / 6000 - 0.5) < 0.03, JSON.stringify(counts));
+    const total = rb.total();
+    const refused = [
+      [() => rb.sample(5), /5 is more than the 4 transitions stored/],
+      [() => rb.setPriorities(new Int32Array([0, 1]), new Float32Array([1, -1])), /priorities\[1\]: expected a finite number >= 0, got -1/],
+      [() => rb.setPriorities(new Int32Array([0]), new Float32Array([NaN])), /priorities\[0\]: expected a finite number >= 0, got nan/],
+      [() => rb.updatePriorities(new Int32Array([9]), new Float32Array([1])), /indices\[0\]: expected a stored slot in \[0, 3\], got 9/],
+      [() => rb.updatePriorities(new Int32Array([0]), new Float32Array([1, 2])), /expected as many td_errors \(2\) as indices \(1\)/],
+      [() => rb.add(new Float32Array(3), 0, 0, new Float32Array(2), false), /add: obs: expected a Float32Array of length 2, got length 3/],
+      [() => rb.add(new Float32Array(2), 0, NaN, new Float32Array(2), false), /add: reward: expected a finite number/],
+      [() => new M.ReplayBuffer({ capacity: 0 }), /ReplayConfig.capacity/],
+      [() => new M.ReplayBuffer({ capacity: 1 << 24, observationSize: 4096 }), /more than the 1 GiB/],
+    ];
+    for (const [f, re] of refused) assert.throws(f, (e) => e instanceof Error && re.test(e.message), re.toString());
+    assert.equal(rb.size(), 4, 'nothing lost');
+    assert.equal(rb.total(), total, 'no priority changed');
+    const b = rb.sample(4);
+    for (let k = 0; k < 4; k++) assert.equal(b.nextObs[2 * k], b.obs[2 * k] + 1, 'transitions intact');
+  } finally {
+    rb.delete();
+  }
+});

@@ -14,6 +14,7 @@ const JOBS = {
   spiral: () => import('./jobs/spiral.js'),
   replay: () => import('./jobs/replay.js'),
   cliffwalk: () => import('./jobs/cliffwalk.js'),
+  episodic: () => import('./jobs/episodic.js'),
 };
 
 const SNAPSHOT_INTERVAL_MS = 66;  // ~15 snapshots per second

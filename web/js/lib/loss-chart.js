@@ -45,6 +45,12 @@ export class LossChart {
     this.plot.setData(this.data);
   }
 
+  /** Replaces all the data: xs and one array per series (NaN or missing entries leave gaps). */
+  set(xs, ...ys) {
+    this.data = [Array.from(xs), ...ys.map((y) => Array.from(xs, (_, i) => (Number.isFinite(y[i]) ? y[i] : null)))];
+    this.plot.setData(this.data);
+  }
+
   clear() {
     for (const s of this.data) s.length = 0;
     this.plot.setData(this.data);

@@ -3,7 +3,8 @@ import { h, fmt } from '../lib/dom.js';
 import { readHash } from '../lib/hash-state.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
-import { AGENTS, episodesToReach, ReplayLabPanel } from '../studies/replay/lab-panel.js';
+import { episodesToReach } from '../lib/returns.js';
+import { AGENTS, ReplayLabPanel, WINDOW } from '../studies/replay/lab-panel.js';
 import { SCHEMA } from '../studies/replay/schema.js';
 import { TreeView } from '../studies/replay/tree-view.js';
 
@@ -21,7 +22,7 @@ let cliffRows = null;
 function renderResults(snap) {
   const target = state.env === 'catch' ? 0.9 : 195;
   const rows = AGENTS.map((a, k) => {
-    const n = snap ? episodesToReach(snap.agents[k].returns, target) : null;
+    const n = snap ? episodesToReach(snap.agents[k].returns, target, WINDOW) : null;
     return h('tr', {}, h('td', {}, a.name), h('td', {}, snap ? String(snap.agents[k].returns.length) : '–'),
       h('td', {}, n === null ? 'not yet' : String(n)));
   });

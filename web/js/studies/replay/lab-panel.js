@@ -5,34 +5,16 @@ import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
 import { writeHash } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { movingAverage } from '../../lib/returns.js';
 import { GUI } from '../../lib/vendor.js';
-import { drawBoard, describeBoard } from './board.js';
+import { describeBoard, drawBoard } from '../../lib/boards.js';
 import { SCHEMA, labConfig, stepsPerSecond } from './schema.js';
 
 export const AGENTS = [
   { name: 'Uniform replay', color: '#0072B2' },
   { name: 'Prioritized replay', color: '#D55E00' },
 ];
-const WINDOW = 50;  // episodes in the moving average
-
-/** Mean of the last `window` returns ending at each episode (NaN before `window` episodes). */
-export function movingAverage(returns, window = WINDOW) {
-  const out = new Float64Array(returns.length).fill(NaN);
-  let sum = 0;
-  for (let i = 0; i < returns.length; i++) {
-    sum += returns[i];
-    if (i >= window) sum -= returns[i - window];
-    if (i >= window - 1) out[i] = sum / window;
-  }
-  return out;
-}
-
-/** The first episode count at which the moving average reaches `target` (null if never). */
-export function episodesToReach(returns, target, window = WINDOW) {
-  const avg = movingAverage(returns, window);
-  for (let i = 0; i < avg.length; i++) if (avg[i] >= target) return i + 1;
-  return null;
-}
+export const WINDOW = 50;  // episodes in the moving average
 
 export class ReplayLabPanel {
   constructor(host, state) {
@@ -122,7 +104,7 @@ export class ReplayLabPanel {
     snap.agents.forEach((a, k) => {
       const view = this.agentViews[k];
       drawBoard(view.canvas, env, a.observation);
-      const avg = movingAverage(a.returns);
+      const avg = movingAverage(a.returns, WINDOW);
       const last = a.returns.length ? avg[a.returns.length - 1] : NaN;
       view.stats.textContent = `${a.stats.episodes} episodes · mean return ${fmt(last, 3)} · ε ${fmt(a.stats.epsilon, 2)}` +
         (k === 1 ? ` · β ${fmt(a.stats.beta, 2)}` : '');
@@ -131,7 +113,7 @@ export class ReplayLabPanel {
     // One chart point per new episode count of the slower agent.
     const n = Math.min(snap.agents[0].returns.length, snap.agents[1].returns.length);
     if (n > 0 && n !== this.chart.lastX) {
-      const y = snap.agents.map((a) => movingAverage(a.returns.subarray(0, n))[n - 1]);
+      const y = snap.agents.map((a) => movingAverage(a.returns.subarray(0, n), WINDOW)[n - 1]);
       this.chart.push(n, ...y);
     }
     this.status.textContent = `${snap.step} steps per agent` +

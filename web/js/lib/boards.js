@@ -1,5 +1,5 @@
-// Draws one agent's environment: the Catch board (ball and paddle on a 10 x 5 grid) or CartPole
-// (cart on a track, pole at its angle).
+// Draws an RL environment for the pages: the Catch board (ball and paddle on a 10 x 5 grid) or
+// CartPole (cart on a track, pole at its angle). Shared by the replay and episodic pages.
 const INK = '#1d2330', GRID = '#e2e0da', BALL = '#d55e00', PADDLE = '#0072b2';
 
 export function drawBoard(canvas, env, observation) {

@@ -1,0 +1,18 @@
+// The episodic page's state in the URL hash.
+export const SCHEMA = {
+  env: { type: 'enum', default: 'maze', options: ['maze', 'maze-moving', 'catch'] },
+  k: { type: 'int', default: 11, min: 1, max: 50 },
+  projection: { type: 'int', default: 32, min: 2, max: 256 },
+  capacity: { type: 'int', default: 10000, min: 50, max: 100000 },
+  epsilon: { type: 'number', default: 0.005, min: 0, max: 1 },
+  seed: { type: 'int', default: 1, min: 0, max: 999999 },
+  speed: { type: 'enum', default: '30', options: ['5', '10', '30', '100', '300', 'max'] },
+};
+
+export const labConfig = (s) => ({ env: s.env, k: s.k, projection: s.projection, capacity: s.capacity, epsilon: s.epsilon, seed: s.seed });
+export const stepsPerSecond = (speed) => (speed === 'max' ? 0 : Number(speed));
+export const AGENTS = [
+  { name: 'Episodic control (MFEC)', short: 'MFEC', color: '#D55E00' },
+  { name: 'Simple episodic Q-learner', short: 'simple', color: '#009E73' },
+  { name: 'DQN', short: 'DQN', color: '#0072B2' },
+];
