@@ -55,7 +55,7 @@ size_t Arena::capacity() const {
 
 // ---------------------------------------------------------------- Var
 
-const Shape& Var::shape() const { return tape->node(id).shape; }
+Shape Var::shape() const { return tape->node(id).shape; }
 const float* Var::data() const { return tape->node(id).value; }
 const float* Var::grad() const { return tape->node(id).grad; }
 float Var::item() const {

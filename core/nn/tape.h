@@ -23,7 +23,8 @@ struct Var {
   int id = -1;
 
   bool valid() const { return tape != nullptr && id >= 0; }
-  const Shape& shape() const;
+  /// By value: a reference into the tape's node list would dangle once recording grows it.
+  Shape shape() const;
   const float* data() const;
   int64_t numel() const { return shape().numel(); }
   /// The value of a one-element tensor.

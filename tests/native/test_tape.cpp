@@ -69,3 +69,21 @@ TEST_CASE("the same seed gives bit-identical training", "[tape]") {
   other.train(40);
   CHECK(other.mlp().params().values() != a.mlp().params().values());
 }
+
+TEST_CASE("ops stay correct when the tape's node list grows while they record", "[tape]") {
+  // Thousands of nodes: the node list reallocates many times; shapes read before recording
+  // must not dangle (a slice of a slice of ... must keep its geometry).
+  Tape t;
+  std::vector<float> x(6 * 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  Var v = t.constant(x.data(), Shape{6, 4});
+  for (int k = 0; k < 5000; ++k) {
+    Var s = slice(v, 1, 1, 2);       // (6, 2)
+    Var back = concat({s, s}, 1);    // (6, 4)
+    v = transpose(transpose(back, {1, 0}), {1, 0});
+  }
+  REQUIRE(v.shape() == Shape{6, 4});
+  CHECK(v.data()[0] == 2.0f);        // columns 1..2 of row 0 were (1, 2); then twice sliced from (1, 2, 1, 2)
+  CHECK(v.data()[1] == 1.0f);
+  CHECK(t.size() > 20000);
+}
