@@ -20,6 +20,11 @@ const VENDOR = {
   'lil-gui/dist/lil-gui.esm.js': 'lil-gui.esm.js',
   'lil-gui/dist/lil-gui.css': 'lil-gui.css',
 };
+// three's add-ons import the bare specifier 'three'; with no import map (strict CSP, no inline
+// script) they are copied with that import pointed at the vendored build.
+const THREE_ADDONS = {
+  'three/examples/jsm/controls/OrbitControls.js': 'OrbitControls.js',
+};
 const WASM = ['neuroai.mjs', 'neuroai.wasm'];
 
 function need(file, hint) {
@@ -37,6 +42,10 @@ for (const f of WASM) fs.copyFileSync(need(path.join(wasmDir, f), 'build the was
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
 for (const [src, name] of Object.entries(VENDOR))
   fs.copyFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), path.join(out, 'vendor', name));
+for (const [src, name] of Object.entries(THREE_ADDONS)) {
+  const code = fs.readFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), 'utf8');
+  fs.writeFileSync(path.join(out, 'vendor', name), code.replace(/from\s+['"]three['"]/g, "from './three.module.js'"));
+}
 // lil-gui embeds its icon font as a data: URL, which a strict CSP (font-src 'self') blocks:
 // write the font to its own file and point the stylesheet at it.
 {

@@ -26,5 +26,8 @@ int eval_per(Args& args);
 int bench_replay(Args& args);
 int train_dqn(Args& args);
 int eval_episodic(Args& args);
+int train_lfads(Args& args);
+int eval_lfads(Args& args);
+int bench_lfads(Args& args);
 
 }  // namespace cli

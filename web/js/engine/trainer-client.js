@@ -17,6 +17,8 @@ export class TrainerClient extends EventTarget {
   start() { this.worker.postMessage({ type: 'start' }); }
   pause() { this.worker.postMessage({ type: 'pause' }); }
   step(steps = 1) { this.worker.postMessage({ type: 'step', steps }); }
+  /** Asks for a snapshot without training. */
+  refresh() { this.worker.postMessage({ type: 'snapshot' }); }
   reset(config) {
     this.ready = false;
     this.worker.postMessage({ type: 'reset', job: this.job, config });

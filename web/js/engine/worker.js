@@ -3,7 +3,7 @@
 // (transferable typed arrays) at a steady rate so the page never blocks. A speed limit in steps
 // per second lets people watch learning happen; 0 trains as fast as the machine allows.
 //
-// page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps}
+// page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps} | 'snapshot'
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
@@ -15,6 +15,7 @@ const JOBS = {
   replay: () => import('./jobs/replay.js'),
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),
+  lfads: () => import('./jobs/lfads.js'),
 };
 
 const SNAPSHOT_INTERVAL_MS = 66;  // ~15 snapshots per second
@@ -85,7 +86,7 @@ async function createJob(name, config) {
   jobModule = await JOBS[name]();
   job?.dispose();
   job = null;
-  job = jobModule.create(neuroai, config);
+  job = await jobModule.create(neuroai, config);  // a job may load assets first
 }
 
 self.onmessage = async ({ data: msg }) => {
@@ -120,6 +121,10 @@ self.onmessage = async ({ data: msg }) => {
         job.train(Math.max(1, Math.min(100000, Math.floor(Number(msg.steps) || 1))));
         postSnapshot();
         post({ type: 'state', running });
+        break;
+      case 'snapshot':  // a fresh look without training (e.g. after the view changed)
+        if (!job) throw new Error('snapshot: no job yet (send init first)');
+        postSnapshot();
         break;
       case 'speed':
         stepsPerSecond = Math.max(0, Number(msg.stepsPerSecond) || 0);

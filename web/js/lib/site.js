@@ -6,7 +6,7 @@ export const PAGES = [
   { id: 'prednet', title: 'Predictive coding', short: 'PredNet', href: 'prednet.html', built: false },
   { id: 'replay', title: 'Hippocampal replay', short: 'Replay', href: 'replay.html', built: true },
   { id: 'vit', title: 'Attention', short: 'Attention', href: 'vit.html', built: false },
-  { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: false },
+  { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: true },
   { id: 'episodic', title: 'Episodic memory', short: 'Episodic', href: 'episodic.html', built: true },
   { id: 'glossary', title: 'Glossary', short: 'Glossary', href: 'glossary.html', built: false },
 ];

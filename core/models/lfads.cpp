@@ -1,0 +1,358 @@
+#include "lfads.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/init.h"
+#include "util/kv.h"
+
+namespace models {
+
+using nn::Var;
+
+// ---------------------------------------------------------------- configs
+
+void LfadsConfig::validate() const {
+  nn::require_int_range(neurons, 1, 4096, "LfadsConfig.neurons");
+  nn::require_int_range(encoder, 1, 1024, "LfadsConfig.encoder");
+  nn::require_int_range(ic, 1, 1024, "LfadsConfig.ic");
+  nn::require_int_range(generator, 1, 1024, "LfadsConfig.generator");
+  nn::require_int_range(factors, 1, 256, "LfadsConfig.factors");
+  nn::require_int_range(controller_encoder, 1, 1024, "LfadsConfig.controller_encoder");
+  nn::require_int_range(controller_size, 1, 1024, "LfadsConfig.controller_size");
+  nn::require_int_range(inputs, 1, 64, "LfadsConfig.inputs");
+  nn::require_range(ar_tau, 0.1, 1e4, "LfadsConfig.ar_tau");
+  nn::require_range(ar_var, 1e-6, 100.0, "LfadsConfig.ar_var");
+  nn::require_range(ic_prior_var, 1e-6, 100.0, "LfadsConfig.ic_prior_var");
+  nn::require_range(var_min, 1e-8, 1.0, "LfadsConfig.var_min");
+  nn::require_range(cell_clip, 0.1, 1e4, "LfadsConfig.cell_clip");
+}
+
+std::string LfadsConfig::to_text() const {
+  return util::format_kv({{"neurons", std::to_string(neurons)}, {"encoder", std::to_string(encoder)},
+                          {"ic", std::to_string(ic)}, {"generator", std::to_string(generator)},
+                          {"factors", std::to_string(factors)}, {"controller", controller ? "1" : "0"},
+                          {"controller_encoder", std::to_string(controller_encoder)},
+                          {"controller_size", std::to_string(controller_size)}, {"inputs", std::to_string(inputs)},
+                          {"ar_tau", std::to_string(ar_tau)}, {"ar_var", std::to_string(ar_var)},
+                          {"ic_prior_var", std::to_string(ic_prior_var)}});
+}
+
+LfadsConfig LfadsConfig::from_text(const std::string& text) {
+  const auto kv = util::parse_kv(text);
+  LfadsConfig c;
+  c.neurons = util::kv_int(kv, "neurons", c.neurons);
+  c.encoder = util::kv_int(kv, "encoder", c.encoder);
+  c.ic = util::kv_int(kv, "ic", c.ic);
+  c.generator = util::kv_int(kv, "generator", c.generator);
+  c.factors = util::kv_int(kv, "factors", c.factors);
+  c.controller = util::kv_int(kv, "controller", 1) != 0;
+  c.controller_encoder = util::kv_int(kv, "controller_encoder", c.controller_encoder);
+  c.controller_size = util::kv_int(kv, "controller_size", c.controller_size);
+  c.inputs = util::kv_int(kv, "inputs", c.inputs);
+  c.ar_tau = static_cast<float>(util::kv_double(kv, "ar_tau", c.ar_tau));
+  c.ar_var = static_cast<float>(util::kv_double(kv, "ar_var", c.ar_var));
+  c.ic_prior_var = static_cast<float>(util::kv_double(kv, "ic_prior_var", c.ic_prior_var));
+  c.validate();
+  return c;
+}
+
+void LfadsTrainConfig::validate() const {
+  nn::require_range(lr, 1e-7, 1.0, "LfadsTrainConfig.lr");
+  nn::require_int_range(lr_half_life, 1, 1 << 30, "LfadsTrainConfig.lr_half_life");
+  nn::require_range(lr_floor, 0.0, 1.0, "LfadsTrainConfig.lr_floor");
+  nn::require_int_range(batch, 1, 4096, "LfadsTrainConfig.batch");
+  nn::require_range(grad_clip, 1e-3, 1e9, "LfadsTrainConfig.grad_clip");
+  nn::require_range(kl_weight, 0.0, 1e3, "LfadsTrainConfig.kl_weight");
+  nn::require_range(l2_weight, 0.0, 1e3, "LfadsTrainConfig.l2_weight");
+  nn::require_int_range(ramp_start, 0, 1 << 30, "LfadsTrainConfig.ramp_start");
+  nn::require_int_range(ramp_steps, 1, 1 << 30, "LfadsTrainConfig.ramp_steps");
+  nn::require_range(coordinated_dropout, 0.0, 0.9, "LfadsTrainConfig.coordinated_dropout");
+}
+
+// ---------------------------------------------------------------- parameters
+
+Lfads::Gru Lfads::add_gru(const std::string& name, int in, int size, nn::Rng& rng) {
+  Gru g;
+  g.size = size;
+  g.wx = params_.add(name + ".wx", nn::Shape{in, 3 * size});   // input to gates [z, r, n]
+  g.wh = params_.add(name + ".wh", nn::Shape{size, 3 * size}); // recurrent
+  g.b = params_.add(name + ".b", nn::Shape{3 * size}, false);
+  nn::init_xavier_uniform(params_, g.wx, rng);
+  nn::init_xavier_uniform(params_, g.wh, rng);
+  // Bias the update gate toward keeping the state (z near 1 at the start), as in lfads-torch.
+  float* b = params_.value(g.b);
+  for (int i = 0; i < size; ++i) b[i] = 1.0f;
+  return g;
+}
+
+Lfads::Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed)
+    : config_((config.validate(), config)), train_((train.validate(), train)), adam_(nn::Params{}, nn::AdamConfig{}),
+      rng_(seed, 0x1fad5) {
+  nn::Rng init(seed, 0x1fa);
+  const LfadsConfig& c = config_;
+  ic_fwd_ = add_gru("ic_enc.fwd", c.neurons, c.encoder, init);
+  ic_bwd_ = add_gru("ic_enc.bwd", c.neurons, c.encoder, init);
+  ic_mu_w_ = params_.add("ic.mu.weight", nn::Shape{2 * c.encoder, c.ic});
+  ic_mu_b_ = params_.add("ic.mu.bias", nn::Shape{c.ic}, false);
+  ic_lv_w_ = params_.add("ic.logvar.weight", nn::Shape{2 * c.encoder, c.ic});
+  ic_lv_b_ = params_.add("ic.logvar.bias", nn::Shape{c.ic}, false);
+  ic_prior_mu_ = params_.add("ic.prior_mean", nn::Shape{c.ic}, false);
+  g0_w_ = params_.add("g0.weight", nn::Shape{c.ic, c.generator});
+  g0_b_ = params_.add("g0.bias", nn::Shape{c.generator}, false);
+  for (int i : {ic_mu_w_, ic_lv_w_, g0_w_}) nn::init_xavier_uniform(params_, i, init);
+  if (c.controller) {
+    ci_fwd_ = add_gru("ci_enc.fwd", c.neurons, c.controller_encoder, init);
+    ci_bwd_ = add_gru("ci_enc.bwd", c.neurons, c.controller_encoder, init);
+    con_ = add_gru("controller", 2 * c.controller_encoder + c.factors, c.controller_size, init);
+    u_mu_w_ = params_.add("u.mu.weight", nn::Shape{c.controller_size, c.inputs});
+    u_mu_b_ = params_.add("u.mu.bias", nn::Shape{c.inputs}, false);
+    u_lv_w_ = params_.add("u.logvar.weight", nn::Shape{c.controller_size, c.inputs});
+    u_lv_b_ = params_.add("u.logvar.bias", nn::Shape{c.inputs}, false);
+    nn::init_xavier_uniform(params_, u_mu_w_, init);
+    nn::init_xavier_uniform(params_, u_lv_w_, init);
+  }
+  gen_ = add_gru("generator", c.controller ? c.inputs : 1, c.generator, init);
+  fac_w_ = params_.add("factors.weight", nn::Shape{c.generator, c.factors});
+  out_w_ = params_.add("readout.weight", nn::Shape{c.factors, c.neurons});
+  out_b_ = params_.add("readout.bias", nn::Shape{c.neurons}, false);
+  nn::init_normal(params_, fac_w_, init, 0.0f, 1.0f);
+  nn::init_xavier_uniform(params_, out_w_, init);
+  normalize_factor_readout();
+  nn::AdamConfig ac;
+  ac.lr = train_.lr;
+  ac.eps = 1e-8f;
+  adam_ = nn::Adam(params_, ac);
+}
+
+void Lfads::normalize_factor_readout() {
+  const int G = config_.generator, F = config_.factors;
+  float* w = params_.value(fac_w_);  // (G, F): column f reads factor f out of g
+  for (int f = 0; f < F; ++f) {
+    double n = 0;
+    for (int g = 0; g < G; ++g) n += static_cast<double>(w[g * F + f]) * w[g * F + f];
+    const float inv = n > 0 ? static_cast<float>(1.0 / std::sqrt(n)) : 0.0f;
+    for (int g = 0; g < G; ++g) w[g * F + f] *= inv;
+  }
+}
+
+// ---------------------------------------------------------------- building blocks
+
+Var Lfads::gaussian_log_var(Var raw) { return nn::log(nn::exp(raw) + config_.var_min); }
+
+// h' = n + z (h - n), z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn); clipped.
+Var Lfads::gru_step(nn::Tape& t, const Gru& g, Var x_proj, Var h) {
+  const int H = g.size;
+  Var hp = nn::matmul(h, params_.on(t, g.wh));                                           // (B, 3H)
+  Var z = nn::sigmoid(nn::slice(x_proj, 1, 0, H) + nn::slice(hp, 1, 0, H));               // (B, H)
+  Var r = nn::sigmoid(nn::slice(x_proj, 1, H, H) + nn::slice(hp, 1, H, H));               // (B, H)
+  Var n = nn::tanh(nn::slice(x_proj, 1, 2 * H, H) + r * nn::slice(hp, 1, 2 * H, H));      // (B, H)
+  return nn::clamp(n + z * (h - n), -config_.cell_clip, config_.cell_clip);
+}
+
+// x_seq (T*B, in): every step's input projection is computed in one matmul, then sliced.
+std::vector<Var> Lfads::run_gru(nn::Tape& t, const Gru& g, Var x_seq, int T, int B, bool reverse) {
+  const int H = g.size;
+  Var proj = nn::reshape(nn::matmul(x_seq, params_.on(t, g.wx)) + params_.on(t, g.b), nn::Shape{T, B, 3 * H});
+  std::vector<Var> states(static_cast<size_t>(T));
+  Var h = t.constant(nn::Shape{B, H}, 0.0f);
+  for (int s = 0; s < T; ++s) {
+    const int step = reverse ? T - 1 - s : s;
+    Var x_t = nn::reshape(nn::slice(proj, 0, step, 1), nn::Shape{B, 3 * H});
+    h = gru_step(t, g, x_t, h);
+    states[static_cast<size_t>(step)] = h;
+  }
+  return states;
+}
+
+Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau, float var) {
+  nn::require(!mu.empty() && mu.size() == logvar.size(), "ar1_kl: expected as many means as log-variances");
+  const float phi = std::exp(-1.0f / tau);
+  const float cond_var = var * (1.0f - phi * phi);  // variance of u_t given u_{t-1}
+  const int B = mu[0].shape()[0];
+  const float per_row = 1.0f / static_cast<float>(B);
+  // t = 0 against the stationary N(0, var); t >= 1 against N(phi u_{t-1}, cond_var). With q
+  // independent over t: E[(u_t - phi u_{t-1})^2] = (m_t - phi m_{t-1})^2 + s_t^2 + phi^2 s_{t-1}^2.
+  Var s0 = nn::exp(logvar[0]);
+  Var kl = nn::sum(nn::affine(logvar[0], -0.5f, 0.5f * std::log(var) - 0.5f) +
+                   nn::affine(mu[0] * mu[0] + s0, 0.5f / var, 0.0f));
+  for (size_t t = 1; t < mu.size(); ++t) {
+    Var diff = mu[t] - nn::affine(mu[t - 1], phi, 0.0f);
+    Var expected_sq = diff * diff + nn::exp(logvar[t]) + nn::affine(nn::exp(logvar[t - 1]), phi * phi, 0.0f);
+    kl = kl + nn::sum(nn::affine(logvar[t], -0.5f, 0.5f * std::log(cond_var) - 0.5f) +
+                      nn::affine(expected_sq, 0.5f / cond_var, 0.0f));
+  }
+  return nn::affine(kl, per_row, 0.0f);
+}
+
+// ---------------------------------------------------------------- forward
+
+Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* noise, const float* drop_mask, float ramp,
+                          LfadsOutputs* out) {
+  const LfadsConfig& c = config_;
+  const int N = c.neurons, F = c.factors, U = c.inputs, G = c.generator;
+  nn::require(T >= 2, "Lfads: expected at least 2 bins, got ", T);
+  // What the encoders see: the kept counts scaled up by 1/keep (coordinated dropout).
+  const size_t n_in = static_cast<size_t>(T) * B * N;
+  std::vector<float> seen(x, x + n_in), scored(n_in, 1.0f);
+  if (drop_mask) {
+    const float keep = 1.0f - train_.coordinated_dropout;
+    for (size_t i = 0; i < n_in; ++i) {
+      seen[i] = drop_mask[i] != 0.0f ? x[i] / keep : 0.0f;
+      scored[i] = drop_mask[i] != 0.0f ? 0.0f : 1.0f;
+    }
+  }
+  Var x_seen = t.constant(seen.data(), nn::Shape{T * B, N});                                   // (T*B, N)
+  // Initial condition.
+  std::vector<Var> ic_f = run_gru(t, ic_fwd_, x_seen, T, B, false);
+  std::vector<Var> ic_b = run_gru(t, ic_bwd_, x_seen, T, B, true);
+  Var enc = nn::concat({ic_f.back(), ic_b.front()}, 1);                                         // (B, 2E)
+  Var mu0 = nn::matmul(enc, params_.on(t, ic_mu_w_)) + params_.on(t, ic_mu_b_);                 // (B, IC)
+  Var lv0 = gaussian_log_var(nn::matmul(enc, params_.on(t, ic_lv_w_)) + params_.on(t, ic_lv_b_));
+  Var ic = mu0;
+  if (noise) {
+    std::vector<float> eps(static_cast<size_t>(B) * c.ic);
+    for (float& e : eps) e = noise->normal();
+    ic = mu0 + nn::exp(nn::affine(lv0, 0.5f, 0.0f)) * t.constant(eps.data(), nn::Shape{B, c.ic});
+  }
+  Var g = nn::matmul(ic, params_.on(t, g0_w_)) + params_.on(t, g0_b_);                          // (B, G)
+  Var fac = nn::matmul(g, params_.on(t, fac_w_));                                                // (B, F)
+  // Controller encoder.
+  std::vector<Var> ci_f, ci_b;
+  if (c.controller) {
+    ci_f = run_gru(t, ci_fwd_, x_seen, T, B, false);
+    ci_b = run_gru(t, ci_bwd_, x_seen, T, B, true);
+  }
+  Var con = c.controller ? t.constant(nn::Shape{B, c.controller_size}, 0.0f) : Var{};
+  std::vector<Var> u_mu, u_lv;
+  Var zero_input = t.constant(nn::Shape{B, 1}, 0.0f);
+  Var recon;
+  if (out) {
+    out->T = T;
+    out->B = B;
+    out->log_rates.resize(n_in);
+    out->factors.resize(static_cast<size_t>(T) * B * F);
+    out->inputs.assign(static_cast<size_t>(T) * B * U, 0.0f);
+    out->ic_mean.assign(mu0.data(), mu0.data() + static_cast<size_t>(B) * c.ic);
+  }
+  for (int s = 0; s < T; ++s) {
+    Var u = zero_input;
+    if (c.controller) {
+      Var cin = nn::concat({ci_f[static_cast<size_t>(s)], ci_b[static_cast<size_t>(s)], fac}, 1);  // (B, 2Ce+F)
+      con = gru_step(t, con_, nn::matmul(cin, params_.on(t, con_.wx)) + params_.on(t, con_.b), con);
+      Var mu = nn::matmul(con, params_.on(t, u_mu_w_)) + params_.on(t, u_mu_b_);               // (B, U)
+      Var lv = gaussian_log_var(nn::matmul(con, params_.on(t, u_lv_w_)) + params_.on(t, u_lv_b_));
+      u_mu.push_back(mu);
+      u_lv.push_back(lv);
+      u = mu;
+      if (noise) {
+        std::vector<float> eps(static_cast<size_t>(B) * U);
+        for (float& e : eps) e = noise->normal();
+        u = mu + nn::exp(nn::affine(lv, 0.5f, 0.0f)) * t.constant(eps.data(), nn::Shape{B, U});
+      }
+      if (out) std::copy(u.data(), u.data() + B * U, out->inputs.begin() + static_cast<std::ptrdiff_t>(s) * B * U);
+    }
+    g = gru_step(t, gen_, nn::matmul(u, params_.on(t, gen_.wx)) + params_.on(t, gen_.b), g);    // (B, G)
+    fac = nn::matmul(g, params_.on(t, fac_w_));                                                  // (B, F)
+    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);               // (B, N)
+    // Poisson NLL (without log k!) on the scored entries: sum over bins and neurons, mean over trials.
+    const size_t off = static_cast<size_t>(s) * B * N;
+    Var k = t.constant(x + off, nn::Shape{B, N});
+    Var nll = (nn::exp(log_rate) - k * log_rate) * t.constant(scored.data() + off, nn::Shape{B, N});
+    Var step_loss = nn::affine(nn::sum(nll), 1.0f / static_cast<float>(B), 0.0f);
+    recon = recon.valid() ? recon + step_loss : step_loss;
+    if (out) {
+      std::copy(log_rate.data(), log_rate.data() + B * N, out->log_rates.begin() + static_cast<std::ptrdiff_t>(off));
+      std::copy(fac.data(), fac.data() + B * F, out->factors.begin() + static_cast<std::ptrdiff_t>(s) * B * F);
+    }
+    (void)G;
+  }
+  Graph graph;
+  graph.reconstruction = recon;
+  graph.kl_ic = nn::gaussian_kl(mu0, lv0, params_.on(t, ic_prior_mu_),
+                                t.constant(nn::Shape{c.ic}, std::log(c.ic_prior_var)));
+  graph.kl_inputs = c.controller ? ar1_kl(u_mu, u_lv, c.ar_tau, c.ar_var) : t.constant(nn::Shape{}, 0.0f);
+  Var wg = params_.on(t, gen_.wh);
+  graph.l2 = nn::sum(wg * wg);
+  if (c.controller) {
+    Var wc = params_.on(t, con_.wh);
+    graph.l2 = graph.l2 + nn::sum(wc * wc);
+  }
+  graph.total = recon + nn::affine(graph.kl_ic + graph.kl_inputs, ramp * train_.kl_weight, 0.0f) +
+                nn::affine(graph.l2, ramp * train_.l2_weight, 0.0f);
+  return graph;
+}
+
+// ---------------------------------------------------------------- training and inference
+
+float Lfads::ramp() const {
+  const double s = static_cast<double>(steps_ - train_.ramp_start) / train_.ramp_steps;
+  return static_cast<float>(std::min(1.0, std::max(0.0, s)));
+}
+
+LfadsLosses Lfads::train_step(const float* trials, int T, const std::vector<int>& batch) {
+  const int B = static_cast<int>(batch.size()), N = config_.neurons;
+  nn::require(B >= 1, "Lfads::train_step: expected a non-empty batch");
+  // (K, T, N) trial-major -> (T, B, N) time-major.
+  batch_x_.resize(static_cast<size_t>(T) * B * N);
+  for (int b = 0; b < B; ++b)
+    for (int s = 0; s < T; ++s)
+      std::copy_n(trials + (static_cast<size_t>(batch[static_cast<size_t>(b)]) * T + s) * N, N,
+                  batch_x_.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
+  const bool dropout = train_.coordinated_dropout > 0;
+  if (dropout) {
+    batch_mask_.resize(batch_x_.size());
+    for (float& m : batch_mask_) m = rng_.uniform() < train_.coordinated_dropout ? 0.0f : 1.0f;
+  }
+  const float r = ramp();
+  tape_.reset();
+  params_.zero_grad();
+  Graph g = build(tape_, batch_x_.data(), T, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
+  tape_.backward(g.total);
+  nn::clip_grad_norm(params_, train_.grad_clip);
+  adam_.config().lr = train_.lr * std::max(train_.lr_floor, std::pow(0.5f, static_cast<float>(steps_) / train_.lr_half_life));
+  adam_.step(params_);
+  normalize_factor_readout();
+  ++steps_;
+  return {g.total.item(), g.reconstruction.item(), g.kl_ic.item(), g.kl_inputs.item(), g.l2.item(), r};
+}
+
+LfadsOutputs Lfads::infer(const float* trials, int T, const std::vector<int>& indices, int chunk) {
+  nn::require_int_range(chunk, 1, 4096, "Lfads::infer: chunk");
+  const int N = config_.neurons, F = config_.factors, U = config_.inputs;
+  const int K = static_cast<int>(indices.size());
+  LfadsOutputs all;
+  all.T = T;
+  all.B = K;
+  all.log_rates.resize(static_cast<size_t>(T) * K * N);
+  all.factors.resize(static_cast<size_t>(T) * K * F);
+  all.inputs.resize(static_cast<size_t>(T) * K * U);
+  all.ic_mean.resize(static_cast<size_t>(K) * config_.ic);
+  for (int first = 0; first < K; first += chunk) {
+    const int B = std::min(chunk, K - first);
+    std::vector<float> x(static_cast<size_t>(T) * B * N);
+    for (int b = 0; b < B; ++b)
+      for (int s = 0; s < T; ++s)
+        std::copy_n(trials + (static_cast<size_t>(indices[static_cast<size_t>(first + b)]) * T + s) * N, N,
+                    x.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
+    LfadsOutputs part;
+    tape_.reset();
+    {
+      nn::NoGradScope no_grad(tape_);
+      build(tape_, x.data(), T, B, nullptr, nullptr, 1.0f, &part);
+    }
+    // Scatter the chunk's (T, B, .) into the full (T, K, .).
+    auto place = [&](const std::vector<float>& src, std::vector<float>& dst, int width) {
+      for (int s = 0; s < T; ++s)
+        std::copy_n(src.begin() + static_cast<std::ptrdiff_t>(s) * B * width, B * width,
+                    dst.begin() + (static_cast<std::ptrdiff_t>(s) * K + first) * width);
+    };
+    place(part.log_rates, all.log_rates, N);
+    place(part.factors, all.factors, F);
+    place(part.inputs, all.inputs, U);
+    std::copy(part.ic_mean.begin(), part.ic_mean.end(), all.ic_mean.begin() + static_cast<std::ptrdiff_t>(first) * config_.ic);
+  }
+  return all;
+}
+
+}  // namespace models

@@ -1,0 +1,129 @@
+// LFADS: latent factor analysis via dynamical systems (Sussillo et al. 2016; Pandarinath et al.
+// 2018; lfads-torch), at a small size.
+//
+//   spikes x (T, B, N) --coordinated dropout--> IC encoder (bidirectional GRU, final states)
+//     -> q(ic) = N(mu0, var0) -> ic -> g0 = Linear(ic)
+//   controller encoder (bidirectional GRU) -> e_t
+//   for t: controller c_t = GRU([e_t, f_{t-1}], c_{t-1});  q(u_t) = N(mu_u, var_u) -> u_t
+//          generator g_t = GRU(u_t, g_{t-1});  factors f_t = W_f g_t (unit-norm readouts);
+//          log-rates l_t = W_o f_t + b;  x_t ~ Poisson(exp(l_t))
+//   loss = Poisson NLL on the dropped-out entries + ramp * (KL(q(ic) || N(mu_p, 0.1))
+//          + KL(q(u) || AR(1) prior)) + ramp * L2 on the recurrent weights
+// GRU states are clipped to [-5, 5]; posterior variances are floored at var_min.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nn/ops.h"
+#include "nn/optim.h"
+#include "nn/params.h"
+#include "nn/rng.h"
+
+namespace models {
+
+struct LfadsConfig {
+  int neurons = 30;
+  int encoder = 64;             // IC encoder GRU units per direction
+  int ic = 32;                  // initial-condition dimension
+  int generator = 64;
+  int factors = 8;
+  bool controller = true;
+  int controller_encoder = 32;  // per direction
+  int controller_size = 32;
+  int inputs = 1;               // inferred input dimension
+  float ar_tau = 10.0f;         // AR(1) prior time constant, in bins
+  float ar_var = 0.1f;          // AR(1) prior process variance
+  float ic_prior_var = 0.1f;
+  float var_min = 1e-4f;        // posterior variance floor
+  float cell_clip = 5.0f;
+  void validate() const;
+  std::string to_text() const;
+  static LfadsConfig from_text(const std::string& text);
+};
+
+struct LfadsTrainConfig {
+  float lr = 0.005f;
+  int lr_half_life = 1500;      // the step size halves every this many steps...
+  float lr_floor = 0.05f;       // ...down to this fraction of lr (late large steps can undo a fit)
+  int batch = 32;
+  float grad_clip = 200.0f;
+  float kl_weight = 1.0f;
+  float l2_weight = 1e-4f;
+  int ramp_start = 500;         // steps before the KL and L2 weights begin to grow
+  int ramp_steps = 2000;        // steps over which they grow from 0 to their full value
+  float coordinated_dropout = 0.3f;
+  uint64_t seed = 1;
+  void validate() const;
+};
+
+/// What one forward pass produced, time-major: (T, B, .) flattened.
+struct LfadsOutputs {
+  int T = 0, B = 0;
+  std::vector<float> log_rates;  // (T, B, N)
+  std::vector<float> factors;    // (T, B, F)
+  std::vector<float> inputs;     // (T, B, U) inferred inputs (posterior means or samples)
+  std::vector<float> ic_mean;    // (B, IC)
+};
+
+struct LfadsLosses {
+  float total = 0, reconstruction = 0, kl_ic = 0, kl_inputs = 0, l2 = 0, ramp = 0;
+};
+
+class Lfads {
+ public:
+  Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed);
+
+  /// The whole model on the tape. x (T, B, N): spikes as given (no dropout applied here).
+  /// noise: sample the posteriors with it (training), or nullptr for posterior means.
+  /// drop_mask (T, B, N) optional: 1 where the encoders see the count (scaled by 1/keep), 0 where
+  /// it is hidden; the reconstruction is scored on the hidden entries (all entries when absent).
+  /// Returns the loss parts as tape scalars; outputs (optional) receives the read-outs.
+  struct Graph {
+    nn::Var total, reconstruction, kl_ic, kl_inputs, l2;
+  };
+  Graph build(nn::Tape& tape, const float* x, int T, int B, nn::Rng* noise, const float* drop_mask, float ramp,
+              LfadsOutputs* outputs = nullptr);
+
+  /// One Adam step on trials (K, T, N) at the given indices; returns the losses.
+  LfadsLosses train_step(const float* trials, int T, const std::vector<int>& batch);
+  /// Posterior-mean read-outs for trials (K, T, N) at the given indices, in chunks of `chunk`.
+  LfadsOutputs infer(const float* trials, int T, const std::vector<int>& indices, int chunk = 64);
+
+  float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
+  long long steps() const { return steps_; }
+  const LfadsConfig& config() const { return config_; }
+  LfadsTrainConfig& train_config() { return train_; }
+  nn::Params& params() { return params_; }
+  /// Keeps each factor readout (a column of W_f) at unit norm; called after every update.
+  void normalize_factor_readout();
+
+ private:
+  struct Gru {
+    int wx = -1, wh = -1, b = -1, size = 0;
+  };
+  Gru add_gru(const std::string& name, int in, int size, nn::Rng& rng);
+  nn::Var gru_step(nn::Tape& t, const Gru& g, nn::Var x_proj, nn::Var h);  // x_proj: x Wx + b (B, 3H)
+  std::vector<nn::Var> run_gru(nn::Tape& t, const Gru& g, nn::Var x_seq, int T, int B, bool reverse);
+  nn::Var gaussian_log_var(nn::Var raw);  // log(exp(raw) + var_min)
+
+  LfadsConfig config_;
+  LfadsTrainConfig train_;
+  nn::Params params_;
+  Gru ic_fwd_, ic_bwd_, ci_fwd_, ci_bwd_, con_, gen_;
+  int ic_mu_w_ = -1, ic_mu_b_ = -1, ic_lv_w_ = -1, ic_lv_b_ = -1, ic_prior_mu_ = -1, g0_w_ = -1, g0_b_ = -1;
+  int u_mu_w_ = -1, u_mu_b_ = -1, u_lv_w_ = -1, u_lv_b_ = -1, fac_w_ = -1, out_w_ = -1, out_b_ = -1;
+  nn::Adam adam_;
+  nn::Tape tape_;
+  nn::Rng rng_;
+  long long steps_ = 0;
+  std::vector<float> batch_x_, batch_mask_;
+};
+
+/// The closed-form KL(q || p) of one inferred-input sequence: q(u_t) = N(m_t, exp(lv_t))
+/// independent over t, p an AR(1) process with time constant tau and process variance var
+/// (u_0 ~ N(0, var), u_t | u_{t-1} ~ N(phi u_{t-1}, var (1 - phi^2)), phi = exp(-1/tau)).
+/// mu, logvar: one (B, U) Var per step. Summed over t and U, averaged over B.
+nn::Var ar1_kl(const std::vector<nn::Var>& mu, const std::vector<nn::Var>& logvar, float tau, float var);
+
+}  // namespace models

@@ -1,0 +1,81 @@
+// The factors in 3-D (Three.js): each held-out trial's factors mapped into Lorenz space by the
+// affine fit, beside the true Lorenz trajectories, coloured by condition, rotatable with the mouse
+// or the keyboard's arrow keys. Renders on demand (no animation loop), so it costs nothing idle.
+import * as THREE from '../../../vendor/three.module.js';
+import { OrbitControls } from '../../../vendor/OrbitControls.js';
+import { COLORMAPS } from '../../lib/colormaps.js';
+import { h } from '../../lib/dom.js';
+
+const SEPARATION = 2.6;  // the two attractors side by side, in normalized Lorenz units
+
+export class TrajectoryView {
+  constructor(host) {
+    this.canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
+                                'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
+    this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Computing trajectories…');
+    host.replaceChildren(h('div', { class: 'three-wrap' }, this.canvas,
+      h('span', { class: 'label left' }, 'LFADS factors → Lorenz space'), h('span', { class: 'label right' }, 'true Lorenz state')),
+      this.summary);
+    try {
+      this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: true, preserveDrawingBuffer: true });
+    } catch (error) {
+      this.renderer = null;
+      this.summary.textContent = `3-D view unavailable (no WebGL: ${error.message}).`;
+      return;
+    }
+    this.renderer.setPixelRatio(Math.min(2, globalThis.devicePixelRatio || 1));
+    this.renderer.setClearColor(0xffffff);
+    this.scene = new THREE.Scene();
+    this.camera = new THREE.PerspectiveCamera(40, this.canvas.width / this.canvas.height, 0.1, 100);
+    this.camera.position.set(0, -0.8, 4.6);
+    this.controls = new OrbitControls(this.camera, this.canvas);
+    this.controls.listenToKeyEvents(this.canvas);
+    this.controls.addEventListener('change', () => this.render());
+    this.group = new THREE.Group();
+    this.scene.add(this.group);
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+  }
+
+  resize() {
+    if (!this.renderer) return;
+    const width = Math.max(300, this.canvas.parentElement.clientWidth);
+    const height = Math.round(width * 0.46);
+    this.renderer.setSize(width, height, false);
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.render();
+  }
+
+  /** data: {bins, fitted, latent (K*T*3), condition (K), r2}; one: index of the trial to show alone, or -1. */
+  update(data, one = -1) {
+    this.data = data;
+    if (!this.renderer) return;
+    this.group.clear();
+    const T = data.bins, K = data.condition.length, conditions = Math.max(...data.condition) + 1;
+    for (const [source, offset] of [[data.fitted, -SEPARATION / 2], [data.latent, SEPARATION / 2]]) {
+      for (let k = 0; k < K; k++) {
+        if (one >= 0 && k !== one) continue;
+        const positions = new Float32Array(T * 3);
+        for (let t = 0; t < T; t++) {
+          // Lorenz (x, y, z) drawn with z up: screen (x, z, y).
+          positions[3 * t] = source[(k * T + t) * 3] + offset;
+          positions[3 * t + 1] = source[(k * T + t) * 3 + 2];
+          positions[3 * t + 2] = source[(k * T + t) * 3 + 1];
+        }
+        const geometry = new THREE.BufferGeometry();
+        geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
+        const i = 3 * Math.round((data.condition[k] / Math.max(1, conditions - 1)) * 230);
+        const color = new THREE.Color(COLORMAPS.viridis[i] / 255, COLORMAPS.viridis[i + 1] / 255, COLORMAPS.viridis[i + 2] / 255);
+        this.group.add(new THREE.Line(geometry, new THREE.LineBasicMaterial({ color })));
+      }
+    }
+    this.render();
+    this.summary.textContent = `${one >= 0 ? 'One held-out trial' : `${K} held-out trials`}: the factors, mapped by an affine fit ` +
+      `learned on training trials, explain R² = ${data.r2.toFixed(3)} of the true Lorenz state.`;
+  }
+
+  render() {
+    if (this.renderer) this.renderer.render(this.scene, this.camera);
+  }
+}
