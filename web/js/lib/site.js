@@ -8,7 +8,7 @@ export const PAGES = [
   { id: 'vit', title: 'Attention', short: 'Attention', href: 'vit.html', built: false },
   { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: true },
   { id: 'episodic', title: 'Episodic memory', short: 'Episodic', href: 'episodic.html', built: true },
-  { id: 'glossary', title: 'Glossary', short: 'Glossary', href: 'glossary.html', built: false },
+  { id: 'glossary', title: 'Glossary', short: 'Glossary', href: 'glossary.html', built: true },
 ];
 
 /** Fills <nav id="site-nav"> with links to the built pages; `current` is the page's id. */

@@ -1,4 +1,5 @@
 // The episodic-memory case study page: the live lab and a regret table measured in the page.
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { readHash } from '../lib/hash-state.js';
 import { renderNav } from '../lib/site.js';
@@ -6,6 +7,7 @@ import { EpisodicLabPanel } from '../studies/episodic/lab-panel.js';
 import { AGENTS, SCHEMA } from '../studies/episodic/schema.js';
 
 renderNav('episodic');
+enableGlossaryPopups();
 const { state, rejected } = readHash(SCHEMA);
 if (rejected.length)
   document.getElementById('episodic-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));

@@ -1,4 +1,5 @@
 // The LFADS case study page: the lab, the 3-D trajectories and the decoding comparison.
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { fmt, h } from '../lib/dom.js';
 import { readHash } from '../lib/hash-state.js';
 import { renderNav } from '../lib/site.js';
@@ -7,6 +8,7 @@ import { LfadsPanel } from '../studies/lfads/panel.js';
 import { SCHEMA } from '../studies/lfads/schema.js';
 
 renderNav('lfads');
+enableGlossaryPopups();
 const { state, rejected } = readHash(SCHEMA);
 if (rejected.length)
   document.getElementById('lfads-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));

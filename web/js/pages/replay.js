@@ -1,4 +1,5 @@
 // The replay case study page: the live lab, the sum tree, the Blind Cliffwalk chart, results.
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { readHash } from '../lib/hash-state.js';
 import { renderNav } from '../lib/site.js';
@@ -9,6 +10,7 @@ import { SCHEMA } from '../studies/replay/schema.js';
 import { TreeView } from '../studies/replay/tree-view.js';
 
 renderNav('replay');
+enableGlossaryPopups();
 const { state, rejected } = readHash(SCHEMA);
 if (rejected.length)
   document.getElementById('replay-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
