@@ -1,5 +1,6 @@
 // Assembles the static site in build/site from web/, the wasm build, assets/ and the vendor
 // files in node_modules. Any static host can serve the result.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,12 +60,21 @@ for (const [src, name] of Object.entries(THREE_ADDONS)) {
 }
 if (fs.existsSync(path.join(root, 'assets'))) fs.cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
 
-let files = 0, bytes = 0;
+// The service worker's precache list: every file, with a version that changes with any content.
+const listed = [];
+const hash = crypto.createHash('sha256');
 (function walk(dir) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) walk(p);
-    else { files++; bytes += fs.statSync(p).size; }
+    else {
+      const rel = path.relative(out, p).split(path.sep).join('/');
+      listed.push(rel);
+      hash.update(rel).update(fs.readFileSync(p));
+    }
   }
 })(out);
+const version = hash.digest('hex').slice(0, 16);
+fs.writeFileSync(path.join(out, 'precache.json'), JSON.stringify({ version, files: ['./', ...listed] }));
+let files = listed.length + 1, bytes = listed.reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
 console.log(`site assembled in ${path.relative(process.cwd(), out) || '.'}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);

@@ -1,5 +1,8 @@
 // Landing page: capability badges and the live spiral demo.
 import { hasWasmSimd, probeWebGPU } from './lib/capabilities.js';
+import { embedCodeButton } from './lib/embed-code.js';
+import { h } from './lib/dom.js';
+import { registerOffline } from './lib/offline.js';
 import { linkStudyCards, renderNav } from './lib/site.js';
 import { SpiralPanel } from './studies/spiral-panel.js';
 
@@ -12,6 +15,7 @@ function badge(id, ok, text) {
 
 async function main() {
   renderNav('home');
+  registerOffline();
   linkStudyCards();
   const simd = hasWasmSimd();
   badge('cap-wasm', simd, simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available');
@@ -23,6 +27,9 @@ async function main() {
     return;
   }
   window.neuroaiDemo = new SpiralPanel(host);  // exposed for the browser tests and the console
+  const tools = h('div', { class: 'embed-tools' });
+  document.querySelector('#demo h2').after(tools);
+  embedCodeButton(tools, 'spiral', window.neuroaiDemo.store, { height: 760 });
 }
 
 main();

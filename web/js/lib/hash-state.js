@@ -43,13 +43,38 @@ export function readHash(schema, hash = location.hash) {
   return { state, rejected };
 }
 
-/** Writes the state (only keys that differ from the defaults) without adding history entries. */
-export function writeHash(schema, state) {
+/** The state as hash text: only the keys that differ from their defaults ('' when none do). */
+export function formatHash(schema, state) {
   const params = new URLSearchParams();
   for (const [key, spec] of Object.entries(schema)) {
     const v = state[key];
     if (v !== spec.default) params.set(key, spec.type === 'bool' ? (v ? '1' : '0') : String(v));
   }
-  const hash = params.toString();
+  return params.toString();
+}
+
+/** Writes the state into the page's URL hash without adding history entries. */
+export function writeHash(schema, state) {
+  const hash = formatHash(schema, state);
   history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
+/**
+ * A panel's state and where it lives. By default that is the page's URL hash; an embedded panel
+ * (the <neuroai-study> element) passes its own text and a save function instead, so several
+ * panels on one page never fight over the URL.
+ *   { state, rejected, write(), text() }
+ */
+export function createStore(schema, { text = location.hash, save = null } = {}) {
+  const { state, rejected } = readHash(schema, text);
+  return {
+    schema,
+    state,
+    rejected,
+    text: () => formatHash(schema, state),
+    write() {
+      if (save) save(formatHash(schema, state));
+      else writeHash(schema, state);
+    },
+  };
 }

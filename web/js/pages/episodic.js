@@ -1,17 +1,21 @@
 // The episodic-memory case study page: the live lab and a regret table measured in the page.
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
-import { readHash } from '../lib/hash-state.js';
+import { embedCodeButton } from '../lib/embed-code.js';
+import { createStore } from '../lib/hash-state.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { EpisodicLabPanel } from '../studies/episodic/lab-panel.js';
 import { AGENTS, SCHEMA } from '../studies/episodic/schema.js';
 
 renderNav('episodic');
+registerOffline();
 enableGlossaryPopups();
-const { state, rejected } = readHash(SCHEMA);
+const store = createStore(SCHEMA);
+const { state, rejected } = store;
 if (rejected.length)
   document.getElementById('episodic-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
-const lab = new EpisodicLabPanel(document.getElementById('episodic-lab'), state);
+const lab = new EpisodicLabPanel(document.getElementById('episodic-lab'), store);
 const results = document.getElementById('episodic-results');
 
 // Regret per episode: the best return (1 on the maze and on Catch) minus the return obtained.
@@ -36,3 +40,8 @@ lab.onSnapshot = (snap) => {
 };
 render(null);
 window.neuroaiEpisodic = { lab };  // for the browser tests and the console
+
+// "Embed this": the iframe and custom-element code for the live panel in its current state.
+const tools = h('div', { class: 'embed-tools' });
+document.querySelector('#live h2').after(tools);
+embedCodeButton(tools, 'episodic', store);

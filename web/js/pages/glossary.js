@@ -2,9 +2,11 @@
 // (the filter lives in the URL hash too, so a link can point at a search).
 import { TERMS } from '../glossary/terms.js';
 import { h } from '../lib/dom.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 
 renderNav('glossary');
+registerOffline();
 const list = document.getElementById('glossary-list');
 const input = document.getElementById('glossary-filter');
 const count = document.getElementById('glossary-count');

@@ -1,18 +1,22 @@
 // The LFADS case study page: the lab, the 3-D trajectories and the decoding comparison.
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { fmt, h } from '../lib/dom.js';
-import { readHash } from '../lib/hash-state.js';
+import { embedCodeButton } from '../lib/embed-code.js';
+import { createStore } from '../lib/hash-state.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { uPlot } from '../lib/vendor.js';
 import { LfadsPanel } from '../studies/lfads/panel.js';
 import { SCHEMA } from '../studies/lfads/schema.js';
 
 renderNav('lfads');
+registerOffline();
 enableGlossaryPopups();
-const { state, rejected } = readHash(SCHEMA);
+const store = createStore(SCHEMA);
+const { rejected } = store;
 if (rejected.length)
   document.getElementById('lfads-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
-const panel = new LfadsPanel(document.getElementById('lfads-lab'), document.getElementById('lfads-trajectories'), state);
+const panel = new LfadsPanel(document.getElementById('lfads-lab'), document.getElementById('lfads-trajectories'), store);
 
 // Decoding: R² of the Lorenz state from smoothed spikes vs from the factors, as two bars.
 const host = document.getElementById('lfads-decoding');
@@ -31,3 +35,8 @@ panel.addEventListener('metrics', ({ detail: m }) => {
     `${fmt(m.decodeR2Factors, 3)} from the LFADS factors: the factors decode ${fmt(Math.abs(change), 2)}% ${change >= 0 ? 'better' : 'worse'}.`;
 });
 window.neuroaiLfads = { panel };  // for the browser tests and the console
+
+// "Embed this": the iframe and custom-element code for the live panel in its current state.
+const tools = h('div', { class: 'embed-tools' });
+document.querySelector('#live h2').after(tools);
+embedCodeButton(tools, 'lfads', store);

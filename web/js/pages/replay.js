@@ -1,7 +1,9 @@
 // The replay case study page: the live lab, the sum tree, the Blind Cliffwalk chart, results.
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
-import { readHash } from '../lib/hash-state.js';
+import { embedCodeButton } from '../lib/embed-code.js';
+import { createStore } from '../lib/hash-state.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
 import { episodesToReach } from '../lib/returns.js';
@@ -10,14 +12,16 @@ import { SCHEMA } from '../studies/replay/schema.js';
 import { TreeView } from '../studies/replay/tree-view.js';
 
 renderNav('replay');
+registerOffline();
 enableGlossaryPopups();
-const { state, rejected } = readHash(SCHEMA);
+const store = createStore(SCHEMA);
+const { state, rejected } = store;
 if (rejected.length)
   document.getElementById('replay-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
 
-const lab = new ReplayLabPanel(document.getElementById('replay-lab'), state);
+const lab = new ReplayLabPanel(document.getElementById('replay-lab'), store);
 const tree = new TreeView(document.getElementById('replay-tree'));
-const cliffwalk = new CliffwalkPanel(document.getElementById('replay-cliffwalk'), state);
+const cliffwalk = new CliffwalkPanel(document.getElementById('replay-cliffwalk'), store);
 const results = document.getElementById('replay-results');
 let cliffRows = null;
 
@@ -52,3 +56,8 @@ lab.onSnapshotListener((snap) => {
 cliffwalk.addEventListener('results', (e) => { cliffRows = e.detail; renderResults(lab.snapshot); });
 renderResults(null);
 window.neuroaiReplay = { lab, tree, cliffwalk };  // for the browser tests and the console
+
+// "Embed this": the iframe and custom-element code for the live panel in its current state.
+const tools = h('div', { class: 'embed-tools' });
+document.querySelector('#live h2').after(tools);
+embedCodeButton(tools, 'replay', store);

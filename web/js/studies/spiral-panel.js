@@ -2,7 +2,7 @@
 // View only: the model and its training loop live in the worker (engine/jobs/spiral.js).
 import { TrainerClient } from '../engine/trainer-client.js';
 import { h, fmt } from '../lib/dom.js';
-import { readHash, writeHash } from '../lib/hash-state.js';
+import { createStore } from '../lib/hash-state.js';
 import { LossChart } from '../lib/loss-chart.js';
 import { CLASS_RGB, classColor } from '../lib/palette.js';
 import { GUI } from '../lib/vendor.js';
@@ -27,12 +27,15 @@ const modelConfig = (s) => ({
   classes: s.classes, noise: s.noise, seed: s.seed,
 });
 
-export class SpiralPanel {
-  constructor(host) {
-    const { state, rejected } = readHash(SCHEMA);
-    this.state = state;
+export class SpiralPanel extends EventTarget {
+  /** store: where the knobs live (the page's URL hash unless an embed passes its own). */
+  constructor(host, store = createStore(SCHEMA)) {
+    super();
+    this.store = store;
+    this.state = store.state;
+    const state = this.state;
     this.host = host;
-    this.build(host, rejected);
+    this.build(host, store.rejected);
     this.trainer = new TrainerClient('spiral', modelConfig(state));
     this.trainer.setSpeed(stepsPerSecond(state.speed));
     this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
@@ -75,7 +78,7 @@ export class SpiralPanel {
   buildKnobs() {
     const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 300 });
     const s = this.state;
-    const restart = () => { writeHash(SCHEMA, s); this.reset(); };
+    const restart = () => { this.store.write(); this.reset(); };
     gui.add(s, 'hidden', 2, 128, 1).name('hidden units').onFinishChange(restart);
     gui.add(s, 'layers', 1, 4, 1).name('hidden layers').onFinishChange(restart);
     gui.add(s, 'activation', SCHEMA.activation.options).onChange(restart);
@@ -85,7 +88,7 @@ export class SpiralPanel {
     gui.add(s, 'noise', 0, 1, 0.01).onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     gui.add(s, 'speed', SCHEMA.speed.options).name('steps per second').onChange(() => {
-      writeHash(SCHEMA, s);
+      this.store.write();
       this.trainer.setSpeed(stepsPerSecond(s.speed));
     });
     this.gui = gui;
@@ -104,13 +107,16 @@ export class SpiralPanel {
 
   onReady({ static: info }) {
     this.info = info;
+    this.milestone = false;
     for (const b of [this.startButton, this.stepButton, this.resetButton]) b.disabled = false;
+    this.dispatchEvent(new CustomEvent('ready'));
   }
 
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Start';
     this.startButton.setAttribute('aria-pressed', String(running));
     this.host?.classList.toggle('running', running);
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -119,6 +125,10 @@ export class SpiralPanel {
     this.chart.push(snap.step, snap.loss, snap.accuracy);
     this.status.textContent = `step ${snap.step} · loss ${fmt(snap.fullLoss)} · accuracy ${fmt(100 * snap.accuracy, 3)}%` +
       (this.trainer.running ? ` · ${Math.round(snap.stepsPerSecond)} steps/s` : '');
+    if (!this.milestone && snap.accuracy >= 0.95) {
+      this.milestone = true;
+      this.dispatchEvent(new CustomEvent('milestone', { detail: { text: `accuracy reached 95% after ${snap.step} steps`, step: snap.step } }));
+    }
     this.caption.textContent = `After ${snap.step} steps the network labels ${fmt(100 * snap.accuracy, 3)}% of the ` +
       `${this.info.labels.length} training points correctly.`;
   }

@@ -3,7 +3,6 @@
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { describeBoard, drawBoard } from '../../lib/boards.js';
 import { h, fmt } from '../../lib/dom.js';
-import { writeHash } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { movingAverage } from '../../lib/returns.js';
 import { GUI } from '../../lib/vendor.js';
@@ -12,9 +11,11 @@ import { AGENTS, labConfig, SCHEMA, stepsPerSecond } from './schema.js';
 
 const WINDOW = 20;
 
-export class EpisodicLabPanel {
-  constructor(host, state) {
-    this.state = state;
+export class EpisodicLabPanel extends EventTarget {
+  constructor(host, store) {
+    super();
+    this.store = store;
+    const state = this.state = store.state;
     this.build(host);
     this.trainer = new TrainerClient('episodic', labConfig(state));
     this.trainer.setSpeed(stepsPerSecond(state.speed));
@@ -55,7 +56,7 @@ export class EpisodicLabPanel {
     });
     const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 320 });
     const s = this.state;
-    const restart = () => { writeHash(SCHEMA, s); this.reset(); };
+    const restart = () => { this.store.write(); this.reset(); };
     gui.add(s, 'env', SCHEMA.env.options).name('environment').onChange(restart);
     gui.add(s, 'k', 1, 50, 1).name('k (neighbours)').onFinishChange(restart);
     gui.add(s, 'projection', 2, 256, 1).name('projection size F').onFinishChange(restart);
@@ -63,7 +64,7 @@ export class EpisodicLabPanel {
     gui.add(s, 'epsilon', 0, 1, 0.005).name('ε (MFEC)').onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     gui.add(s, 'speed', SCHEMA.speed.options).name('steps per second').onChange(() => {
-      writeHash(SCHEMA, s);
+      this.store.write();
       this.trainer.setSpeed(stepsPerSecond(s.speed));
     });
   }
@@ -84,12 +85,15 @@ export class EpisodicLabPanel {
 
   onReady({ static: info }) {
     this.info = info;
+    this.milestone = false;
     for (const b of [this.startButton, this.stepButton, this.resetButton, this.clearButton]) b.disabled = false;
+    this.dispatchEvent(new CustomEvent('ready'));
   }
 
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Start';
     this.startButton.setAttribute('aria-pressed', String(running));
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -113,6 +117,12 @@ export class EpisodicLabPanel {
     if (maze && !this.legend.textContent.startsWith('Memories'))
       this.legend.textContent = 'Cell colour: the best return MFEC has stored from that cell (viridis, dark low to yellow high; blank: nothing stored). ' +
         'Rings: the stored states MFEC consulted for the action it would take, with their returns; the double ring decided.';
+    const mfec = snap.agents[0].returns;
+    if (!this.milestone && mfec.length >= WINDOW && movingAverage(mfec, WINDOW).at(-1) >= 0.9) {
+      this.milestone = true;
+      this.dispatchEvent(new CustomEvent('milestone', { detail: {
+        text: `MFEC: the ${WINDOW}-episode mean return reached 0.9 after ${mfec.length} episodes`, episodes: mfec.length } }));
+    }
     this.status.textContent = `${snap.agents[0].returns.length} episodes (MFEC)` + (this.trainer.running ? ' · running' : ' · paused');
   }
 

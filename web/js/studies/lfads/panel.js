@@ -2,7 +2,6 @@
 // loss curves and held-out metrics; the 3-D trajectories are refreshed on demand.
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
-import { writeHash } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { GUI, uPlot } from '../../lib/vendor.js';
 import { describeRaster, drawRaster } from './raster.js';
@@ -10,9 +9,10 @@ import { labConfig, SCHEMA } from './schema.js';
 import { TrajectoryView } from './trajectory-view.js';
 
 export class LfadsPanel extends EventTarget {
-  constructor(host, trajectoryHost, state) {
+  constructor(host, trajectoryHost, store) {
     super();
-    this.state = state;
+    this.store = store;
+    const state = this.state = store.state;
     this.build(host);
     this.trajectories = new TrajectoryView(trajectoryHost);
     this.trainer = new TrainerClient('lfads', labConfig(state));
@@ -57,7 +57,7 @@ export class LfadsPanel extends EventTarget {
     const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 320 });
     const s = this.state;
     const model = gui.addFolder('Model (restarts from scratch)');
-    const restart = () => { writeHash(SCHEMA, s); this.restart('scratch'); };
+    const restart = () => { this.store.write(); this.restart('scratch'); };
     model.add(s, 'factors', 2, 32, 1).onFinishChange(restart);
     model.add(s, 'generator', 8, 128, 1).name('generator units').onFinishChange(restart);
     model.add(s, 'controller').name('controller (inferred inputs)').onChange(restart);
@@ -68,15 +68,15 @@ export class LfadsPanel extends EventTarget {
     model.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     const view = gui.addFolder('View');
     view.add(s, 'trial', 0, 259, 1).name('held-out trial').onFinishChange(() => this.select());
-    view.add(s, 'neuron', 0, 29, 1).onFinishChange(() => { writeHash(SCHEMA, s); this.drawTrial(); });
-    view.add(s, 'view', SCHEMA.view.options).name('3-D: trials').onChange(() => { writeHash(SCHEMA, s); this.drawTrajectories(); });
+    view.add(s, 'neuron', 0, 29, 1).onFinishChange(() => { this.store.write(); this.drawTrial(); });
+    view.add(s, 'view', SCHEMA.view.options).name('3-D: trials').onChange(() => { this.store.write(); this.drawTrajectories(); });
   }
 
   toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
 
   restart(start) {
     this.state.start = start;
-    writeHash(SCHEMA, this.state);
+    this.store.write();
     this.lossChart.clear();
     this.error.hidden = true;
     for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton]) b.disabled = true;
@@ -85,7 +85,7 @@ export class LfadsPanel extends EventTarget {
   }
 
   async select() {
-    writeHash(SCHEMA, this.state);
+    this.store.write();
     await this.trainer.call('select', this.state.trial);
     if (!this.trainer.running) this.trainer.refresh();
     this.drawTrajectories();
@@ -93,6 +93,8 @@ export class LfadsPanel extends EventTarget {
 
   onReady({ static: info }) {
     this.info = info;
+    this.milestone = false;
+    this.dispatchEvent(new CustomEvent('ready'));
     for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton]) b.disabled = false;
     this.status.textContent = info.shippedLoaded ? 'Showing the shipped weights; press Train to keep training in your browser.' :
       'An untrained model: press Train (training from scratch takes minutes in a browser).';
@@ -102,6 +104,7 @@ export class LfadsPanel extends EventTarget {
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Train';
     this.startButton.setAttribute('aria-pressed', String(running));
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -117,6 +120,10 @@ export class LfadsPanel extends EventTarget {
           row('rate R², average of the other trials', m.rateR2TrialAverageBaseline),
           row('factors → Lorenz state R²', m.factorR2), row('bits per spike', m.bitsPerSpike))));
       this.dispatchEvent(new CustomEvent('metrics', { detail: m }));
+      if (!this.milestone && m.rateR2 >= 0.75) {
+        this.milestone = true;
+        this.dispatchEvent(new CustomEvent('milestone', { detail: { text: `held-out rate R² reached ${m.rateR2.toFixed(3)} (≥ 0.75)`, rateR2: m.rateR2 } }));
+      }
     }
     if (this.trainer.running) this.status.textContent = `Training in the worker · step ${snap.step}`;
   }

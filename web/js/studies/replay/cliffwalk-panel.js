@@ -2,29 +2,27 @@
 // against the chain length n, uniform vs prioritized, computed in a worker on demand.
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
-import { writeHash } from '../../lib/hash-state.js';
 import { uPlot } from '../../lib/vendor.js';
 import { AGENTS } from './lab-panel.js';
-import { SCHEMA } from './schema.js';
 
 const NS = [4, 5, 6, 7, 8, 9, 10, 11, 12];
 
 export class CliffwalkPanel extends EventTarget {
-  constructor(host, state) {
+  constructor(host, store) {
     super();
-    this.state = state;
+    const state = this.state = store.state;
     this.worker = new TrainerClient('cliffwalk', {});
     this.runButton = h('button', { class: 'primary', disabled: true, onclick: () => this.run() }, 'Run the experiment');
     this.worker.addEventListener('ready', () => { this.runButton.disabled = false; });
     const seeds = h('select', { 'aria-label': 'Seeds per point' },
       [5, 10, 20].map((n) => h('option', { value: n, selected: n === state.cwseeds || null }, `${n} seeds`)));
-    seeds.addEventListener('change', () => { state.cwseeds = Number(seeds.value); writeHash(SCHEMA, state); });
+    seeds.addEventListener('change', () => { state.cwseeds = Number(seeds.value); store.write(); });
     const alpha = h('input', { type: 'range', min: 0, max: 1, step: 0.05, value: state.cwalpha, 'aria-label': 'α for prioritized replay' });
     const alphaLabel = h('output', {}, `α = ${state.cwalpha}`);
     alpha.addEventListener('input', () => {
       state.cwalpha = Number(alpha.value);
       alphaLabel.textContent = `α = ${state.cwalpha}`;
-      writeHash(SCHEMA, state);
+      store.write();
     });
     this.progress = h('progress', { max: NS.length, value: 0, 'aria-label': 'Experiment progress' });
     this.status = h('p', { class: 'status', role: 'status' }, 'Press the button to run the experiment for n = 4 … 12.');

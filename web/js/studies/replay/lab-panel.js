@@ -3,7 +3,6 @@
 // `onSnapshot` listeners (the tree view, the results table).
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
-import { writeHash } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { movingAverage } from '../../lib/returns.js';
 import { GUI } from '../../lib/vendor.js';
@@ -16,9 +15,11 @@ export const AGENTS = [
 ];
 export const WINDOW = 50;  // episodes in the moving average
 
-export class ReplayLabPanel {
-  constructor(host, state) {
-    this.state = state;
+export class ReplayLabPanel extends EventTarget {
+  constructor(host, store) {
+    super();
+    this.store = store;
+    const state = this.state = store.state;
     this.listeners = [];
     this.build(host);
     this.trainer = new TrainerClient('replay', labConfig(state));
@@ -65,7 +66,7 @@ export class ReplayLabPanel {
   buildKnobs() {
     const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 320 });
     const s = this.state;
-    const restart = () => { writeHash(SCHEMA, s); this.reset(); };
+    const restart = () => { this.store.write(); this.reset(); };
     gui.add(s, 'env', SCHEMA.env.options).name('environment').onChange(restart);
     gui.add(s, 'alpha', 0, 1, 0.05).name('α (priority exponent)').onFinishChange(restart);
     gui.add(s, 'beta0', 0, 1, 0.05).name('β₀ (IS exponent at start)').onFinishChange(restart);
@@ -75,7 +76,7 @@ export class ReplayLabPanel {
     gui.add(s, 'target', 1, 2000, 1).name('target period').onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     gui.add(s, 'speed', SCHEMA.speed.options).name('steps per second').onChange(() => {
-      writeHash(SCHEMA, s);
+      this.store.write();
       this.trainer.setSpeed(stepsPerSecond(s.speed));
     });
     this.gui = gui;
@@ -90,12 +91,15 @@ export class ReplayLabPanel {
   }
 
   onReady() {
+    this.milestones = new Set();
     for (const b of [this.startButton, this.stepButton, this.resetButton]) b.disabled = false;
+    this.dispatchEvent(new CustomEvent('ready'));
   }
 
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Start';
     this.startButton.setAttribute('aria-pressed', String(running));
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -118,6 +122,16 @@ export class ReplayLabPanel {
     }
     this.status.textContent = `${snap.step} steps per agent` +
       (this.trainer.running ? ' · training' : ' · paused');
+    const target = this.state.env === 'catch' ? 0.9 : 195;
+    snap.agents.forEach((a, k) => {
+      const avg = movingAverage(a.returns, WINDOW).at(-1);
+      if (!this.milestones.has(k) && avg >= target) {
+        this.milestones.add(k);
+        this.dispatchEvent(new CustomEvent('milestone', { detail: {
+          text: `${AGENTS[k].name}: the ${WINDOW}-episode mean return reached ${target} after ${a.returns.length} episodes`,
+          agent: AGENTS[k].name, episodes: a.returns.length } }));
+      }
+    });
     for (const f of this.listeners) f(snap);
   }
 

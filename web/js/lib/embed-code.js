@@ -1,0 +1,49 @@
+// "Embed this": the iframe and <neuroai-study> code for a study in its current state, with copy
+// buttons. The iframe works on any site; the element needs the playground on the same site.
+import { h } from './dom.js';
+
+export function embedCodeButton(container, study, store, { height = 900 } = {}) {
+  const dialog = h('div', { class: 'embed-code', hidden: true, role: 'region', 'aria-label': 'Embed code' });
+  const button = h('button', { class: 'secondary', 'aria-expanded': 'false', onclick: () => toggle() }, 'Embed this…');
+  container.append(button, dialog);
+
+  function codes() {
+    const base = new URL('.', location.href);
+    const state = store.text();
+    const iframe = `<iframe src="${new URL(`embed.html?study=${study}${state ? `#${state}` : ''}`, base)}" ` +
+      `width="100%" height="${height}" style="border:0" title="NeuroAI Playground: ${study}" loading="lazy"></iframe>`;
+    const element = `<script type="module" src="${new URL('js/neuroai-study.js', base)}"></script>\n` +
+      `<neuroai-study study="${study}" state="${state}"></neuroai-study>`;
+    return { iframe, element };
+  }
+
+  function field(label, text) {
+    const area = h('textarea', { readonly: true, rows: 3, 'aria-label': label });
+    area.value = text;
+    const copy = h('button', { onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(area.value);
+        copy.textContent = 'Copied';
+      } catch {
+        area.select();
+        copy.textContent = 'Press Ctrl+C to copy';
+      }
+      setTimeout(() => { copy.textContent = 'Copy'; }, 2000);
+    } }, 'Copy');
+    return h('div', { class: 'embed-field' }, h('label', {}, label), area, copy);
+  }
+
+  function toggle() {
+    const open = dialog.hidden;
+    dialog.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+    if (open) {
+      const { iframe, element } = codes();
+      dialog.replaceChildren(
+        h('p', {}, 'Paste into a course page. The link carries the current knobs and seed; events (ready, training started and stopped, milestones) reach your page as postMessage (iframe) or a "neuroai" DOM event (element).'),
+        field('iframe (any site)', iframe),
+        field('custom element (a page served from this site)', element));
+    }
+  }
+  return button;
+}
