@@ -22,6 +22,7 @@ if (!Object.hasOwn(EMBEDS, study)) {
 } else {
   const { store, title } = await mountStudy(study, host, (schema) => createStore(schema), { controls: flag('controls'), text: flag('text'), emit });
   document.title = `${title} · NeuroAI Playground`;
+  host.prepend(h('h1', { class: 'visually-hidden' }, `NeuroAI Playground: ${title}`));
   if (store.rejected.length)
     host.prepend(h('p', { class: 'note' }, `Ignored in the link: ${store.rejected.join(', ')} (defaults used instead).`));
   window.neuroaiEmbed = { study, store };

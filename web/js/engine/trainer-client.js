@@ -12,6 +12,11 @@ export class TrainerClient extends EventTarget {
     this.worker.onmessage = ({ data }) => this.#receive(data);
     this.worker.onerror = (event) => this.#emit('error', { message: event.message || 'the training worker failed to start' });
     this.worker.postMessage({ type: 'init', job, config });
+    // With reduced motion asked for, the pictures update twice a second instead of fifteen times.
+    const reduced = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)');
+    const pace = () => this.worker.postMessage({ type: 'interval', ms: reduced?.matches ? 500 : 66 });
+    pace();
+    reduced?.addEventListener?.('change', pace);
   }
 
   start() { this.worker.postMessage({ type: 'start' }); }

@@ -4,6 +4,7 @@
 // per second lets people watch learning happen; 0 trains as fast as the machine allows.
 //
 // page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps} | 'snapshot'
+//                 | {type: 'interval', ms} (time between snapshots while training)
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
@@ -18,7 +19,7 @@ const JOBS = {
   lfads: () => import('./jobs/lfads.js'),
 };
 
-const SNAPSHOT_INTERVAL_MS = 66;  // ~15 snapshots per second
+let snapshotIntervalMs = 66;       // ~15 snapshots per second (500 when the page prefers reduced motion)
 const SLICE_MS = 25;              // longest stretch of training between two looks at the inbox
 const TICK_MS = 16;               // pause between slices when a speed limit is set
 let neuroai = null;
@@ -66,7 +67,7 @@ function tick() {
     } else {
       do job.train(job.chunk); while (performance.now() - start < SLICE_MS);
     }
-    if (performance.now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) postSnapshot();
+    if (performance.now() - lastSnapshot >= snapshotIntervalMs) postSnapshot();
     if (job.done?.()) {
       running = false;
       postSnapshot();
@@ -125,6 +126,9 @@ self.onmessage = async ({ data: msg }) => {
       case 'snapshot':  // a fresh look without training (e.g. after the view changed)
         if (!job) throw new Error('snapshot: no job yet (send init first)');
         postSnapshot();
+        break;
+      case 'interval':
+        snapshotIntervalMs = Math.min(2000, Math.max(16, Number(msg.ms) || 66));
         break;
       case 'speed':
         stepsPerSecond = Math.max(0, Number(msg.stepsPerSecond) || 0);

@@ -1,0 +1,187 @@
+// The course-site kit: embed flags, the custom element, postMessage events, URL round trips,
+// hostile hashes, glossary popups, an accessibility audit, the strict CSP and offline reload.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { launch, openPage, root, screenshot } from './browser.mjs';
+
+let env;
+before(async () => { env = await launch(); });
+after(async () => { await env?.close(); });
+
+const PAGES = ['index.html', 'replay.html', 'episodic.html', 'lfads.html', 'prednet.html', 'vit.html', 'glossary.html',
+  'course-example.html', 'embed.html?study=replay', 'embed.html?study=episodic', 'embed.html?study=lfads', 'embed.html?study=spiral'];
+
+test('embed.html renders one study without site chrome; flags hide controls and text', async () => {
+  const page = await openPage(env.browser, `${env.url}embed.html?study=replay&controls=0&text=0`, { width: 900, height: 900 });
+  await page.waitForFunction(() => window.neuroaiEmbed?.study === 'replay');
+  await page.waitForSelector('#embed canvas.board');
+  assert.equal(await page.$('.site-header'), null, 'no site header');
+  assert.equal(await page.isVisible('#embed .controls button'), false, 'controls hidden');
+  assert.equal(await page.isVisible('#embed .knobs'), false, 'knobs hidden');
+  assert.equal(await page.isVisible('#embed figcaption'), false, 'captions hidden');
+  assert.match(await page.title(), /Hippocampal replay/);
+  const full = await openPage(env.browser, `${env.url}embed.html?study=episodic`, { width: 900, height: 900 });
+  await full.waitForSelector('#embed button.primary:not([disabled])', { timeout: 30000 });
+  assert.equal(await full.isVisible('#embed .controls button'), true);
+  const unknown = await openPage(env.browser, `${env.url}embed.html?study=%3Cimg%20src=x%3E`);
+  await unknown.waitForSelector('#embed .error');
+  assert.match(await unknown.textContent('#embed .error'), /No study named "<img src=x>"/);
+  assert.equal(await unknown.$$eval('#embed img', (x) => x.length), 0);
+  for (const p of [page, full, unknown]) { assert.deepEqual(p.problems, []); await p.close(); }
+});
+
+test('the example course page: iframes and the custom element report ready, training and milestones', async () => {
+  const page = await openPage(env.browser, `${env.url}course-example.html`, { width: 1280, height: 1000 });
+  await page.waitForFunction(() => {
+    const types = window.neuroaiCourse.events.map((e) => `${e.origin} ${e.type}`);
+    return ['iframe #frame-replay ready', 'iframe #frame-episodic ready', 'element #element-spiral ready'].every((t) => types.includes(t));
+  }, null, { timeout: 60000 });
+  await page.frameLocator('#frame-replay').locator('#embed button.primary').click();
+  await page.locator('#element-spiral button.primary').click();
+  await page.waitForFunction(() => {
+    const types = window.neuroaiCourse.events.map((e) => `${e.origin} ${e.type}`);
+    return types.includes('iframe #frame-replay training-started') && types.includes('element #element-spiral milestone');
+  }, null, { timeout: 60000 });
+  await page.locator('#element-spiral button.primary').click();
+  await page.waitForFunction(() => window.neuroaiCourse.events.some((e) => e.origin === 'element #element-spiral' && e.type === 'training-stopped'));
+  const milestone = await page.evaluate(() => window.neuroaiCourse.events.find((e) => e.type === 'milestone').detail);
+  assert.equal(milestone.study, 'spiral');
+  assert.match(milestone.text, /accuracy reached 95%/);
+  // The element keeps its knobs in its own attribute, never in the page's URL.
+  assert.equal(await page.evaluate(() => location.hash), '');
+  assert.match(await page.getAttribute('#element-spiral', 'state'), /hidden=16/);
+  await screenshot(page, 'course-example');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('state round-trips through the URL hash, and "Embed this" carries it', async () => {
+  const page = await openPage(env.browser, `${env.url}replay.html#alpha=0.3&seed=7&batch=16`);
+  await page.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
+  // Change a knob through its input: the hash follows.
+  const seedInput = page.locator('#replay-lab .lil-controller', { has: page.locator('.lil-name', { hasText: /^seed$/ }) }).locator('input');
+  await seedInput.fill('42');
+  await seedInput.press('Enter');
+  await page.waitForFunction(() => location.hash.includes('seed=42'));
+  const hash = await page.evaluate(() => location.hash);
+  assert.match(hash, /alpha=0\.3/);
+  assert.match(hash, /batch=16/);
+  const again = await openPage(env.browser, `${env.url}replay.html${hash}`);
+  await again.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
+  assert.deepEqual(await again.evaluate(() => { const s = window.neuroaiReplay.lab.state; return [s.alpha, s.seed, s.batch]; }), [0.3, 42, 16]);
+  await again.click('.embed-tools button');
+  const iframeCode = await again.inputValue('.embed-field textarea >> nth=0');
+  assert.match(iframeCode, /<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\.html\?study=replay#[^"]*seed=42/);
+  assert.match(await again.inputValue('.embed-field textarea >> nth=1'), /<neuroai-study study="replay" state="[^"]*alpha=0\.3/);
+  for (const p of [page, again]) { assert.deepEqual(p.problems, []); await p.close(); }
+});
+
+test('hostile hashes fall back to defaults with a note and never reach the DOM as HTML', async () => {
+  const attack = encodeURIComponent('<img src=x onerror=alert(1)>');
+  for (const [file, key] of [['replay.html', 'alpha'], ['episodic.html', 'k'], ['lfads.html', 'factors'], ['embed.html?study=spiral', 'hidden']]) {
+    const page = await openPage(env.browser, `${env.url}${file}#${key}=${attack}&nonsense=%3Cscript%3E`);
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    await page.waitForSelector('.note', { timeout: 30000 });
+    assert.match(await page.textContent('.note'), new RegExp(`Ignored in the link: ${key}=<img src=x onerror=alert\\(1\\)>`));
+    assert.equal(await page.$$eval('img', (x) => x.length), 0, `${file}: no markup from the hash`);
+    assert.equal(dialogs, 0);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+});
+
+test('glossary: searchable, and term popups open on hover and on keyboard focus', async () => {
+  const g = await openPage(env.browser, `${env.url}glossary.html`);
+  await g.waitForSelector('#glossary-list dt');
+  assert.ok((await g.$$('#glossary-list dt')).length >= 30);
+  await g.fill('#glossary-filter', 'dopamine');
+  assert.match(await g.textContent('#glossary-count'), /^\d+ of \d+ terms match "dopamine"/);
+  assert.ok(await g.isVisible('#td-error'));
+  assert.equal(await g.isVisible('#attention'), false);
+  const page = await openPage(env.browser, `${env.url}replay.html`);
+  await page.waitForSelector('a.term[data-term="sum-tree"]');
+  await page.hover('a.term[data-term="sum-tree"]');
+  await page.waitForSelector('#term-tip:not([hidden])');
+  assert.match(await page.textContent('#term-tip'), /Sum tree.*O\(log N\)/s);
+  await page.mouse.move(0, 0);
+  await page.waitForSelector('#term-tip', { state: 'hidden' });
+  // Keyboard: Tab until a term link has focus; its popup opens and Escape closes it.
+  await page.focus('a.term[data-term="hippocampus"]');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.term), 'hippocampus');
+  await page.waitForSelector('#term-tip:not([hidden])');
+  assert.equal(await page.getAttribute('a.term[data-term="hippocampus"]', 'aria-describedby'), 'term-tip');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#term-tip', { state: 'hidden' });
+  for (const p of [g, page]) { assert.deepEqual(p.problems, []); await p.close(); }
+});
+
+test('accessibility audit (axe-core) finds no violations on any page', async () => {
+  const axe = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  for (const file of PAGES) {
+    const context = await env.browser.newContext({ bypassCSP: true });  // to inject the audit script
+    const page = await context.newPage();
+    await page.goto(env.url + file);
+    await page.waitForSelector('button, .glossary dt, iframe', { timeout: 30000 });
+    await page.waitForTimeout(1500);
+    await page.addScriptTag({ content: axe });
+    const violations = await page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+    assert.deepEqual(violations, [], file);
+    await context.close();
+  }
+});
+
+test('the site runs under the strict CSP with no violation reports', async () => {
+  const response = await fetch(env.url + 'replay.html');
+  assert.equal(response.headers.get('content-security-policy'), "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'");
+  for (const file of ['index.html', 'replay.html', 'lfads.html', 'embed.html?study=episodic', 'course-example.html']) {
+    const context = await env.browser.newContext();
+    await context.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    await page.goto(env.url + file);
+    await page.waitForSelector('button.primary:not([disabled]), iframe', { timeout: 60000 });
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), [], file);
+    assert.deepEqual(problems, [], file);
+    await context.close();
+  }
+});
+
+test('after one visit the site works offline: the second load comes from the service worker', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${env.url}replay.html`);
+  await page.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
+  // Wait until the worker is active and every file of precache.json is cached.
+  const cached = await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    const { version, files } = await (await fetch('precache.json')).json();
+    for (let i = 0; i < 100; i++) {
+      const cache = await caches.open(`neuroai-${version}`);
+      if ((await cache.keys()).length >= files.length) return files.length;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return -1;
+  });
+  assert.ok(cached > 50, `precached ${cached} files`);
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
+  await page.click('#replay-lab button.primary');
+  await page.waitForFunction(() => window.neuroaiReplay.lab.snapshot?.step > 20, null, { timeout: 30000 });
+  const other = await context.newPage();
+  await other.goto(`${env.url}embed.html?study=lfads`);
+  await other.waitForSelector('#embed button.primary:not([disabled])', { timeout: 60000 });
+  assert.match(await other.textContent('#embed .status'), /shipped weights/, 'assets come from the cache too');
+  await context.close();
+});
