@@ -35,8 +35,7 @@ class SumTree {
   /// mass is clamped into [0, total) against float drift; a zero-valued leaf is never returned.
   /// `path` (optional) receives the visited node ids from the root down to the leaf.
   int find(double mass, std::vector<int>* path = nullptr) const;
-  /// find() for n masses at once, descending all of them level by level so that their memory
-  /// loads overlap. out (n) receives the leaves; paths (n * (depth + 1)), if given, the nodes.
+  /// find() for n masses: out (n) receives the leaves; paths (n * (depth + 1)), if given, the nodes.
   void find_many(double* masses, int n, int* out, int* paths = nullptr) const;
 
   int capacity() const { return capacity_; }
@@ -44,7 +43,11 @@ class SumTree {
   int depth() const { return depth_; }
 
  private:
+  template <bool kRecord>
+  int descend(double mass, std::vector<int>* path) const;
+
   int capacity_, base_, depth_;
+  double limit_ = 0;  // the largest double below the total: where draws are clamped
   std::vector<double> sum_;
   std::vector<double> min_;  // +inf on empty leaves
 };
