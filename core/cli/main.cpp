@@ -15,6 +15,15 @@ const std::vector<Command>& commands() {
        "[--steps 300] [--seed 1] [--hidden 32] [--layers 2] [--lr 0.01] [--batch 64] [--json]", train_spiral},
       {"bench", "gemm", "GFLOP/s of the core's matmul (single thread)", "[--sizes 64,128,256,512] [--json]",
        bench_gemm},
+      {"train", "prednet", "PredNet on bouncing blobs or moving Fashion-MNIST sprites (weights with --out)",
+       "[--steps 2000] [--batch 4] [--lr 0.001] [--lr-drop 0.75] [--seed 1] [--size 32] [--frames 10] "
+       "[--a-channels 1,8,16] [--r-channels 8,16,32] [--loss L0|Lall] [--clip 1] [--dataset blobs|sprites] "
+       "[--blobs 2] [--sprites 1] [--data DIR] [--init FILE] [--eval-every 500] [--out FILE] [--json]", train_prednet},
+      {"eval", "prednet", "PredNet vs copy-last and linear extrapolation on held-out sequences; surprise ratio",
+       "[--weights assets/prednet/prednet-blobs.nrai] [--dataset blobs|sprites] [--sequences 256] "
+       "[--surprise-sequences 128] [--surprise-frame 6] [--extrapolate-from 5] [--json]", eval_prednet},
+      {"bench", "prednet", "PredNet training sequences/s and forward frames/s (single thread)",
+       "[--batch 4] [--repeats 5] [--forward-sequences 16] [model options as train] [--json]", bench_prednet},
       {"train", "dqn", "DQN with uniform or prioritized replay on catch or cartpole",
        "[--env catch] [--episodes 500] [--prioritized 1] [--seed 1] [--lr 0.001] [--json]", train_dqn},
       {"eval", "per", "prioritized vs uniform replay: Blind Cliffwalk (tabular) and DQN on Catch",
@@ -30,6 +39,16 @@ const std::vector<Command>& commands() {
        "[--weights assets/lfads/lfads-lorenz.nrai] [--json]", eval_lfads},
       {"bench", "lfads", "LFADS training trials per second (single thread)",
        "[--batch 32] [--repeats 5] [--controller 1] [--json]", bench_lfads},
+      {"train", "vit", "Vision Transformer on Fashion-MNIST (writes a weights file with --out)",
+       "[--epochs 30] [--seed 1] [--patch 4] [--dim 64] [--depth 4] [--heads 4] [--mlp 128] [--lr 0.001] "
+       "[--batch 128] [--train-images 0] [--val 0] [--steps N] [--data DIR | --subset FILE] [--out FILE] [--json]",
+       train_vit},
+      {"eval", "vit", "ViT weights on the Fashion-MNIST test set: accuracy, attention distance, throughput",
+       "[--weights assets/vit/vit-fashion.nrai] [--test-images 10000] [--lesions] [--baseline] [--subset FILE] "
+       "[--data DIR] [--json]", eval_vit},
+      {"export", "fashion-subset", "the attention page's Fashion-MNIST images (a subset file)",
+       "[--train-per-class 500] [--test-per-class 100] [--out assets/vit/fashion-subset.bin] [--json]",
+       export_fashion_subset},
   };
   return all;
 }

@@ -13,6 +13,8 @@ import createNeuroAI from '../../wasm/neuroai.mjs';
 // Jobs the page may ask for; each module exports create(module, config) -> job (see jobs/*.js).
 const JOBS = {
   spiral: () => import('./jobs/spiral.js'),
+  vit: () => import('./jobs/vit.js'),
+  prednet: () => import('./jobs/prednet.js'),
   replay: () => import('./jobs/replay.js'),
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),

@@ -3,9 +3,9 @@
 import { h } from './dom.js';
 
 export const PAGES = [
-  { id: 'prednet', title: 'Predictive coding', short: 'PredNet', href: 'prednet.html', built: false },
+  { id: 'prednet', title: 'Predictive coding', short: 'PredNet', href: 'prednet.html', built: true },
   { id: 'replay', title: 'Hippocampal replay', short: 'Replay', href: 'replay.html', built: true },
-  { id: 'vit', title: 'Attention', short: 'Attention', href: 'vit.html', built: false },
+  { id: 'vit', title: 'Attention', short: 'Attention', href: 'vit.html', built: true },
   { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: true },
   { id: 'episodic', title: 'Episodic memory', short: 'Episodic', href: 'episodic.html', built: true },
   { id: 'glossary', title: 'Glossary', short: 'Glossary', href: 'glossary.html', built: true },

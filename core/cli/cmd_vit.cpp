@@ -1,0 +1,316 @@
+// neuroai train vit | eval vit | export fashion-subset: the attention case study, natively.
+//   train: a ViT on Fashion-MNIST (the Debian files) with a fixed seed; writes a weights file.
+//   eval:  the shipped weights on the full 10,000-image test set, plus training throughput.
+//   export: the page's image subset (data/vit_data.h has the format).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "data/vit_data.h"
+#include "eval/vit_baselines.h"
+#include "models/vit_classifier.h"
+#include "nn/weights.h"
+#include "util/json.h"
+#include "commands.h"
+#include "fashion_mnist.h"
+
+namespace cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+const char* kDefaultWeights = "assets/vit/vit-fashion.nrai";
+const char* kDefaultSubset = "assets/vit/fashion-subset.bin";
+
+/// The model options shared by train (to build) and eval (to override nothing: read from weights).
+models::VitConfig model_options(Args& args) {
+  models::VitConfig m;
+  m.patch = args.get_int("patch", m.patch, 1, 28);
+  m.dim = args.get_int("dim", m.dim, 1, 1024);
+  m.depth = args.get_int("depth", m.depth, 1, 24);
+  m.heads = args.get_int("heads", m.heads, 1, 64);
+  m.mlp = args.get_int("mlp", m.mlp, 1, 8192);
+  m.validate();
+  return m;
+}
+
+std::vector<double> per_class_accuracy(const models::VitEvaluation& e, int classes) {
+  std::vector<double> out;
+  for (int c = 0; c < classes; ++c) {
+    int total = 0;
+    for (int p = 0; p < classes; ++p) total += e.confusion[static_cast<size_t>(c) * classes + p];
+    out.push_back(total ? static_cast<double>(e.confusion[static_cast<size_t>(c) * classes + c]) / total : 0.0);
+  }
+  return out;
+}
+
+data::FashionSubset load_subset(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  nn::require(static_cast<bool>(f), "--subset: cannot open '", path, "' (make it with neuroai export fashion-subset)");
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  try {
+    return data::decode_fashion_subset(bytes.data(), bytes.size());
+  } catch (const nn::Error& e) {
+    nn::fail("--subset: '", path, "': ", e.what());
+  }
+}
+
+/// Training throughput of `model` (images per second) over `steps` steps after two warm-up steps.
+double measure_train_rate(models::VitClassifier& model, int steps) {
+  model.train(2);
+  const auto t0 = Clock::now();
+  model.train(steps);
+  return static_cast<double>(steps) * model.config().batch / seconds_since(t0);
+}
+
+}  // namespace
+
+int train_vit(Args& args) {
+  models::VitTrainConfig c;
+  const std::string dir = args.get_string("data", kFashionMnistDir);
+  const std::string subset_path = args.get_string("subset", "");
+  const int epochs = args.get_int("epochs", 30, 1, 1000);
+  const int fixed_steps = args.get_int("steps", 0, 0, 10000000);
+  const int train_images = args.get_int("train-images", 0, 0, 60000);
+  const int val_images = args.get_int("val", 0, 0, 30000);
+  c.model = model_options(args);
+  c.batch = args.get_int("batch", c.batch, 1, 1024);
+  c.lr = static_cast<float>(args.get_double("lr", c.lr, 1e-6, 1.0));
+  c.weight_decay = static_cast<float>(args.get_double("weight-decay", c.weight_decay, 0.0, 1.0));
+  c.warmup = args.get_int("warmup", c.warmup, 0, 1000000);
+  c.clip = static_cast<float>(args.get_double("clip", c.clip, 0.0, 1e6));
+  c.shift = args.get_int("shift", c.shift, 0, 14);
+  c.flip = args.get_int("flip", 1, 0, 1) == 1;
+  c.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1 << 30));
+  const std::string out_path = args.get_string("out", "");
+  const bool json = args.flag("json");
+  args.finish("train vit");
+
+  // Fashion-MNIST from the Debian files, or the page's subset file (--subset: its training and
+  // test images; the native twin of what the page trains on).
+  data::LabeledImages all, test;
+  if (subset_path.empty()) {
+    all = load_fashion_mnist(dir, "train");
+    test = load_fashion_mnist(dir, "t10k");
+  } else {
+    data::FashionSubset s = load_subset(subset_path);
+    all = std::move(s.train);
+    test = std::move(s.test);
+  }
+  const int used = train_images > 0 ? std::min(train_images, all.count) : all.count;
+  nn::require(val_images < used, "--val: expected fewer than the ", used, " training images, got ", val_images);
+  // The validation images (if any) are the last --val of the images used; they are never trained on.
+  const data::LabeledImages val = data::slice(all, used - val_images, val_images);
+  data::LabeledImages train = data::slice(all, 0, used - val_images);
+  all = {};
+  const int steps_per_epoch = fixed_steps > 0 ? fixed_steps : (train.count + c.batch - 1) / c.batch;
+  const int n_epochs = fixed_steps > 0 ? 1 : epochs;
+  c.decay_steps = std::max(1, n_epochs * steps_per_epoch - c.warmup);
+  models::VitClassifier model(c);
+  model.set_train_data(std::move(train));
+  if (!json)
+    std::printf("neuroai train vit: %s, %zu parameters, %d training images, %d epochs of %d steps (batch %d)\n",
+                c.model.to_text().c_str(), model.vit().params().count(), model.train_data().count, n_epochs,
+                steps_per_epoch, c.batch);
+
+  const auto t0 = Clock::now();
+  std::vector<double> step_losses;  // with --steps: every step's loss (the wasm parity test reads them)
+  if (fixed_steps > 0)
+    for (int s = 0; s < fixed_steps; ++s) step_losses.push_back(model.train_step());
+  struct EpochLog {
+    double loss, val_accuracy, seconds;
+  };
+  std::vector<EpochLog> log;
+  for (int e = 1; e <= (fixed_steps > 0 ? 0 : epochs); ++e) {
+    const float loss = model.train(steps_per_epoch);
+    const double val_acc = val.count > 0 ? model.evaluate(val).accuracy : -1.0;
+    log.push_back({loss, val_acc, seconds_since(t0)});
+    if (!json) {
+      std::printf("epoch %3d  loss %.4f  lr %.2e", e, loss, model.learning_rate());
+      if (val_acc >= 0) std::printf("  val accuracy %.4f", val_acc);
+      std::printf("  (%.0f s)\n", seconds_since(t0));
+      std::fflush(stdout);
+    }
+  }
+  const double train_seconds = seconds_since(t0);
+  const models::VitEvaluation result = model.evaluate(test);
+  if (!out_path.empty()) {
+    std::ofstream f(out_path, std::ios::binary);
+    nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
+    nn::write_weights(f, model.vit().params(), "vit", c.model.to_text());
+    nn::require(static_cast<bool>(f), "--out: writing '", out_path, "' failed");
+  }
+  const double rate = static_cast<double>(model.images_seen()) / train_seconds;
+  if (json) {
+    util::Json out;
+    out.begin_object()
+        .field("model", "vit")
+        .field("config", c.model.to_text())
+        .field("seed", static_cast<long long>(c.seed))
+        .field("epochs", model.epochs())
+        .field("steps", model.steps())
+        .field("train_images", model.train_data().count)
+        .field("test_images", result.images)
+        .field("test_accuracy", result.accuracy)
+        .field("test_loss", result.loss)
+        .field("params", static_cast<long long>(model.vit().params().count()))
+        .field("train_images_per_s", rate)
+        .field("seconds", train_seconds);
+    if (fixed_steps > 0) out.field("losses", step_losses);
+    out.key("log").begin_array();
+    for (size_t e = 0; e < log.size(); ++e) {
+      out.begin_object().field("epoch", static_cast<int>(e + 1)).field("loss", log[e].loss);
+      if (log[e].val_accuracy >= 0) out.field("val_accuracy", log[e].val_accuracy);
+      out.field("seconds", log[e].seconds).end_object();
+    }
+    out.end_array().end_object();
+    std::printf("%s\n", out.str().c_str());
+  } else {
+    std::printf("test accuracy %.4f (loss %.4f) on %d images; %.0f training images/s; %.0f s\n", result.accuracy,
+                result.loss, result.images, rate, train_seconds);
+    if (!out_path.empty()) std::printf("weights written to %s\n", out_path.c_str());
+  }
+  return 0;
+}
+
+int eval_vit(Args& args) {
+  const std::string weights = args.get_string("weights", kDefaultWeights);
+  const std::string dir = args.get_string("data", kFashionMnistDir);
+  const std::string subset_path = args.get_string("subset", "");
+  const int test_images = args.get_int("test-images", 10000, 1, 10000);
+  const int bench_steps = args.get_int("bench-steps", 20, 0, 10000);
+  const bool lesions = args.flag("lesions");
+  const bool baseline = args.flag("baseline");
+  const bool json = args.flag("json");
+  args.finish("eval vit");
+
+  std::ifstream f(weights, std::ios::binary);
+  nn::require(static_cast<bool>(f), "--weights: cannot open '", weights, "' (make it with neuroai train vit --out)");
+  const nn::WeightsFile file = nn::read_weights(f);
+  nn::require(file.kind == "vit", "--weights: '", weights, "' holds a '", file.kind, "' model, expected 'vit'");
+  models::VitTrainConfig c;
+  c.model = models::VitConfig::from_text(file.config);
+  models::VitClassifier model(c);
+  nn::assign_weights(model.vit().params(), file, "vit");
+
+  // The full test set, or (--subset) the page's test images.
+  const data::LabeledImages all_test =
+      subset_path.empty() ? load_fashion_mnist(dir, "t10k") : load_subset(subset_path).test;
+  const data::LabeledImages test = data::slice(all_test, 0, std::min(test_images, all_test.count));
+  const auto t0 = Clock::now();
+  const models::VitEvaluation result = model.evaluate(test);
+  const double eval_rate = result.images / seconds_since(t0);
+  const int K = c.model.classes, L = c.model.depth, H = c.model.heads;
+
+  // Mean attention distance over the first 256 test images (pixels, per block and head).
+  const int n_dist = std::min(256, test.count);
+  std::vector<float> pixels(static_cast<size_t>(n_dist) * c.model.pixels()), distance(static_cast<size_t>(L) * H);
+  std::vector<int> index(static_cast<size_t>(n_dist)), labels(static_cast<size_t>(n_dist));
+  for (int i = 0; i < n_dist; ++i) index[static_cast<size_t>(i)] = i;
+  data::fill_batch(test, index.data(), n_dist, {}, nullptr, pixels.data(), labels.data());
+  model.vit().mean_attention_distance(pixels.data(), n_dist, distance.data());
+
+  // Each head lesioned alone: test accuracy without it.
+  std::vector<double> lesion_accuracy;
+  if (lesions)
+    for (int h = 0; h < L * H; ++h) {
+      std::vector<float> mask(static_cast<size_t>(L) * H, 1.0f);
+      mask[static_cast<size_t>(h)] = 0.0f;
+      lesion_accuracy.push_back(model.evaluate(test, -1, mask.data()).accuracy);
+    }
+
+  // The training images: the Debian files, or the subset's (for the baseline with --subset).
+  data::LabeledImages train_set;
+  if (baseline || bench_steps > 0)
+    train_set = subset_path.empty() ? load_fashion_mnist(dir, "train") : load_subset(subset_path).train;
+  double knn_accuracy = -1;
+  if (baseline) knn_accuracy = eval::knn_classify(train_set, test, 5, K).accuracy;
+
+  double train_rate = 0;
+  if (bench_steps > 0) {
+    models::VitClassifier bench(c);  // same architecture, batch and optimizer as the shipped run
+    bench.set_train_data(data::slice(train_set, 0, std::min(4096, train_set.count)));
+    train_rate = measure_train_rate(bench, bench_steps);
+  }
+
+  if (json) {
+    util::Json out;
+    out.begin_object()
+        .field("model", "vit")
+        .field("weights", weights)
+        .field("config", file.config)
+        .field("test_images", result.images)
+        .field("test_accuracy", result.accuracy)
+        .field("test_loss", result.loss)
+        .field("params", static_cast<long long>(model.vit().params().count()))
+        .field("train_images_per_s", train_rate)
+        .field("train_batch", c.batch)
+        .field("eval_images_per_s", eval_rate)
+        .field("per_class_accuracy", per_class_accuracy(result, K))
+        .field("mean_attention_distance", std::vector<double>(distance.begin(), distance.end()));
+    if (lesions) out.field("lesion_accuracy", lesion_accuracy);
+    if (baseline) out.field("knn5_pixels_accuracy", knn_accuracy);
+    out.end_object();
+    std::printf("%s\n", out.str().c_str());
+  } else {
+    std::printf("ViT %s, %zu parameters (%s)\n", file.config.c_str(), model.vit().params().count(), weights.c_str());
+    std::printf("test accuracy %.4f, loss %.4f on %d images (%.0f images/s)\n", result.accuracy, result.loss,
+                result.images, eval_rate);
+    const auto per_class = per_class_accuracy(result, K);
+    for (int k = 0; k < K; ++k) std::printf("  %-12s %.3f\n", data::kFashionClasses[k], per_class[static_cast<size_t>(k)]);
+    std::printf("mean attention distance (pixels), block x head:\n");
+    for (int l = 0; l < L; ++l) {
+      std::printf("  block %d:", l);
+      for (int h = 0; h < H; ++h) std::printf(" %5.2f", distance[static_cast<size_t>(l) * H + h]);
+      std::printf("\n");
+    }
+    if (lesions) {
+      std::printf("test accuracy with one head lesioned, block x head:\n");
+      for (int l = 0; l < L; ++l) {
+        std::printf("  block %d:", l);
+        for (int h = 0; h < H; ++h) std::printf(" %.4f", lesion_accuracy[static_cast<size_t>(l) * H + h]);
+        std::printf("\n");
+      }
+    }
+    if (baseline) std::printf("baseline: 5 nearest neighbours in pixel space, accuracy %.4f\n", knn_accuracy);
+    if (bench_steps > 0) std::printf("training: %.0f images/s (batch %d, 1 thread)\n", train_rate, c.batch);
+  }
+  return 0;
+}
+
+int export_fashion_subset(Args& args) {
+  const std::string dir = args.get_string("data", kFashionMnistDir);
+  const int train_per_class = args.get_int("train-per-class", 500, 1, 6000);
+  const int test_per_class = args.get_int("test-per-class", 100, 1, 1000);
+  const std::string out_path = args.get_string("out", kDefaultSubset);
+  const bool json = args.flag("json");
+  args.finish("export fashion-subset");
+
+  data::FashionSubset subset;
+  subset.train = data::balanced_subset(load_fashion_mnist(dir, "train"), train_per_class, 10);
+  subset.test = data::balanced_subset(load_fashion_mnist(dir, "t10k"), test_per_class, 10);
+  const std::vector<uint8_t> bytes = data::encode_fashion_subset(subset);
+  std::ofstream f(out_path, std::ios::binary);
+  nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  nn::require(static_cast<bool>(f), "--out: writing '", out_path, "' failed");
+  if (json) {
+    util::Json out;
+    out.begin_object()
+        .field("out", out_path)
+        .field("train_images", subset.train.count)
+        .field("test_images", subset.test.count)
+        .field("bytes", static_cast<long long>(bytes.size()))
+        .end_object();
+    std::printf("%s\n", out.str().c_str());
+  } else {
+    std::printf("wrote %s: %d training + %d test images (%zu bytes)\n", out_path.c_str(), subset.train.count,
+                subset.test.count, bytes.size());
+  }
+  return 0;
+}
+
+}  // namespace cli

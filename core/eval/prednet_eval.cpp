@@ -1,0 +1,147 @@
+#include "prednet_eval.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/check.h"
+#include "nn/rng.h"
+
+namespace eval {
+
+// ---------------------------------------------------------------- SSIM
+
+double ssim(const float* x, const float* y, int height, int width) {
+  nn::require(height >= 1 && width >= 1, "ssim: expected a non-empty image, got ", height, "x", width);
+  const int k = std::min({11, height, width});
+  const double sigma = 1.5, c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+  std::vector<double> g(static_cast<size_t>(k));
+  double gsum = 0;
+  for (int i = 0; i < k; ++i) {
+    const double d = i - (k - 1) / 2.0;
+    g[i] = std::exp(-d * d / (2 * sigma * sigma));
+    gsum += g[i];
+  }
+  for (auto& v : g) v /= gsum;
+  const int Ho = height - k + 1, Wo = width - k + 1;
+  // Separable filtering of x, y, x^2, y^2, xy: rows first into (height, Wo), then columns.
+  auto filter = [&](auto&& pixel) {
+    std::vector<double> rows(static_cast<size_t>(height * Wo)), out(static_cast<size_t>(Ho * Wo));
+    for (int r = 0; r < height; ++r)
+      for (int c = 0; c < Wo; ++c) {
+        double acc = 0;
+        for (int i = 0; i < k; ++i) acc += g[i] * pixel(r * width + c + i);
+        rows[r * Wo + c] = acc;
+      }
+    for (int r = 0; r < Ho; ++r)
+      for (int c = 0; c < Wo; ++c) {
+        double acc = 0;
+        for (int i = 0; i < k; ++i) acc += g[i] * rows[(r + i) * Wo + c];
+        out[r * Wo + c] = acc;
+      }
+    return out;
+  };
+  const auto mx = filter([&](int i) { return double{x[i]}; });
+  const auto my = filter([&](int i) { return double{y[i]}; });
+  const auto sxx = filter([&](int i) { return double{x[i]} * x[i]; });
+  const auto syy = filter([&](int i) { return double{y[i]} * y[i]; });
+  const auto sxy = filter([&](int i) { return double{x[i]} * y[i]; });
+  double total = 0;
+  for (size_t i = 0; i < mx.size(); ++i) {
+    const double vx = sxx[i] - mx[i] * mx[i], vy = syy[i] - my[i] * my[i], cxy = sxy[i] - mx[i] * my[i];
+    total += ((2 * mx[i] * my[i] + c1) * (2 * cxy + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2));
+  }
+  return total / static_cast<double>(mx.size());
+}
+
+// ---------------------------------------------------------------- baselines
+
+std::vector<float> copy_last_predictions(const float* frames, int count, int T, int H, int W) {
+  const int64_t plane = int64_t{H} * W;
+  std::vector<float> out(static_cast<size_t>(int64_t{count} * T * plane), 0.0f);
+  for (int n = 0; n < count; ++n)
+    for (int t = 1; t < T; ++t)
+      std::copy_n(frames + (int64_t{n} * T + t - 1) * plane, plane, out.data() + (int64_t{n} * T + t) * plane);
+  return out;
+}
+
+std::vector<float> linear_predictions(const float* frames, int count, int T, int H, int W) {
+  const int64_t plane = int64_t{H} * W;
+  std::vector<float> out = copy_last_predictions(frames, count, T, H, W);  // t = 1 stays a copy
+  for (int n = 0; n < count; ++n)
+    for (int t = 2; t < T; ++t) {
+      const float* a = frames + (int64_t{n} * T + t - 1) * plane;  // x_{t-1}
+      const float* b = frames + (int64_t{n} * T + t - 2) * plane;  // x_{t-2}
+      float* dst = out.data() + (int64_t{n} * T + t) * plane;
+      for (int64_t i = 0; i < plane; ++i) dst[i] = std::clamp(2 * a[i] - b[i], 0.0f, 1.0f);
+    }
+  return out;
+}
+
+FrameScores score_predictions(const float* predictions, const float* frames, int count, int T, int H, int W,
+                              bool with_ssim) {
+  nn::require(count >= 1 && T >= 2, "score_predictions: expected at least one sequence of two frames, got ", count,
+              " of ", T);
+  const int64_t plane = int64_t{H} * W;
+  FrameScores s;
+  s.mse_per_step.assign(static_cast<size_t>(T), 0.0);
+  for (int n = 0; n < count; ++n)
+    for (int t = 1; t < T; ++t) {
+      const float* p = predictions + (int64_t{n} * T + t) * plane;
+      const float* x = frames + (int64_t{n} * T + t) * plane;
+      double se = 0;
+      for (int64_t i = 0; i < plane; ++i) se += (double{p[i]} - x[i]) * (double{p[i]} - x[i]);
+      s.mse_per_step[t] += se / plane / count;
+      if (with_ssim) s.ssim += ssim(p, x, H, W);
+    }
+  for (int t = 1; t < T; ++t) s.mse += s.mse_per_step[t] / (T - 1);
+  s.ssim /= static_cast<double>(count) * (T - 1);
+  return s;
+}
+
+// ---------------------------------------------------------------- PredNet against the baselines
+
+PredNetEvaluation evaluate_predictions(models::PredNetTrainer& trainer, const float* frames, int count,
+                                       bool with_ssim) {
+  const auto& c = trainer.config().model;
+  nn::require(c.a_channels[0] == 1, "evaluate_predictions: expected a grayscale model");
+  const int T = c.frames, H = c.height, W = c.width;
+  PredNetEvaluation e;
+  e.sequences = count;
+  const models::PredNetReadout out = trainer.run(frames, count);
+  e.prednet = score_predictions(out.predictions.data(), frames, count, T, H, W, with_ssim);
+  e.copy_last =
+      score_predictions(copy_last_predictions(frames, count, T, H, W).data(), frames, count, T, H, W, with_ssim);
+  e.linear = score_predictions(linear_predictions(frames, count, T, H, W).data(), frames, count, T, H, W, with_ssim);
+  const std::vector<float> blank(static_cast<size_t>(int64_t{count} * T * H * W), 0.0f);
+  e.blank_mse = score_predictions(blank.data(), frames, count, T, H, W, false).mse;
+  return e;
+}
+
+SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseConfig config, int count,
+                                uint64_t seed) {
+  const auto& c = trainer.config().model;
+  nn::require_int_range(count, 1, 1 << 14, "evaluate_surprise: count");
+  config.video.height = c.height;
+  config.video.width = c.width;
+  config.video.frames = c.frames;
+  config.validate();
+  const int T = c.frames, L = c.layers();
+  std::vector<float> frames(static_cast<size_t>(count * trainer.sequence_size()));
+  nn::Rng rng(seed, 0x5c4e);
+  for (int i = 0; i < count; ++i)
+    data::make_surprise_sequence(config, rng, frames.data() + i * trainer.sequence_size());
+  const models::PredNetReadout out = trainer.run(frames.data(), count);
+  SurpriseScore s;
+  s.kind = data::surprise_name(config.kind);
+  s.frame = config.frame;
+  s.sequences = count;
+  s.error_per_step.resize(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) s.error_per_step[t] = out.layer_error[t * L];
+  for (int t = 1; t < T; ++t)
+    if (t != config.frame) s.error_elsewhere += s.error_per_step[t] / (T - 2);
+  s.error_at_surprise = s.error_per_step[config.frame];
+  s.ratio = s.error_at_surprise / std::max(s.error_elsewhere, 1e-12);
+  return s;
+}
+
+}  // namespace eval

@@ -1,0 +1,56 @@
+// How well next-frame predictions match the video, against the two classic baselines:
+// copy the last frame (x_hat_t = x_{t-1}) and linear extrapolation (x_hat_t = 2 x_{t-1} - x_{t-2},
+// clipped to [0, 1]; at t = 1, with one frame seen, it copies). Scores are MSE and SSIM averaged
+// over every frame t >= 1 of every sequence (frame 0 cannot be predicted).
+// Sequences are (N, T, H, W) float32 (one channel).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/prednet_video.h"
+#include "models/prednet_trainer.h"
+
+namespace eval {
+
+/// SSIM of two (H, W) images with values in [0, 1] (Wang et al. 2004): 11x11 Gaussian window with
+/// sigma 1.5, C1 = (0.01)^2, C2 = (0.03)^2, averaged over the window positions that fit inside
+/// the image (no padding). Images smaller than the window use a window of their own size.
+double ssim(const float* x, const float* y, int height, int width);
+
+/// Baseline predictions for every frame, (N, T, H, W) like the input; frame 0 is left at 0.
+std::vector<float> copy_last_predictions(const float* frames, int count, int T, int H, int W);
+std::vector<float> linear_predictions(const float* frames, int count, int T, int H, int W);
+
+struct FrameScores {
+  double mse = 0, ssim = 0;
+  std::vector<double> mse_per_step;  // (T), index 0 unused (0)
+};
+/// Scores predictions (N, T, H, W) against frames (N, T, H, W) over t >= 1 (SSIM left 0 unless with_ssim).
+FrameScores score_predictions(const float* predictions, const float* frames, int count, int T, int H, int W,
+                              bool with_ssim = true);
+
+/// The evidence for the case study: PredNet and the baselines on the same held-out sequences.
+struct PredNetEvaluation {
+  int sequences = 0;
+  FrameScores prednet, copy_last, linear;
+  double blank_mse = 0;  // predicting an empty frame: how much there is to predict at all
+};
+/// Runs the trainer's model over `count` sequences (N, T, 1, H, W) and scores it with the baselines.
+/// Without SSIM it is cheaper (the page's running MSE).
+PredNetEvaluation evaluate_predictions(models::PredNetTrainer& trainer, const float* frames, int count,
+                                       bool with_ssim = true);
+
+/// Layer-0 error around a surprise: mean(E_0(t)) at the surprise frame divided by the mean of
+/// mean(E_0(t)) over the other frames t >= 1 (ratio of means over the sequences).
+struct SurpriseScore {
+  std::string kind;
+  int frame = 0;
+  int sequences = 0;
+  double error_at_surprise = 0, error_elsewhere = 0, ratio = 0;
+  std::vector<double> error_per_step;  // (T) mean(E_0(t)) over the sequences
+};
+/// `count` sequences of one surprise kind drawn with `seed`, at the trainer's frame geometry.
+SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseConfig config, int count, uint64_t seed);
+
+}  // namespace eval

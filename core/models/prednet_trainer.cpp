@@ -1,0 +1,213 @@
+#include "prednet_trainer.h"
+
+#include <algorithm>
+
+#include "nn/weights.h"
+
+namespace models {
+
+namespace {
+// Rng streams: one per purpose, so that e.g. evaluating never shifts the training sequences.
+constexpr uint64_t kTrainStream = 0x7a11, kHeldOutStream = 0x4e1d0;
+}  // namespace
+
+// ---------------------------------------------------------------- config
+
+void PredNetTrainerConfig::sync() {
+  blobs.height = sprites.height = model.height;
+  blobs.width = sprites.width = model.width;
+  blobs.frames = sprites.frames = model.frames;
+}
+
+void PredNetTrainerConfig::validate() const {
+  model.validate();
+  nn::require(dataset == "blobs" || dataset == "sprites", "PredNetTrainerConfig.dataset: expected \"blobs\" or ",
+              "\"sprites\", got \"", dataset, "\"");
+  nn::require(model.a_channels[0] == 1,
+              "PredNetTrainerConfig: the videos are grayscale: model.a_channels[0] must be 1, got ",
+              model.a_channels[0]);
+  if (dataset == "blobs") {
+    blobs.validate();
+    nn::require(blobs.height == model.height && blobs.width == model.width && blobs.frames == model.frames,
+                "PredNetTrainerConfig.blobs: frame geometry ", blobs.height, "x", blobs.width, "x", blobs.frames,
+                " differs from the model's ", model.height, "x", model.width, "x", model.frames, " (call sync())");
+  } else {
+    sprites.validate();
+    nn::require(sprites.height == model.height && sprites.width == model.width && sprites.frames == model.frames,
+                "PredNetTrainerConfig.sprites: frame geometry differs from the model's (call sync())");
+  }
+  nn::require_range(lr, 1e-6, 1.0, "PredNetTrainerConfig.lr");
+  nn::require_int_range(batch, 1, 1024, "PredNetTrainerConfig.batch");
+  nn::require_range(clip, 0.0, 1e6, "PredNetTrainerConfig.clip");
+}
+
+// ---------------------------------------------------------------- construction
+
+namespace {
+nn::AdamConfig adam_config(const PredNetTrainerConfig& c) {
+  nn::AdamConfig a;
+  a.lr = c.lr;
+  return a;
+}
+}  // namespace
+
+PredNetTrainer::PredNetTrainer(const PredNetTrainerConfig& config, const data::IdxImages* images)
+    : config_((config.validate(), config)),
+      model_(config.model, config.seed),
+      adam_(model_.params(), adam_config(config)),
+      rng_(config.seed, kTrainStream) {
+  if (config_.dataset == "sprites") {
+    nn::require(images != nullptr && images->count > 0,
+                "PredNetTrainer: dataset \"sprites\" needs images (e.g. Fashion-MNIST), got none");
+    images_ = std::make_unique<data::IdxImages>(*images);
+  }
+}
+
+PredNetTrainer::~PredNetTrainer() = default;
+
+int64_t PredNetTrainer::sequence_size() const {
+  const auto& m = config_.model;
+  return int64_t{m.frames} * m.a_channels[0] * m.height * m.width;
+}
+
+int PredNetTrainer::check_sequences(int64_t values, const char* what) const {
+  const auto& m = config_.model;
+  const int64_t per = sequence_size();
+  nn::require(values > 0 && values % per == 0, what, ": expected whole sequences of ", m.frames, " frames of ",
+              m.a_channels[0], "x", m.height, "x", m.width, " (", per, " values each), got ", values, " values");
+  return static_cast<int>(values / per);
+}
+
+void PredNetTrainer::sample(int count, nn::Rng& rng, float* out) const {
+  nn::require_int_range(count, 0, 1 << 16, "PredNetTrainer.sample: count");
+  for (int i = 0; i < count; ++i) {
+    float* seq = out + i * sequence_size();
+    if (config_.dataset == "sprites")
+      data::make_sprite_sequence(config_.sprites, *images_, rng, seq);
+    else
+      data::make_blob_sequence(config_.blobs, rng, seq);
+  }
+}
+
+const std::vector<float>& PredNetTrainer::held_out(int count) {
+  nn::require_int_range(count, 1, 1 << 14, "PredNetTrainer.held_out: count");
+  // The first `count` held-out sequences are the same whatever count was asked before.
+  const size_t need = static_cast<size_t>(count * sequence_size());
+  if (held_out_.size() != need) {
+    held_out_.resize(need);
+    nn::Rng rng(config_.seed, kHeldOutStream);
+    sample(count, rng, held_out_.data());
+  }
+  return held_out_;
+}
+
+std::vector<uint8_t> PredNetTrainer::export_weights() const {
+  return nn::encode_weights(model_.params(), kPredNetWeightsKind, model_.config().to_text());
+}
+
+void PredNetTrainer::import_weights(const uint8_t* bytes, size_t size) {
+  const nn::WeightsFile file = nn::decode_weights(bytes, size);
+  nn::require(file.kind == kPredNetWeightsKind, "weights file: holds a '", file.kind, "' model, expected '",
+              kPredNetWeightsKind, "'");
+  const PredNetConfig theirs = PredNetConfig::from_text(file.config);
+  const PredNetConfig& ours = model_.config();
+  nn::require(theirs.a_channels == ours.a_channels && theirs.r_channels == ours.r_channels,
+              "weights file: holds a PredNet with ", theirs.layers(), " layers (", theirs.to_text(),
+              "); this model has ", ours.layers(), " layers (", ours.to_text(), ")");
+  nn::assign_weights(model_.params(), file, kPredNetWeightsKind);
+  adam_.reset();
+}
+
+void PredNetTrainer::set_lr(float lr) {
+  nn::require_range(lr, 1e-7, 1.0, "PredNetTrainer.set_lr: lr");
+  config_.lr = lr;
+  adam_.config().lr = lr;
+}
+
+// ---------------------------------------------------------------- training
+
+float PredNetTrainer::step_on(const float* frames, int count) {
+  tape_.reset();
+  model_.params().zero_grad();
+  nn::Var loss = model_.forward(tape_, frames, count);
+  tape_.backward(loss);
+  if (config_.clip > 0) nn::clip_grad_norm(model_.params(), config_.clip);
+  adam_.step(model_.params());
+  ++steps_;
+  return loss.item();
+}
+
+float PredNetTrainer::train_step() {
+  batch_.resize(static_cast<size_t>(config_.batch * sequence_size()));
+  sample(config_.batch, rng_, batch_.data());
+  return step_on(batch_.data(), config_.batch);
+}
+
+float PredNetTrainer::train(int steps) {
+  nn::require_int_range(steps, 0, 10000000, "PredNetTrainer.train: steps");
+  double total = 0;
+  for (int s = 0; s < steps; ++s) total += train_step();
+  return steps > 0 ? static_cast<float>(total / steps) : 0.0f;
+}
+
+float PredNetTrainer::train_on(const float* frames, int count) {
+  nn::require_int_range(count, 1, 1024, "PredNetTrainer.train_on: count");
+  return step_on(frames, count);
+}
+
+float PredNetTrainer::loss_on(const float* frames, int count) {
+  nn::require_int_range(count, 1, 1 << 14, "PredNetTrainer.loss_on: count");
+  tape_.reset();
+  nn::NoGradScope no_grad(tape_);
+  return model_.forward(tape_, frames, count).item();
+}
+
+// ---------------------------------------------------------------- read-outs
+
+PredNetReadout PredNetTrainer::run(const float* frames, int count, int extrapolate_from, bool full) {
+  nn::require_int_range(count, 1, 1 << 14, "PredNetTrainer.run: count");
+  const PredNetConfig& c = config_.model;
+  const int L = c.layers(), T = c.frames;
+  PredNetReadout out;
+  out.count = count;
+  out.full = full;
+  out.predictions.resize(static_cast<size_t>(count * sequence_size()));
+  out.layer_error.assign(static_cast<size_t>(T * L), 0.0f);
+  if (full) {
+    out.ahat.resize(L);
+    out.error.resize(L);
+    out.r.resize(L);
+  }
+  // In chunks, so that the tape of a long evaluation stays small.
+  const int chunk = 32;
+  for (int first = 0; first < count; first += chunk) {
+    const int n = std::min(chunk, count - first);
+    tape_.reset();
+    nn::NoGradScope no_grad(tape_);
+    PredNetTrace trace;
+    model_.forward(tape_, frames + first * sequence_size(), n, extrapolate_from, &trace);
+    // Copies step t of a (n, ...) tensor into the (count, T, ...) layout.
+    auto scatter = [&](nn::Var v, int t, std::vector<float>& dst) {
+      const int64_t per = v.numel() / n;
+      if (dst.empty()) dst.resize(static_cast<size_t>(int64_t{count} * T * per));
+      for (int b = 0; b < n; ++b) std::copy_n(v.data() + b * per, per, dst.data() + (int64_t{first + b} * T + t) * per);
+    };
+    for (int t = 0; t < T; ++t) {
+      scatter(trace.ahat[t][0], t, out.predictions);
+      for (int l = 0; l < L; ++l) {
+        const nn::Var e = trace.e[t][l];
+        double sum = 0;
+        for (int64_t i = 0; i < e.numel(); ++i) sum += e.data()[i];
+        out.layer_error[t * L + l] += static_cast<float>(sum / (e.numel() / n) / count);
+        if (full) {
+          scatter(trace.ahat[t][l], t, out.ahat[l]);
+          scatter(e, t, out.error[l]);
+          scatter(trace.r[t][l], t, out.r[l]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace models

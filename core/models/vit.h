@@ -1,0 +1,97 @@
+// A Vision Transformer (Dosovitskiy et al., ICLR 2021; google-research/vision_transformer), small
+// enough to train on Fashion-MNIST on a laptop and in the browser:
+//
+//   z0 = [x_cls ; patches(x) E] + E_pos           patch embedding: conv with kernel = stride = P
+//   z' = z + MSA(LN(z));  z = z' + MLP(LN(z'))     pre-norm blocks, MLP = Dense -> GELU -> Dense
+//   A  = softmax(Q K^T / sqrt(D / h))              per head, over all T = 1 + (S / P)^2 tokens
+//   logits = head(LN(z_L[0]))                      the class token's final state
+//
+// Read-outs for the page and the CLI: attention per layer and head, attention rollout (Abnar &
+// Zuidema 2020), per-head mean attention distance, position-embedding similarity, and
+// predictions with heads lesioned (their outputs zeroed before the output projection).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nn/ops.h"
+#include "nn/params.h"
+
+namespace models {
+
+struct VitConfig {
+  int image = 28;    // side S of the square input image, pixels
+  int channels = 1;  // C
+  int patch = 4;     // side P of a patch; S must be divisible by P
+  int dim = 64;      // token width D
+  int depth = 4;     // number of blocks L
+  int heads = 4;     // attention heads h per block; D must be divisible by h
+  int mlp = 128;     // hidden width of each block's MLP
+  int classes = 10;  // K
+
+  void validate() const;
+  std::string to_text() const;
+  static VitConfig from_text(const std::string& text);
+
+  int grid() const { return image / patch; }        // patches per side G
+  int patches() const { return grid() * grid(); }   // N = G^2
+  int tokens() const { return patches() + 1; }      // T = N + 1 (the class token first)
+  int head_dim() const { return dim / heads; }      // D / h
+  int pixels() const { return channels * image * image; }
+};
+
+/// Fashion-MNIST's pixel mean and standard deviation (training set, pixels in [0, 1]): the model
+/// standardizes its input with them, so callers pass plain [0, 1] pixels.
+constexpr float kVitPixelMean = 0.2860f;
+constexpr float kVitPixelStd = 0.3530f;
+
+class Vit {
+ public:
+  Vit(const VitConfig& config, uint64_t seed);
+
+  /// x (B, C, S, S) pixels in [0, 1] -> logits (B, K).
+  /// head_mask: nullptr, or depth * heads factors in [0, 1] (0 lesions a head: its output is zeroed).
+  /// attention: when not null, receives each block's attention probabilities, (B, h, T, T) per block.
+  nn::Var forward(nn::Tape& tape, nn::Var x, const float* head_mask = nullptr,
+                  std::vector<nn::Var>* attention = nullptr);
+
+  // ---- read-outs (inference on an internal tape; no gradients) ----
+
+  /// Class probabilities (n, K) for n images (n, C*S*S) in [0, 1], optionally with heads lesioned.
+  void predict(const float* images, int n, const float* head_mask, float* probs);
+  /// One image: class probabilities (K) and every attention matrix, (depth, h, T, T).
+  void attention_maps(const float* image, const float* head_mask, float* probs, float* attention);
+  /// Mean attention distance in pixels (depth, h): for each query patch, the attention-weighted
+  /// mean distance between patch centres over the key patches (the class token left out and the
+  /// weights renormalized over patches), averaged over query patches and the n images.
+  void mean_attention_distance(const float* images, int n, float* out);
+  /// Cosine similarity of the patches' position embeddings, (N, N) (ViT paper, Fig. 7 centre).
+  void position_similarity(float* out) const;
+
+  /// Checks a head mask from a caller: depth * heads finite numbers in [0, 1].
+  void validate_head_mask(const float* head_mask, const char* name) const;
+
+  const VitConfig& config() const { return config_; }
+  nn::Params& params() { return params_; }
+  const nn::Params& params() const { return params_; }
+
+ private:
+  struct Block {
+    int ln1_g, ln1_b, qkv_w, qkv_b, out_w, out_b, ln2_g, ln2_b, fc1_w, fc1_b, fc2_w, fc2_b;
+  };
+  nn::Var attention_block(nn::Tape& t, nn::Var z, const Block& b, const float* layer_mask,
+                          std::vector<nn::Var>* attention);
+
+  VitConfig config_;
+  nn::Params params_;
+  int patch_w_, patch_b_, cls_, pos_, norm_g_, norm_b_, head_w_, head_b_;
+  std::vector<Block> blocks_;
+  nn::Tape infer_;  // the read-outs' tape, reused call after call
+};
+
+/// Attention rollout (Abnar & Zuidema 2020) from attention (depth, h, T, T): per block the mean
+/// over the heads that are not lesioned (head_mask may be nullptr), A~ = (A + I) / 2 with rows
+/// renormalized, R = A~_L ... A~_1. Writes R (T, T); every row sums to one.
+void vit_rollout(const VitConfig& config, const float* attention, const float* head_mask, float* rollout);
+
+}  // namespace models

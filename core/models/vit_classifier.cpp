@@ -1,0 +1,137 @@
+#include "vit_classifier.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace models {
+
+namespace {
+nn::AdamConfig adam_config(const VitTrainConfig& c) {
+  nn::AdamConfig a;
+  a.lr = c.lr;
+  a.weight_decay = c.weight_decay;
+  return a;
+}
+constexpr double kPi = 3.14159265358979323846;
+}  // namespace
+
+void VitTrainConfig::validate() const {
+  model.validate();
+  nn::require_range(lr, 1e-6, 1.0, "VitTrainConfig.lr");
+  nn::require_range(weight_decay, 0.0, 1.0, "VitTrainConfig.weight_decay");
+  nn::require_int_range(batch, 1, 1024, "VitTrainConfig.batch");
+  nn::require_int_range(warmup, 0, 10000000, "VitTrainConfig.warmup");
+  nn::require_int_range(decay_steps, 0, 100000000, "VitTrainConfig.decay_steps");
+  nn::require_range(clip, 0.0, 1e6, "VitTrainConfig.clip");
+  nn::require_int_range(shift, 0, model.image / 2, "VitTrainConfig.shift");
+}
+
+VitClassifier::VitClassifier(const VitTrainConfig& config)
+    : config_((config.validate(), config)),
+      vit_(config.model, config.seed),
+      adam_(vit_.params(), adam_config(config)),
+      rng_(config.seed, 0xf1a5) {}
+
+void VitClassifier::set_train_data(data::LabeledImages set) {
+  const VitConfig& m = config_.model;
+  nn::require(m.channels == 1, "VitClassifier: training data are grayscale, but the model has ", m.channels,
+              " channels");
+  nn::require(set.rows == m.image && set.cols == m.image, "VitClassifier: training images are ", set.rows, "x",
+              set.cols, ", expected ", m.image, "x", m.image);
+  nn::require(set.count >= 1, "VitClassifier: expected at least one training image");
+  data::validate(set, m.classes, "VitClassifier: training data");
+  train_ = std::move(set);
+  order_.clear();
+  cursor_ = 0;
+}
+
+double VitClassifier::epochs() const {
+  return train_.count > 0 ? static_cast<double>(images_seen()) / train_.count : 0.0;
+}
+
+float VitClassifier::learning_rate() const {
+  const double t = static_cast<double>(steps_);
+  if (t < config_.warmup) return static_cast<float>(config_.lr * (t + 1) / config_.warmup);
+  if (config_.decay_steps == 0) return config_.lr;
+  const double progress = std::min(1.0, (t - config_.warmup) / config_.decay_steps);
+  return static_cast<float>(config_.lr * 0.5 * (1.0 + std::cos(kPi * progress)));
+}
+
+// Sampling without replacement: each epoch is a fresh Fisher-Yates shuffle of all indices.
+void VitClassifier::next_indices(int n, int* out) {
+  for (int i = 0; i < n; ++i) {
+    if (cursor_ >= order_.size()) {
+      order_.resize(static_cast<size_t>(train_.count));
+      for (int j = 0; j < train_.count; ++j) order_[static_cast<size_t>(j)] = j;
+      for (int j = train_.count - 1; j > 0; --j)
+        std::swap(order_[static_cast<size_t>(j)], order_[rng_.below(static_cast<uint32_t>(j + 1))]);
+      cursor_ = 0;
+    }
+    out[i] = order_[cursor_++];
+  }
+}
+
+float VitClassifier::train_step() {
+  nn::require(train_.count > 0, "VitClassifier.train_step: no training data (call set_train_data first)");
+  const VitConfig& m = config_.model;
+  const int B = config_.batch;
+  batch_index_.resize(static_cast<size_t>(B));
+  batch_y_.resize(static_cast<size_t>(B));
+  batch_x_.resize(static_cast<size_t>(B) * m.pixels());
+  next_indices(B, batch_index_.data());
+  data::fill_batch(train_, batch_index_.data(), B, data::Augment{config_.shift, config_.flip}, &rng_, batch_x_.data(),
+                   batch_y_.data());
+  adam_.config().lr = learning_rate();
+  tape_.reset();
+  vit_.params().zero_grad();
+  nn::Var x = tape_.constant(batch_x_.data(), nn::Shape{B, m.channels, m.image, m.image});
+  nn::Var loss = nn::cross_entropy_logits(vit_.forward(tape_, x), batch_y_.data(), B);
+  tape_.backward(loss);
+  if (config_.clip > 0) nn::clip_grad_norm(vit_.params(), config_.clip);
+  adam_.step(vit_.params());
+  ++steps_;
+  return loss.item();
+}
+
+float VitClassifier::train(int steps) {
+  nn::require_int_range(steps, 0, 10000000, "VitClassifier.train: steps");
+  double total = 0;
+  for (int s = 0; s < steps; ++s) total += train_step();
+  return steps > 0 ? static_cast<float>(total / steps) : 0.0f;
+}
+
+VitEvaluation VitClassifier::evaluate(const data::LabeledImages& set, int max_images, const float* head_mask) {
+  const VitConfig& m = config_.model;
+  nn::require(set.rows == m.image && set.cols == m.image, "VitClassifier.evaluate: images are ", set.rows, "x",
+              set.cols, ", expected ", m.image, "x", m.image);
+  data::validate(set, m.classes, "VitClassifier.evaluate: set");
+  vit_.validate_head_mask(head_mask, "VitClassifier.evaluate: head_mask");
+  const int n = max_images < 0 ? set.count : std::min(max_images, set.count);
+  VitEvaluation e;
+  e.images = n;
+  e.confusion.assign(static_cast<size_t>(m.classes) * m.classes, 0);
+  constexpr int kChunk = 256;
+  std::vector<int> index(kChunk), labels(kChunk);
+  std::vector<float> x(static_cast<size_t>(kChunk) * m.pixels()), probs(static_cast<size_t>(kChunk) * m.classes);
+  int correct = 0;
+  double loss = 0;
+  for (int start = 0; start < n; start += kChunk) {
+    const int c = std::min(kChunk, n - start);
+    for (int i = 0; i < c; ++i) index[static_cast<size_t>(i)] = start + i;
+    data::fill_batch(set, index.data(), c, {}, nullptr, x.data(), labels.data());
+    vit_.predict(x.data(), c, head_mask, probs.data());
+    for (int i = 0; i < c; ++i) {
+      const float* p = probs.data() + static_cast<size_t>(i) * m.classes;
+      const int predicted = static_cast<int>(std::max_element(p, p + m.classes) - p);
+      const int label = labels[static_cast<size_t>(i)];
+      correct += predicted == label;
+      loss -= std::log(std::max(p[label], 1e-30f));
+      ++e.confusion[static_cast<size_t>(label) * m.classes + predicted];
+    }
+  }
+  e.accuracy = n > 0 ? static_cast<double>(correct) / n : 0.0;
+  e.loss = n > 0 ? loss / n : 0.0;
+  return e;
+}
+
+}  // namespace models

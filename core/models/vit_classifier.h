@@ -1,0 +1,79 @@
+// Trains a Vit on labelled images: AdamW with linear warm-up and optional cosine decay, epochs of
+// shuffled minibatches with light augmentation, and evaluation (accuracy, loss, confusion) with or
+// without lesioned heads. The native CLI, the wasm module and the tests all train through this.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "data/vit_data.h"
+#include "nn/optim.h"
+#include "nn/rng.h"
+#include "vit.h"
+
+namespace models {
+
+struct VitTrainConfig {
+  VitConfig model;
+  float lr = 1e-3f;            // peak learning rate
+  float weight_decay = 0.05f;  // decoupled (AdamW); not on biases, norms, class token, positions
+  int batch = 128;
+  int warmup = 500;            // steps of linear learning-rate warm-up from zero
+  int decay_steps = 0;         // cosine decay to zero over this many steps after the warm-up; 0: constant
+  float clip = 1.0f;           // global gradient-norm clip; 0: off
+  int shift = 2;               // augmentation: random translation up to +-shift pixels
+  bool flip = true;            // augmentation: mirror half of the images
+  uint64_t seed = 1;
+  void validate() const;
+};
+
+struct VitEvaluation {
+  int images = 0;
+  double accuracy = 0;          // fraction of images classified correctly
+  double loss = 0;              // mean cross-entropy
+  std::vector<int> confusion;   // (K, K): row = true class, column = predicted class
+};
+
+class VitClassifier {
+ public:
+  explicit VitClassifier(const VitTrainConfig& config);
+
+  /// The images to train on (copied); their size and labels must fit the model's config.
+  void set_train_data(data::LabeledImages set);
+  const data::LabeledImages& train_data() const { return train_; }
+
+  /// One AdamW step on the next shuffled minibatch; returns its loss.
+  float train_step();
+  /// `steps` steps; returns their mean loss.
+  float train(int steps);
+  /// Accuracy, loss and confusion on the first max_images images of `set` (all when < 0),
+  /// optionally with heads lesioned (depth * heads factors, see Vit::forward).
+  VitEvaluation evaluate(const data::LabeledImages& set, int max_images = -1, const float* head_mask = nullptr);
+
+  /// The learning rate of the next step (warm-up, then constant or cosine decay).
+  float learning_rate() const;
+  long long steps() const { return steps_; }
+  long long images_seen() const { return steps_ * config_.batch; }
+  /// Completed passes over the training data.
+  double epochs() const;
+
+  const VitTrainConfig& config() const { return config_; }
+  Vit& vit() { return vit_; }
+  const Vit& vit() const { return vit_; }
+
+ private:
+  void next_indices(int n, int* out);
+
+  VitTrainConfig config_;
+  Vit vit_;
+  nn::Adam adam_;
+  nn::Rng rng_;
+  nn::Tape tape_;
+  data::LabeledImages train_;
+  std::vector<int> order_;  // the current epoch's shuffled indices
+  size_t cursor_ = 0;
+  std::vector<int> batch_index_, batch_y_;
+  std::vector<float> batch_x_;  // (B, C, S, S)
+  long long steps_ = 0;
+};
+
+}  // namespace models

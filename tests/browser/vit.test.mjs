@@ -1,0 +1,222 @@
+// The attention page in headless Chromium (strict CSP): it loads cleanly with the shipped model,
+// drawing updates the prediction, the attention views and the rollout render and follow the
+// query patch, lesioning a head changes the prediction, a fresh network trains in the worker, the
+// evaluation measures the ViT against the k-NN baseline, and the URL hash restores the state.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launch, openPage, screenshot } from './browser.mjs';
+
+let env;
+before(async () => { env = await launch(); });
+after(async () => { await env?.close(); });
+
+const url = (hash = '') => `${env.url}vit.html${hash}`;
+const ready = (page) => page.waitForSelector('#vit-train button.primary:not([disabled])', { timeout: 60000 });
+/** Waits until the views show read-outs of the current input (one inspect has come back). */
+const inspected = (page) => page.waitForFunction(() => window.neuroaiVit.inspection && !window.neuroaiVit.inflight, null, { timeout: 30000 });
+const probs = (page) => page.evaluate(() => Array.from(window.neuroaiVit.inspection.probs));
+const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+/** Scrolls a canvas into view and returns its box (for mouse input in page coordinates). */
+const boxOf = (page, selector) => page.$eval(selector, (c) => {
+  c.scrollIntoView({ block: 'center' });
+  const r = c.getBoundingClientRect();
+  return { x: r.left, y: r.top, w: r.width };
+});
+
+/** Number of distinct (coarse) colours on a canvas: a blank or flat canvas has one or two. */
+const colours = (page, selector) => page.evaluate((sel) => {
+  const c = document.querySelector(sel);
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const seen = new Set();
+  for (let i = 0; i < px.length; i += 4 * 7) seen.add(`${px[i] >> 4},${px[i + 1] >> 4},${px[i + 2] >> 4}`);
+  return seen.size;
+}, selector);
+
+test('the page loads the shipped model without console errors and explains itself', async () => {
+  const page = await openPage(env.browser, url());
+  await ready(page);
+  await inspected(page);
+  for (const id of ['principle-title', 'essence-title', 'live-title', 'learned-title', 'train-title', 'evaluation-title', 'limits-title', 'references-title'])
+    assert.ok(await page.$(`#${id}`), `section ${id}`);
+  assert.match(await page.textContent('#vit-panel .vit-live'), /Model: the shipped weights/);
+  assert.equal(await page.$$eval('#vit-panel .vit-thumb', (els) => els.length), 30, 'a page of gallery thumbnails');
+  await page.waitForFunction(() => document.querySelectorAll('#vit-panel .vit-mark').length === 30 &&
+    [...document.querySelectorAll('#vit-panel .vit-mark')].every((m) => m.textContent));
+  const right = await page.$$eval('#vit-panel .vit-mark', (els) => els.filter((e) => e.textContent === '✓').length);
+  assert.ok(right >= 24, `the shipped model gets ${right} of the first 30 gallery images right`);
+  assert.match(await page.textContent('#vit-panel .vit-verdict'), /The model says/);
+  assert.ok(await colours(page, '#vit-panel canvas.vit-attention') > 12, 'the attention view is drawn');
+  await page.waitForFunction(() => !document.querySelector('#vit-learned .canvas-summary').textContent.includes('Waiting'));
+  assert.ok(await colours(page, '#vit-learned canvas.vit-square') > 8, 'the position-similarity view is drawn');
+  assert.match(await page.textContent('#vit-learned'), /uniform attention would give/);
+  await page.waitForFunction(() => !document.querySelector('[data-evidence="test_accuracy"]').textContent.includes('README'));
+  assert.match(await page.textContent('#native-evidence'), /accuracy of \d\d\.\d\d%/);
+  await screenshot(page, 'vit-initial');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('drawing in the pad updates the class probabilities', async () => {
+  const page = await openPage(env.browser, url());
+  await ready(page);
+  await inspected(page);
+  await page.click('#vit-tab-draw');
+  await page.waitForFunction(() => window.neuroaiVit.state.input === 'draw', null, { timeout: 60000 });
+  await inspected(page);
+  const empty = await probs(page);
+  // A trouser: two vertical strokes joined at the waist.
+  const box = await boxOf(page, '#vit-panel canvas.vit-pad');
+  const at = (x, y) => [box.x + (x / 28) * box.w, box.y + (y / 28) * box.w];
+  for (const [from, to] of [[[9, 3], [19, 3]], [[10, 3], [9, 26]], [[18, 3], [19, 26]], [[13, 4], [11, 25]], [[15, 4], [17, 25]]]) {
+    await page.mouse.move(...at(...from));
+    await page.mouse.down();
+    for (let k = 1; k <= 12; k++) await page.mouse.move(...at(from[0] + ((to[0] - from[0]) * k) / 12, from[1] + ((to[1] - from[1]) * k) / 12));
+    await page.mouse.up();
+  }
+  await page.waitForTimeout(300);
+  await inspected(page);
+  const drawn = await probs(page);
+  assert.ok(maxDiff(drawn, empty) > 0.05, `the probabilities moved (max change ${maxDiff(drawn, empty).toFixed(3)})`);
+  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
+  assert.ok(await colours(page, '#vit-panel canvas.vit-pad') > 2, 'the drawing is visible');
+  await screenshot(page, 'vit-drawing');
+  // Keyboard drawing: focus the pad, move and paint.
+  await page.click('#vit-panel button:has-text("Clear")');
+  await page.focus('#vit-panel canvas.vit-pad');
+  for (let k = 0; k < 5; k++) { await page.keyboard.press('ArrowDown'); await page.keyboard.press('Space'); }
+  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('attention views: heads, rollout, the query patch by click and keys, all in the URL', async () => {
+  const page = await openPage(env.browser, url('#img=7'));
+  await ready(page);
+  await inspected(page);
+  const summary = () => page.textContent('#vit-panel .vit-view .canvas-summary');
+  assert.match(await summary(), /Block 4, mean of the heads: the class token attends most/);
+  await page.selectOption('#vit-panel .vit-view select[aria-label="Head"]', '2');
+  assert.match(await summary(), /Block 4, head 2: the class token/);
+  await page.selectOption('#vit-panel .vit-view select[aria-label="What to show"]', 'rollout');
+  assert.match(await summary(), /Attention rollout through all blocks/);
+  assert.match(await page.evaluate(() => location.hash), /view=rollout/);
+  // Click the patch in row 2, column 3 of the 7 x 7 grid: the view switches to that query patch.
+  const box = await boxOf(page, '#vit-panel canvas.vit-attention');
+  await page.mouse.click(box.x + (2.5 / 7) * box.w, box.y + (1.5 / 7) * box.w);
+  assert.match(await summary(), /the patch at row 2, column 3 attends most/);
+  await page.focus('#vit-panel canvas.vit-attention');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await summary(), /the patch at row 3, column 4 attends most/);
+  assert.match(await page.evaluate(() => location.hash), /query=17/);
+  // A head's small map selects it in the large view.
+  await page.click('#vit-panel button[aria-label="Show block 1, head 3 in the large view"]');
+  assert.match(await summary(), /Block 1, head 3: the patch at row 3, column 4/);
+  assert.ok(await colours(page, '#vit-panel canvas.vit-attention') > 12);
+  await screenshot(page, 'vit-query');
+  // Reloading the link restores the view.
+  const link = page.url();
+  await page.goto('about:blank');
+  await page.goto(link);
+  await ready(page);
+  await inspected(page);
+  assert.match(await summary(), /Block 1, head 3: the patch at row 3, column 4/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('lesioning heads changes the prediction, and the accuracy cost is measured', async () => {
+  // Image 6 (a coat) is one the model is not certain of; on a near-certain image (a trouser at
+  // p = 0.9999) the softmax hides what the lesion does to the logits.
+  const page = await openPage(env.browser, url('#img=6'));
+  await ready(page);
+  await inspected(page);
+  const intact = await probs(page);
+  await page.click('#vit-panel button:has-text("Restore all heads")');
+  // Silence every head of the last block, one button each.
+  for (let k = 1; k <= 4; k++) await page.click(`#vit-panel button[aria-label="silence block 4, head ${k}"]`);
+  await page.waitForFunction(() => window.neuroaiVit.inspection?.intactProbs && !window.neuroaiVit.inflight);
+  const lesioned = await probs(page);
+  assert.ok(maxDiff(lesioned, intact) > 0.1, `silencing block 4 changes the probabilities (max change ${maxDiff(lesioned, intact)})`);
+  assert.equal(await page.getAttribute('#vit-panel button[aria-label="silence block 4, head 2"]', 'aria-pressed'), 'true');
+  assert.match(await page.textContent('#vit-panel .vit-heads .canvas-summary'), /4 of 16 heads are silenced/);
+  assert.match(await page.evaluate(() => location.hash), /lesions=61440/);  // bits 12..15
+  assert.match(await page.textContent('#vit-panel .vit-bars'), /intact/);
+  await page.click('#vit-panel button:has-text("Measure accuracy with these heads silenced")');
+  await page.waitForFunction(() => /With 4 heads silenced/.test(document.querySelector('#vit-panel .vit-lesion-result').textContent), null, { timeout: 30000 });
+  const [withLesions, without] = (await page.textContent('#vit-panel .vit-lesion-result')).match(/\d+\.\d%/g).map(parseFloat);
+  assert.ok(without > 85, `intact accuracy ${without}%`);
+  assert.ok(withLesions < without, `silencing the last block costs accuracy: ${withLesions}% vs ${without}%`);
+  await screenshot(page, 'vit-lesions');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a fresh network trains in the worker: loss falls, held-out accuracy rises, the page stays responsive', async () => {
+  const page = await openPage(env.browser, url('#init=scratch&patch=7&dim=32&depth=2&heads=2&batch=32&lr=0.002&seed=3'));
+  await ready(page);
+  await inspected(page);
+  assert.match(await page.textContent('#vit-panel .vit-live'), /Model: a fresh network/);
+  await page.click('#vit-train button.primary');
+  await page.waitForFunction(() => window.neuroaiVit.snapshot?.heldOut?.step >= 200, null, { timeout: 90000 });
+  // Responsiveness: the longest gap between animation frames while the worker trains.
+  const worstFrameGap = await page.evaluate(() => new Promise((resolve) => {
+    let last = performance.now(), worst = 0;
+    const t0 = last;
+    const frame = (t) => { worst = Math.max(worst, t - last); last = t; if (t - t0 < 1000) requestAnimationFrame(frame); else resolve(worst); };
+    requestAnimationFrame(frame);
+  }));
+  assert.ok(worstFrameGap < 250, `longest frame gap ${worstFrameGap.toFixed(0)} ms`);
+  await page.click('#vit-train button.primary');  // pause
+  await page.waitForFunction(() => document.querySelector('#vit-train button.primary').textContent === 'Start');
+  const snap = await page.evaluate(() => ({ ...window.neuroaiVit.snapshot, probe: null }));
+  assert.ok(snap.heldOut.accuracy > 0.4, `held-out accuracy ${snap.heldOut.accuracy} after ${snap.heldOut.step} steps`);
+  assert.ok(snap.loss < 1.8, `minibatch loss ${snap.loss}`);
+  assert.ok(await page.evaluate(() => window.neuroaiVit.chart.length) > 5, 'the training chart has points');
+  assert.match(await page.textContent('#vit-train .status'), /held-out accuracy \d+\.\d% \(step \d+\)/);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.neuroaiVit.snapshot.step), snap.step, 'no training while paused');
+  await screenshot(page, 'vit-training');
+  // Step, then back to the shipped weights.
+  await page.click('#vit-train button:has-text("Step")');
+  await page.waitForFunction((s) => window.neuroaiVit.snapshot.step === s + 1, snap.step, { timeout: 60000 });
+  await page.click('#vit-train button:has-text("Load the shipped weights")');
+  await page.waitForFunction(() => window.neuroaiVit.info?.init === 'shipped' && window.neuroaiVit.snapshot?.step === 0, null, { timeout: 60000 });
+  assert.deepEqual(await page.evaluate(() => [window.neuroaiVit.state.patch, window.neuroaiVit.state.depth]), ['4', 4],
+    'the knobs show the shipped architecture');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the evaluation measures the shipped ViT against the nearest-neighbour baseline', async () => {
+  const page = await openPage(env.browser, url());
+  await ready(page);
+  await page.click('#evaluation button:has-text("Measure now")');
+  await page.waitForFunction(() => document.querySelectorAll('#vit-evaluation tbody tr').length >= 3, null, { timeout: 60000 });
+  const rows = await page.$$eval('#vit-evaluation tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const vit = rows.find((r) => /Vision Transformer, shipped weights/.test(r[0]));
+  const knn = rows.find((r) => /5 nearest neighbours/.test(r[0]));
+  assert.ok(vit && knn, JSON.stringify(rows));
+  assert.ok(parseFloat(vit[1]) > parseFloat(knn[1]), `ViT ${vit[1]} beats k-NN ${knn[1]}`);
+  assert.ok(parseFloat(knn[1]) > 70, `k-NN ${knn[1]}`);
+  await page.$eval('#evaluation', (el) => el.scrollIntoView());
+  await screenshot(page, 'vit-evaluation');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a hostile or impossible hash falls back to defaults and says so', async () => {
+  const page = await openPage(env.browser, 'about:blank');
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  await page.goto(url('#patch=5&heads=3&lesions=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&view=%3Cscript%3E&depth=99&img=7'));
+  await ready(page);
+  await inspected(page);
+  const s = await page.evaluate(() => window.neuroaiVit.state);
+  assert.deepEqual([s.patch, s.heads, s.lesions, s.view, s.depth, s.img], ['4', '4', 0, 'cls', 4, 7]);
+  assert.match(await page.textContent('#vit-train .note'), /Ignored in the link: patch=5, heads=3, lesions=.*view=.*depth=99/);
+  assert.equal(await page.$$eval('img', (els) => els.length), 0, 'no markup from the hash reached the DOM');
+  assert.equal(dialogs, 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -1,0 +1,285 @@
+// The Vision Transformer: gradient check end to end, attention and rollout invariants, lesions,
+// read-outs, bad input, determinism, and a fixed-seed training run on real Fashion-MNIST images.
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "data/vit_data.h"
+#include "gradcheck.h"
+#include "models/vit_classifier.h"
+#include "nn/weights.h"
+
+using Catch::Matchers::Contains;
+using models::Vit;
+using models::VitConfig;
+
+namespace {
+
+VitConfig tiny_config() {
+  VitConfig c;
+  c.image = 4;
+  c.patch = 2;  // 2 x 2 patches + the class token: T = 5
+  c.dim = 4;
+  c.heads = 2;
+  c.depth = 2;
+  c.mlp = 6;
+  c.classes = 3;
+  return c;
+}
+
+std::vector<float> random_images(int n, const VitConfig& c, uint64_t seed) {
+  nn::Rng rng(seed);
+  std::vector<float> x(static_cast<size_t>(n) * c.pixels());
+  for (auto& v : x) v = rng.uniform();
+  return x;
+}
+
+/// The page's image subset, shipped in assets/ (made by `neuroai export fashion-subset`).
+data::FashionSubset load_subset() {
+  std::string here = __FILE__;
+  const std::string path = here.substr(0, here.rfind("tests/native/")) + "assets/vit/fashion-subset.bin";
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE(static_cast<bool>(f));
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return data::decode_fashion_subset(bytes.data(), bytes.size());
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  float m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("ViT configs are validated with the field's name", "[vit]") {
+  VitConfig c;
+  c.patch = 5;
+  REQUIRE_THROWS_WITH(Vit(c, 1), Contains("VitConfig.patch: expected a divisor of the image size 28, got 5"));
+  c = {};
+  c.heads = 3;
+  REQUIRE_THROWS_WITH(Vit(c, 1), Contains("VitConfig.heads: expected a divisor of dim 64, got 3"));
+  c = {};
+  c.depth = 0;
+  REQUIRE_THROWS_WITH(Vit(c, 1), Contains("VitConfig.depth: expected an integer in [1, 24], got 0"));
+  c = {};
+  c.patch = 1;  // 784 patches: allowed (the limit is 1024)
+  CHECK(Vit(c, 1).config().tokens() == 785);
+  CHECK(VitConfig::from_text(VitConfig{}.to_text()).to_text() == VitConfig{}.to_text());
+  REQUIRE_THROWS_WITH(VitConfig::from_text("patch=3"), Contains("VitConfig.patch"));
+}
+
+TEST_CASE("ViT: the parameter count of the default model", "[vit]") {
+  Vit vit(VitConfig{}, 1);
+  const int D = 64, M = 128, T = 50, K = 10;
+  const int block = 2 * D + (D * 3 * D + 3 * D) + (D * D + D) + 2 * D + (D * M + M) + (M * D + D);
+  CHECK(vit.params().count() == static_cast<size_t>(D * 16 + D + D + T * D + 4 * block + 2 * D + D * K + K));
+}
+
+TEST_CASE("ViT gradients match finite differences end to end", "[vit]") {
+  const VitConfig c = tiny_config();
+  Vit vit(c, 3);
+  const auto x = random_images(2, c, 4);
+  const int labels[2] = {2, 0};
+  auto loss = [&](nn::Tape& t, const float* mask) {
+    return nn::cross_entropy_logits(vit.forward(t, t.constant(x.data(), nn::Shape{2, 1, 4, 4}), mask), labels, 2);
+  };
+  SECTION("every parameter") { testing::check_param_gradients(vit.params(), [&](nn::Tape& t) { return loss(t, nullptr); }, 40); }
+  SECTION("with one head lesioned and another halved") {
+    const float mask[4] = {1.0f, 0.0f, 0.5f, 1.0f};
+    testing::check_param_gradients(vit.params(), [&](nn::Tape& t) { return loss(t, mask); }, 40);
+  }
+}
+
+TEST_CASE("attention rows are probability distributions", "[vit]") {
+  Vit vit(VitConfig{}, 5);
+  const VitConfig& c = vit.config();
+  const auto image = random_images(1, c, 6);
+  const int T = c.tokens();
+  std::vector<float> probs(static_cast<size_t>(c.classes)), attention(static_cast<size_t>(c.depth * c.heads * T * T));
+  vit.attention_maps(image.data(), nullptr, probs.data(), attention.data());
+  for (int row = 0; row < c.depth * c.heads * T; ++row) {
+    double s = 0;
+    for (int j = 0; j < T; ++j) {
+      const float a = attention[static_cast<size_t>(row) * T + j];
+      REQUIRE(a >= 0.0f);
+      s += a;
+    }
+    REQUIRE(s == Approx(1.0).margin(1e-5));
+  }
+  double p = 0;
+  for (float v : probs) p += v;
+  CHECK(p == Approx(1.0).margin(1e-5));
+}
+
+TEST_CASE("attention rollout: rows sum to one, one block by hand, lesions", "[vit]") {
+  Vit vit(VitConfig{}, 7);
+  const VitConfig& c = vit.config();
+  const int T = c.tokens(), H = c.heads;
+  const auto image = random_images(1, c, 8);
+  std::vector<float> probs(10), attention(static_cast<size_t>(c.depth * H * T * T)), r(static_cast<size_t>(T * T));
+  vit.attention_maps(image.data(), nullptr, probs.data(), attention.data());
+  models::vit_rollout(c, attention.data(), nullptr, r.data());
+  for (int i = 0; i < T; ++i) {
+    double s = 0;
+    for (int j = 0; j < T; ++j) s += r[static_cast<size_t>(i * T + j)];
+    REQUIRE(s == Approx(1.0).margin(1e-5));
+  }
+  SECTION("one block: (mean over heads + I) / 2") {
+    VitConfig one = c;
+    one.depth = 1;
+    std::vector<float> r1(static_cast<size_t>(T * T));
+    models::vit_rollout(one, attention.data(), nullptr, r1.data());
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) {
+        double mean = 0;
+        for (int h = 0; h < H; ++h) mean += attention[static_cast<size_t>((h * T + i) * T + j)] / H;
+        REQUIRE(r1[static_cast<size_t>(i * T + j)] == Approx(0.5 * mean + (i == j ? 0.5 : 0.0)).margin(1e-6));
+      }
+  }
+  SECTION("every head lesioned: only the residual path is left, R = I") {
+    std::vector<float> mask(static_cast<size_t>(c.depth * H), 0.0f), rl(static_cast<size_t>(T * T));
+    models::vit_rollout(c, attention.data(), mask.data(), rl.data());
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) REQUIRE(rl[static_cast<size_t>(i * T + j)] == Approx(i == j ? 1.0 : 0.0).margin(1e-7));
+  }
+}
+
+TEST_CASE("lesioning a head equals zeroing its rows of the output projection", "[vit]") {
+  const VitConfig c;  // default model
+  Vit vit(c, 9), ablated(c, 9);
+  const auto images = random_images(3, c, 10);
+  const int block = 2, head = 1, dh = c.head_dim();
+  // The head's dh columns of the mixed output meet rows head*dh .. of W_out (D, D).
+  float* w = ablated.params().value(ablated.params().find("block2.attn.out.weight"));
+  for (int r = head * dh; r < (head + 1) * dh; ++r)
+    for (int col = 0; col < c.dim; ++col) w[r * c.dim + col] = 0.0f;
+  std::vector<float> mask(static_cast<size_t>(c.depth * c.heads), 1.0f);
+  mask[static_cast<size_t>(block * c.heads + head)] = 0.0f;
+  std::vector<float> lesioned(30), reference(30), intact(30), all_ones(30);
+  vit.predict(images.data(), 3, mask.data(), lesioned.data());
+  ablated.predict(images.data(), 3, nullptr, reference.data());
+  vit.predict(images.data(), 3, nullptr, intact.data());
+  std::vector<float> ones(mask.size(), 1.0f);
+  vit.predict(images.data(), 3, ones.data(), all_ones.data());
+  CHECK(max_abs_diff(lesioned, reference) < 1e-6f);
+  CHECK(max_abs_diff(intact, all_ones) == 0.0f);
+  CHECK(max_abs_diff(lesioned, intact) > 1e-4f);  // the lesion changes the prediction
+}
+
+TEST_CASE("mean attention distance and position similarity", "[vit]") {
+  VitConfig c;
+  c.patch = 7;  // 4 x 4 patches
+  Vit vit(c, 11);
+  const int N = c.patches(), G = c.grid();
+  const auto images = random_images(4, c, 12);
+  std::vector<float> dist(static_cast<size_t>(c.depth * c.heads));
+  vit.mean_attention_distance(images.data(), 4, dist.data());
+  const float max_dist = 7.0f * std::sqrt(2.0f) * (G - 1);
+  for (float d : dist) CHECK((d > 0.0f && d < max_dist));
+  SECTION("uniform attention (q = k = 0) gives the mean distance between patch centres") {
+    for (int l = 0; l < c.depth; ++l) {
+      const std::string tag = "block" + std::to_string(l) + ".attn.qkv.";
+      for (const char* part : {"weight", "bias"}) {
+        const int i = vit.params().find(tag + part);
+        std::fill_n(vit.params().value(i), vit.params().entry(i).shape.numel(), 0.0f);
+      }
+    }
+    vit.mean_attention_distance(images.data(), 4, dist.data());
+    double expected = 0;
+    for (int i = 0; i < N; ++i)
+      for (int j = 0; j < N; ++j) expected += 7.0 * std::hypot(i / G - j / G, i % G - j % G) / (N * N);
+    for (float d : dist) CHECK(d == Approx(expected).epsilon(1e-5));
+  }
+  SECTION("position similarity: cosine, symmetric, one on the diagonal") {
+    std::vector<float> sim(static_cast<size_t>(N * N));
+    vit.position_similarity(sim.data());
+    for (int i = 0; i < N; ++i)
+      for (int j = 0; j < N; ++j) {
+        CHECK(sim[static_cast<size_t>(i * N + j)] == Approx(sim[static_cast<size_t>(j * N + i)]).margin(1e-6));
+        CHECK(std::fabs(sim[static_cast<size_t>(i * N + j)]) <= 1.0f + 1e-6f);
+      }
+    for (int i = 0; i < N; ++i) CHECK(sim[static_cast<size_t>(i * N + i)] == Approx(1.0f).margin(1e-6));
+  }
+}
+
+TEST_CASE("bad input is refused with a clear message", "[vit]") {
+  Vit vit(VitConfig{}, 13);
+  nn::Tape t;
+  REQUIRE_THROWS_WITH(vit.forward(t, t.constant(nn::Shape{2, 1, 27, 27}, 0.0f)),
+                      Contains("Vit::forward: x: expected (B, 1, 28, 28), got shape (2, 1, 27, 27)"));
+  REQUIRE_THROWS_WITH(vit.forward(t, t.constant(nn::Shape{2, 784}, 0.0f)), Contains("got shape (2, 784)"));
+  std::vector<float> mask(16, 1.0f), image(784, 0.5f), probs(10);
+  mask[5] = 2.0f;
+  REQUIRE_THROWS_WITH(vit.predict(image.data(), 1, mask.data(), probs.data()),
+                      Contains("head_mask[5]: expected a number in [0, 1] (block 1, head 1), got 2"));
+  mask[5] = NAN;
+  REQUIRE_THROWS_WITH(vit.predict(image.data(), 1, mask.data(), probs.data()), Contains("head_mask[5]"));
+
+  models::VitTrainConfig tc;
+  models::VitClassifier model(tc);
+  REQUIRE_THROWS_WITH(model.train_step(), Contains("no training data"));
+  data::LabeledImages bad{2, 28, 28, std::vector<uint8_t>(2 * 784, 0), {3, 10}};
+  REQUIRE_THROWS_WITH(model.set_train_data(bad), Contains("label 1 is 10, expected a class in [0, 9]"));
+  data::LabeledImages small{1, 27, 27, std::vector<uint8_t>(729, 0), {1}};
+  REQUIRE_THROWS_WITH(model.set_train_data(small), Contains("training images are 27x27, expected 28x28"));
+  data::LabeledImages short_pixels{2, 28, 28, std::vector<uint8_t>(784, 0), {1, 2}};
+  REQUIRE_THROWS_WITH(model.set_train_data(short_pixels), Contains("expected 1568 pixels for 2 images of 28x28, got 784"));
+  tc.lr = 0;
+  REQUIRE_THROWS_WITH(models::VitClassifier(tc), Contains("VitTrainConfig.lr"));
+}
+
+TEST_CASE("ViT training is bit-identical for the same seed and weights round-trip", "[vit]") {
+  const data::FashionSubset subset = load_subset();
+  models::VitTrainConfig tc;
+  tc.model.patch = 7;
+  tc.model.dim = 16;
+  tc.model.depth = 1;
+  tc.model.mlp = 32;
+  tc.batch = 16;
+  std::vector<float> losses[2];
+  std::vector<float> params[2];
+  for (int run = 0; run < 2; ++run) {
+    models::VitClassifier m(tc);
+    m.set_train_data(data::slice(subset.train, 0, 200));
+    for (int s = 0; s < 4; ++s) losses[run].push_back(m.train_step());
+    params[run] = m.vit().params().values();
+    if (run == 1) {
+      const auto bytes = nn::encode_weights(m.vit().params(), "vit", m.vit().config().to_text());
+      const nn::WeightsFile f = nn::decode_weights(bytes.data(), bytes.size());
+      Vit copy(VitConfig::from_text(f.config), 99);
+      nn::assign_weights(copy.params(), f, "vit");
+      CHECK(copy.params().values() == m.vit().params().values());
+    }
+  }
+  CHECK(losses[0] == losses[1]);
+  CHECK(params[0] == params[1]);
+}
+
+TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[vit]") {
+  const data::FashionSubset subset = load_subset();
+  models::VitTrainConfig tc;
+  tc.model.patch = 7;
+  tc.model.dim = 32;
+  tc.model.depth = 2;
+  tc.model.heads = 2;
+  tc.model.mlp = 64;
+  tc.batch = 32;
+  tc.lr = 2e-3f;
+  tc.warmup = 20;
+  tc.seed = 3;
+  models::VitClassifier model(tc);
+  model.set_train_data(data::slice(subset.train, 0, 2000));
+  const double before = model.evaluate(subset.test).accuracy;
+  const float first = model.train(20);
+  model.train(460);
+  const float last = model.train(20);
+  const models::VitEvaluation after = model.evaluate(subset.test);
+  INFO("accuracy before " << before << ", after " << after.accuracy << "; loss " << first << " -> " << last);
+  CHECK(before < 0.3);
+  CHECK(after.accuracy > 0.5);  // chance: 0.1 (this run reaches about 0.67)
+  CHECK(last < 0.6f * first);
+  int total = 0;
+  for (int v : after.confusion) total += v;
+  CHECK(total == subset.test.count);
+}

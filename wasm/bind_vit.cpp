@@ -1,0 +1,294 @@
+// The attention case study for JS: a Vision Transformer that trains on Fashion-MNIST images and
+// reports where it attends.
+//   const subset = Module.decodeFashionSubset(bytes);             // the page's image file
+//   const vit = new Module.VitClassifier({patch: 4, dim: 64, depth: 4, heads: 4, seed: 1});
+//   vit.setTrainData(subset.train.pixels, subset.train.labels);
+//   vit.trainSteps(10); vit.inspect(image, null).attention; vit.delete();
+// Images from JS are Float32Arrays of pixels in [0, 1] (784 per 28 x 28 image); data sets are
+// Uint8Arrays as in Fashion-MNIST (0..255, one label byte per image). A head mask is a
+// Float32Array of depth * heads factors in [0, 1] (0 lesions the head), or null for none.
+#include "data/vit_data.h"
+#include "eval/vit_baselines.h"
+#include "js_interop.h"
+#include "models/vit_classifier.h"
+#include "nn/weights.h"
+
+using emscripten::val;
+
+namespace {
+
+models::VitTrainConfig parse_config(const val& obj) {
+  js::ConfigObject c(obj, "VitClassifier config",
+                     {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "warmup", "decaySteps",
+                      "clip", "shift", "flip", "seed"});
+  models::VitTrainConfig cfg;
+  cfg.model.patch = c.integer("patch", cfg.model.patch);
+  cfg.model.dim = c.integer("dim", cfg.model.dim);
+  cfg.model.depth = c.integer("depth", cfg.model.depth);
+  cfg.model.heads = c.integer("heads", cfg.model.heads);
+  cfg.model.mlp = c.integer("mlp", cfg.model.mlp);
+  cfg.lr = static_cast<float>(c.number("lr", cfg.lr));
+  cfg.weight_decay = static_cast<float>(c.number("weightDecay", cfg.weight_decay));
+  cfg.batch = c.integer("batch", cfg.batch);
+  cfg.warmup = c.integer("warmup", cfg.warmup);
+  cfg.decay_steps = c.integer("decaySteps", cfg.decay_steps);
+  cfg.clip = static_cast<float>(c.number("clip", cfg.clip));
+  cfg.shift = c.integer("shift", cfg.shift);
+  cfg.flip = c.boolean("flip", cfg.flip);
+  const int seed = c.integer("seed", static_cast<int>(cfg.seed));
+  nn::require(seed >= 0, "VitClassifier config.seed: expected a non-negative integer, got ", seed);
+  cfg.seed = static_cast<uint64_t>(seed);
+  cfg.validate();
+  return cfg;
+}
+
+val config_object(const models::VitConfig& c) {
+  val o = val::object();
+  o.set("image", c.image);
+  o.set("channels", c.channels);
+  o.set("patch", c.patch);
+  o.set("dim", c.dim);
+  o.set("depth", c.depth);
+  o.set("heads", c.heads);
+  o.set("mlp", c.mlp);
+  o.set("classes", c.classes);
+  o.set("grid", c.grid());
+  o.set("patches", c.patches());
+  o.set("tokens", c.tokens());
+  return o;
+}
+
+val labeled_object(const data::LabeledImages& s) {
+  val o = val::object();
+  o.set("count", s.count);
+  o.set("pixels", js::to_uint8_array(s.pixels.data(), s.pixels.size()));
+  o.set("labels", js::to_uint8_array(s.labels.data(), s.labels.size()));
+  return o;
+}
+
+/// A data set from JS: pixels (count * image_size bytes) and labels (count bytes).
+data::LabeledImages labeled_from(const val& pixels, const val& labels, const models::VitConfig& m, const char* what) {
+  const std::string p = std::string(what) + ": pixels", l = std::string(what) + ": labels";
+  data::LabeledImages s;
+  s.rows = s.cols = m.image;
+  s.labels = js::uint8_array(labels, l.c_str());
+  s.count = static_cast<int>(s.labels.size());
+  s.pixels = js::uint8_array(pixels, p.c_str());
+  nn::require(s.pixels.size() == s.labels.size() * static_cast<size_t>(m.pixels()), p, ": expected ",
+              s.labels.size() * static_cast<size_t>(m.pixels()), " bytes (", s.labels.size(), " images of ", m.image, "x",
+              m.image, "), got ", s.pixels.size());
+  data::validate(s, m.classes, what);
+  return s;
+}
+
+/// Float32Array pixels of n images in [0, 1]; n = length / pixels per image (a whole number).
+std::vector<float> images_from(const val& v, const char* name, const models::VitConfig& m, long long expected = -1) {
+  std::vector<float> x = js::float32_array(v, name, expected, m.pixels());
+  nn::require(!x.empty(), name, ": expected at least one image of ", m.pixels(), " pixels, got none");
+  for (size_t i = 0; i < x.size(); ++i)
+    nn::require(x[i] >= 0.0f && x[i] <= 1.0f, name, "[", i, "]: expected a pixel in [0, 1], got ", x[i]);
+  return x;
+}
+
+class VitClassifierJs {
+ public:
+  static VitClassifierJs* create(val config) {
+    return js::guard([&] { return new VitClassifierJs(parse_config(config)); });
+  }
+
+  void set_train_data(val pixels, val labels) {
+    js::guard([&] {
+      auto set = labeled_from(pixels, labels, model_.config().model, "setTrainData");
+      nn::require(set.count >= 1, "setTrainData: expected at least one image");
+      model_.set_train_data(std::move(set));
+    });
+  }
+  void set_test_data(val pixels, val labels) {
+    js::guard([&] { test_ = labeled_from(pixels, labels, model_.config().model, "setTestData"); });
+  }
+  int train_count() const { return model_.train_data().count; }
+  int test_count() const { return test_.count; }
+
+  /// Trains `steps` minibatch steps; returns their mean loss.
+  double train_steps(val steps) {
+    return js::guard([&] { return model_.train(js::integer(steps, "trainSteps: steps", 0, 100000)); });
+  }
+  double steps() const { return static_cast<double>(model_.steps()); }
+  double images_seen() const { return static_cast<double>(model_.images_seen()); }
+  double epochs() const { return model_.epochs(); }
+  double learning_rate() const { return model_.learning_rate(); }
+
+  /// {accuracy, loss, images, confusion (K*K Int32Array)} on the first maxImages test images.
+  val evaluate(val max_images, val head_mask) {
+    return js::guard([&] {
+      nn::require(test_.count > 0, "evaluate: no test data (call setTestData first)");
+      const int n = js::integer(max_images, "evaluate: maxImages", 1, 1 << 24);
+      const auto mask = mask_from(head_mask, "evaluate: headMask");
+      const models::VitEvaluation e = model_.evaluate(test_, n, mask.empty() ? nullptr : mask.data());
+      val o = val::object();
+      o.set("accuracy", e.accuracy);
+      o.set("loss", e.loss);
+      o.set("images", e.images);
+      o.set("confusion", val::global("Int32Array").new_(val(emscripten::typed_memory_view(e.confusion.size(), e.confusion.data()))));
+      return o;
+    });
+  }
+
+  /// Class probabilities (n * K) for n images.
+  val predict(val images, val head_mask) {
+    return js::guard([&] {
+      const auto& m = model_.config().model;
+      const auto x = images_from(images, "predict: images", m);
+      const auto mask = mask_from(head_mask, "predict: headMask");
+      const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
+      std::vector<float> probs(static_cast<size_t>(n) * m.classes);
+      model_.vit().predict(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data());
+      return js::to_float32_array(probs.data(), probs.size());
+    });
+  }
+
+  /// One image: {probs (K), attention (depth * heads * T * T), rollout (T * T)}.
+  val inspect(val image, val head_mask) {
+    return js::guard([&] {
+      const auto& m = model_.config().model;
+      const auto x = images_from(image, "inspect: image", m, m.pixels());
+      const auto mask = mask_from(head_mask, "inspect: headMask");
+      const float* mp = mask.empty() ? nullptr : mask.data();
+      const size_t T = static_cast<size_t>(m.tokens());
+      std::vector<float> probs(static_cast<size_t>(m.classes)), attention(static_cast<size_t>(m.depth * m.heads) * T * T),
+          rollout(T * T);
+      model_.vit().attention_maps(x.data(), mp, probs.data(), attention.data());
+      models::vit_rollout(m, attention.data(), mp, rollout.data());
+      val o = val::object();
+      o.set("probs", js::to_float32_array(probs.data(), probs.size()));
+      o.set("attention", js::to_float32_array(attention.data(), attention.size()));
+      o.set("rollout", js::to_float32_array(rollout.data(), rollout.size()));
+      return o;
+    });
+  }
+
+  /// Mean attention distance in pixels (depth * heads) over n images.
+  val mean_attention_distance(val images) {
+    return js::guard([&] {
+      const auto& m = model_.config().model;
+      const auto x = images_from(images, "meanAttentionDistance: images", m);
+      std::vector<float> out(static_cast<size_t>(m.depth * m.heads));
+      model_.vit().mean_attention_distance(x.data(), static_cast<int>(x.size() / static_cast<size_t>(m.pixels())), out.data());
+      return js::to_float32_array(out.data(), out.size());
+    });
+  }
+
+  /// Cosine similarity of the patches' position embeddings (patches * patches).
+  val position_similarity() {
+    const int N = model_.config().model.patches();
+    std::vector<float> out(static_cast<size_t>(N) * N);
+    model_.vit().position_similarity(out.data());
+    return js::to_float32_array(out.data(), out.size());
+  }
+
+  /// The k-NN baseline in pixel space on this object's data: {accuracy, predictions (Int32Array)}.
+  val knn_baseline(val k) {
+    return js::guard([&] {
+      nn::require(test_.count > 0, "knnBaseline: no test data (call setTestData first)");
+      nn::require(model_.train_data().count > 0, "knnBaseline: no training data (call setTrainData first)");
+      const int kk = js::integer(k, "knnBaseline: k", 1, 100);
+      const eval::KnnResult r = eval::knn_classify(model_.train_data(), test_, kk, model_.config().model.classes);
+      val o = val::object();
+      o.set("accuracy", r.accuracy);
+      o.set("predictions", val::global("Int32Array").new_(val(emscripten::typed_memory_view(r.predictions.size(), r.predictions.data()))));
+      return o;
+    });
+  }
+
+  val config() const { return config_object(model_.config().model); }
+  double param_count() const { return static_cast<double>(model_.vit().params().count()); }
+  /// A zero-copy view of all parameters (valid until the next call into the module).
+  val parameters() { return js::view(model_.vit().params().values().data(), model_.vit().params().count()); }
+
+  val export_weights() {
+    const auto bytes = nn::encode_weights(model_.vit().params(), "vit", model_.config().model.to_text());
+    return js::to_uint8_array(bytes.data(), bytes.size());
+  }
+  void import_weights(val bytes) {
+    js::guard([&] {
+      const auto data = js::uint8_array(bytes, "importWeights: bytes");
+      const auto file = nn::decode_weights(data.data(), data.size());
+      nn::require(file.kind == "vit", "importWeights: the file holds a '", file.kind, "' model, expected 'vit'");
+      const models::VitConfig theirs = models::VitConfig::from_text(file.config);
+      nn::require(theirs.to_text() == model_.config().model.to_text(), "importWeights: the file's model (",
+                  file.config, ") differs from this one (", model_.config().model.to_text(),
+                  "); construct a VitClassifier with vitWeightsConfig(bytes) first");
+      nn::assign_weights(model_.vit().params(), file, "vit");
+    });
+  }
+
+ private:
+  explicit VitClassifierJs(const models::VitTrainConfig& c) : model_(c) {}
+
+  std::vector<float> mask_from(const val& v, const char* name) const {
+    if (v.isNull() || v.isUndefined()) return {};
+    const auto& m = model_.config().model;
+    std::vector<float> mask = js::float32_array(v, name, m.depth * m.heads);
+    model_.vit().validate_head_mask(mask.data(), name);
+    return mask;
+  }
+
+  models::VitClassifier model_;
+  data::LabeledImages test_;
+};
+
+/// {rows, cols, train: {count, pixels, labels}, test: {...}} from a subset file's bytes.
+val decode_fashion_subset(val bytes) {
+  return js::guard([&] {
+    const auto data = js::uint8_array(bytes, "decodeFashionSubset: bytes");
+    const data::FashionSubset s = data::decode_fashion_subset(data.data(), data.size());
+    val o = val::object();
+    o.set("rows", s.train.rows);
+    o.set("cols", s.train.cols);
+    o.set("train", labeled_object(s.train));
+    o.set("test", labeled_object(s.test));
+    val names = val::array();
+    for (const char* name : data::kFashionClasses) names.call<void>("push", val(name));
+    o.set("classNames", names);
+    return o;
+  });
+}
+
+/// The model config stored in a ViT weights file (to construct a matching VitClassifier).
+val vit_weights_config(val bytes) {
+  return js::guard([&] {
+    const auto data = js::uint8_array(bytes, "vitWeightsConfig: bytes");
+    const auto file = nn::decode_weights(data.data(), data.size());
+    nn::require(file.kind == "vit", "vitWeightsConfig: the file holds a '", file.kind, "' model, expected 'vit'");
+    return config_object(models::VitConfig::from_text(file.config));
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(neuroai_vit) {
+  emscripten::class_<VitClassifierJs>("VitClassifier")
+      .constructor(&VitClassifierJs::create, emscripten::allow_raw_pointers())
+      .function("setTrainData", &VitClassifierJs::set_train_data)
+      .function("setTestData", &VitClassifierJs::set_test_data)
+      .function("trainCount", &VitClassifierJs::train_count)
+      .function("testCount", &VitClassifierJs::test_count)
+      .function("trainSteps", &VitClassifierJs::train_steps)
+      .function("steps", &VitClassifierJs::steps)
+      .function("imagesSeen", &VitClassifierJs::images_seen)
+      .function("epochs", &VitClassifierJs::epochs)
+      .function("learningRate", &VitClassifierJs::learning_rate)
+      .function("evaluate", &VitClassifierJs::evaluate)
+      .function("predict", &VitClassifierJs::predict)
+      .function("inspect", &VitClassifierJs::inspect)
+      .function("meanAttentionDistance", &VitClassifierJs::mean_attention_distance)
+      .function("positionSimilarity", &VitClassifierJs::position_similarity)
+      .function("knnBaseline", &VitClassifierJs::knn_baseline)
+      .function("config", &VitClassifierJs::config)
+      .function("paramCount", &VitClassifierJs::param_count)
+      .function("parameters", &VitClassifierJs::parameters)
+      .function("exportWeights", &VitClassifierJs::export_weights)
+      .function("importWeights", &VitClassifierJs::import_weights);
+  emscripten::function("decodeFashionSubset", &decode_fashion_subset);
+  emscripten::function("vitWeightsConfig", &vit_weights_config);
+}

@@ -1,0 +1,123 @@
+// Worker-side job: PredNet learning to predict video. Trains one Adam step per call (a step is
+// a batch of whole sequences and takes a few hundred ms in wasm), reports the loss and, every
+// couple of seconds of training, the held-out MSE against copy-last and linear extrapolation.
+// The page asks for views (a sequence with every unit of the model) and measurements by call.
+export const name = 'prednet';
+
+const WEIGHTS_URL = {
+  blobs: new URL('../../../assets/prednet/prednet-blobs.nrai', import.meta.url),
+  sprites: new URL('../../../assets/prednet/prednet-sprites.nrai', import.meta.url),
+};
+const SPRITES_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
+const RUNNING_EVAL_SEQUENCES = 8;  // held-out sequences behind the live MSE curve
+const RUNNING_EVAL_EVERY_MS = 2000;
+
+/** {bytes} of a shipped file, or {error}. */
+const fetchBytes = (url) => fetch(url)
+  .then(async (r) => (r.ok ? { bytes: new Uint8Array(await r.arrayBuffer()) } : { error: `${url.pathname}: HTTP ${r.status}` }))
+  .catch((e) => ({ error: e.message }));
+
+// The shipped weights per data set: the blob model is fetched once, when the worker first loads
+// this job (top-level await); the sprite model with the sprite images.
+const shipped = { blobs: await fetchBytes(WEIGHTS_URL.blobs), sprites: { error: 'not loaded' } };
+
+// The Fashion-MNIST images for moving sprites: fetched only when the page asks (calls.loadSprites).
+const sprites = { state: 'idle', error: null, images: null, rows: 0, cols: 0 };
+function loadSprites(neuroai) {
+  if (sprites.state !== 'idle') return;
+  sprites.state = 'loading';
+  const weights = fetchBytes(WEIGHTS_URL.sprites).then((w) => { shipped.sprites = w; });
+  const images = fetch(SPRITES_URL)
+    .then((r) => {
+      if (!r.ok) throw new Error(`${SPRITES_URL.pathname}: HTTP ${r.status}`);
+      return r.arrayBuffer();
+    })
+    .then((buffer) => {
+      if (typeof neuroai.decodeFashionSubset !== 'function') throw new Error('this build of the module has no Fashion-MNIST decoder');
+      const subset = neuroai.decodeFashionSubset(new Uint8Array(buffer));
+      Object.assign(sprites, { images: subset.train.pixels, rows: subset.rows, cols: subset.cols });
+    });
+  Promise.all([images, weights])
+    .then(() => { sprites.state = 'ready'; })
+    .catch((e) => Object.assign(sprites, { state: 'failed', error: e.message }));
+}
+
+/**
+ * @param {object} neuroai the wasm module
+ * @param {object} config {model: PredNet config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch'}
+ */
+export function create(neuroai, { model: modelConfig = {}, init = 'scratch' } = {}) {
+  const config = { ...modelConfig };
+  if (config.dataset === 'sprites') {
+    if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
+    Object.assign(config, { images: sprites.images, imageRows: sprites.rows, imageCols: sprites.cols });
+  }
+  const model = new neuroai.PredNet(config);
+  let initNote = 'random initial weights';
+  if (init === 'shipped') {
+    const file = shipped[config.dataset ?? 'blobs'];
+    try {
+      if (!file.bytes) throw new Error(`could not load the shipped weights (${file.error})`);
+      model.importWeights(file.bytes);
+    } catch (e) {
+      model.delete();
+      throw e;
+    }
+    initNote = `the shipped weights (trained natively on ${config.dataset === 'sprites' ? 'moving Fashion-MNIST sprites' : 'bouncing blobs'})`;
+  }
+  const info = model.describe();
+  let recentLoss = NaN;
+  let lastSnapshot = { time: performance.now(), step: 0 };
+  let running = { time: -Infinity, step: -1, result: null };  // the last held-out MSE measurement
+
+  const runningEval = () => {
+    const e = model.evaluate(RUNNING_EVAL_SEQUENCES, false);
+    return { step: model.steps(), prednetMse: e.prednetMse, copyLastMse: e.copyLastMse, linearMse: e.linearMse };
+  };
+  running = { time: performance.now(), step: 0, result: runningEval() };
+
+  /** The sequence a view shows: the data source (seed) or a surprise sequence of blobs. */
+  const sequence = ({ seed = 0, kind = 'none', frame = 6 }) =>
+    (info.dataset === 'blobs' ? model.surpriseSequence(kind, frame, seed) : model.sample(1, seed));
+
+  return {
+    describe: () => ({ ...info, init, initNote, runningEvalSequences: RUNNING_EVAL_SEQUENCES }),
+    chunk: 1,
+    train(steps) {
+      recentLoss = model.trainSteps(steps);
+    },
+    snapshot() {
+      const now = performance.now(), step = model.steps();
+      const sequencesPerSecond = ((step - lastSnapshot.step) * info.batch) / Math.max(1e-3, (now - lastSnapshot.time) / 1000);
+      lastSnapshot = { time: now, step };
+      if (step !== running.step && now - running.time >= RUNNING_EVAL_EVERY_MS) running = { time: now, step, result: runningEval() };
+      return { data: { step, loss: recentLoss, sequencesPerSecond, running: running.result }, transfer: [] };
+    },
+    calls: {
+      /** Every unit of the model on one sequence: {frames, predictions, layerError, ahat[], error[], r[]}. */
+      view(spec = {}) {
+        const frames = sequence(spec);
+        const out = model.run(frames, spec.extrapolateFrom ?? -1);
+        const result = { frames, step: model.steps(), ...out };
+        const arrays = [frames, out.predictions, out.layerError, ...out.ahat, ...out.error, ...out.r];
+        return { result, transfer: arrays.map((a) => a.buffer) };
+      },
+      /** The evaluation table: PredNet vs the baselines (MSE, SSIM) and the surprise ratios. */
+      measure({ sequences = 32, surpriseSequences = 16, frame = 6 } = {}) {
+        const e = model.evaluate(sequences, true);
+        const surprise = ['reverse', 'appear', 'occluder', 'none'].map((kind, i) =>
+          (info.dataset === 'blobs' ? model.surpriseScore(kind, frame, surpriseSequences, 2017 + i) : null));
+        return { result: { step: model.steps(), sequences, surpriseSequences, ...e, surprise } };
+      },
+      loadSprites() {
+        loadSprites(neuroai);
+        return { result: { state: sprites.state, error: sprites.error } };
+      },
+      exportWeights() {
+        const bytes = model.exportWeights();
+        return { result: bytes, transfer: [bytes.buffer] };
+      },
+    },
+    dispose: () => model.delete(),
+  };
+}

@@ -1,0 +1,47 @@
+// The attention page: navigation, the capability badge, the live ViT panel and the natively
+// measured evidence (assets/vit/vit-eval.json, written by `neuroai eval vit --json`).
+import { hasWasmSimd } from '../lib/capabilities.js';
+import { renderNav } from '../lib/site.js';
+import { VitPanel } from '../studies/vit/panel.js';
+
+const EVIDENCE_URL = new URL('../../assets/vit/vit-eval.json', import.meta.url);
+
+/** Fills the spans marked data-evidence with the native evaluation's numbers. */
+async function showEvidence() {
+  try {
+    const response = await fetch(EVIDENCE_URL);
+    if (!response.ok) return;
+    const e = await response.json();
+    const values = {
+      test_accuracy: Number.isFinite(e.test_accuracy) ? `${(100 * e.test_accuracy).toFixed(2)}%` : null,
+      params: Number.isFinite(e.params) ? e.params.toLocaleString('en') : null,
+      knn: Number.isFinite(e.knn5_pixels_accuracy) ? `${(100 * e.knn5_pixels_accuracy).toFixed(2)}%` : null,
+    };
+    for (const span of document.querySelectorAll('[data-evidence]'))
+      if (values[span.dataset.evidence]) span.textContent = values[span.dataset.evidence];
+  } catch {
+    // The sentence keeps its fallback text ("see the README").
+  }
+}
+
+function main() {
+  renderNav('vit');
+  const simd = hasWasmSimd();
+  const badge = document.getElementById('cap-wasm');
+  badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
+  badge.classList.add(simd ? 'ok' : 'missing');
+  showEvidence();
+  const live = document.getElementById('vit-panel');
+  if (!simd) {
+    live.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
+    return;
+  }
+  window.neuroaiVit = new VitPanel({  // exposed for the browser tests and the console
+    live,
+    learned: document.getElementById('vit-learned'),
+    train: document.getElementById('vit-train'),
+    evaluation: document.getElementById('vit-evaluation'),
+  });
+}
+
+main();

@@ -1,0 +1,238 @@
+// The model's input: a gallery of test images and a 28 x 28 drawing pad. Emits 'change' with
+// {image (Float32Array, 784 pixels in [0, 1]), source: 'gallery' | 'draw', index, label}.
+import { h } from '../../lib/dom.js';
+import { blitScaled, paintImage } from './colormap.js';
+
+const SIDE = 28;
+const PAGE = 30;        // thumbnails per gallery page: 3 per class
+const PAD_SCALE = 8;    // drawing pad: 224 x 224 CSS pixels
+const BRUSHES = { thin: 0.9, medium: 1.4, thick: 2.0 };  // brush radius in image pixels
+
+export class InputPad extends EventTarget {
+  /**
+   * @param {HTMLElement} host
+   * @param {{testPixels: Uint8Array, testLabels: Uint8Array, classNames: string[]}} data
+   * @param {{input: string, img: number}} state  (read and written: lives in the URL hash)
+   */
+  constructor(host, data, state, onStateChange) {
+    super();
+    this.data = data;
+    this.state = state;
+    this.onStateChange = onStateChange;
+    this.drawing = new Float32Array(SIDE * SIDE);
+    this.cursor = { x: 14, y: 14 };
+    this.eraser = false;
+    this.brush = 'medium';
+    this.predictions = null;  // predicted class per test image shown, when known
+    this.build(host);
+    this.showPage(Math.floor(state.img / PAGE));
+    this.setInput(state.input, { silent: true });
+  }
+
+  build(host) {
+    this.galleryTab = h('button', { role: 'tab', id: 'vit-tab-gallery', 'aria-controls': 'vit-gallery', onclick: () => this.setInput('gallery') }, 'Test images');
+    this.drawTab = h('button', { role: 'tab', id: 'vit-tab-draw', 'aria-controls': 'vit-draw', onclick: () => this.setInput('draw') }, 'Draw');
+    this.grid = h('div', { class: 'vit-thumbs' });
+    this.pageLabel = h('span', { class: 'vit-muted' });
+    this.gallery = h('div', { id: 'vit-gallery', role: 'tabpanel', 'aria-labelledby': 'vit-tab-gallery' },
+      this.grid,
+      h('div', { class: 'vit-row' },
+        h('button', { onclick: () => this.showPage(this.page - 1), 'aria-label': 'Previous test images' }, '‹'),
+        this.pageLabel,
+        h('button', { onclick: () => this.showPage(this.page + 1), 'aria-label': 'More test images' }, '›')));
+
+    this.pad = h('canvas', { width: SIDE * PAD_SCALE, height: SIDE * PAD_SCALE, class: 'vit-pad', tabindex: 0,
+      role: 'img', 'aria-label': 'Drawing pad, 28 by 28 pixels. Draw with the mouse, a pen or a finger; or move with the arrow keys and press Space to paint.',
+      'aria-describedby': 'vit-pad-help' });
+    this.padImage = new ImageData(SIDE, SIDE);
+    this.eraserButton = h('button', { 'aria-pressed': 'false', onclick: () => this.toggleEraser() }, 'Eraser');
+    this.brushSelect = h('select', { 'aria-label': 'Brush size', onchange: (e) => { this.brush = e.target.value; } },
+      Object.keys(BRUSHES).map((b) => h('option', { value: b, selected: b === this.brush }, `${b} brush`)));
+    this.padSummary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'The pad is empty.');
+    this.draw = h('div', { id: 'vit-draw', role: 'tabpanel', 'aria-labelledby': 'vit-tab-draw' },
+      this.pad,
+      h('div', { class: 'vit-row' },
+        this.brushSelect, this.eraserButton,
+        h('button', { onclick: () => this.clearPad() }, 'Clear'),
+        h('button', { onclick: () => this.copySelected(), title: 'Copy the selected test image into the pad to edit it' }, 'Copy test image')),
+      h('p', { id: 'vit-pad-help', class: 'vit-muted vit-small' },
+        'Fashion-MNIST garments are centred, fill the frame and are light on black. Keys: arrows move, Space paints, E toggles the eraser, Delete clears.'),
+      this.padSummary);
+
+    host.replaceChildren(h('div', { class: 'vit-tabs', role: 'tablist', 'aria-label': 'Input' }, this.galleryTab, this.drawTab),
+      this.gallery, this.draw);
+    this.bindPad();
+  }
+
+  // ---- gallery ----
+
+  get count() { return this.data.testLabels.length; }
+
+  showPage(page) {
+    const pages = Math.ceil(this.count / PAGE);
+    this.page = ((page % pages) + pages) % pages;
+    this.pageLabel.textContent = `images ${this.page * PAGE + 1}-${Math.min(this.count, (this.page + 1) * PAGE)} of ${this.count}`;
+    const buttons = [];
+    for (let i = this.page * PAGE; i < Math.min(this.count, (this.page + 1) * PAGE); i++) {
+      const canvas = h('canvas', { width: SIDE, height: SIDE, 'aria-hidden': 'true' });
+      canvas.getContext('2d').putImageData(paintImage(new ImageData(SIDE, SIDE), this.imageOf(i), SIDE), 0, 0);
+      const button = h('button', { class: 'vit-thumb', dataset: { index: String(i) }, onclick: () => this.select(i) }, canvas,
+        h('span', { class: 'vit-mark', 'aria-hidden': 'true' }));
+      buttons.push(button);
+    }
+    this.grid.replaceChildren(...buttons);
+    this.markGallery();
+  }
+
+  /** Test image i as Float32 pixels in [0, 1]. */
+  imageOf(i) {
+    const out = new Float32Array(SIDE * SIDE);
+    const base = i * SIDE * SIDE;
+    for (let k = 0; k < out.length; k++) out[k] = this.data.testPixels[base + k] / 255;
+    return out;
+  }
+
+  /** Indices of the test images on the current page. */
+  visibleIndices() {
+    return [...this.grid.children].map((b) => Number(b.dataset.index));
+  }
+
+  /** Marks each visible thumbnail right or wrong: predicted[k] is the class for visibleIndices()[k]. */
+  setPredictions(indices, predicted) {
+    this.predictions = new Map(indices.map((i, k) => [i, predicted[k]]));
+    this.markGallery();
+  }
+
+  markGallery() {
+    for (const button of this.grid.children) {
+      const i = Number(button.dataset.index);
+      const label = this.data.testLabels[i];
+      const p = this.predictions?.get(i);
+      const name = this.data.classNames[label];
+      const verdict = p === undefined ? '' : p === label ? ', classified correctly' : `, classified as ${this.data.classNames[p]}`;
+      button.setAttribute('aria-label', `Test image ${i + 1}: ${name}${verdict}`);
+      button.setAttribute('aria-pressed', String(this.state.input === 'gallery' && i === this.state.img));
+      button.classList.toggle('wrong', p !== undefined && p !== label);
+      button.querySelector('.vit-mark').textContent = p === undefined ? '' : p === label ? '✓' : '✗';
+    }
+  }
+
+  select(i) {
+    this.state.img = i;
+    this.state.input = 'gallery';
+    this.setInput('gallery');
+  }
+
+  // ---- tabs ----
+
+  setInput(input, { silent = false } = {}) {
+    this.state.input = input;
+    const gallery = input === 'gallery';
+    this.galleryTab.setAttribute('aria-selected', String(gallery));
+    this.drawTab.setAttribute('aria-selected', String(!gallery));
+    this.gallery.hidden = !gallery;
+    this.draw.hidden = gallery;
+    this.markGallery();
+    this.renderPad();
+    if (!silent) {
+      this.onStateChange?.();
+      this.emit();
+    }
+  }
+
+  /** The current input: {image, source, index, label}. */
+  current() {
+    if (this.state.input === 'draw') return { image: this.drawing.slice(), source: 'draw', index: -1, label: -1 };
+    const i = this.state.img;
+    return { image: this.imageOf(i), source: 'gallery', index: i, label: this.data.testLabels[i] };
+  }
+
+  emit() { this.dispatchEvent(new CustomEvent('change', { detail: this.current() })); }
+
+  // ---- drawing pad ----
+
+  bindPad() {
+    let drawing = false;
+    const at = (e) => {
+      const r = this.pad.getBoundingClientRect();
+      return { x: ((e.clientX - r.left) / r.width) * SIDE, y: ((e.clientY - r.top) / r.height) * SIDE };
+    };
+    this.pad.addEventListener('pointerdown', (e) => {
+      drawing = true;
+      this.pad.setPointerCapture(e.pointerId);
+      this.stroke(at(e));
+      e.preventDefault();
+    });
+    this.pad.addEventListener('pointermove', (e) => { if (drawing) this.stroke(at(e)); });
+    const end = () => { drawing = false; };
+    this.pad.addEventListener('pointerup', end);
+    this.pad.addEventListener('pointercancel', end);
+    this.pad.addEventListener('keydown', (e) => {
+      const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+      if (moves[e.key]) {
+        this.cursor.x = Math.min(SIDE - 1, Math.max(0, this.cursor.x + moves[e.key][0]));
+        this.cursor.y = Math.min(SIDE - 1, Math.max(0, this.cursor.y + moves[e.key][1]));
+        if (e.shiftKey) this.stroke({ x: this.cursor.x + 0.5, y: this.cursor.y + 0.5 });
+        else this.renderPad();
+      } else if (e.key === ' ' || e.key === 'Enter') {
+        this.stroke({ x: this.cursor.x + 0.5, y: this.cursor.y + 0.5 });
+      } else if (e.key === 'e' || e.key === 'E') {
+        this.toggleEraser();
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
+        this.clearPad();
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
+    this.pad.addEventListener('focus', () => this.renderPad());
+    this.pad.addEventListener('blur', () => this.renderPad());
+  }
+
+  /** Paints (or erases) a soft round dab at p (image coordinates). */
+  stroke(p) {
+    const radius = BRUSHES[this.brush];
+    for (let y = Math.floor(p.y - radius - 1); y <= p.y + radius + 1; y++)
+      for (let x = Math.floor(p.x - radius - 1); x <= p.x + radius + 1; x++) {
+        if (x < 0 || y < 0 || x >= SIDE || y >= SIDE) continue;
+        const d = Math.hypot(x + 0.5 - p.x, y + 0.5 - p.y);
+        const amount = Math.min(1, Math.max(0, radius + 0.5 - d));  // 1 inside, fading over half a pixel
+        const i = y * SIDE + x;
+        this.drawing[i] = this.eraser ? Math.max(0, this.drawing[i] - amount) : Math.max(this.drawing[i], amount);
+      }
+    this.cursor = { x: Math.min(SIDE - 1, Math.max(0, Math.floor(p.x))), y: Math.min(SIDE - 1, Math.max(0, Math.floor(p.y))) };
+    this.padChanged();
+  }
+
+  toggleEraser() {
+    this.eraser = !this.eraser;
+    this.eraserButton.setAttribute('aria-pressed', String(this.eraser));
+  }
+
+  clearPad() {
+    this.drawing.fill(0);
+    this.padChanged();
+  }
+
+  copySelected() {
+    this.drawing.set(this.imageOf(this.state.img));
+    this.padChanged();
+  }
+
+  padChanged() {
+    this.renderPad();
+    let ink = 0;
+    for (const v of this.drawing) ink += v > 0.1 ? 1 : 0;
+    this.padSummary.textContent = ink ? `The drawing covers ${ink} of 784 pixels.` : 'The pad is empty.';
+    if (this.state.input === 'draw') this.emit();
+  }
+
+  renderPad() {
+    const ctx = blitScaled(this.pad, paintImage(this.padImage, this.drawing, SIDE));
+    if (document.activeElement === this.pad) {  // the keyboard cursor
+      ctx.strokeStyle = '#e69f00';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(this.cursor.x * PAD_SCALE + 1, this.cursor.y * PAD_SCALE + 1, PAD_SCALE - 2, PAD_SCALE - 2);
+    }
+  }
+}

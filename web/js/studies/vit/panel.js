@@ -1,0 +1,368 @@
+// The attention page's controller: one training worker (engine/jobs/vit.js) behind every view.
+// Views: the input (gallery / drawing pad), the large attention view, class probabilities, the
+// head grid with lesions, the position-similarity and attention-distance figures, the training
+// controls with their curves, and the evaluation table. All state that a link should reproduce
+// (knobs, seed, view, chosen image, lesions) lives in the URL hash.
+import { TrainerClient } from '../../engine/trainer-client.js';
+import { fmt, h } from '../../lib/dom.js';
+import { readHash, writeHash } from '../../lib/hash-state.js';
+import { LossChart } from '../../lib/loss-chart.js';
+import { GUI } from '../../lib/vendor.js';
+import { AttentionView } from './attention-view.js';
+import { HeadGrid } from './head-grid.js';
+import { InputPad } from './input-pad.js';
+import { DistanceChart, PositionView } from './learned-views.js';
+import { ProbBars } from './prob-bars.js';
+
+export const SCHEMA = {
+  init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
+  patch: { type: 'enum', default: '4', options: ['4', '7', '14'] },
+  dim: { type: 'enum', default: '64', options: ['16', '32', '48', '64', '96', '128'] },
+  depth: { type: 'int', default: 4, min: 1, max: 6 },
+  heads: { type: 'enum', default: '4', options: ['1', '2', '4', '8'] },
+  lr: { type: 'number', default: 0.001, min: 0.0001, max: 0.01 },
+  batch: { type: 'int', default: 64, min: 8, max: 256 },
+  seed: { type: 'int', default: 1, min: 0, max: 999999 },
+  view: { type: 'enum', default: 'cls', options: ['cls', 'query', 'rollout'] },
+  layer: { type: 'int', default: 4, min: 1, max: 6 },
+  head: { type: 'int', default: 0, min: 0, max: 8 },
+  query: { type: 'int', default: 24, min: 0, max: 195 },
+  img: { type: 'int', default: 0, min: 0, max: 999 },
+  input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
+  lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
+};
+
+/** The worker job's config for the state's knobs (the shipped weights bring their own architecture). */
+function jobConfig(s) {
+  const training = { lr: s.lr, batch: s.batch, seed: s.seed };
+  if (s.init === 'shipped') return { init: 'shipped', ...training };
+  const dim = Number(s.dim);
+  return { init: 'scratch', patch: Number(s.patch), dim, depth: s.depth, heads: Number(s.heads), mlp: 2 * dim, ...training };
+}
+
+const LEARNED_REFRESH_MS = 3000;  // position similarity and attention distance while training
+
+export class VitPanel {
+  constructor({ live, learned, train, evaluation }) {
+    const { state, rejected } = readHash(SCHEMA);
+    this.state = state;
+    this.hosts = { live, learned, train, evaluation };
+    this.inflight = false;
+    this.dirty = false;
+    this.probeVersion = 0;
+    this.lastLearned = 0;
+    this.measured = {};  // evaluation rows measured so far, by key
+    this.buildTraining(train, rejected);
+    this.buildEvaluation(evaluation);
+    live.replaceChildren(h('p', { class: 'status' }, 'Loading the model and 6,000 Fashion-MNIST images…'));
+    this.trainer = new TrainerClient('vit', jobConfig(state));
+    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail.static));
+    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
+    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
+    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+  }
+
+  saveHash() { writeHash(SCHEMA, this.state); }
+
+  // ---------------------------------------------------------------- building
+
+  buildLive(info) {
+    const host = this.hosts.live;
+    const inputHost = h('div', { class: 'vit-input' });
+    const viewHost = h('div', { class: 'vit-view' });
+    const barsHost = h('div', { class: 'vit-probs' });
+    const headsHost = h('div', { class: 'vit-heads' });
+    this.modelLine = h('p', { class: 'vit-muted vit-small', 'aria-live': 'polite' });
+    this.lesionButton = h('button', { onclick: () => this.measureLesions() }, 'Measure accuracy with these heads silenced');
+    this.lesionResult = h('p', { class: 'vit-lesion-result', 'aria-live': 'polite' });
+    host.replaceChildren(
+      h('div', { class: 'vit-live' },
+        h('div', {}, h('h3', {}, 'Input'), inputHost),
+        h('div', {}, h('h3', {}, 'Attention'), viewHost),
+        h('div', {}, h('h3', {}, 'Prediction'), barsHost, this.modelLine)),
+      h('h3', {}, 'Every head, and lesions'),
+      h('p', { class: 'vit-muted vit-small' }, 'Each map shows where one head looks (for the class token, or for the chosen patch in the "chosen patch" view). Press "silence" to lesion a head: its output is set to zero.'),
+      headsHost,
+      h('div', { class: 'vit-row' }, this.lesionButton),
+      this.lesionResult);
+    const save = () => this.saveHash();
+    this.input = new InputPad(inputHost, info, this.state, save);
+    this.input.addEventListener('change', () => this.refresh());
+    this.view = new AttentionView(viewHost, this.state, () => { save(); this.heads.syncButtons(); this.redraw(); });
+    this.bars = new ProbBars(barsHost, info.classNames);
+    this.heads = new HeadGrid(headsHost, this.state, {
+      onLesion: () => { save(); this.lesionResult.textContent = ''; this.refresh(); },
+      onSelect: (layer, head) => this.view.set({ layer, head, view: this.state.view === 'rollout' ? 'cls' : this.state.view }),
+    });
+    const learnedHost = this.hosts.learned;
+    const posHost = h('div'), distHost = h('div');
+    learnedHost.replaceChildren(posHost, distHost);
+    this.position = new PositionView(posHost);
+    this.distance = new DistanceChart(distHost);
+  }
+
+  buildTraining(host, rejected) {
+    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
+    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.resetButton = h('button', { disabled: true, onclick: () => this.restart('scratch') }, 'Reset to a fresh network');
+    this.shippedButton = h('button', { disabled: true, onclick: () => this.restart('shipped') }, 'Load the shipped weights');
+    this.status = h('p', { class: 'status', role: 'status' }, 'Loading…');
+    this.error = h('p', { class: 'error', role: 'alert', hidden: true });
+    this.chartHost = h('div', { class: 'chart', 'aria-label': 'Minibatch loss and held-out accuracy over training steps' });
+    this.chartSummary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' });
+    this.knobsHost = h('div', { class: 'knobs' });
+    const note = rejected.length
+      ? h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`) : null;
+    host.replaceChildren(h('div', { class: 'panel-body vit-training' },
+      h('div', { class: 'side' },
+        h('div', { class: 'controls' }, this.startButton, this.stepButton),
+        h('div', { class: 'controls' }, this.resetButton, this.shippedButton),
+        this.status, this.error, note, this.knobsHost),
+      h('div', {}, this.chartHost, this.chartSummary)));
+    this.chart = new LossChart(this.chartHost, {
+      series: [
+        { label: 'minibatch loss', color: '#0072B2' },
+        { label: 'held-out accuracy', color: '#D55E00', scale: 'acc' },
+      ],
+    });
+    this.buildKnobs();
+  }
+
+  buildKnobs() {
+    const gui = new GUI({ container: this.knobsHost, title: 'Knobs', injectStyles: false, width: 300 });
+    const s = this.state;
+    const architecture = () => { s.init = 'scratch'; this.saveHash(); this.restart('scratch'); };
+    const training = () => { this.saveHash(); this.restart(s.init); };
+    gui.add(s, 'patch', SCHEMA.patch.options).name('patch size (pixels)').onChange(architecture);
+    gui.add(s, 'dim', SCHEMA.dim.options).name('width (token size)').onChange(architecture);
+    gui.add(s, 'depth', 1, 6, 1).name('depth (blocks)').onFinishChange(architecture);
+    gui.add(s, 'heads', SCHEMA.heads.options).name('heads per block').onChange(architecture);
+    gui.add(s, 'lr', 0.0001, 0.01).name('learning rate').onFinishChange(training);
+    gui.add(s, 'batch', 8, 256, 1).name('batch size').onFinishChange(training);
+    gui.add(s, 'seed', 0, 999999, 1).onFinishChange(training);
+    this.gui = gui;
+  }
+
+  buildEvaluation(host) {
+    this.evalBody = h('tbody');
+    this.measureButton = h('button', { disabled: true, onclick: () => this.measure() }, 'Measure now');
+    this.evalStatus = h('p', { class: 'status', 'aria-live': 'polite' });
+    host.replaceChildren(
+      h('table', { class: 'metric-table vit-eval-table' },
+        h('caption', { class: 'vit-muted' }, 'Test accuracy on the page\'s 1,000 test images'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Classifier'), h('th', { scope: 'col' }, 'Accuracy'), h('th', { scope: 'col' }, 'Trained on'))),
+        this.evalBody),
+      h('div', { class: 'controls' }, this.measureButton), this.evalStatus);
+    this.renderEvaluation();
+    // Measure once when the section first comes into view (it costs the worker a few seconds).
+    new IntersectionObserver((entries, observer) => {
+      if (entries.some((e) => e.isIntersecting) && this.info) {
+        observer.disconnect();
+        this.measure();
+      }
+    }).observe(host);
+  }
+
+  // ---------------------------------------------------------------- worker events
+
+  onReady(info) {
+    const first = !this.info;
+    this.info = info;
+    if (first) this.buildLive(info);
+    const c = info.config;
+    if (info.init === 'shipped') {  // the knobs show the shipped architecture
+      Object.assign(this.state, { patch: String(c.patch), dim: String(c.dim), depth: c.depth, heads: String(c.heads) });
+      this.gui.controllersRecursive().forEach((ctrl) => ctrl.updateDisplay());
+    }
+    this.view.setModel(c);
+    this.heads.setModel(c);
+    this.saveHash();
+    this.chart.clear();
+    this.error.hidden = true;
+    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton]) b.disabled = false;
+    this.modelLine.textContent = info.init === 'shipped'
+      ? `Model: the shipped weights (trained natively on all 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
+      : `Model: a fresh network (${info.paramCount.toLocaleString('en')} parameters), trained here on ${info.trainCount.toLocaleString('en')} images.`;
+    this.refresh();
+    this.refreshLearned();
+    this.refreshGallery();
+  }
+
+  onState({ running }) {
+    this.startButton.textContent = running ? 'Pause' : 'Start';
+    this.startButton.setAttribute('aria-pressed', String(running));
+    if (this.snapshot) this.showStatus(this.snapshot);
+  }
+
+  showStatus(snap) {
+    const held = snap.heldOut;
+    const parts = [`step ${snap.step}`, `epoch ${fmt(snap.epochs, 3)}`];
+    if (Number.isFinite(snap.loss)) parts.push(`loss ${fmt(snap.loss)}`);
+    if (held) parts.push(`held-out accuracy ${(100 * held.accuracy).toFixed(1)}% (step ${held.step})`);
+    if (this.trainer.running) parts.push(`${Math.round(snap.imagesPerSecond)} images/s`);
+    this.status.textContent = parts.join(' · ');
+  }
+
+  onSnapshot(snap) {
+    this.snapshot = snap;
+    const held = snap.heldOut;
+    this.chart.push(snap.step, snap.loss, held ? held.accuracy : NaN);
+    this.showStatus(snap);
+    if (held) this.chartSummary.textContent = `After ${snap.step} steps (${Math.round(snap.epochs * 10) / 10} passes over the training images), ` +
+      `the model classifies ${(100 * held.accuracy).toFixed(1)}% of 300 held-out test images correctly.`;
+    if (snap.probe && snap.probe.version === this.probeVersion) this.show(snap.probe);
+    if (this.trainer.running && performance.now() - this.lastLearned > LEARNED_REFRESH_MS) this.refreshLearned();
+    if (held && held.step !== this.galleryStep) this.refreshGallery(held.step);
+  }
+
+  // ---------------------------------------------------------------- read-outs
+
+  /** Inspects the current input with the current lesions; one call in flight at a time. */
+  async refresh() {
+    if (!this.info) return;
+    const { image } = this.input.current();
+    const mask = this.heads.mask();
+    this.probeVersion++;
+    this.trainer.call('setProbe', image, mask, this.probeVersion).catch(() => {});
+    if (this.inflight) {
+      this.dirty = true;
+      return;
+    }
+    this.inflight = true;
+    try {
+      const result = await this.trainer.call('inspect', image, mask);
+      this.show(result);
+    } catch (error) {
+      this.showError(error.message);
+    } finally {
+      this.inflight = false;
+      if (this.dirty) {
+        this.dirty = false;
+        this.refresh();
+      }
+    }
+  }
+
+  show(result) {
+    this.inspection = result;
+    this.redraw();
+  }
+
+  redraw() {
+    if (!this.inspection) return;
+    const { image, label } = this.input.current();
+    this.view.update(image, this.inspection);
+    this.heads.update(image, this.inspection);
+    this.bars.update(this.inspection.probs, this.inspection.intactProbs ?? null, label);
+  }
+
+  async refreshLearned() {
+    this.lastLearned = performance.now();
+    try {
+      const [similarity, distance] = await Promise.all([this.trainer.call('positionSimilarity'), this.trainer.call('meanAttentionDistance')]);
+      this.position.update(similarity, this.info.config.grid);
+      this.distance.update(distance, this.info.config);
+    } catch (error) {
+      this.showError(error.message);
+    }
+  }
+
+  async refreshGallery(step = 0) {
+    this.galleryStep = step;
+    const indices = this.input.visibleIndices();
+    const images = new Float32Array(indices.length * 784);
+    indices.forEach((i, k) => images.set(this.input.imageOf(i), k * 784));
+    try {
+      const probs = await this.trainer.call('classify', images);
+      const predicted = indices.map((_, k) => {
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (probs[k * 10 + c] > probs[k * 10 + best]) best = c;
+        return best;
+      });
+      this.input.setPredictions(indices, predicted);
+    } catch (error) {
+      this.showError(error.message);
+    }
+  }
+
+  // ---------------------------------------------------------------- training controls
+
+  toggle() {
+    if (this.trainer.running) this.trainer.pause();
+    else this.trainer.start();
+  }
+
+  restart(init) {
+    this.state.init = init;
+    this.saveHash();
+    this.error.hidden = true;
+    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton]) b.disabled = true;
+    this.status.textContent = init === 'shipped' ? 'Loading the shipped weights…' : 'Initializing a fresh network…';
+    this.inspection = null;
+    this.trainer.reset(jobConfig(this.state));
+  }
+
+  showError(message) {
+    this.error.hidden = false;
+    this.error.textContent = `The model stopped: ${message}`;
+  }
+
+  // ---------------------------------------------------------------- evaluation
+
+  modelDescription() {
+    if (this.info.init === 'shipped' && !(this.snapshot?.step > 0)) return ['Vision Transformer, shipped weights', '60,000 images (natively)'];
+    const steps = this.snapshot?.step ?? 0;
+    const from = this.info.init === 'shipped' ? 'shipped weights' : 'a fresh network';
+    return [`Vision Transformer, ${from} + ${steps} steps here`, `${this.info.trainCount.toLocaleString('en')} images, ${fmt(this.snapshot?.epochs ?? 0, 2)} passes`];
+  }
+
+  async measure() {
+    this.measureButton.disabled = true;
+    this.evalStatus.textContent = 'Measuring (the worker runs 1,000 test images and the baseline)…';
+    try {
+      const [name, data] = this.modelDescription();
+      const vit = await this.trainer.call('evaluate', 1000, null);
+      this.measured[this.info.init === 'shipped' && !(this.snapshot?.step > 0) ? 'shipped' : 'live'] = { name, data, accuracy: vit.accuracy };
+      if (!this.measured.knn) {
+        const knn = await this.trainer.call('knnBaseline', 5);
+        this.measured.knn = { name: '5 nearest neighbours in pixel space', data: '5,000 images (no training)', accuracy: knn.accuracy };
+      }
+      this.renderEvaluation();
+      this.evalStatus.textContent = 'Measured in this browser.';
+    } catch (error) {
+      this.evalStatus.textContent = `Measurement failed: ${error.message}`;
+    } finally {
+      this.measureButton.disabled = false;
+    }
+  }
+
+  async measureLesions() {
+    const mask = this.heads.mask();
+    this.lesionButton.disabled = true;
+    this.lesionResult.textContent = 'Measuring on 1,000 test images…';
+    try {
+      const intact = await this.trainer.call('evaluate', 1000, null);
+      if (!mask) {
+        this.lesionResult.textContent = `No head is silenced: the model classifies ${(100 * intact.accuracy).toFixed(1)}% of the 1,000 test images correctly.`;
+        return;
+      }
+      const lesioned = await this.trainer.call('evaluate', 1000, mask);
+      const n = this.heads.lesionedCount();
+      this.lesionResult.textContent = `With ${n} head${n === 1 ? '' : 's'} silenced: ${(100 * lesioned.accuracy).toFixed(1)}% of the 1,000 ` +
+        `test images correct (intact: ${(100 * intact.accuracy).toFixed(1)}%).`;
+      this.measured.lesioned = { name: `…the same with ${n} head${n === 1 ? '' : 's'} silenced`, data: '', accuracy: lesioned.accuracy };
+      this.renderEvaluation();
+    } catch (error) {
+      this.lesionResult.textContent = `Measurement failed: ${error.message}`;
+    } finally {
+      this.lesionButton.disabled = false;
+    }
+  }
+
+  renderEvaluation() {
+    const rows = ['shipped', 'live', 'lesioned', 'knn'].filter((k) => this.measured[k]).map((k) => this.measured[k]);
+    rows.push({ name: 'Chance (10 balanced classes)', data: '', accuracy: 0.1 });
+    this.evalBody.replaceChildren(...rows.map((r) => h('tr', { dataset: { row: r.name } },
+      h('td', {}, r.name), h('td', {}, `${(100 * r.accuracy).toFixed(1)}%`), h('td', {}, r.data))));
+  }
+}
