@@ -11,7 +11,8 @@ before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
 const PAGES = ['index.html', 'replay.html', 'episodic.html', 'lfads.html', 'prednet.html', 'vit.html', 'glossary.html',
-  'course-example.html', 'embed.html?study=replay', 'embed.html?study=episodic', 'embed.html?study=lfads', 'embed.html?study=spiral'];
+  'course-example.html', 'embed.html?study=replay', 'embed.html?study=episodic', 'embed.html?study=lfads', 'embed.html?study=spiral',
+  'embed.html?study=prednet', 'embed.html?study=vit'];
 
 test('embed.html renders one study without site chrome; flags hide controls and text', async () => {
   const page = await openPage(env.browser, `${env.url}embed.html?study=replay&controls=0&text=0`, { width: 900, height: 900 });
@@ -30,6 +31,32 @@ test('embed.html renders one study without site chrome; flags hide controls and 
   assert.match(await unknown.textContent('#embed .error'), /No study named "<img src=x>"/);
   assert.equal(await unknown.$$eval('#embed img', (x) => x.length), 0);
   for (const p of [page, full, unknown]) { assert.deepEqual(p.problems, []); await p.close(); }
+});
+
+test('PredNet and the ViT embed: the view state in the hash, training events, controls hidden by the flag, the study styles', async () => {
+  const page = await openPage(env.browser, `${env.url}embed.html?study=prednet&controls=0#surprise=reverse&t=6`, { width: 900, height: 900 });
+  await page.waitForFunction(() => window.neuroaiEmbed?.study === 'prednet');
+  await page.waitForSelector('#embed .sequence-view canvas', { timeout: 30000 });
+  await page.waitForFunction(() => /Frame 6 of 9\..*This is the surprise frame/.test(document.querySelector('#embed .canvas-summary')?.textContent ?? ''),
+    null, { timeout: 30000 });
+  assert.equal(await page.isVisible('#embed .controls button'), false, 'training controls hidden');
+  assert.equal(await page.getAttribute('#embed .surprise-button[data-kind="reverse"]', 'aria-pressed'), 'true');
+  assert.match(await page.title(), /PredNet/);
+  const vit = await openPage(env.browser, `${env.url}embed.html?study=vit#init=scratch&patch=7&dim=32&depth=2&heads=2&batch=32&lr=0.002&seed=3`,
+    { width: 1000, height: 1200 });
+  await vit.waitForSelector('#embed .vit button.primary:not([disabled])', { timeout: 60000 });
+  const vitEvents = [];
+  await vit.exposeFunction('record', (type, text) => vitEvents.push([type, text]));
+  await vit.evaluate(() => document.addEventListener('neuroai', (e) => window.record(e.detail.type, e.detail.text ?? '')));
+  await vit.click('#embed .vit button.primary');
+  await vit.waitForFunction(() => document.querySelector('#embed .vit button.primary').textContent === 'Pause', null, { timeout: 30000 });
+  await vit.click('#embed .vit button.primary');
+  await vit.waitForFunction(() => document.querySelector('#embed .vit button.primary').textContent === 'Start', null, { timeout: 30000 });
+  assert.deepEqual(vitEvents.map(([t]) => t).filter((t) => t.startsWith('training')), ['training-started', 'training-stopped']);
+  // The page's styles came with the study: the ViT's selects are styled as on its own page.
+  assert.equal(await vit.$eval('#embed .vit select', (e) => getComputedStyle(e).borderRadius), '6px');
+  await screenshot(vit, 'embed-vit');
+  for (const p of [page, vit]) { assert.deepEqual(p.problems, []); await p.close(); }
 });
 
 test('the example course page: iframes and the custom element report ready, training and milestones', async () => {
@@ -80,12 +107,13 @@ test('state round-trips through the URL hash, and "Embed this" carries it', asyn
 
 test('hostile hashes fall back to defaults with a note and never reach the DOM as HTML', async () => {
   const attack = encodeURIComponent('<img src=x onerror=alert(1)>');
-  for (const [file, key] of [['replay.html', 'alpha'], ['episodic.html', 'k'], ['lfads.html', 'factors'], ['embed.html?study=spiral', 'hidden']]) {
+  for (const [file, key] of [['replay.html', 'alpha'], ['episodic.html', 'k'], ['lfads.html', 'factors'], ['prednet.html', 'loss'],
+    ['vit.html', 'patch'], ['embed.html?study=spiral', 'hidden'], ['embed.html?study=vit', 'heads']]) {
     const page = await openPage(env.browser, `${env.url}${file}#${key}=${attack}&nonsense=%3Cscript%3E`);
     let dialogs = 0;
     page.on('dialog', (d) => { dialogs++; d.dismiss(); });
-    await page.waitForSelector('.note', { timeout: 30000 });
-    assert.match(await page.textContent('.note'), new RegExp(`Ignored in the link: ${key}=<img src=x onerror=alert\\(1\\)>`));
+    await page.waitForSelector('.hash-note', { timeout: 30000 });
+    assert.match(await page.textContent('.hash-note'), new RegExp(`Ignored in the link: ${key}=<img src=x onerror=alert\\(1\\)>`));
     assert.equal(await page.$$eval('img', (x) => x.length), 0, `${file}: no markup from the hash`);
     assert.equal(dialogs, 0);
     assert.deepEqual(page.problems, []);

@@ -76,6 +76,11 @@ test('the page stays responsive while the worker trains flat out', async () => {
   const paused = (await snapshot(page)).step;
   await page.waitForTimeout(300);
   assert.equal((await snapshot(page)).step, paused, 'no training while paused');
+  // The paused page shows the model as it is (the last slice's steps are reported at pause), so a
+  // step from here is exactly one more.
+  await page.click('#spiral-panel button:has-text("Step")');
+  await page.waitForFunction((n) => window.neuroaiDemo.snapshot.step > n, paused);
+  assert.equal((await snapshot(page)).step, paused + 1, 'one step after the pause');
   await page.close();
 });
 

@@ -7,27 +7,12 @@
 import { createStore } from './lib/hash-state.js';
 import { EMBEDS, mountStudy } from './embed/registry.js';
 
-const STYLES = ['../vendor/uPlot.min.css', '../vendor/lil-gui.css', '../css/site.css'];
-
-function ensureStyles() {
-  for (const href of STYLES) {
-    const url = new URL(href, import.meta.url).href;
-    if (![...document.styleSheets].some((s) => s.href === url) && !document.querySelector(`link[href="${url}"]`)) {
-      const link = document.createElement('link');
-      link.rel = 'stylesheet';
-      link.href = url;
-      document.head.append(link);
-    }
-  }
-}
-
 class NeuroAIStudy extends HTMLElement {
   static get observedAttributes() { return ['study']; }
 
   async connectedCallback() {
     if (this.mounted) return;
     this.mounted = true;
-    ensureStyles();
     const name = this.getAttribute('study') ?? '';
     const host = document.createElement('div');
     this.replaceChildren(host);

@@ -2,7 +2,7 @@
 // sized to its iframe. Events go to the parent page with postMessage:
 //   {source: 'neuroai-playground', type: 'ready' | 'training-started' | 'training-stopped' | 'milestone', detail}
 import { h } from '../lib/dom.js';
-import { createStore } from '../lib/hash-state.js';
+import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { EMBEDS, EVENT_SOURCE, mountStudy } from './registry.js';
 
@@ -23,8 +23,8 @@ if (!Object.hasOwn(EMBEDS, study)) {
   const { store, title } = await mountStudy(study, host, (schema) => createStore(schema), { controls: flag('controls'), text: flag('text'), emit });
   document.title = `${title} · NeuroAI Playground`;
   host.prepend(h('h1', { class: 'visually-hidden' }, `NeuroAI Playground: ${title}`));
-  if (store.rejected.length)
-    host.prepend(h('p', { class: 'note' }, `Ignored in the link: ${store.rejected.join(', ')} (defaults used instead).`));
+  if (store.rejected.length && !host.querySelector('.hash-note'))  // unless the panel says it itself
+    host.prepend(rejectedNote(store.rejected));
   window.neuroaiEmbed = { study, store };
 }
 registerOffline();

@@ -116,6 +116,9 @@ self.onmessage = async ({ data: msg }) => {
         break;
       case 'pause':
         running = false;
+        // The last slice's steps may not have been reported yet (snapshots are rate-limited): report
+        // them, so that the paused page shows the model as it is.
+        if (job) postSnapshot();
         post({ type: 'state', running });
         break;
       case 'step':

@@ -78,3 +78,15 @@ export function createStore(schema, { text = location.hash, save = null } = {}) 
     },
   };
 }
+
+/**
+ * The visible note about what a link asked for and did not get: a <p class="note hash-note">
+ * (its text is set as text, never parsed as HTML), or null when nothing was rejected.
+ */
+export function rejectedNote(rejected) {
+  if (!rejected.length) return null;
+  const p = document.createElement('p');
+  p.className = 'note hash-note';
+  p.textContent = `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`;
+  return p;
+}

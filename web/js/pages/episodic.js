@@ -2,7 +2,7 @@
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
-import { createStore } from '../lib/hash-state.js';
+import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { EpisodicLabPanel } from '../studies/episodic/lab-panel.js';
@@ -13,8 +13,7 @@ registerOffline();
 enableGlossaryPopups();
 const store = createStore(SCHEMA);
 const { state, rejected } = store;
-if (rejected.length)
-  document.getElementById('episodic-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
+if (rejected.length) document.getElementById('episodic-lab').before(rejectedNote(rejected));
 const lab = new EpisodicLabPanel(document.getElementById('episodic-lab'), store);
 const results = document.getElementById('episodic-results');
 

@@ -2,7 +2,7 @@
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { fmt, h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
-import { createStore } from '../lib/hash-state.js';
+import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { uPlot } from '../lib/vendor.js';
@@ -14,8 +14,7 @@ registerOffline();
 enableGlossaryPopups();
 const store = createStore(SCHEMA);
 const { rejected } = store;
-if (rejected.length)
-  document.getElementById('lfads-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
+if (rejected.length) document.getElementById('lfads-lab').before(rejectedNote(rejected));
 const panel = new LfadsPanel(document.getElementById('lfads-lab'), document.getElementById('lfads-trajectories'), store);
 
 // Decoding: R² of the Lorenz state from smoothed spikes vs from the factors, as two bars.

@@ -1,11 +1,18 @@
-// The predictive-coding page: navigation, the capability badge, the live PredNet panel and its
-// evaluation button.
+// The predictive-coding page: navigation, the capability badge, the live PredNet panel with its
+// state in the URL hash, the evaluation table and the "Embed this" code.
 import { hasWasmSimd } from '../lib/capabilities.js';
+import { h } from '../lib/dom.js';
+import { embedCodeButton } from '../lib/embed-code.js';
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
+import { createStore } from '../lib/hash-state.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
-import { PredNetPanel } from '../studies/prednet/panel.js';
+import { PredNetPanel, SCHEMA } from '../studies/prednet/panel.js';
 
 function main() {
   renderNav('prednet');
+  registerOffline();
+  enableGlossaryPopups();
   const simd = hasWasmSimd();
   const badge = document.getElementById('cap-wasm');
   badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
@@ -15,9 +22,15 @@ function main() {
     host.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
     return;
   }
-  const panel = new PredNetPanel(host);
-  document.getElementById('prednet-measure').addEventListener('click', () => panel.measure());
+  const store = createStore(SCHEMA);
+  const button = document.getElementById('prednet-measure');
+  const panel = new PredNetPanel(host, store, { evaluation: { host: document.getElementById('prednet-evaluation'), button } });
+  button.addEventListener('click', () => panel.measure());
   window.neuroaiPrednet = panel;  // exposed for the browser tests and the console
+
+  const tools = h('div', { class: 'embed-tools' });
+  document.querySelector('#live h2').after(tools);
+  embedCodeButton(tools, 'prednet', store);
 }
 
 main();

@@ -2,7 +2,7 @@
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
-import { createStore } from '../lib/hash-state.js';
+import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
@@ -16,8 +16,7 @@ registerOffline();
 enableGlossaryPopups();
 const store = createStore(SCHEMA);
 const { state, rejected } = store;
-if (rejected.length)
-  document.getElementById('replay-lab').before(h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`));
+if (rejected.length) document.getElementById('replay-lab').before(rejectedNote(rejected));
 
 const lab = new ReplayLabPanel(document.getElementById('replay-lab'), store);
 const tree = new TreeView(document.getElementById('replay-tree'));

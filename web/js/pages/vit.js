@@ -1,8 +1,14 @@
-// The attention page: navigation, the capability badge, the live ViT panel and the natively
-// measured evidence (assets/vit/vit-eval.json, written by `neuroai eval vit --json`).
+// The attention page: navigation, the capability badge, the live ViT panel with its state in the
+// URL hash, the natively measured evidence (assets/vit/vit-eval.json, written by
+// `neuroai eval vit --json`) and the "Embed this" code.
 import { hasWasmSimd } from '../lib/capabilities.js';
+import { h } from '../lib/dom.js';
+import { embedCodeButton } from '../lib/embed-code.js';
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
+import { createStore } from '../lib/hash-state.js';
+import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
-import { VitPanel } from '../studies/vit/panel.js';
+import { SCHEMA, VitPanel } from '../studies/vit/panel.js';
 
 const EVIDENCE_URL = new URL('../../assets/vit/vit-eval.json', import.meta.url);
 
@@ -26,6 +32,8 @@ async function showEvidence() {
 
 function main() {
   renderNav('vit');
+  registerOffline();
+  enableGlossaryPopups();
   const simd = hasWasmSimd();
   const badge = document.getElementById('cap-wasm');
   badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
@@ -36,12 +44,17 @@ function main() {
     live.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
     return;
   }
+  const store = createStore(SCHEMA);
   window.neuroaiVit = new VitPanel({  // exposed for the browser tests and the console
     live,
     learned: document.getElementById('vit-learned'),
     train: document.getElementById('vit-train'),
     evaluation: document.getElementById('vit-evaluation'),
-  });
+  }, store);
+
+  const tools = h('div', { class: 'embed-tools' });
+  document.querySelector('#live h2').after(tools);
+  embedCodeButton(tools, 'vit', store);
 }
 
 main();

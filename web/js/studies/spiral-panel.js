@@ -2,7 +2,7 @@
 // View only: the model and its training loop live in the worker (engine/jobs/spiral.js).
 import { TrainerClient } from '../engine/trainer-client.js';
 import { h, fmt } from '../lib/dom.js';
-import { createStore } from '../lib/hash-state.js';
+import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { LossChart } from '../lib/loss-chart.js';
 import { CLASS_RGB, classColor } from '../lib/palette.js';
 import { GUI } from '../lib/vendor.js';
@@ -55,9 +55,7 @@ export class SpiralPanel extends EventTarget {
     this.error = h('p', { class: 'error', role: 'alert', hidden: true });
     this.chartHost = h('div', { class: 'chart', 'aria-label': 'Training loss and accuracy over steps' });
     this.knobsHost = h('div', { class: 'knobs' });
-    const note = rejected.length
-      ? h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`)
-      : null;
+    const note = rejectedNote(rejected);
     host.replaceChildren(
       h('div', { class: 'panel-body' },
         h('figure', { class: 'viz' }, this.canvas,

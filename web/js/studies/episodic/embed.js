@@ -5,6 +5,7 @@ import { SCHEMA } from './schema.js';
 
 export const title = 'Episodic memory: episodic control against DQN';
 export const schema = SCHEMA;
+export const styles = ['css/episodic.css'];
 
 export function mount(host, store) {
   const lab = h('div', { class: 'panel-host' });

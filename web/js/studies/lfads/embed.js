@@ -5,6 +5,7 @@ import { SCHEMA } from './schema.js';
 
 export const title = 'Latent dynamics: LFADS on spiking Lorenz data';
 export const schema = SCHEMA;
+export const styles = ['css/lfads.css'];
 
 export function mount(host, store) {
   const lab = h('div', { class: 'panel-host' }), traj = h('div', { class: 'panel-host' });

@@ -1,10 +1,12 @@
 // The PredNet panel: a sequence played through the model (scrub, surprises, extrapolation), live
 // training in the worker with the loss and the held-out MSE against both baselines, and the
 // evaluation table measured in the page. View and controller only: the model lives in the worker
-// (engine/jobs/prednet.js); every knob and the view are in the URL hash.
+// (engine/jobs/prednet.js); every knob and the view are in the panel's state store (the URL hash on
+// the page, the element's attribute when embedded). Events: 'ready', 'training' {running},
+// 'milestone' {text} (see the README).
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
-import { readHash, writeHash } from '../../lib/hash-state.js';
+import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { GUI } from '../../lib/vendor.js';
 import { SequenceView } from './sequence-view.js';
@@ -39,11 +41,18 @@ const SURPRISES = [
 
 const VIEW_EVERY_MS = 1200;  // while training, redraw the sequence this often
 
-export class PredNetPanel {
-  constructor(host) {
-    const { state, rejected } = readHash(SCHEMA);
+export class PredNetPanel extends EventTarget {
+  /**
+   * host: where the panel goes; store: its state (createStore(SCHEMA)); evaluation: optional
+   * {host, button} for the table of measurements against the baselines (the page has it).
+   */
+  constructor(host, store, { evaluation = null } = {}) {
+    super();
+    this.store = store;
+    const { state, rejected } = store;
     this.state = state;
     this.host = host;
+    this.evaluation = evaluation;
     this.viewPending = false;
     this.viewDirty = false;
     this.lastView = 0;
@@ -102,8 +111,7 @@ export class PredNetPanel {
     this.status = h('p', { class: 'status', role: 'status' }, 'step 0');
     this.initNote = h('p', { class: 'init-note' }, '');
     this.error = h('p', { class: 'error', role: 'alert', hidden: true });
-    const note = rejected.length
-      ? h('p', { class: 'note hash-note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`) : null;
+    const note = rejectedNote(rejected);
     this.lossHost = h('div', { class: 'chart', 'aria-label': 'Training loss (weighted mean error units) over steps' });
     this.mseHost = h('div', { class: 'chart', 'aria-label': 'Held-out MSE of PredNet, copy-last and linear extrapolation over steps' });
     this.mseCaption = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, '');
@@ -144,7 +152,7 @@ export class PredNetPanel {
   buildKnobs() {
     const gui = new GUI({ container: this.knobsHost, title: 'Knobs (changing one starts over)', injectStyles: false, width: 300 });
     const s = this.state;
-    const restart = () => { writeHash(SCHEMA, s); this.reset(); };
+    const restart = () => { this.store.write(); this.reset(); };
     gui.add(s, 'init', { 'the shipped weights': 'shipped', 'random weights (scratch)': 'scratch' }).name('start from').onChange(restart);
     gui.add(s, 'loss', { 'L0: layer 0 only': 'L0', 'Lall: all layers (0.1 above)': 'Lall' }).name('loss weights λ_l').onChange(restart);
     gui.add(s, 'layers', 2, 4, 1).onFinishChange(restart);
@@ -164,7 +172,7 @@ export class PredNetPanel {
 
   async reset() {
     this.error.hidden = true;
-    const table = document.getElementById('prednet-evaluation');
+    const table = this.evaluation?.host;
     if (this.measurement && table)
       table.replaceChildren(h('p', {}, 'The model was reset: press “Measure now” to evaluate the new one.'));
     this.lossChart.clear();
@@ -180,7 +188,7 @@ export class PredNetPanel {
       } catch (e) {
         this.showError(`${e.message}; using bouncing blobs instead`);
         this.state.data = 'blobs';
-        writeHash(SCHEMA, this.state);
+        this.store.write();
         this.gui?.controllersRecursive().forEach((c) => c.updateDisplay());
       }
     }
@@ -205,6 +213,7 @@ export class PredNetPanel {
       return;
     }
     this.ready = true;
+    this.milestoneReached = false;
     for (const b of [this.startButton, this.stepButton, this.resetButton]) b.disabled = false;
     const asked = this.state.init === 'shipped' && this.state.layers !== SHIPPED_LAYERS
       ? ` (the shipped weights are for the ${SHIPPED_LAYERS}-layer model, so this ${this.state.layers}-layer model starts from random weights)` : '';
@@ -214,12 +223,14 @@ export class PredNetPanel {
     this.updateViewControls();
     this.requestView();
     if (!this.measurement) this.measure();  // once at load; afterwards on request (it takes seconds)
+    this.dispatchEvent(new CustomEvent('ready'));
   }
 
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Start';
     this.startButton.setAttribute('aria-pressed', String(running));
     this.host.classList.toggle('running', running);
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -233,6 +244,13 @@ export class PredNetPanel {
       this.mseCaption.textContent = `After ${r.step} steps, on ${this.info?.runningEvalSequences ?? ''} held-out sequences: ` +
         `PredNet MSE ${fmt(r.prednetMse)}, copy last frame ${fmt(r.copyLastMse)}, linear extrapolation ${fmt(r.linearMse)} ` +
         `(PredNet/copy-last = ${fmt(r.prednetMse / r.copyLastMse, 2)}).`;
+      // The case study's target, reached by training in this page (not by loading the shipped weights).
+      if (!this.milestoneReached && r.step > 0 && r.prednetMse <= 0.5 * r.copyLastMse && r.prednetMse < r.linearMse) {
+        this.milestoneReached = true;
+        this.dispatchEvent(new CustomEvent('milestone', { detail: {
+          text: `held-out MSE ${fmt(r.prednetMse)} is at most half of copy-last's (${fmt(r.copyLastMse)}) and below linear extrapolation's`,
+          step: r.step, prednetMse: r.prednetMse } }));
+      }
     }
     this.status.textContent = `step ${snap.step}` + (Number.isFinite(snap.loss) ? ` · loss ${fmt(snap.loss)}` : '') +
       (this.trainer.running ? ` · ${fmt(snap.sequencesPerSecond, 2)} sequences/s` : '');
@@ -282,7 +300,7 @@ export class PredNetPanel {
   /** Changes view state (seq, surprise, at, extrap, t), writes the hash and redraws. */
   setView(changes) {
     Object.assign(this.state, changes);
-    writeHash(SCHEMA, this.state);
+    this.store.write();
     this.updateViewControls();
     if (this.ready) this.requestView();
   }
@@ -290,7 +308,7 @@ export class PredNetPanel {
   setTime(t) {
     const k = Math.max(0, Math.min(FRAMES - 1, t));
     this.state.t = k;
-    writeHash(SCHEMA, this.state);
+    this.store.write();
     this.scrubber.value = String(k);
     this.timeLabel.textContent = `t = ${k}`;
     this.sequence.setTime(k);
@@ -328,9 +346,8 @@ export class PredNetPanel {
 
   /** Measures PredNet against the baselines in the worker and fills the evaluation table. */
   async measure() {
-    const host = document.getElementById('prednet-evaluation');
-    if (!host) return;
-    const button = document.getElementById('prednet-measure');
+    if (!this.evaluation) return;
+    const { host, button } = this.evaluation;
     button.disabled = true;
     host.setAttribute('aria-busy', 'true');
     try {

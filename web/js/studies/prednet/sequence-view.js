@@ -3,7 +3,7 @@
 // E- and representation units R; and a bar chart of the layer-0 error over time. View only: it
 // draws the `view` result of the worker job (engine/jobs/prednet.js) and never touches the model.
 import { h } from '../../lib/dom.js';
-import { COLORMAPS, cssColor } from './colormaps.js';
+import { COLORMAPS, cssColor } from '../../lib/colormaps.js';
 
 const FILM_CELL = 60;   // px per filmstrip frame
 const GRID_CELL = 112;  // px per layer-grid image

@@ -6,6 +6,7 @@ import { TreeView } from './tree-view.js';
 
 export const title = 'Hippocampal replay: uniform vs prioritized experience replay';
 export const schema = SCHEMA;
+export const styles = ['css/replay.css'];
 
 export function mount(host, store) {
   const lab = h('div', { class: 'panel-host' }), tree = h('div', { class: 'panel-host' });

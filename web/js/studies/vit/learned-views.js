@@ -2,7 +2,9 @@
 // position, ViT paper Fig. 7 centre) and each head's mean attention distance by block.
 import { h } from '../../lib/dom.js';
 import { CLASS_RGB } from '../../lib/palette.js';
-import { VIRIDIS } from './colormap.js';
+import { COLORMAPS } from '../../lib/colormaps.js';
+
+const VIRIDIS = COLORMAPS.viridis;
 
 export class PositionView {
   constructor(host) {

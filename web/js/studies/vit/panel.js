@@ -2,10 +2,12 @@
 // Views: the input (gallery / drawing pad), the large attention view, class probabilities, the
 // head grid with lesions, the position-similarity and attention-distance figures, the training
 // controls with their curves, and the evaluation table. All state that a link should reproduce
-// (knobs, seed, view, chosen image, lesions) lives in the URL hash.
+// (knobs, seed, view, chosen image, lesions) lives in the panel's state store (the URL hash on the
+// page, the element's attribute when embedded). Events: 'ready', 'training' {running},
+// 'milestone' {text} (see the README).
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { fmt, h } from '../../lib/dom.js';
-import { readHash, writeHash } from '../../lib/hash-state.js';
+import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { GUI } from '../../lib/vendor.js';
 import { AttentionView } from './attention-view.js';
@@ -41,10 +43,18 @@ function jobConfig(s) {
 }
 
 const LEARNED_REFRESH_MS = 3000;  // position similarity and attention distance while training
+const MILESTONE_ACCURACY = 0.8;  // held-out accuracy that a course page hears about
 
-export class VitPanel {
-  constructor({ live, learned, train, evaluation }) {
-    const { state, rejected } = readHash(SCHEMA);
+export class VitPanel extends EventTarget {
+  /**
+   * Hosts: live (input, attention, prediction, heads) and train (controls and curves) are needed;
+   * learned (position similarity, attention distance) and evaluation (the accuracy table) are
+   * optional. store: the panel's state (createStore(SCHEMA)).
+   */
+  constructor({ live, learned = null, train, evaluation = null }, store) {
+    super();
+    this.store = store;
+    const { state, rejected } = store;
     this.state = state;
     this.hosts = { live, learned, train, evaluation };
     this.inflight = false;
@@ -53,7 +63,7 @@ export class VitPanel {
     this.lastLearned = 0;
     this.measured = {};  // evaluation rows measured so far, by key
     this.buildTraining(train, rejected);
-    this.buildEvaluation(evaluation);
+    if (evaluation) this.buildEvaluation(evaluation);
     live.replaceChildren(h('p', { class: 'status' }, 'Loading the model and 6,000 Fashion-MNIST images…'));
     this.trainer = new TrainerClient('vit', jobConfig(state));
     this.trainer.addEventListener('ready', (e) => this.onReady(e.detail.static));
@@ -62,7 +72,7 @@ export class VitPanel {
     this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
   }
 
-  saveHash() { writeHash(SCHEMA, this.state); }
+  saveHash() { this.store.write(); }
 
   // ---------------------------------------------------------------- building
 
@@ -95,6 +105,7 @@ export class VitPanel {
       onSelect: (layer, head) => this.view.set({ layer, head, view: this.state.view === 'rollout' ? 'cls' : this.state.view }),
     });
     const learnedHost = this.hosts.learned;
+    if (!learnedHost) return;
     const posHost = h('div'), distHost = h('div');
     learnedHost.replaceChildren(posHost, distHost);
     this.position = new PositionView(posHost);
@@ -111,8 +122,7 @@ export class VitPanel {
     this.chartHost = h('div', { class: 'chart', 'aria-label': 'Minibatch loss and held-out accuracy over training steps' });
     this.chartSummary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' });
     this.knobsHost = h('div', { class: 'knobs' });
-    const note = rejected.length
-      ? h('p', { class: 'note' }, `Ignored in the link: ${rejected.join(', ')} (defaults used instead).`) : null;
+    const note = rejectedNote(rejected);
     host.replaceChildren(h('div', { class: 'panel-body vit-training' },
       h('div', { class: 'side' },
         h('div', { class: 'controls' }, this.startButton, this.stepButton),
@@ -179,19 +189,22 @@ export class VitPanel {
     this.saveHash();
     this.chart.clear();
     this.error.hidden = true;
-    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton]) b.disabled = false;
+    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton]) if (b) b.disabled = false;
+    this.milestoneReached = false;
     this.modelLine.textContent = info.init === 'shipped'
       ? `Model: the shipped weights (trained natively on all 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
       : `Model: a fresh network (${info.paramCount.toLocaleString('en')} parameters), trained here on ${info.trainCount.toLocaleString('en')} images.`;
     this.refresh();
     this.refreshLearned();
     this.refreshGallery();
+    this.dispatchEvent(new CustomEvent('ready'));
   }
 
   onState({ running }) {
     this.startButton.textContent = running ? 'Pause' : 'Start';
     this.startButton.setAttribute('aria-pressed', String(running));
     if (this.snapshot) this.showStatus(this.snapshot);
+    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   showStatus(snap) {
@@ -208,6 +221,11 @@ export class VitPanel {
     const held = snap.heldOut;
     this.chart.push(snap.step, snap.loss, held ? held.accuracy : NaN);
     this.showStatus(snap);
+    if (held && held.step > 0 && held.accuracy >= MILESTONE_ACCURACY && !this.milestoneReached) {
+      this.milestoneReached = true;
+      this.dispatchEvent(new CustomEvent('milestone', { detail: {
+        text: `held-out accuracy reached ${(100 * held.accuracy).toFixed(1)}% (≥ ${100 * MILESTONE_ACCURACY}%)`, step: held.step, accuracy: held.accuracy } }));
+    }
     if (held) this.chartSummary.textContent = `After ${snap.step} steps (${Math.round(snap.epochs * 10) / 10} passes over the training images), ` +
       `the model classifies ${(100 * held.accuracy).toFixed(1)}% of 300 held-out test images correctly.`;
     if (snap.probe && snap.probe.version === this.probeVersion) this.show(snap.probe);
@@ -258,6 +276,7 @@ export class VitPanel {
 
   async refreshLearned() {
     this.lastLearned = performance.now();
+    if (!this.position) return;
     try {
       const [similarity, distance] = await Promise.all([this.trainer.call('positionSimilarity'), this.trainer.call('meanAttentionDistance')]);
       this.position.update(similarity, this.info.config.grid);
@@ -360,6 +379,7 @@ export class VitPanel {
   }
 
   renderEvaluation() {
+    if (!this.evalBody) return;  // embedded without the evaluation table
     const rows = ['shipped', 'live', 'lesioned', 'knn'].filter((k) => this.measured[k]).map((k) => this.measured[k]);
     rows.push({ name: 'Chance (10 balanced classes)', data: '', accuracy: 0.1 });
     this.evalBody.replaceChildren(...rows.map((r) => h('tr', { dataset: { row: r.name } },

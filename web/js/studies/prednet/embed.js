@@ -1,0 +1,13 @@
+// Embeddable: PredNet predicting bouncing blobs, with surprises, extrapolation and live training.
+import { h } from '../../lib/dom.js';
+import { PredNetPanel, SCHEMA } from './panel.js';
+
+export const title = 'Predictive coding: PredNet predicts video';
+export const schema = SCHEMA;
+export const styles = ['css/prednet.css'];
+
+export function mount(host, store) {
+  const panel = h('div', { class: 'panel-host' });
+  host.replaceChildren(h('h2', { class: 'embed-title' }, title), panel);
+  return new PredNetPanel(panel, store);
+}
