@@ -14,6 +14,19 @@ export function hasWasmSimd() {
 }
 
 /**
+ * Fills a page's "WebAssembly SIMD" badge; when SIMD is missing, says so in `host` (where the
+ * model would have gone) and returns false.
+ */
+export function requireWasmSimd(badge, host) {
+  const simd = hasWasmSimd();
+  badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
+  badge.classList.add(simd ? 'ok' : 'missing');
+  if (!simd)
+    host.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
+  return simd;
+}
+
+/**
  * Resolves to {available, reason, adapter}: reason says why not ("no navigator.gpu", "no adapter")
  * or describes the adapter found.
  */

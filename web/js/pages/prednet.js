@@ -1,6 +1,6 @@
 // The predictive-coding page: navigation, the capability badge, the live PredNet panel with its
 // state in the URL hash, the evaluation table and the "Embed this" code.
-import { hasWasmSimd } from '../lib/capabilities.js';
+import { requireWasmSimd } from '../lib/capabilities.js';
 import { h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
@@ -13,15 +13,8 @@ function main() {
   renderNav('prednet');
   registerOffline();
   enableGlossaryPopups();
-  const simd = hasWasmSimd();
-  const badge = document.getElementById('cap-wasm');
-  badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
-  badge.classList.add(simd ? 'ok' : 'missing');
   const host = document.getElementById('prednet-panel');
-  if (!simd) {
-    host.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
-    return;
-  }
+  if (!requireWasmSimd(document.getElementById('cap-wasm'), host)) return;
   const store = createStore(SCHEMA);
   const button = document.getElementById('prednet-measure');
   const panel = new PredNetPanel(host, store, { evaluation: { host: document.getElementById('prednet-evaluation'), button } });

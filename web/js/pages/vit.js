@@ -1,7 +1,7 @@
 // The attention page: navigation, the capability badge, the live ViT panel with its state in the
 // URL hash, the natively measured evidence (assets/vit/vit-eval.json, written by
 // `neuroai eval vit --json`) and the "Embed this" code.
-import { hasWasmSimd } from '../lib/capabilities.js';
+import { requireWasmSimd } from '../lib/capabilities.js';
 import { h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
@@ -34,16 +34,9 @@ function main() {
   renderNav('vit');
   registerOffline();
   enableGlossaryPopups();
-  const simd = hasWasmSimd();
-  const badge = document.getElementById('cap-wasm');
-  badge.textContent = simd ? 'WebAssembly SIMD: available' : 'WebAssembly SIMD: not available';
-  badge.classList.add(simd ? 'ok' : 'missing');
   showEvidence();
   const live = document.getElementById('vit-panel');
-  if (!simd) {
-    live.textContent = 'This browser lacks WebAssembly SIMD, which the model needs. Any current Chrome, Edge, Firefox or Safari (16.4 or later) has it.';
-    return;
-  }
+  if (!requireWasmSimd(document.getElementById('cap-wasm'), live)) return;
   const store = createStore(SCHEMA);
   window.neuroaiVit = new VitPanel({  // exposed for the browser tests and the console
     live,
