@@ -1,10 +1,12 @@
-// Module-level bindings: build facts, the core GEMM (also the reference for WebGPU kernels),
-// and a GEMM timing loop for the Node benchmark.
+// Module-level bindings: build facts, the core GEMM and the forward kernels of a few ops (the
+// references for the WebGPU kernels in web/js/gpu), and a GEMM timing loop for the Node benchmark.
 #include <chrono>
 
 #include "js_interop.h"
 #include "nn/gemm.h"
+#include "nn/ops.h"
 #include "nn/rng.h"
+#include "nn/tape.h"
 
 using emscripten::val;
 
@@ -58,10 +60,97 @@ double bench_gemm(val n_arg, val calls_arg) {
   });
 }
 
+// ---- reference ops: each runs the core's forward kernel on a tape with gradients off ----------
+
+constexpr long long kMaxRefElements = 1LL << 26;  // 256 MiB of float32: more is surely a mistake
+
+/// Checks that a product of dimensions stays within kMaxRefElements; `what` names the arguments.
+long long checked_numel(std::initializer_list<int> dims, const char* what) {
+  long long n = 1;
+  for (int d : dims) n *= d;
+  nn::require(n <= kMaxRefElements, what, ": expected at most ", kMaxRefElements, " elements, got ", n);
+  return n;
+}
+
+/// A copy of a tape value as a new Float32Array.
+val to_js(nn::Var v) { return js::to_float32_array(v.data(), static_cast<size_t>(v.numel())); }
+
+/// Softmax over the last axis of x (rows x cols), row-major; returns a new Float32Array.
+val softmax_rows(val x, val rows, val cols) {
+  return js::guard([&] {
+    const int R = js::integer(rows, "softmax: rows", 1, 1 << 24), D = js::integer(cols, "softmax: cols", 1, 1 << 24);
+    const auto X = js::float32_array(x, "softmax: x", checked_numel({R, D}, "softmax: rows * cols"));
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(nn::softmax(tape.constant(X.data(), nn::Shape{R, D})));
+  });
+}
+
+/// Layer normalization over the last axis of x (rows x cols) with gamma, beta (cols) and eps in
+/// (0, 1] (undefined: the core's default, 1e-5; embind wants every argument passed); returns a new
+/// Float32Array.
+val layernorm_rows(val x, val rows, val cols, val gamma, val beta, val eps) {
+  return js::guard([&] {
+    const int R = js::integer(rows, "layernorm: rows", 1, 1 << 24), D = js::integer(cols, "layernorm: cols", 1, 1 << 24);
+    const auto X = js::float32_array(x, "layernorm: x", checked_numel({R, D}, "layernorm: rows * cols"));
+    const auto G = js::float32_array(gamma, "layernorm: gamma", D);
+    const auto B = js::float32_array(beta, "layernorm: beta", D);
+    const double e = eps.isUndefined() ? 1e-5 : js::number(eps, "layernorm: eps");
+    nn::require(e > 0 && e <= 1, "layernorm: eps: expected a number in (0, 1], got ", e);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(nn::layernorm(tape.constant(X.data(), nn::Shape{R, D}), tape.constant(G.data(), nn::Shape{D}),
+                               tape.constant(B.data(), nn::Shape{D}), static_cast<float>(e)));
+  });
+}
+
+/// Elementwise op over a non-empty Float32Array (any length); returns a new Float32Array.
+template <nn::Var (*Op)(nn::Var)>
+val unary_ref(val x, const char* name) {
+  return js::guard([&] {
+    const auto X = js::float32_array(x, name, -1);
+    nn::require(!X.empty() && static_cast<long long>(X.size()) <= kMaxRefElements, name,
+                ": expected a Float32Array of length 1 to ", kMaxRefElements, ", got length ", X.size());
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(Op(tape.constant(X.data(), nn::Shape{static_cast<int>(X.size())})));
+  });
+}
+/// Exact GELU x * Phi(x), elementwise.
+val gelu_ref(val x) { return unary_ref<nn::gelu>(x, "gelu: x"); }
+/// max(x, 0), elementwise.
+val relu_ref(val x) { return unary_ref<nn::relu>(x, "relu: x"); }
+
+/// 3x3 "same" convolution (stride 1, pad 1): x (N, C, H, W), weight (O, C, 3, 3), bias (O) or
+/// null for none; returns a new Float32Array (N, O, H, W).
+val conv2d_3x3(val x, val n, val c, val h, val w, val weight, val o, val bias) {
+  return js::guard([&] {
+    const int N = js::integer(n, "conv2d3x3: n", 1, 1 << 16), C = js::integer(c, "conv2d3x3: c", 1, 1 << 16),
+              H = js::integer(h, "conv2d3x3: h", 1, 1 << 16), W = js::integer(w, "conv2d3x3: w", 1, 1 << 16),
+              O = js::integer(o, "conv2d3x3: o", 1, 1 << 16);
+    const auto X = js::float32_array(x, "conv2d3x3: x", checked_numel({N, C, H, W}, "conv2d3x3: n * c * h * w"));
+    checked_numel({N, O, H, W}, "conv2d3x3: n * o * h * w");
+    checked_numel({C, 9, N, H, W}, "conv2d3x3: c * 9 * n * h * w (the patch matrix)");
+    const auto K = js::float32_array(weight, "conv2d3x3: weight", checked_numel({O, C, 9}, "conv2d3x3: o * c * 9"));
+    const bool has_bias = !(bias.isUndefined() || bias.isNull());
+    const auto Bv = has_bias ? js::float32_array(bias, "conv2d3x3: bias", O) : std::vector<float>{};
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    const nn::Var b = has_bias ? tape.constant(Bv.data(), nn::Shape{O}) : nn::Var{};
+    return to_js(nn::conv2d(tape.constant(X.data(), nn::Shape{N, C, H, W}), tape.constant(K.data(), nn::Shape{O, C, 3, 3}),
+                            b, 1, 1));
+  });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_core) {
   emscripten::function("buildInfo", &build_info);
   emscripten::function("gemm", &gemm);
   emscripten::function("benchGemm", &bench_gemm);
+  emscripten::function("softmax", &softmax_rows);
+  emscripten::function("layernorm", &layernorm_rows);
+  emscripten::function("gelu", &gelu_ref);
+  emscripten::function("relu", &relu_ref);
+  emscripten::function("conv2d3x3", &conv2d_3x3);
 }

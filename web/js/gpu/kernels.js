@@ -1,0 +1,309 @@
+// WGSL compute kernels behind plain functions. Only the WebGPU API on a GPUDevice passed in: no
+// DOM, no navigator, so the same module runs in a page, a worker and in Node with Dawn (npm
+// `webgpu`). The WGSL text (one kernel per file in ./kernels/) comes from an injected
+// loadSource(name) -> string | Promise<string>: fetchSource below in a browser, fs in Node.
+//
+//   await initKernels(device, loadSource);      // compiles every pipeline once per device
+//   const c = gemm(device, {a, b, m, k, n});    // a GPUBuffer (M, N), queued, not yet finished
+//   const values = await readBack(device, c);   // Float32Array
+//
+// Inputs are Float32Arrays (uploaded for the call) or GPUBuffers (used in place). Outputs are new
+// GPUBuffers (STORAGE | COPY_SRC | COPY_DST) that the caller owns (buffer.destroy() when done).
+// All tensors are row-major float32, as in the core.
+
+/** The kernel files in ./kernels/ (without .wgsl). */
+export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col'];
+
+/** loadSource for a browser or worker: fetches ./kernels/<name>.wgsl next to this module. */
+export async function fetchSource(name) {
+  const url = new URL(`./kernels/${name}.wgsl`, import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`kernel ${name}.wgsl: HTTP ${response.status} for ${url}`);
+  return response.text();
+}
+
+const GEMM_TILE = 64;      // gemm.wgsl: output tile per workgroup
+const NAIVE_TILE = 16;     // gemm_naive.wgsl: workgroup edge
+const LINEAR_WG = 256;     // elementwise / im2col: threads per workgroup
+const MAX_GROUPS = 65535;  // per dispatch dimension (the WebGPU default limit)
+
+// Binding layouts: 'r' read-only storage, 'w' read-write storage, 'u' uniform.
+const LAYOUTS = {
+  gemm: 'rrwru',         // a, b, c, bias, params
+  elementwise: 'rrwu',   // x, b, y, params
+  softmax: 'rwu',        // x, y, params
+  layernorm: 'rrrwu',    // x, gamma, beta, y, params
+  im2col: 'rrwu',        // src, bias, dst, params
+};
+// pipeline name -> [file, entry point, layout]
+const PIPELINES = {
+  gemm: ['gemm', 'main', 'gemm'],
+  gemmNaive: ['gemm_naive', 'main', 'gemm'],
+  addBias: ['elementwise', 'add_bias', 'elementwise'],
+  mulBias: ['elementwise', 'mul_bias', 'elementwise'],
+  relu: ['elementwise', 'relu', 'elementwise'],
+  gelu: ['elementwise', 'gelu', 'elementwise'],
+  softmax: ['softmax', 'main', 'softmax'],
+  layernorm: ['layernorm', 'main', 'layernorm'],
+  im2col: ['im2col', 'im2col', 'im2col'],
+  toNchw: ['im2col', 'to_nchw', 'im2col'],
+};
+
+const states = new WeakMap(); // GPUDevice -> {pipelines, layouts, dummy}
+
+/**
+ * Compiles every kernel for `device` (once; later calls return the same promise). Shader
+ * compilation errors are reported with the file name and the compiler's messages.
+ */
+export function initKernels(device, loadSource) {
+  if (typeof loadSource !== 'function') throw new TypeError('initKernels: loadSource: expected a function name -> WGSL text');
+  let state = states.get(device);
+  if (!state) {
+    state = { ready: compileAll(device, loadSource) };
+    states.set(device, state);
+    state.ready.catch(() => states.delete(device)); // a failed compile may be retried
+  }
+  return state.ready;
+}
+
+async function compileAll(device, loadSource) {
+  const sources = {};
+  for (const file of KERNEL_FILES) sources[file] = await loadSource(file);
+  const modules = {};
+  for (const [file, code] of Object.entries(sources)) {
+    const module = device.createShaderModule({ label: `${file}.wgsl`, code });
+    const info = module.getCompilationInfo ? await module.getCompilationInfo() : { messages: [] };
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length) {
+      throw new Error(`${file}.wgsl: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}`);
+    }
+    modules[file] = module;
+  }
+  const layouts = {};
+  for (const [name, spec] of Object.entries(LAYOUTS)) {
+    const bindGroupLayout = device.createBindGroupLayout({
+      label: `${name} bindings`,
+      entries: [...spec].map((kind, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: kind === 'u' ? 'uniform' : kind === 'w' ? 'storage' : 'read-only-storage' },
+      })),
+    });
+    layouts[name] = { bindGroupLayout, pipelineLayout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }) };
+  }
+  const pipelines = {}; // createComputePipelineAsync rejects with the reason when one is invalid
+  for (const [name, [file, entryPoint, layout]] of Object.entries(PIPELINES)) {
+    pipelines[name] = await device.createComputePipelineAsync({
+      label: name,
+      layout: layouts[layout].pipelineLayout,
+      compute: { module: modules[file], entryPoint },
+    });
+  }
+  // Bound where a kernel takes an optional input that is absent (e.g. gemm without bias).
+  const dummy = device.createBuffer({ label: 'unused input', size: 16, usage: GPUBufferUsage.STORAGE });
+  const state = states.get(device);
+  Object.assign(state, { pipelines, layouts, dummy });
+  return state;
+}
+
+function stateOf(device) {
+  const state = states.get(device);
+  if (!state?.pipelines) throw new Error('kernels: call (and await) initKernels(device, loadSource) first');
+  return state;
+}
+
+// ---------------------------------------------------------------------------- buffers
+
+const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** A new storage buffer of `length` float32 values (at least 4 bytes; contents zero). */
+export function createBuffer(device, length, label = 'tensor') {
+  return device.createBuffer({ label, size: Math.max(4, length * 4), usage: STORAGE_USAGE() });
+}
+
+/** Uploads a Float32Array into a new storage buffer. */
+export function upload(device, data, label = 'tensor') {
+  const buffer = createBuffer(device, data.length, label);
+  if (data.length) device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buffer;
+}
+
+/**
+ * Copies `length` float32 values (default: the whole buffer) from a GPUBuffer into a new
+ * Float32Array, after all work queued so far.
+ */
+export async function readBack(device, buffer, length = buffer.size / 4) {
+  const bytes = Math.max(4, length * 4);
+  const staging = device.createBuffer({ label: 'read back', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0, length * 4));
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+/** A Float32Array or GPUBuffer argument as a GPUBuffer of at least `length` floats. */
+function input(device, value, length, name, temps) {
+  if (value instanceof Float32Array) {
+    if (value.length !== length) throw new Error(`${name}: expected a Float32Array of length ${length}, got length ${value.length}`);
+    const buffer = upload(device, value, name);
+    temps.push(buffer);
+    return buffer;
+  }
+  if (value && typeof value === 'object' && typeof value.size === 'number' && typeof value.destroy === 'function') {
+    if (value.size < length * 4) throw new Error(`${name}: expected a GPUBuffer of at least ${length * 4} bytes, got ${value.size}`);
+    return value;
+  }
+  throw new Error(`${name}: expected a Float32Array or a GPUBuffer, got ${value === null ? 'null' : typeof value}`);
+}
+
+/** A positive integer dimension (or >= 0 with min 0); names the argument in the error. */
+function dim(value, name, min = 1) {
+  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1)
+    throw new Error(`${name}: expected an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+function uniform(device, words, temps) {
+  const buffer = device.createBuffer({ label: 'params', size: Math.max(16, Math.ceil(words.length / 4) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, words);
+  temps.push(buffer);
+  return buffer;
+}
+
+/** Workgroup counts for a 1-D kernel over `count` threads in groups of 256, folded into 2-D. */
+function linearGroups(count) {
+  const groups = Math.max(1, Math.ceil(count / LINEAR_WG));
+  return groups <= MAX_GROUPS ? [groups, 1] : [MAX_GROUPS, Math.ceil(groups / MAX_GROUPS)];
+}
+function rowGroups(rows) {
+  return rows <= MAX_GROUPS ? [rows, 1] : [MAX_GROUPS, Math.ceil(rows / MAX_GROUPS)];
+}
+
+/** Encodes one dispatch per entry of `steps` ({pipeline, layout, buffers, groups, repeat}) and submits. */
+function run(device, steps, temps) {
+  const state = stateOf(device);
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const { pipeline, layout, buffers, groups, repeat = 1 } of steps) {
+    const bindGroup = device.createBindGroup({
+      layout: state.layouts[layout].bindGroupLayout,
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    pass.setPipeline(state.pipelines[pipeline]);
+    pass.setBindGroup(0, bindGroup);
+    for (let i = 0; i < repeat; ++i) pass.dispatchWorkgroups(...groups);
+  }
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  if (temps.length) device.queue.onSubmittedWorkDone().then(() => temps.forEach((b) => b.destroy()), () => {});
+}
+
+// ---------------------------------------------------------------------------- kernels
+
+/**
+ * C (M, N) = op(A) op(B) (+ bias (N) on every row). a: (M, K), or (K, M) with transA;
+ * b: (K, N), or (N, K) with transB. naive: use gemm_naive.wgsl (the benchmark's baseline).
+ * out: an existing buffer to write (else a new one); repeat: dispatch that many times (timing).
+ */
+export function gemm(device, { a, b, m, k, n, transA = false, transB = false, bias = null, naive = false, out = null, repeat = 1 }) {
+  dim(m, 'gemm: m'); dim(k, 'gemm: k'); dim(n, 'gemm: n');
+  const temps = [];
+  const A = input(device, a, m * k, 'gemm: a', temps);
+  const B = input(device, b, k * n, 'gemm: b', temps);
+  const bi = bias == null ? stateOf(device).dummy : input(device, bias, n, 'gemm: bias', temps);
+  const C = out ? input(device, out, m * n, 'gemm: out', []) : createBuffer(device, m * n, 'gemm: c');
+  const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (bias == null ? 0 : 4);
+  const params = uniform(device, new Uint32Array([m, n, k, flags]), temps);
+  const tile = naive ? NAIVE_TILE : GEMM_TILE;
+  run(device, [{
+    pipeline: naive ? 'gemmNaive' : 'gemm', layout: 'gemm', buffers: [A, B, C, bi, params],
+    groups: [Math.ceil(n / tile), Math.ceil(m / tile)], repeat,
+  }], temps);
+  return C;
+}
+
+function elementwise(device, pipeline, { x, bias, rows, cols }, name) {
+  dim(rows, `${name}: rows`); dim(cols, `${name}: cols`);
+  const temps = [];
+  const count = rows * cols;
+  const X = input(device, x, count, `${name}: x`, temps);
+  const withBias = pipeline === 'addBias' || pipeline === 'mulBias';
+  const Bi = withBias ? input(device, bias, cols, `${name}: bias`, temps) : stateOf(device).dummy;
+  const Y = createBuffer(device, count, `${name}: y`);
+  const params = uniform(device, new Uint32Array([count, cols]), temps);
+  run(device, [{ pipeline, layout: 'elementwise', buffers: [X, Bi, Y, params], groups: linearGroups(count) }], temps);
+  return Y;
+}
+
+/** y (rows, cols) = x + bias, bias (cols) broadcast along the last axis. */
+export const addBias = (device, { x, bias, rows, cols }) => elementwise(device, 'addBias', { x, bias, rows, cols }, 'addBias');
+/** y (rows, cols) = x * bias, bias (cols) broadcast along the last axis. */
+export const mulBias = (device, { x, bias, rows, cols }) => elementwise(device, 'mulBias', { x, bias, rows, cols }, 'mulBias');
+/** y = max(x, 0) over `length` values. */
+export const relu = (device, { x, length }) => elementwise(device, 'relu', { x, rows: 1, cols: length }, 'relu');
+/** y = x Phi(x) (exact GELU, as the core's) over `length` values. */
+export const gelu = (device, { x, length }) => elementwise(device, 'gelu', { x, rows: 1, cols: length }, 'gelu');
+
+/** Softmax over the last axis of x (rows, cols). */
+export function softmax(device, { x, rows, cols }) {
+  dim(rows, 'softmax: rows'); dim(cols, 'softmax: cols');
+  const temps = [];
+  const X = input(device, x, rows * cols, 'softmax: x', temps);
+  const Y = createBuffer(device, rows * cols, 'softmax: y');
+  const params = uniform(device, new Uint32Array([rows, cols]), temps);
+  run(device, [{ pipeline: 'softmax', layout: 'softmax', buffers: [X, Y, params], groups: rowGroups(rows) }], temps);
+  return Y;
+}
+
+/** Layer normalization over the last axis of x (rows, cols) with gamma, beta (cols); eps as the core's default. */
+export function layernorm(device, { x, gamma, beta, rows, cols, eps = 1e-5 }) {
+  dim(rows, 'layernorm: rows'); dim(cols, 'layernorm: cols');
+  if (!(eps > 0 && eps <= 1)) throw new Error(`layernorm: eps: expected a number in (0, 1], got ${eps}`);
+  const temps = [];
+  const X = input(device, x, rows * cols, 'layernorm: x', temps);
+  const G = input(device, gamma, cols, 'layernorm: gamma', temps);
+  const B = input(device, beta, cols, 'layernorm: beta', temps);
+  const Y = createBuffer(device, rows * cols, 'layernorm: y');
+  const words = new Uint32Array(4);
+  words.set([rows, cols]);
+  new Float32Array(words.buffer)[2] = eps;
+  const params = uniform(device, words, temps);
+  run(device, [{ pipeline: 'layernorm', layout: 'layernorm', buffers: [X, G, B, Y, params], groups: rowGroups(rows) }], temps);
+  return Y;
+}
+
+/** The im2col matrix of a 3x3 same-padding convolution: x (N, C, H, W) -> cols (C*9, N*H*W). */
+export function im2col3x3(device, { x, n, c, h, w }) {
+  for (const [v, name] of [[n, 'n'], [c, 'c'], [h, 'h'], [w, 'w']]) dim(v, `im2col3x3: ${name}`);
+  const temps = [];
+  const X = input(device, x, n * c * h * w, 'im2col3x3: x', temps);
+  const count = c * 9 * n * h * w;
+  const cols = createBuffer(device, count, 'im2col3x3: cols');
+  const params = uniform(device, new Uint32Array([n, c, h, w, 0, 0, 0, 0]), temps);
+  run(device, [{ pipeline: 'im2col', layout: 'im2col', buffers: [X, stateOf(device).dummy, cols, params], groups: linearGroups(count) }], temps);
+  return cols;
+}
+
+/**
+ * 3x3 same-padding convolution (stride 1, pad 1) as the core's nn::conv2d: im2col, one GEMM
+ * weight (O, C*9) @ cols (C*9, N*H*W), then the (O, N*H*W) result moved to y (N, O, H, W) with
+ * bias (O) added (bias optional).
+ */
+export function conv2d3x3(device, { x, weight, bias = null, n, c, h, w, o }) {
+  dim(o, 'conv2d3x3: o');
+  for (const [v, name] of [[n, 'n'], [c, 'c'], [h, 'h'], [w, 'w']]) dim(v, `conv2d3x3: ${name}`);
+  const temps = [];
+  const W = input(device, weight, o * c * 9, 'conv2d3x3: weight', temps);
+  const Bi = bias == null ? stateOf(device).dummy : input(device, bias, o, 'conv2d3x3: bias', temps);
+  const cols = im2col3x3(device, { x, n, c, h, w });
+  const product = gemm(device, { a: W, b: cols, m: o, k: c * 9, n: n * h * w });
+  temps.push(cols, product);
+  const Y = createBuffer(device, n * o * h * w, 'conv2d3x3: y');
+  const params = uniform(device, new Uint32Array([n, c, h, w, o, bias == null ? 0 : 1, 0, 0]), temps);
+  run(device, [{ pipeline: 'toNchw', layout: 'im2col', buffers: [product, Bi, Y, params], groups: linearGroups(n * o * h * w) }], temps);
+  return Y;
+}

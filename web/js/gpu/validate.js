@@ -1,0 +1,151 @@
+// Checks every WGSL kernel against the wasm core on seeded random inputs of a few shapes,
+// including ones that are not multiples of the tile sizes. No DOM: runs in a page or in Node.
+//
+//   const results = await validateKernels(device, neuroai, {loadSource});
+//   // [{kernel, shape, maxAbsError, maxRelError, tolerance, ok}, ...]
+//
+// Error measure. For each output element i, err_i = |gpu_i - ref_i| / max(scale_i, floor), and
+// maxRelError = max_i err_i; ok when maxRelError <= tolerance (and every value is finite).
+// scale_i is the size of what the element is computed from, so cancellation does not turn a
+// rounding difference into a huge "relative" error:
+//   gemm, gemm_naive, conv2d 3x3 (im2col + gemm): scale = (|A| |B|)_ij + |bias_j|, the sum of the
+//     magnitudes of the terms (the standard bound for a dot product of length K is ~K u scale).
+//     Tolerance 1e-4: fp32 (u = 6e-8) over K <= 576 here; both sides sum in different orders.
+//   add_bias / mul_bias / relu: scale = |x| + |b|, |x b|, |x|. One fp32 rounding on both sides
+//     (JS Math.fround is the reference): tolerance 1e-6 (expected 0).
+//   gelu: scale = |x| (gelu = x/2 + x/2 erf(x / sqrt 2): the size of its two terms), floor 1e-6;
+//     tolerance 1e-5. The core computes 0.5 x (1 + erf(x / sqrt 2)) in fp32, which cancels in the
+//     negative tail (absolute error ~ |x| u there, e.g. 10% relative at x = -5), while the WGSL
+//     kernel uses erfc (Chebyshev fit, relative error < 1.2e-7): measured against |ref| they
+//     would differ by the core's own rounding, so the scale is that of the terms.
+//   softmax: scale = |ref|; tolerance 2e-5: exp of arguments down to -16 (35 ULP ~ 4e-6), a
+//     tree-order sum and one division.
+//   layernorm: scale = |ref|, floor 1 (an absolute error for outputs below 1); tolerance 1e-5:
+//     tree-order sums for mean and variance, and inverse square roots of 2 ULP.
+// The reference values come from the core's own forward kernels through the wasm module
+// (gemm, softmax, layernorm, gelu, relu, conv2d3x3 in wasm/bind_core.cpp); add/mul with bias
+// are single fp32 operations, computed here with Math.fround.
+import * as K from './kernels.js';
+
+/** Tolerances on maxRelError, per kernel (see above). */
+export const TOLERANCES = {
+  gemm: 1e-4, gemm_naive: 1e-4, 'conv2d 3x3 (im2col + gemm)': 1e-4,
+  add_bias: 1e-6, mul_bias: 1e-6, relu: 1e-6, gelu: 1e-5, softmax: 2e-5, layernorm: 1e-5,
+};
+
+/** The shapes checked (gemm: m x k x n with flags). */
+export const CASES = {
+  gemm: [
+    { m: 1, k: 1, n: 1 }, { m: 17, k: 33, n: 65 }, { m: 128, k: 256, n: 64 },
+    { m: 100, k: 70, n: 130, transA: true }, { m: 65, k: 64, n: 63, transB: true, bias: true },
+    { m: 64, k: 128, n: 64, transA: true, transB: true, bias: true },
+  ],
+  gemm_naive: [{ m: 1, k: 1, n: 1 }, { m: 17, k: 33, n: 65 }, { m: 128, k: 256, n: 64, transB: true, bias: true }],
+  rows: [{ rows: 1, cols: 1 }, { rows: 17, cols: 33 }, { rows: 128, cols: 256 }],
+  reductions: [{ rows: 1, cols: 1 }, { rows: 17, cols: 33 }, { rows: 64, cols: 1000 }],
+  conv: [{ n: 1, c: 1, h: 1, w: 1, o: 1 }, { n: 2, c: 3, h: 7, w: 9, o: 5, bias: true }, { n: 1, c: 8, h: 16, w: 16, o: 16, bias: true }],
+};
+
+/** A seeded generator of floats in [lo, hi) (mulberry32). */
+export function seededRandom(seed) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (length, lo = -1, hi = 1) => Float32Array.from({ length }, () => lo + (hi - lo) * next());
+}
+
+/** {maxAbsError, maxRelError, ok} of gpu against ref with per-element scales (see the top). */
+export function compare(gpu, ref, scale, tolerance, floor = 1e-30) {
+  let maxAbsError = 0, maxRelError = 0, finite = gpu.length === ref.length;
+  for (let i = 0; i < ref.length && finite; ++i) {
+    if (!Number.isFinite(gpu[i])) { finite = false; break; }
+    const d = Math.abs(gpu[i] - ref[i]);
+    maxAbsError = Math.max(maxAbsError, d);
+    maxRelError = Math.max(maxRelError, d / Math.max(scale(i), floor));
+  }
+  if (!finite) return { maxAbsError: Infinity, maxRelError: Infinity, ok: false };
+  return { maxAbsError, maxRelError, ok: maxRelError <= tolerance };
+}
+
+const abs = (a) => a.map(Math.abs);
+
+/**
+ * Runs every kernel on seeded inputs and compares with the wasm reference `ref` (the module from
+ * createNeuroAI). Compiles the kernels first (initKernels) with loadSource. onResult(result) is
+ * called as each check finishes. Resolves to the list of results.
+ */
+export async function validateKernels(device, ref, { loadSource, seed = 1, onResult = () => {} } = {}) {
+  await K.initKernels(device, loadSource);
+  const rand = seededRandom(seed);
+  const results = [];
+  const add = (kernel, shape, r) => {
+    const result = { kernel, shape, ...r, tolerance: TOLERANCES[kernel] };
+    results.push(result);
+    onResult(result);
+  };
+  const fetch = async (buffer, length) => {
+    const out = await K.readBack(device, buffer, length);
+    buffer.destroy();
+    return out;
+  };
+
+  for (const name of ['gemm', 'gemm_naive']) {
+    for (const { m, k, n, transA = false, transB = false, bias = false } of CASES[name]) {
+      const a = rand(m * k), b = rand(k * n), bi = bias ? rand(n) : null;
+      const gpu = await fetch(K.gemm(device, { a, b, m, k, n, transA, transB, bias: bi, naive: name === 'gemm_naive' }), m * n);
+      const rows = (v) => (v ? Float32Array.from({ length: m * n }, (_, i) => v[i % n]) : null);
+      const want = ref.gemm(transA, transB, m, n, k, 1, a, b, bias ? 1 : 0, rows(bi));
+      const scale = ref.gemm(transA, transB, m, n, k, 1, abs(a), abs(b), bias ? 1 : 0, rows(bi && abs(bi)));
+      const flags = [transA && 'transA', transB && 'transB', bias && 'bias'].filter(Boolean).join(', ');
+      add(name, `${m}x${k}x${n}${flags ? ` (${flags})` : ''}`, compare(gpu, want, (i) => scale[i], TOLERANCES[name]));
+    }
+  }
+
+  for (const { rows, cols } of CASES.rows) {
+    const count = rows * cols;
+    const x = rand(count, -3, 3), b = rand(cols, -2, 2);
+    const shape = `${rows}x${cols}`;
+    let gpu = await fetch(K.addBias(device, { x, bias: b, rows, cols }), count);
+    let want = x.map((v, i) => Math.fround(v + b[i % cols]));
+    add('add_bias', shape, compare(gpu, want, (i) => Math.abs(x[i]) + Math.abs(b[i % cols]), TOLERANCES.add_bias));
+    gpu = await fetch(K.mulBias(device, { x, bias: b, rows, cols }), count);
+    want = x.map((v, i) => Math.fround(v * b[i % cols]));
+    add('mul_bias', shape, compare(gpu, want, (i) => Math.abs(want[i]), TOLERANCES.mul_bias));
+    gpu = await fetch(K.relu(device, { x, length: count }), count);
+    want = ref.relu(x);
+    add('relu', shape, compare(gpu, want, (i) => Math.abs(x[i]), TOLERANCES.relu));
+    const g = rand(count, -6, 6);
+    gpu = await fetch(K.gelu(device, { x: g, length: count }), count);
+    want = ref.gelu(g);
+    add('gelu', shape, compare(gpu, want, (i) => Math.abs(g[i]), TOLERANCES.gelu, 1e-6));
+  }
+
+  for (const { rows, cols } of CASES.reductions) {
+    const count = rows * cols;
+    const shape = `${rows}x${cols}`;
+    const x = rand(count, -8, 8);
+    let gpu = await fetch(K.softmax(device, { x, rows, cols }), count);
+    let want = ref.softmax(x, rows, cols);
+    add('softmax', shape, compare(gpu, want, (i) => Math.abs(want[i]), TOLERANCES.softmax));
+    const y = rand(count, -1, 5), gamma = rand(cols, 0.5, 1.5), beta = rand(cols, -0.5, 0.5);
+    gpu = await fetch(K.layernorm(device, { x: y, gamma, beta, rows, cols, eps: 1e-5 }), count);
+    want = ref.layernorm(y, rows, cols, gamma, beta, 1e-5);
+    add('layernorm', shape, compare(gpu, want, (i) => Math.abs(want[i]), TOLERANCES.layernorm, 1));
+  }
+
+  for (const { n, c, h, w, o, bias = false } of CASES.conv) {
+    const x = rand(n * c * h * w), weight = rand(o * c * 9), bi = bias ? rand(o) : null;
+    const count = n * o * h * w;
+    const gpu = await fetch(K.conv2d3x3(device, { x, weight, bias: bi, n, c, h, w, o }), count);
+    const want = ref.conv2d3x3(x, n, c, h, w, weight, o, bi);
+    const scale = ref.conv2d3x3(abs(x), n, c, h, w, abs(weight), o, bi && abs(bi));
+    const kernel = 'conv2d 3x3 (im2col + gemm)';
+    add(kernel, `N${n} C${c} ${h}x${w} -> O${o}${bias ? ' (bias)' : ''}`, compare(gpu, want, (i) => scale[i], TOLERANCES[kernel]));
+  }
+  return results;
+}
