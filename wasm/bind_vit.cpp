@@ -200,6 +200,49 @@ class VitClassifierJs {
     });
   }
 
+  /// The inference forward pass as data (models::Vit::forward_plan): {config, ops, weights} for
+  /// engines outside the core (web/js/gpu/vit-forward.js). Shapes give the batch as "B"; weights
+  /// are copies ({name: Float32Array}), so the plan stays valid after training goes on.
+  val forward_plan() const {
+    const models::Vit& vit = model_.vit();
+    const models::VitConfig& m = vit.config();
+    val cfg = config_object(m);
+    cfg.set("pixelMean", models::kVitPixelMean);
+    cfg.set("pixelStd", models::kVitPixelStd);
+    cfg.set("lnEps", models::Vit::kLayerNormEps);
+    const auto strings = [](const std::vector<std::string>& v) {
+      val a = val::array();
+      for (const auto& s : v) a.call<void>("push", s);
+      return a;
+    };
+    val ops = val::array();
+    for (const models::VitPlanOp& op : vit.forward_plan()) {
+      val o = val::object();
+      o.set("op", op.op);
+      o.set("inputs", strings(op.inputs));
+      o.set("output", op.output);
+      val shape = val::array();
+      for (int d : op.shape) shape.call<void>("push", d < 0 ? val("B") : val(d));
+      o.set("shape", shape);
+      o.set("weights", strings(op.weights));
+      val attrs = val::object();
+      for (const auto& [k, v] : op.attrs) attrs.set(k, v);
+      o.set("attrs", attrs);
+      ops.call<void>("push", o);
+    }
+    val weights = val::object();
+    const nn::Params& p = vit.params();
+    for (int i = 0; i < p.size(); ++i) {
+      const auto& e = p.entry(i);
+      weights.set(e.name, js::to_float32_array(p.value(i), static_cast<size_t>(e.shape.numel())));
+    }
+    val o = val::object();
+    o.set("config", cfg);
+    o.set("ops", ops);
+    o.set("weights", weights);
+    return o;
+  }
+
   val config() const { return config_object(model_.config().model); }
   double param_count() const { return static_cast<double>(model_.vit().params().count()); }
   /// A zero-copy view of all parameters (valid until the next call into the module).
@@ -285,6 +328,7 @@ EMSCRIPTEN_BINDINGS(neuroai_vit) {
       .function("positionSimilarity", &VitClassifierJs::position_similarity)
       .function("knnBaseline", &VitClassifierJs::knn_baseline)
       .function("config", &VitClassifierJs::config)
+      .function("forwardPlan", &VitClassifierJs::forward_plan)
       .function("paramCount", &VitClassifierJs::param_count)
       .function("parameters", &VitClassifierJs::parameters)
       .function("exportWeights", &VitClassifierJs::export_weights)

@@ -120,7 +120,7 @@ void Vit::validate_head_mask(const float* head_mask, const char* name) const {
 // the packed projection [q | k | v] (nn/ops_vit.h).
 Var Vit::attention_block(nn::Tape& t, Var z, const Block& b, const float* layer_mask, std::vector<Var>* attention) {
   const int H = config_.heads, dh = config_.head_dim();
-  Var h = nn::layernorm(z, params_.on(t, b.ln1_g), params_.on(t, b.ln1_b));              // (B, T, D)
+  Var h = nn::layernorm(z, params_.on(t, b.ln1_g), params_.on(t, b.ln1_b), kLayerNormEps);  // (B, T, D)
   Var qkv = nn::linear(h, params_.on(t, b.qkv_w), params_.on(t, b.qkv_b));              // (B, T, 3D)
   Var a = nn::attention_probs(qkv, H);                                                  // (B, h, T, T)
   if (attention != nullptr) attention->push_back(a);
@@ -149,13 +149,52 @@ Var Vit::forward(nn::Tape& t, Var x, const float* head_mask, std::vector<Var>* a
   for (int l = 0; l < c.depth; ++l) {
     const Block& b = blocks_[static_cast<size_t>(l)];
     z = attention_block(t, z, b, head_mask ? head_mask + l * c.heads : nullptr, attention);
-    Var h = nn::layernorm(z, params_.on(t, b.ln2_g), params_.on(t, b.ln2_b));            // (B, T, D)
+    Var h = nn::layernorm(z, params_.on(t, b.ln2_g), params_.on(t, b.ln2_b), kLayerNormEps);  // (B, T, D)
     h = nn::gelu(nn::linear(h, params_.on(t, b.fc1_w), params_.on(t, b.fc1_b)));        // (B, T, M)
     z = z + nn::linear(h, params_.on(t, b.fc2_w), params_.on(t, b.fc2_b));              // (B, T, D)
   }
   Var cls_out = nn::reshape(nn::slice(z, 1, 0, 1), Shape{B, D});                        // (B, D)
-  cls_out = nn::layernorm(cls_out, params_.on(t, norm_g_), params_.on(t, norm_b_));
+  cls_out = nn::layernorm(cls_out, params_.on(t, norm_g_), params_.on(t, norm_b_), kLayerNormEps);
   return nn::linear(cls_out, params_.on(t, head_w_), params_.on(t, head_b_));           // (B, K)
+}
+
+// The same computation as forward() (then softmax, as predict()), step for step, as data. Keep the
+// two in step: tests/wasm/vit-plan.test.mjs runs this plan in plain JS and compares with predict().
+std::vector<VitPlanOp> Vit::forward_plan() const {
+  const VitConfig& c = config_;
+  const int D = c.dim, N = c.patches(), T = c.tokens(), M = c.mlp, K = c.classes;
+  const int PP = c.channels * c.patch * c.patch;
+  const auto name = [&](int i) { return params_.entry(i).name; };
+  std::vector<VitPlanOp> ops;
+  // x standardized, conv2d with kernel = stride = P as patches (B, N, C*P*P) times patch.weight^T.
+  ops.push_back({"patchify", {"images"}, "patches", {-1, N, PP}, {},
+                 {{"mean", kVitPixelMean}, {"std", kVitPixelStd}, {"patch", c.patch}, {"image", c.image}, {"channels", c.channels}}});
+  ops.push_back({"linear", {"patches"}, "patch_tokens", {-1, N, D}, {name(patch_w_), name(patch_b_)}, {{"transposeWeight", 1}}});
+  ops.push_back({"tokens", {"patch_tokens"}, "z0", {-1, T, D}, {name(cls_), name(pos_)}, {}});  // [cls ; p] + pos
+  std::string z = "z0";
+  for (int l = 0; l < c.depth; ++l) {
+    const Block& b = blocks_[static_cast<size_t>(l)];
+    const std::string tag = "block" + std::to_string(l) + ".";
+    // attention_block(): z' = z + out(mask * MSA(LN1(z)))
+    ops.push_back({"layernorm", {z}, tag + "ln1", {-1, T, D}, {name(b.ln1_g), name(b.ln1_b)}, {{"eps", kLayerNormEps}}});
+    ops.push_back({"linear", {tag + "ln1"}, tag + "qkv", {-1, T, 3 * D}, {name(b.qkv_w), name(b.qkv_b)}, {{"transposeWeight", 0}}});
+    ops.push_back({"attention", {tag + "qkv"}, tag + "heads", {-1, T, D}, {},
+                   {{"heads", c.heads}, {"maskOffset", l * c.heads}}});
+    ops.push_back({"linear", {tag + "heads"}, tag + "attn", {-1, T, D}, {name(b.out_w), name(b.out_b)}, {{"transposeWeight", 0}}});
+    ops.push_back({"add", {z, tag + "attn"}, tag + "mid", {-1, T, D}, {}, {}});
+    // z = z' + fc2(GELU(fc1(LN2(z'))))
+    ops.push_back({"layernorm", {tag + "mid"}, tag + "ln2", {-1, T, D}, {name(b.ln2_g), name(b.ln2_b)}, {{"eps", kLayerNormEps}}});
+    ops.push_back({"linear", {tag + "ln2"}, tag + "fc1", {-1, T, M}, {name(b.fc1_w), name(b.fc1_b)}, {{"transposeWeight", 0}}});
+    ops.push_back({"gelu", {tag + "fc1"}, tag + "gelu", {-1, T, M}, {}, {}});
+    ops.push_back({"linear", {tag + "gelu"}, tag + "fc2", {-1, T, D}, {name(b.fc2_w), name(b.fc2_b)}, {{"transposeWeight", 0}}});
+    z = "z" + std::to_string(l + 1);
+    ops.push_back({"add", {tag + "mid", tag + "fc2"}, z, {-1, T, D}, {}, {}});
+  }
+  ops.push_back({"class_token", {z}, "cls_out", {-1, D}, {}, {}});
+  ops.push_back({"layernorm", {"cls_out"}, "cls_norm", {-1, D}, {name(norm_g_), name(norm_b_)}, {{"eps", kLayerNormEps}}});
+  ops.push_back({"linear", {"cls_norm"}, "logits", {-1, K}, {name(head_w_), name(head_b_)}, {{"transposeWeight", 0}}});
+  ops.push_back({"softmax", {"logits"}, "probs", {-1, K}, {}, {}});
+  return ops;
 }
 
 // ---------------------------------------------------------------- read-outs

@@ -45,6 +45,21 @@ struct VitConfig {
 constexpr float kVitPixelMean = 0.2860f;
 constexpr float kVitPixelStd = 0.3530f;
 
+/// One step of the inference forward pass as data, for engines outside the core (the WebGPU path,
+/// web/js/gpu/vit-forward.js): Vit::forward_plan() lists what forward() + softmax compute, in order.
+/// Ops: patchify (standardize, cut P x P patches), linear (x W + b; W stored (out, in) when the
+/// attribute transposeWeight is 1), tokens (class token first, then + positions), layernorm,
+/// attention (fused [q | k | v] -> heads side by side, times the head mask), gelu, add,
+/// class_token (token 0 of each image), softmax (last axis).
+struct VitPlanOp {
+  std::string op;
+  std::vector<std::string> inputs;                    // activation names; "images" is the input (B, C, S, S)
+  std::string output;                                 // a new name per op (each activation written once)
+  std::vector<int> shape;                             // the output's shape, B (any batch size) written as -1
+  std::vector<std::string> weights;                   // parameter names, as in params()
+  std::vector<std::pair<std::string, double>> attrs;  // e.g. {"heads", 4}, {"eps", 1e-5}
+};
+
 class Vit {
  public:
   Vit(const VitConfig& config, uint64_t seed);
@@ -54,6 +69,11 @@ class Vit {
   /// attention: when not null, receives each block's attention probabilities, (B, h, T, T) per block.
   nn::Var forward(nn::Tape& tape, nn::Var x, const float* head_mask = nullptr,
                   std::vector<nn::Var>* attention = nullptr);
+
+  /// forward() + softmax as an ordered list of ops over named activations and parameters.
+  std::vector<VitPlanOp> forward_plan() const;
+  /// The eps of every layer norm in forward().
+  static constexpr float kLayerNormEps = 1e-5f;
 
   // ---- read-outs (inference on an internal tape; no gradients) ----
 

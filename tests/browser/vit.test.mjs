@@ -199,10 +199,58 @@ test('the evaluation measures the shipped ViT against the nearest-neighbour base
   assert.ok(vit && knn, JSON.stringify(rows));
   assert.ok(parseFloat(vit[1]) > parseFloat(knn[1]), `ViT ${vit[1]} beats k-NN ${knn[1]}`);
   assert.ok(parseFloat(knn[1]) > 70, `k-NN ${knn[1]}`);
+  // SwiftShader is a CPU software adapter: in the default (auto) mode the wasm path runs, and says why.
+  const line = await page.textContent('#evaluation .vit-compute-path');
+  assert.match(line, /^Compute path for classification and evaluation: WebAssembly \(the WebGPU adapter \(.*swiftshader.*\) is a CPU software fallback/i);
+  assert.equal(await page.$eval('#evaluation .vit-compute-path', (p) => p.dataset.path), 'wasm');
   await page.$eval('#evaluation', (el) => el.scrollIntoView());
   await screenshot(page, 'vit-evaluation');
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and benchmarks both paths', async () => {
+  const off = await openPage(env.browser, url('#gpu=off'));
+  await ready(off);
+  assert.match(await off.textContent('#evaluation .vit-compute-path'), /WebAssembly \(WebGPU is switched off \(gpu=off in the link\)\)/);
+  const EVAL = 48;  // test images evaluated on both paths (few: SwiftShader is slow)
+  const wasmEval = await off.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
+  assert.equal(wasmEval.compute.path, 'wasm');
+  assert.deepEqual(off.problems, []);
+  await off.close();
+
+  // A browser of its own: once the table is in view the page measures 1,000 images by itself, which
+  // on SwiftShader (a CPU software adapter) keeps its GPU process busy for minutes; closing the
+  // browser ends that.
+  const own = await launch({ gpu: true });
+  try {
+    const page = await openPage(own.browser, `${own.url}vit.html#gpu=on`);
+    await ready(page);
+    const line = page.locator('#evaluation .vit-compute-path');
+    assert.match(await line.textContent(), /^Compute path for classification and evaluation: WebGPU \(.*swiftshader.*: batched classification and evaluation run on WGSL kernels\)\.$/i);
+    assert.equal(await line.getAttribute('data-path'), 'webgpu');
+    // The worker's evaluate on the GPU path: the same accuracy and confusion as wasm, the loss within 1e-5.
+    const gpuEval = await page.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
+    assert.equal(gpuEval.compute.path, 'webgpu');
+    assert.equal(gpuEval.images, EVAL);
+    assert.equal(gpuEval.accuracy, wasmEval.accuracy);
+    assert.deepEqual(Array.from(gpuEval.confusion), Array.from(wasmEval.confusion));
+    assert.ok(Math.abs(gpuEval.loss - wasmEval.loss) < 1e-5, `loss ${gpuEval.loss} vs ${wasmEval.loss}`);
+    // The button's action, called without scrolling the table into view (see above).
+    assert.equal(await page.isEnabled('#evaluation button:has-text("Benchmark both paths")'), true);
+    await page.evaluate(() => window.neuroaiVit.benchmarkPaths());
+    const text = await page.textContent('#evaluation .vit-bench-result');
+    console.log(`benchmark on a CPU software adapter: ${text}`);
+    assert.match(text, /^WebAssembly: [\d,]+ images\/s \([\d,]+ images\)\. WebGPU \(.*swiftshader.*\): [\d,]+ images\/s \((\d+) images\); same top class on (\d+)\/\2, largest probability difference \d\.\de-\d+\.$/i);
+    const [, agreeing, total] = text.match(/same top class on (\d+)\/(\d+)/);
+    assert.equal(agreeing, total);
+    assert.match(text, /difference \d\.\de-(\d{2}|[5-9])\./, 'GPU and wasm probabilities within 1e-4');
+    await page.$eval('#evaluation', (el) => el.scrollIntoView());
+    await screenshot(page, 'vit-gpu-path');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await own.close();
+  }
 });
 
 test('a hostile or impossible hash falls back to defaults and says so', async () => {

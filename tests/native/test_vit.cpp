@@ -1,5 +1,6 @@
 // The Vision Transformer: gradient check end to end, attention and rollout invariants, lesions,
 // read-outs, bad input, determinism, and a fixed-seed training run on real Fashion-MNIST images.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -201,6 +202,29 @@ TEST_CASE("mean attention distance and position similarity", "[vit]") {
       }
     for (int i = 0; i < N; ++i) CHECK(sim[static_cast<size_t>(i * N + i)] == Approx(1.0f).margin(1e-6));
   }
+}
+
+TEST_CASE("the forward plan lists forward()'s ops in order and uses every parameter once", "[vit]") {
+  const VitConfig c = tiny_config();
+  const Vit vit(c, 3);
+  const auto ops = vit.forward_plan();
+  REQUIRE(ops.size() == static_cast<size_t>(3 + 10 * c.depth + 4));
+  CHECK(ops.front().op == "patchify");
+  CHECK(ops.front().inputs == std::vector<std::string>{"images"});
+  CHECK(ops.back().op == "softmax");
+  CHECK(ops.back().shape == std::vector<int>{-1, c.classes});
+  std::vector<std::string> used;
+  std::vector<std::string> written{"images"};
+  for (const auto& op : ops) {
+    for (const auto& in : op.inputs) CHECK(std::find(written.begin(), written.end(), in) != written.end());  // computed before
+    CHECK(std::find(written.begin(), written.end(), op.output) == written.end());                           // written once
+    written.push_back(op.output);
+    used.insert(used.end(), op.weights.begin(), op.weights.end());
+    CHECK(op.shape.front() == -1);
+  }
+  REQUIRE(used.size() == static_cast<size_t>(vit.params().size()));
+  for (int i = 0; i < vit.params().size(); ++i)
+    CHECK(std::count(used.begin(), used.end(), vit.params().entry(i).name) == 1);
 }
 
 TEST_CASE("bad input is refused with a clear message", "[vit]") {

@@ -141,7 +141,7 @@ self.onmessage = async ({ data: msg }) => {
       case 'call': {
         if (!job || typeof job.calls?.[msg.method] !== 'function') throw new Error(`call: unknown method '${msg.method}'`);
         try {
-          const { result, transfer = [] } = job.calls[msg.method](...(msg.args ?? []));
+          const { result, transfer = [] } = await job.calls[msg.method](...(msg.args ?? []));  // a call may be async (WebGPU)
           post({ type: 'reply', id: msg.id, result }, transfer);
         } catch (error) {
           post({ type: 'reply', id: msg.id, error: error.message });

@@ -12,7 +12,7 @@
 // All tensors are row-major float32, as in the core.
 
 /** The kernel files in ./kernels/ (without .wgsl). */
-export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col'];
+export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows'];
 
 /** loadSource for a browser or worker: fetches ./kernels/<name>.wgsl next to this module. */
 export async function fetchSource(name) {
@@ -34,6 +34,9 @@ const LAYOUTS = {
   softmax: 'rwu',        // x, y, params
   layernorm: 'rrrwu',    // x, gamma, beta, y, params
   im2col: 'rrwu',        // src, bias, dst, params
+  patchify: 'rrwu',      // src, unused, dst, params
+  tokens: 'rrrwu',       // x, cls, pos, y, params
+  attention: 'rrwu',     // qkv, mask, out, params
 };
 // pipeline name -> [file, entry point, layout]
 const PIPELINES = {
@@ -47,6 +50,11 @@ const PIPELINES = {
   layernorm: ['layernorm', 'main', 'layernorm'],
   im2col: ['im2col', 'im2col', 'im2col'],
   toNchw: ['im2col', 'to_nchw', 'im2col'],
+  patchify: ['patchify', 'main', 'patchify'],
+  addTokens: ['tokens', 'add_tokens', 'tokens'],
+  classToken: ['tokens', 'class_token', 'tokens'],
+  attention: ['attention', 'main', 'attention'],
+  layernormRows: ['layernorm_rows', 'main', 'layernorm'],
 };
 
 const states = new WeakMap(); // GPUDevice -> {pipelines, layouts, dummy}
@@ -182,6 +190,68 @@ function linearGroups(count) {
 function rowGroups(rows) {
   return rows <= MAX_GROUPS ? [rows, 1] : [MAX_GROUPS, Math.ceil(rows / MAX_GROUPS)];
 }
+
+// ---------------------------------------------------------------------------- prepared dispatches
+// For callers that build their buffers once and replay the same dispatches (web/js/gpu/vit-forward.js):
+// a pipeline and its bind group, encoded later with encodeDispatches.
+
+/** Threads per workgroup of the 1-D kernels, and the output tile edge of gemm.wgsl. */
+export const WORKGROUP = { linear: LINEAR_WG, gemmTile: GEMM_TILE };
+
+/** The bindings' layout letters of a pipeline ('r' read-only storage, 'w' storage, 'u' uniform). */
+export function pipelineLayout(name) {
+  const spec = PIPELINES[name];
+  if (!spec) throw new Error(`pipelineLayout: name: expected one of ${Object.keys(PIPELINES).join(', ')}, got ${name}`);
+  return LAYOUTS[spec[2]];
+}
+
+/**
+ * A prepared dispatch {pipeline, bindGroup, groups} of kernel `name` over `buffers` (in binding
+ * order; null for an unused input). groups: workgroup counts, e.g. from linearDispatch.
+ */
+export function prepareDispatch(device, name, buffers, groups, label = name) {
+  const state = stateOf(device);
+  const spec = pipelineLayout(name);
+  if (buffers.length !== spec.length) throw new Error(`prepareDispatch: buffers: ${name} takes ${spec.length}, got ${buffers.length}`);
+  const bindGroup = device.createBindGroup({
+    label,
+    layout: state.layouts[PIPELINES[name][2]].bindGroupLayout,
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer: buffer ?? state.dummy } })),
+  });
+  return { pipeline: state.pipelines[name], bindGroup, groups };
+}
+
+/** Records prepared dispatches into one compute pass of `encoder`. */
+export function encodeDispatches(encoder, dispatches) {
+  const pass = encoder.beginComputePass();
+  for (const { pipeline, bindGroup, groups } of dispatches) {
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...groups);
+  }
+  pass.end();
+}
+
+/** A uniform buffer holding `words` (a Uint32Array; floats stored through a Float32Array view). */
+export function uniformBuffer(device, words, label = 'params') {
+  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(words.length / 4) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}
+
+/** Workgroups for `count` threads of a 1-D kernel (256 per group, folded into 2-D past 65535). */
+export const linearDispatch = (count) => linearGroups(count);
+/** Workgroups for one thread per row in groups of 64 (layernorm_rows.wgsl). */
+export const rowThreadDispatch = (rows) => {
+  const groups = Math.max(1, Math.ceil(rows / 64));
+  return groups <= MAX_GROUPS ? [groups, 1] : [MAX_GROUPS, Math.ceil(groups / MAX_GROUPS)];
+};
+/** Workgroups of gemm_naive.wgsl for C (M, N). */
+export const gemmNaiveDispatch = (m, n) => [Math.ceil(n / NAIVE_TILE), Math.ceil(m / NAIVE_TILE)];
+/** Workgroups for one workgroup per row (layernorm, softmax). */
+export const rowDispatch = (rows) => rowGroups(rows);
+/** Workgroups of gemm.wgsl for C (M, N). */
+export const gemmDispatch = (m, n) => [Math.ceil(n / GEMM_TILE), Math.ceil(m / GEMM_TILE)];
 
 /** Encodes one dispatch per entry of `steps` ({pipeline, layout, buffers, groups, repeat}) and submits. */
 function run(device, steps, temps) {

@@ -1,6 +1,8 @@
 // Worker-side job: a Vision Transformer learning Fashion-MNIST (the attention case study).
 // The images and the shipped weights are fetched once, when the worker first loads this module;
 // each job is one VitClassifier, trained from scratch or started from the shipped weights.
+import { createComputePath } from './vit-gpu.js';
+
 export const name = 'vit';
 
 const SUBSET_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
@@ -27,11 +29,11 @@ const toPixels = (bytes) => Float32Array.from(bytes, (b) => b / 255);
 
 /**
  * @param {object} neuroai the wasm module
- * @param {object} config {init: 'shipped'|'scratch', patch, dim, depth, heads, mlp, lr, batch, seed}
+ * @param {object} config {init: 'shipped'|'scratch', gpu: 'auto'|'on'|'off', patch, dim, depth, heads, mlp, lr, batch, seed}
  */
-export function create(neuroai, config = {}) {
+export async function create(neuroai, config = {}) {
   if (subsetBytes instanceof Error) throw subsetBytes;
-  const { init = 'scratch', ...knobs } = config;
+  const { init = 'scratch', gpu = 'auto', ...knobs } = config;
   let model;
   if (init === 'shipped') {
     if (weightsBytes instanceof Error) throw weightsBytes;
@@ -46,6 +48,29 @@ export function create(neuroai, config = {}) {
   model.setTrainData(subset.train.pixels, subset.train.labels);
   model.setTestData(subset.test.pixels, subset.test.labels);
   const heldOutPixels = toPixels(subset.test.pixels.subarray(0, DISTANCE_IMAGES * subset.rows * subset.cols));
+
+  // The batched calls (classify, evaluate) run on WebGPU when it is there and worth it (./vit-gpu.js).
+  const compute = await createComputePath(model, gpu);
+  const computeInfo = () => ({ path: compute.path, reason: compute.reason });
+  const testPixels = toPixels(subset.test.pixels);
+
+  /** As VitClassifier.evaluate, from the compute path's probabilities: the first n test images. */
+  async function evaluate(maxImages, mask) {
+    if (compute.path === 'wasm') return { ...model.evaluate(maxImages, mask), compute: computeInfo() };
+    const K = subset.classNames.length, n = Math.min(maxImages, subset.test.count);
+    const probs = await compute.predict(testPixels.subarray(0, n * subset.rows * subset.cols), mask);
+    const confusion = new Int32Array(K * K);
+    let correct = 0, loss = 0;
+    for (let i = 0; i < n; ++i) {
+      let best = 0;
+      for (let c = 1; c < K; ++c) if (probs[i * K + c] > probs[i * K + best]) best = c;
+      const label = subset.test.labels[i];
+      correct += best === label;
+      loss -= Math.log(Math.max(probs[i * K + label], 1e-30));
+      confusion[label * K + best]++;
+    }
+    return { accuracy: correct / n, loss: loss / n, images: n, confusion, compute: computeInfo() };
+  }
 
   let recentLoss = NaN;
   let heldOut = init === 'shipped' ? { step: 0, ...accuracyOf(model.evaluate(HELD_OUT, null)) } : null;
@@ -73,6 +98,7 @@ export function create(neuroai, config = {}) {
       testPixels: subset.test.pixels,
       testLabels: subset.test.labels,
       heldOutImages: HELD_OUT,
+      compute: computeInfo(),
     }),
     chunk: 1,  // one step per call: a step of the shipped architecture takes about 0.1-0.4 s
     train(steps) {
@@ -111,14 +137,22 @@ export function create(neuroai, config = {}) {
         return { result: true };
       },
       /** Class probabilities (n * classes) for n images. */
-      classify: (images) => {
-        const p = model.predict(images, null);
+      classify: async (images) => {
+        const p = await compute.predict(images, null);
         return { result: p, transfer: [p.buffer] };
       },
-      evaluate: (images, mask) => {
-        const e = model.evaluate(images, mask ?? null);
-        return { result: { accuracy: e.accuracy, loss: e.loss, images: e.images, confusion: e.confusion },
+      /** {accuracy, loss, images, confusion, compute: {path, reason}} on the first n test images. */
+      evaluate: async (images, mask) => {
+        const e = await evaluate(images, mask ?? null);
+        return { result: { accuracy: e.accuracy, loss: e.loss, images: e.images, confusion: e.confusion, compute: e.compute },
                  transfer: [e.confusion.buffer] };
+      },
+      /** Which path runs the batched calls, and why. */
+      computePath: () => ({ result: computeInfo() }),
+      /** images/s of the wasm and the WebGPU forward on the 1,000 test images (see vit-gpu.js). */
+      benchmarkPaths: async () => {
+        const r = await compute.benchmark(testPixels.subarray(0, 1000 * subset.rows * subset.cols));
+        return { result: { ...r, compute: computeInfo() } };
       },
       positionSimilarity: () => {
         const s = model.positionSimilarity();
@@ -137,6 +171,6 @@ export function create(neuroai, config = {}) {
         return { result: bytes, transfer: [bytes.buffer] };
       },
     },
-    dispose: () => model.delete(),
+    dispose: () => { compute.dispose(); model.delete(); },
   };
 }

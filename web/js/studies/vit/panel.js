@@ -32,11 +32,12 @@ export const SCHEMA = {
   img: { type: 'int', default: 0, min: 0, max: 999 },
   input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
   lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
+  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // batched calls on WebGPU: auto = on a real GPU
 };
 
 /** The worker job's config for the state's knobs (the shipped weights bring their own architecture). */
 function jobConfig(s) {
-  const training = { lr: s.lr, batch: s.batch, seed: s.seed };
+  const training = { lr: s.lr, batch: s.batch, seed: s.seed, gpu: s.gpu };
   if (s.init === 'shipped') return { init: 'shipped', ...training };
   const dim = Number(s.dim);
   return { init: 'scratch', patch: Number(s.patch), dim, depth: s.depth, heads: Number(s.heads), mlp: 2 * dim, ...training };
@@ -156,13 +157,16 @@ export class VitPanel extends EventTarget {
   buildEvaluation(host) {
     this.evalBody = h('tbody');
     this.measureButton = h('button', { disabled: true, onclick: () => this.measure() }, 'Measure now');
+    this.benchButton = h('button', { disabled: true, onclick: () => this.benchmarkPaths() }, 'Benchmark both paths');
     this.evalStatus = h('p', { class: 'status', 'aria-live': 'polite' });
+    this.pathLine = h('p', { class: 'vit-muted vit-small vit-compute-path', 'aria-live': 'polite' }, 'Compute path: starting…');
+    this.benchResult = h('p', { class: 'vit-small vit-bench-result', 'aria-live': 'polite' });
     host.replaceChildren(
       h('table', { class: 'metric-table vit-eval-table' },
         h('caption', { class: 'vit-muted' }, 'Test accuracy on the page\'s 1,000 test images'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Classifier'), h('th', { scope: 'col' }, 'Accuracy'), h('th', { scope: 'col' }, 'Trained on'))),
         this.evalBody),
-      h('div', { class: 'controls' }, this.measureButton), this.evalStatus);
+      h('div', { class: 'controls' }, this.measureButton, this.benchButton), this.evalStatus, this.pathLine, this.benchResult);
     this.renderEvaluation();
     // Measure once when the section first comes into view (it costs the worker a few seconds).
     new IntersectionObserver((entries, observer) => {
@@ -189,7 +193,8 @@ export class VitPanel extends EventTarget {
     this.saveHash();
     this.chart.clear();
     this.error.hidden = true;
-    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton]) if (b) b.disabled = false;
+    for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton, this.benchButton]) if (b) b.disabled = false;
+    this.showComputePath(info.compute);
     this.milestoneReached = false;
     this.modelLine.textContent = info.init === 'shipped'
       ? `Model: the shipped weights (trained natively on all 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
@@ -341,6 +346,7 @@ export class VitPanel extends EventTarget {
     try {
       const [name, data] = this.modelDescription();
       const vit = await this.trainer.call('evaluate', 1000, null);
+      this.showComputePath(vit.compute);
       this.measured[this.info.init === 'shipped' && !(this.snapshot?.step > 0) ? 'shipped' : 'live'] = { name, data, accuracy: vit.accuracy };
       if (!this.measured.knn) {
         const knn = await this.trainer.call('knnBaseline', 5);
@@ -375,6 +381,38 @@ export class VitPanel extends EventTarget {
       this.lesionResult.textContent = `Measurement failed: ${error.message}`;
     } finally {
       this.lesionButton.disabled = false;
+    }
+  }
+
+  /** The line under the evaluation table: which path runs the batched passes, and why. */
+  showComputePath(compute) {
+    if (!this.pathLine || !compute) return;
+    this.pathLine.dataset.path = compute.path;
+    this.pathLine.textContent = `Compute path for classification and evaluation: ${compute.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}` +
+      ` (${compute.reason}).`;
+  }
+
+  /** images/s of the wasm and the WebGPU forward passes, measured in this browser. */
+  async benchmarkPaths() {
+    this.benchButton.disabled = true;
+    this.benchResult.textContent = 'Benchmarking both paths on the 1,000 test images…';
+    try {
+      const r = await this.trainer.call('benchmarkPaths');
+      const rate = (x) => `${Math.round(x.perSecond).toLocaleString('en')} images/s (${x.images.toLocaleString('en')} images)`;
+      let text = `WebAssembly: ${rate(r.wasm)}. `;
+      if (r.gpu) {
+        const a = r.gpu.agreement;
+        text += `WebGPU (${r.gpu.adapter}): ${rate(r.gpu)}; same top class on ${a.argmaxAgree}/${a.images}, ` +
+          `largest probability difference ${a.maxAbsDiff.toExponential(1)}.`;
+      } else {
+        text += 'WebGPU: not available here.';
+      }
+      this.benchResult.textContent = text;
+      this.showComputePath(r.compute);
+    } catch (error) {
+      this.benchResult.textContent = `Benchmark failed: ${error.message}`;
+    } finally {
+      this.benchButton.disabled = false;
     }
   }
 
