@@ -9,45 +9,16 @@
 // On a GPU machine with Dawn packed by /work/shared/gpu/pack.sh (folders .gpu/ and .gl/ beside the
 // tree): bash .gpu/run.sh bench/gpu-gemm.mjs. The webgpu package is looked up in
 // $NEUROAI_WEBGPU (a path to its index.js), then .gpu/pkg/index.js, then node_modules.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-import { acquireDevice } from '../web/js/gpu/device.js';
 import { gemm, initKernels, readBack, upload, createBuffer } from '../web/js/gpu/kernels.js';
 import { seededRandom, validateKernels } from '../web/js/gpu/validate.js';
+import { openNodeDevice } from './gpu-device.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const sizesArg = args.indexOf('--sizes');
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [512, 1024, 2048, 4096];
 
-async function importWebgpu() {
-  const candidates = [process.env.NEUROAI_WEBGPU, path.join(root, '.gpu/pkg/index.js')].filter(Boolean);
-  for (const file of candidates) if (fs.existsSync(file)) return import(pathToFileURL(path.resolve(file)).href);
-  try {
-    return await import('webgpu');
-  } catch {
-    console.error('gpu-gemm: the npm package webgpu (Dawn for Node) was not found: set NEUROAI_WEBGPU, pack .gpu/ ' +
-      '(/work/shared/gpu/pack.sh) or npm i -D webgpu');
-    process.exit(2);
-  }
-}
-
-const { create, globals } = await importWebgpu();
-Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, GPUShaderStage, ...
-const got = await acquireDevice({
-  gpu: create([]),
-  requiredLimits: ['maxStorageBufferBindingSize', 'maxBufferSize'],
-  onLost: (reason) => { console.error(`gpu-gemm: ${reason}`); process.exit(3); },
-});
-if (!got.device) {
-  console.error(`gpu-gemm: no WebGPU device: ${got.reason}`);
-  process.exit(2);
-}
-const device = got.device;
-const loadSource = (name) => fs.readFileSync(path.join(root, 'web/js/gpu/kernels', `${name}.wgsl`), 'utf8');
+const { device, loadSource } = await openNodeDevice('gpu-gemm', { requiredLimits: ['maxStorageBufferBindingSize', 'maxBufferSize'] });
 await initKernels(device, loadSource);
 
 let validationOk = true;

@@ -12,13 +12,11 @@
 // 2 without a WebGPU device.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { acquireDevice } from '../web/js/gpu/device.js';
 import { compareProbs, createVitForward } from '../web/js/gpu/vit-forward.js';
 import { loadModule } from '../tests/wasm/load.mjs';
+import { openNodeDevice, root } from './gpu-device.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -27,30 +25,7 @@ const batch = Number(option('--batch', 256));
 const gemmKind = option('--gemm', 'tiled');
 const TOLERANCE = 1e-4;
 
-async function importWebgpu() {
-  const candidates = [process.env.NEUROAI_WEBGPU, path.join(root, '.gpu/pkg/index.js')].filter(Boolean);
-  for (const file of candidates) if (fs.existsSync(file)) return import(pathToFileURL(path.resolve(file)).href);
-  try {
-    return await import('webgpu');
-  } catch {
-    console.error('vit-gpu: the npm package webgpu (Dawn for Node) was not found: set NEUROAI_WEBGPU, pack .gpu/ ' +
-      '(/work/shared/gpu/pack.sh) or npm i -D webgpu');
-    process.exit(2);
-  }
-}
-
-const { create, globals } = await importWebgpu();
-Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, GPUShaderStage, ...
-const got = await acquireDevice({
-  gpu: create([]),
-  onLost: (reason) => { console.error(`vit-gpu: ${reason}`); process.exit(3); },
-});
-if (!got.device) {
-  console.error(`vit-gpu: no WebGPU device: ${got.reason}`);
-  process.exit(2);
-}
-const device = got.device;
-const loadSource = (name) => fs.readFileSync(path.join(root, 'web/js/gpu/kernels', `${name}.wgsl`), 'utf8');
+const { device, loadSource } = await openNodeDevice('vit-gpu');
 
 // The shipped model and the page's test images (repeated when more are asked for than the file has).
 const M = await loadModule();
