@@ -16,6 +16,8 @@ const wasmDir = option('--wasm', path.join(root, 'build/wasm'));
 const VENDOR = {
   'three/build/three.module.js': 'three.module.js',
   'three/build/three.core.js': 'three.core.js',
+  'three/build/three.webgpu.js': 'three.webgpu.js',  // the WebGPU renderer, loaded only where it is used
+  'three/build/three.tsl.js': 'three.tsl.js',
   'uplot/dist/uPlot.esm.js': 'uPlot.esm.js',
   'uplot/dist/uPlot.min.css': 'uPlot.min.css',
   'lil-gui/dist/lil-gui.esm.js': 'lil-gui.esm.js',

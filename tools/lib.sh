@@ -45,8 +45,11 @@ build_preset() {
     $wrapper cmake --preset "$preset" >/dev/null
   fi
   log "building $preset"
-  cmake --build --preset "$preset" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || die "build of $preset failed"
+  # Captured, not piped: with pipefail, `build | grep || true` would hide a failed build.
+  local output status=0
+  output=$(cmake --build --preset "$preset" -- -j"$(nproc)" 2>&1) || status=$?
+  grep -vE '^\[[0-9]+/[0-9]+\] ' <<<"$output" || true
+  [ "$status" -eq 0 ] || die "build of $preset failed"
 }
 
 # Emscripten 3.1.6's JS optimizer needs Debian's acorn.

@@ -7,6 +7,7 @@
 // (N P_min)^-beta, found through a min tree over the same leaves; beta anneals linearly beta0 -> 1.
 // New transitions get the largest priority seen so far (1 at first), so each is replayed soon.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,27 @@
 #include "nn/rng.h"
 
 namespace models {
+
+/// Storage for the sum tree's arrays. Aligned to 64 bytes, so each group of 8 heap-order siblings
+/// (nodes 8i .. 8i+7) fills exactly one cache line; arrays of 2 MiB or more are 2 MiB-aligned and,
+/// on Linux, marked for transparent huge pages: a draw reads one node per level of a tree spread
+/// over megabytes, and with 4 KiB pages most of its cache misses are TLB misses too.
+void* allocate_tree_storage(size_t bytes);  // throws std::bad_alloc
+void free_tree_storage(void* p);
+
+template <class T>
+struct TreeAllocator {
+  using value_type = T;
+  TreeAllocator() = default;
+  template <class U>
+  TreeAllocator(const TreeAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(allocate_tree_storage(n * sizeof(T))); }
+  void deallocate(T* p, size_t) { free_tree_storage(p); }
+  template <class U>
+  bool operator==(const TreeAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const TreeAllocator<U>&) const { return false; }
+};
 
 /// A binary sum tree (with a min tree beside it) over `capacity` leaves, padded to a power of two.
 /// Node 1 is the root, node i has children 2i and 2i+1, leaf j is node leaves() + j.
@@ -48,8 +70,8 @@ class SumTree {
 
   int capacity_, base_, depth_;
   double limit_ = 0;  // the largest double below the total: where draws are clamped
-  std::vector<double> sum_;
-  std::vector<double> min_;  // +inf on empty leaves
+  std::vector<double, TreeAllocator<double>> sum_;
+  std::vector<double, TreeAllocator<double>> min_;  // +inf on empty leaves
 };
 
 struct ReplayConfig {

@@ -1,4 +1,5 @@
 // What this browser offers: WebAssembly SIMD (required by the module) and a WebGPU adapter.
+import { describeAdapter, isSoftwareAdapter } from '../gpu/device.js';
 
 // A minimal module using one v128 instruction (the probe of the wasm-feature-detect project).
 const SIMD_PROBE = new Uint8Array([
@@ -28,16 +29,16 @@ export function requireWasmSimd(badge, host) {
 
 /**
  * Resolves to {available, reason, adapter}: reason says why not ("no navigator.gpu", "no adapter")
- * or describes the adapter found.
+ * or describes the adapter found (and whether it is a CPU software fallback). Asks for an adapter
+ * only, no device: gpu/device.js acquireDevice is for the pages that compute or draw with it.
  */
 export async function probeWebGPU() {
   if (!globalThis.navigator?.gpu) return { available: false, reason: 'this browser exposes no navigator.gpu' };
   try {
     const adapter = await navigator.gpu.requestAdapter();
     if (!adapter) return { available: false, reason: 'navigator.gpu offered no adapter' };
-    const info = adapter.info ?? {};
-    const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
-    return { available: true, reason: name, adapter };
+    const name = describeAdapter(adapter);
+    return { available: true, reason: isSoftwareAdapter(adapter, name) ? `${name} (a CPU software adapter)` : name, adapter };
   } catch (error) {
     return { available: false, reason: `requestAdapter failed: ${error.message}` };
   }

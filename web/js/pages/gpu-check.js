@@ -63,7 +63,7 @@ async function main() {
     ? `${failed} of ${results.length} kernel runs are outside their tolerance.`
     : `All ${results.length} kernel runs match the WebAssembly core within tolerance.`;
   if (state.error) summary.textContent += ` ${state.error}`;
-  got.device.destroy();
+  got.release();
 }
 
 main()

@@ -18,10 +18,7 @@ function sharedDevice() {
       devicePromise = null;
       for (const f of lossListeners) f(reason);
     },
-  }).then((got) => ({
-    ...got,
-    fallbackAdapter: Boolean(got.adapter?.info?.isFallbackAdapter || got.adapter?.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(got.adapterName)),
-  }));
+  });
   return devicePromise;
 }
 
@@ -48,11 +45,11 @@ export async function createComputePath(model, mode = 'auto') {
 
   // On a CPU software adapter the plain GEMM kernel runs several times faster than the tiled one.
   const build = async () => createVitForward(got.device, model.forwardPlan(),
-    { loadSource: fetchSource, batch: BATCH, gemm: got.fallbackAdapter ? 'naive' : 'tiled' });
+    { loadSource: fetchSource, batch: BATCH, gemm: got.software ? 'naive' : 'tiled' });
 
   if (mode === 'off') state.reason = 'WebGPU is switched off (gpu=off in the link)';
   else if (!got.device) state.reason = `no WebGPU here: ${got.reason}`;
-  else if (got.fallbackAdapter && mode === 'auto') {
+  else if (got.software && mode === 'auto') {
     state.reason = `the WebGPU adapter (${got.adapterName}) is a CPU software fallback, slower than wasm; gpu=on in the link uses it anyway`;
   } else {
     try {

@@ -12,6 +12,7 @@ export const SCHEMA = {
   neuron: { type: 'int', default: 0, min: 0, max: 29 },
   view: { type: 'enum', default: 'all', options: ['all', 'one'] },
   start: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
+  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // WebGPU: auto = on a real GPU adapter
 };
 
 export const labConfig = (s) => ({

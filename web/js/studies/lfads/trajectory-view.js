@@ -1,47 +1,68 @@
 // The factors in 3-D (Three.js): each held-out trial's factors mapped into Lorenz space by the
 // affine fit, beside the true Lorenz trajectories, coloured by condition, rotatable with the mouse
 // or the keyboard's arrow keys. Renders on demand (no animation loop), so it costs nothing idle.
+// Drawn by three's WebGPU renderer where WebGPU is available, WebGL2 otherwise (../../lib/three-renderer.js);
+// a line under the view says which and why.
 import * as THREE from '../../../vendor/three.module.js';
 import { OrbitControls } from '../../../vendor/OrbitControls.js';
 import { COLORMAPS } from '../../lib/colormaps.js';
 import { h } from '../../lib/dom.js';
+import { ThreeRenderer } from '../../lib/three-renderer.js';
 
 const SEPARATION = 2.6;  // the two attractors side by side, in normalized Lorenz units
 
 export class TrajectoryView {
-  constructor(host) {
-    this.canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
-                                'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
+  /** gpu: 'auto' | 'on' | 'off', which renderer to prefer (see ThreeRenderer). */
+  constructor(host, { gpu = 'auto' } = {}) {
+    const canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
+                                 'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
     this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Computing trajectories…');
-    host.replaceChildren(h('div', { class: 'three-wrap' }, this.canvas,
+    this.backendLine = h('p', { class: 'note renderer-line' }, 'Starting the 3-D renderer…');
+    this.host = host;
+    host.replaceChildren(h('div', { class: 'three-wrap' }, canvas,
       h('span', { class: 'label left' }, 'LFADS factors → Lorenz space'), h('span', { class: 'label right' }, 'true Lorenz state')),
-      this.summary);
-    try {
-      this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: true, preserveDrawingBuffer: true });
-    } catch (error) {
-      this.renderer = null;
-      this.summary.textContent = `3-D view unavailable (no WebGL: ${error.message}).`;
-      return;
-    }
-    this.renderer.setPixelRatio(Math.min(2, globalThis.devicePixelRatio || 1));
-    this.renderer.setClearColor(0xffffff);
+      this.summary, this.backendLine);
     this.scene = new THREE.Scene();
-    this.camera = new THREE.PerspectiveCamera(40, this.canvas.width / this.canvas.height, 0.1, 100);
+    this.camera = new THREE.PerspectiveCamera(40, canvas.width / canvas.height, 0.1, 100);
     this.camera.position.set(0, -0.8, 4.6);
-    this.controls = new OrbitControls(this.camera, this.canvas);
-    this.controls.listenToKeyEvents(this.canvas);
-    this.controls.addEventListener('change', () => this.render());
     this.group = new THREE.Group();
     this.scene.add(this.group);
-    new ResizeObserver(() => this.resize()).observe(host);
-    this.resize();
+    this.attachControls(canvas);
+    this.view = null;
+    /** Resolves once a renderer draws (or none can: the summary then says so). */
+    this.ready = ThreeRenderer.create(canvas, {
+      mode: gpu,
+      onCanvas: (c) => { this.attachControls(c); this.resize(); },
+      onChange: () => { if (this.view) this.backendLine.textContent = this.view.describe(); },
+    }).then((view) => {
+      this.view = view;
+      this.backendLine.textContent = view.describe();
+      new ResizeObserver(() => this.resize()).observe(host);
+      this.resize();
+      if (this.data) this.update(this.data, this.one);
+    }, (error) => {
+      this.backendLine.textContent = '';
+      this.summary.textContent = `3-D view unavailable (no WebGPU or WebGL: ${error.message}).`;
+    });
+  }
+
+  get canvas() { return this.view?.canvas ?? this.host.querySelector('canvas.trajectories'); }
+
+  /** Mouse and arrow-key rotation on `canvas` (again on a replacement canvas), keeping the orbit. */
+  attachControls(canvas) {
+    const target = this.controls?.target.clone();
+    this.controls?.dispose();
+    this.controls = new OrbitControls(this.camera, canvas);
+    if (target) this.controls.target.copy(target);
+    this.controls.listenToKeyEvents(canvas);
+    this.controls.addEventListener('change', () => this.render());
   }
 
   resize() {
-    if (!this.renderer) return;
+    if (!this.view) return;
     const width = Math.max(300, this.canvas.parentElement.clientWidth);
     const height = Math.round(width * 0.46);
-    this.renderer.setSize(width, height, false);
+    this.view.setSize(width, height);
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
     this.render();
@@ -50,7 +71,12 @@ export class TrajectoryView {
   /** data: {bins, fitted, latent (K*T*3), condition (K), r2}; one: index of the trial to show alone, or -1. */
   update(data, one = -1) {
     this.data = data;
-    if (!this.renderer) return;
+    this.one = one;
+    if (!this.view) return;
+    for (const line of this.group.children) {
+      line.geometry.dispose();
+      line.material.dispose();
+    }
     this.group.clear();
     const T = data.bins, K = data.condition.length, conditions = Math.max(...data.condition) + 1;
     for (const [source, offset] of [[data.fitted, -SEPARATION / 2], [data.latent, SEPARATION / 2]]) {
@@ -76,6 +102,6 @@ export class TrajectoryView {
   }
 
   render() {
-    if (this.renderer) this.renderer.render(this.scene, this.camera);
+    this.view?.render(this.scene, this.camera);
   }
 }
