@@ -276,7 +276,8 @@ class LfadsLabJs {
       return config();
     });
   }
-  /// The model's architecture: {factors, generator, encoder, ic, controller, inputs}.
+  /// The model's architecture {factors, generator, encoder, ic, controller, inputs, neurons} and the
+  /// data's {bins, heldOut, train (trial counts), conditions}.
   val config() const {
     const auto& c = model_->config();
     val o = val::object();
@@ -289,6 +290,7 @@ class LfadsLabJs {
     o.set("neurons", c.neurons);
     o.set("bins", data_.bins);
     o.set("heldOut", static_cast<int>(held_out_.size()));
+    o.set("train", static_cast<int>(train_.size()));
     o.set("conditions", data_.conditions);
     return o;
   }
