@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "js_interop.h"
+#include "models/lfads.h"
 #include "nn/gemm.h"
 #include "nn/ops.h"
 #include "nn/rng.h"
@@ -121,6 +122,25 @@ val gelu_ref(val x) { return unary_ref<nn::gelu>(x, "gelu: x"); }
 /// max(x, 0), elementwise.
 val relu_ref(val x) { return unary_ref<nn::relu>(x, "relu: x"); }
 
+/// One GRU step from projections (models::gru_gates, the body of every LFADS GRU): x_proj and
+/// h_proj (rows, 3 * hidden) as [z | r | n], h (rows, hidden), states clipped to +-clip; returns a
+/// new Float32Array (rows, hidden).
+val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip) {
+  return js::guard([&] {
+    const int R = js::integer(rows, "gruGates: rows", 1, 1 << 20), H = js::integer(hidden, "gruGates: hidden", 1, 1 << 16);
+    const long long n = checked_numel({R, 3 * H}, "gruGates: rows * 3 * hidden");
+    const auto X = js::float32_array(x_proj, "gruGates: xProj", n);
+    const auto P = js::float32_array(h_proj, "gruGates: hProj", n);
+    const auto S = js::float32_array(h, "gruGates: h", static_cast<long long>(R) * H);
+    const double c = js::number(clip, "gruGates: clip");
+    nn::require(c > 0, "gruGates: clip: expected a positive number, got ", c);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(models::gru_gates(tape.constant(X.data(), nn::Shape{R, 3 * H}), tape.constant(P.data(), nn::Shape{R, 3 * H}),
+                                   tape.constant(S.data(), nn::Shape{R, H}), static_cast<float>(c)));
+  });
+}
+
 /// 3x3 "same" convolution (stride 1, pad 1): x (N, C, H, W), weight (O, C, 3, 3), bias (O) or
 /// null for none; returns a new Float32Array (N, O, H, W).
 val conv2d_3x3(val x, val n, val c, val h, val w, val weight, val o, val bias) {
@@ -153,4 +173,5 @@ EMSCRIPTEN_BINDINGS(neuroai_core) {
   emscripten::function("gelu", &gelu_ref);
   emscripten::function("relu", &relu_ref);
   emscripten::function("conv2d3x3", &conv2d_3x3);
+  emscripten::function("gruGates", &gru_gates_ref);
 }

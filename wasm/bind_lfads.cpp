@@ -79,22 +79,81 @@ class LfadsLabJs {
   /// The metrics of `neuroai eval lfads` on the first `heldOut` held-out and `train` training trials.
   val evaluate(val held_out, val train) {
     return js::guard([&] {
-      const int h = js::integer(held_out, "evaluate: heldOut", 2, static_cast<int>(held_out_.size()));
-      const int t = js::integer(train, "evaluate: train", 2, static_cast<int>(train_.size()));
-      const std::vector<int> hs(held_out_.begin(), held_out_.begin() + h), ts(spread(train_, t));
-      const eval::LfadsReport r = eval::evaluate_lfads(*model_, data_, ts, hs);
+      const auto [hs, ts] = eval_trials(held_out, train, "evaluate");
+      return report(eval::evaluate_lfads(*model_, data_, ts, hs), static_cast<int>(hs.size()), static_cast<int>(ts.size()));
+    });
+  }
+
+  /// The spike counts of the trials evaluate(heldOut, train) reads: {heldOut (h, T, N), train (t, T, N)},
+  /// trial-major, for an engine outside the core (the WebGPU path runs forwardPlan() on them).
+  val eval_spikes(val held_out, val train) {
+    return js::guard([&] {
+      const auto [hs, ts] = eval_trials(held_out, train, "evalSpikes");
+      const size_t per = static_cast<size_t>(data_.bins) * data_.neurons;
+      auto gather = [&](const std::vector<int>& trials) {
+        std::vector<float> x;
+        x.reserve(trials.size() * per);
+        for (int k : trials) x.insert(x.end(), data_.trial_spikes(k), data_.trial_spikes(k) + per);
+        return floats(x);
+      };
       val o = val::object();
-      o.set("rateR2", r.rate_r2);
-      o.set("factorR2", r.factor_r2);
-      o.set("bitsPerSpike", r.bits_per_spike);
-      o.set("decodeR2Smoothed", r.decode_r2_smoothed);
-      o.set("decodeR2Factors", r.decode_r2_factors);
-      o.set("rateR2SmoothedBaseline", r.rate_r2_smoothed);
-      o.set("rateR2TrialAverageBaseline", r.rate_r2_trial_average);
-      o.set("heldOut", h);
+      o.set("heldOut", gather(hs));
+      o.set("train", gather(ts));
       return o;
     });
   }
+
+  /// evaluate()'s metrics from read-outs computed elsewhere: heldOut {logRates (T, h, N), factors
+  /// (T, h, F)} and train {factors (T, t, F)}, time-major as forwardPlan()'s outputs.
+  val evaluate_outputs(val held_out, val train, val held_out_outputs, val train_outputs) {
+    return js::guard([&] {
+      const auto [hs, ts] = eval_trials(held_out, train, "evaluateOutputs");
+      const int T = data_.bins, N = data_.neurons, F = model_->config().factors;
+      const int h = static_cast<int>(hs.size()), t = static_cast<int>(ts.size());
+      nn::require(held_out_outputs.typeOf().as<std::string>() == "object" && !held_out_outputs.isNull(),
+                  "evaluateOutputs: heldOutOutputs: expected {logRates, factors}");
+      nn::require(train_outputs.typeOf().as<std::string>() == "object" && !train_outputs.isNull(),
+                  "evaluateOutputs: trainOutputs: expected {factors}");
+      models::LfadsOutputs test, fit;
+      test.T = fit.T = T;
+      test.B = h;
+      fit.B = t;
+      test.log_rates = js::float32_array(held_out_outputs["logRates"], "evaluateOutputs: heldOutOutputs.logRates",
+                                         static_cast<long long>(T) * h * N);
+      test.factors = js::float32_array(held_out_outputs["factors"], "evaluateOutputs: heldOutOutputs.factors",
+                                       static_cast<long long>(T) * h * F);
+      fit.factors = js::float32_array(train_outputs["factors"], "evaluateOutputs: trainOutputs.factors",
+                                      static_cast<long long>(T) * t * F);
+      return report(eval::evaluate_lfads_outputs(data_, F, ts, hs, test, fit), h, t);
+    });
+  }
+
+  /// The posterior-mean inference pass as data (models::Lfads::forward_plan for the data's bins):
+  /// {config, ops, outputs: [{name, steps}], weights}. Shapes give the batch as "B"; the input is
+  /// "spikes" (B, bins, neurons); weights are copies, so the plan stays valid while training goes on.
+  val forward_plan() const {
+    return js::guard([&] {
+      const models::LfadsPlan plan = model_->forward_plan(data_.bins);
+      val cfg = config();
+      cfg.set("cellClip", model_->config().cell_clip);
+      val outputs = val::array();
+      for (const nn::PlanOutput& out : plan.outputs) {
+        val o = val::object(), steps = val::array();
+        o.set("name", out.name);
+        for (const auto& s : out.steps) steps.call<void>("push", s);
+        o.set("steps", steps);
+        outputs.call<void>("push", o);
+      }
+      val o = val::object();
+      o.set("config", cfg);
+      o.set("ops", js::plan_ops(plan.ops));
+      o.set("outputs", outputs);
+      o.set("weights", js::params_copy(model_->params()));
+      return o;
+    });
+  }
+  /// Training steps taken (the GPU path re-uploads the weights when this moves).
+  double steps() const { return static_cast<double>(model_->steps()); }
 
   /// Held-out trial i: {spikes, rates, inferred, factors, inputs, latent (T x .), condition}.
   val trial(val index) {
@@ -217,7 +276,8 @@ class LfadsLabJs {
       return config();
     });
   }
-  /// The model's architecture: {factors, generator, encoder, ic, controller, inputs}.
+  /// The model's architecture {factors, generator, encoder, ic, controller, inputs, neurons} and the
+  /// data's {bins, heldOut, train (trial counts), conditions}.
   val config() const {
     const auto& c = model_->config();
     val o = val::object();
@@ -230,6 +290,7 @@ class LfadsLabJs {
     o.set("neurons", c.neurons);
     o.set("bins", data_.bins);
     o.set("heldOut", static_cast<int>(held_out_.size()));
+    o.set("train", static_cast<int>(train_.size()));
     o.set("conditions", data_.conditions);
     return o;
   }
@@ -240,6 +301,26 @@ class LfadsLabJs {
     mc.neurons = data_.neurons;
     data::split_trials(data_, kHoldOutEvery, train_, held_out_);
     model_ = std::make_unique<models::Lfads>(mc, tc, tc.seed);
+  }
+  /// The trial lists of evaluate(heldOut, train): the first heldOut held-out trials and `train`
+  /// training trials spread over all conditions.
+  std::pair<std::vector<int>, std::vector<int>> eval_trials(const val& held_out, const val& train, const std::string& fn) const {
+    const int h = js::integer(held_out, (fn + ": heldOut").c_str(), 2, static_cast<int>(held_out_.size()));
+    const int t = js::integer(train, (fn + ": train").c_str(), 2, static_cast<int>(train_.size()));
+    return {std::vector<int>(held_out_.begin(), held_out_.begin() + h), spread(train_, t)};
+  }
+  static val report(const eval::LfadsReport& r, int held_out, int train) {
+    val o = val::object();
+    o.set("rateR2", r.rate_r2);
+    o.set("factorR2", r.factor_r2);
+    o.set("bitsPerSpike", r.bits_per_spike);
+    o.set("decodeR2Smoothed", r.decode_r2_smoothed);
+    o.set("decodeR2Factors", r.decode_r2_factors);
+    o.set("rateR2SmoothedBaseline", r.rate_r2_smoothed);
+    o.set("rateR2TrialAverageBaseline", r.rate_r2_trial_average);
+    o.set("heldOut", held_out);
+    o.set("train", train);
+    return o;
   }
   /// `n` indices spread evenly over `from` (so a subset still covers every condition).
   static std::vector<int> spread(const std::vector<int>& from, int n) {
@@ -260,6 +341,10 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .constructor(&LfadsLabJs::create, emscripten::allow_raw_pointers())
       .function("trainSteps", &LfadsLabJs::train_steps)
       .function("evaluate", &LfadsLabJs::evaluate)
+      .function("evalSpikes", &LfadsLabJs::eval_spikes)
+      .function("evaluateOutputs", &LfadsLabJs::evaluate_outputs)
+      .function("forwardPlan", &LfadsLabJs::forward_plan)
+      .function("steps", &LfadsLabJs::steps)
       .function("trial", &LfadsLabJs::trial)
       .function("trajectories", &LfadsLabJs::trajectories)
       .function("infer", &LfadsLabJs::infer)

@@ -210,36 +210,10 @@ class VitClassifierJs {
     cfg.set("pixelMean", models::kVitPixelMean);
     cfg.set("pixelStd", models::kVitPixelStd);
     cfg.set("lnEps", models::Vit::kLayerNormEps);
-    const auto strings = [](const std::vector<std::string>& v) {
-      val a = val::array();
-      for (const auto& s : v) a.call<void>("push", s);
-      return a;
-    };
-    val ops = val::array();
-    for (const models::VitPlanOp& op : vit.forward_plan()) {
-      val o = val::object();
-      o.set("op", op.op);
-      o.set("inputs", strings(op.inputs));
-      o.set("output", op.output);
-      val shape = val::array();
-      for (int d : op.shape) shape.call<void>("push", d < 0 ? val("B") : val(d));
-      o.set("shape", shape);
-      o.set("weights", strings(op.weights));
-      val attrs = val::object();
-      for (const auto& [k, v] : op.attrs) attrs.set(k, v);
-      o.set("attrs", attrs);
-      ops.call<void>("push", o);
-    }
-    val weights = val::object();
-    const nn::Params& p = vit.params();
-    for (int i = 0; i < p.size(); ++i) {
-      const auto& e = p.entry(i);
-      weights.set(e.name, js::to_float32_array(p.value(i), static_cast<size_t>(e.shape.numel())));
-    }
     val o = val::object();
     o.set("config", cfg);
-    o.set("ops", ops);
-    o.set("weights", weights);
+    o.set("ops", js::plan_ops(vit.forward_plan()));
+    o.set("weights", js::params_copy(vit.params()));
     return o;
   }
 

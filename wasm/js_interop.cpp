@@ -112,4 +112,37 @@ val to_uint8_array(const uint8_t* data, size_t n) {
   return val::global("Uint8Array").new_(val(emscripten::typed_memory_view(n, data)));
 }
 
+val plan_ops(const std::vector<nn::PlanOp>& ops) {
+  const auto strings = [](const std::vector<std::string>& v) {
+    val a = val::array();
+    for (const auto& s : v) a.call<void>("push", s);
+    return a;
+  };
+  val list = val::array();
+  for (const nn::PlanOp& op : ops) {
+    val o = val::object();
+    o.set("op", op.op);
+    o.set("inputs", strings(op.inputs));
+    o.set("output", op.output);
+    val shape = val::array();
+    for (int d : op.shape) shape.call<void>("push", d < 0 ? val("B") : val(d));
+    o.set("shape", shape);
+    o.set("weights", strings(op.weights));
+    val attrs = val::object();
+    for (const auto& [k, v] : op.attrs) attrs.set(k, v);
+    o.set("attrs", attrs);
+    list.call<void>("push", o);
+  }
+  return list;
+}
+
+val params_copy(const nn::Params& p) {
+  val weights = val::object();
+  for (int i = 0; i < p.size(); ++i) {
+    const auto& e = p.entry(i);
+    weights.set(e.name, to_float32_array(p.value(i), static_cast<size_t>(e.shape.numel())));
+  }
+  return weights;
+}
+
 }  // namespace js

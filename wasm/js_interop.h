@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "nn/check.h"
+#include "nn/params.h"
+#include "nn/plan.h"
 
 namespace js {
 
@@ -77,5 +79,11 @@ val to_float32_array(const float* data, size_t n);
 val to_uint8_array(const uint8_t* data, size_t n);
 /// A zero-copy view into wasm memory; valid until the next call that may allocate.
 inline val view(const float* data, size_t n) { return val(emscripten::typed_memory_view(n, data)); }
+
+/// A model's plan ops (nn::PlanOp) as a JS array of {op, inputs, output, shape, weights, attrs}; the
+/// batch dimension (-1) becomes "B".
+val plan_ops(const std::vector<nn::PlanOp>& ops);
+/// Copies of every parameter as {name: Float32Array} (stay valid while training goes on).
+val params_copy(const nn::Params& params);
 
 }  // namespace js

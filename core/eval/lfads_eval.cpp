@@ -54,10 +54,23 @@ std::vector<float> trial_average_rates(const data::LorenzData& d, int k) {
 
 LfadsReport evaluate_lfads(models::Lfads& model, const data::LorenzData& d, const std::vector<int>& train,
                            const std::vector<int>& held_out) {
-  const int T = d.bins, N = d.neurons, F = model.config().factors;
+  auto outputs = [&](const std::vector<int>& trials) { return model.infer(d.spikes.data(), d.bins, trials); };
+  return evaluate_lfads_outputs(d, model.config().factors, train, held_out, outputs(held_out), outputs(train));
+}
+
+LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, int factors, const std::vector<int>& train,
+                                   const std::vector<int>& held_out, const models::LfadsOutputs& test,
+                                   const models::LfadsOutputs& fit) {
+  const int T = d.bins, N = d.neurons, F = factors;
+  nn::require(test.T == T && fit.T == T && test.B == static_cast<int>(held_out.size()) &&
+                  fit.B == static_cast<int>(train.size()),
+              "evaluate_lfads_outputs: expected outputs of ", T, " bins for ", held_out.size(), " held-out and ",
+              train.size(), " training trials");
+  nn::require(test.log_rates.size() == static_cast<size_t>(T) * test.B * N &&
+                  test.factors.size() == static_cast<size_t>(T) * test.B * F &&
+                  fit.factors.size() == static_cast<size_t>(T) * fit.B * F,
+              "evaluate_lfads_outputs: expected log-rates (T, K, ", N, ") and factors (T, K, ", F, ")");
   LfadsReport r;
-  auto outputs = [&](const std::vector<int>& trials) { return model.infer(d.spikes.data(), T, trials); };
-  const models::LfadsOutputs test = outputs(held_out), fit = outputs(train);
   const int Kt = static_cast<int>(held_out.size()), Kf = static_cast<int>(train.size());
   const std::vector<float> test_lr = trial_major(test.log_rates, T, Kt, N);
   const std::vector<float> test_fac = trial_major(test.factors, T, Kt, F), fit_fac = trial_major(fit.factors, T, Kf, F);

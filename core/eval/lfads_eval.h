@@ -22,6 +22,12 @@ struct LfadsReport {
 LfadsReport evaluate_lfads(models::Lfads& model, const data::LorenzData& d, const std::vector<int>& train,
                            const std::vector<int>& held_out);
 
+/// The same metrics from read-outs computed elsewhere (e.g. the WebGPU path running
+/// Lfads::forward_plan): test = the outputs on held_out, fit = on train, each (T, K, .) as infer() gives.
+LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, int factors, const std::vector<int>& train,
+                                   const std::vector<int>& held_out, const models::LfadsOutputs& test,
+                                   const models::LfadsOutputs& fit);
+
 /// Per-neuron R^2 averaged: pred and truth (n, N).
 double mean_neuron_r2(const float* pred, const float* truth, size_t n, int N);
 

@@ -141,13 +141,18 @@ void Lfads::normalize_factor_readout() {
 Var Lfads::gaussian_log_var(Var raw) { return nn::log(nn::exp(raw) + config_.var_min); }
 
 // h' = n + z (h - n), z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn); clipped.
-Var Lfads::gru_step(nn::Tape& t, const Gru& g, Var x_proj, Var h) {
-  const int H = g.size;
-  Var hp = nn::matmul(h, params_.on(t, g.wh));                                           // (B, 3H)
+Var gru_gates(Var x_proj, Var hp, Var h, float clip) {
+  const int H = h.shape()[1];
+  nn::require(x_proj.shape()[1] == 3 * H && hp.shape()[1] == 3 * H, "gru_gates: expected projections of 3 * ", H,
+              " columns, got ", x_proj.shape()[1], " and ", hp.shape()[1]);
   Var z = nn::sigmoid(nn::slice(x_proj, 1, 0, H) + nn::slice(hp, 1, 0, H));               // (B, H)
   Var r = nn::sigmoid(nn::slice(x_proj, 1, H, H) + nn::slice(hp, 1, H, H));               // (B, H)
   Var n = nn::tanh(nn::slice(x_proj, 1, 2 * H, H) + r * nn::slice(hp, 1, 2 * H, H));      // (B, H)
-  return nn::clamp(n + z * (h - n), -config_.cell_clip, config_.cell_clip);
+  return nn::clamp(n + z * (h - n), -clip, clip);
+}
+
+Var Lfads::gru_step(nn::Tape& t, const Gru& g, Var x_proj, Var h) {
+  return gru_gates(x_proj, nn::matmul(h, params_.on(t, g.wh)), h, config_.cell_clip);  // h W_h: (B, 3H)
 }
 
 // x_seq (T*B, in): every step's input projection is computed in one matmul, then sliced.
@@ -281,6 +286,91 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* no
   graph.total = recon + nn::affine(graph.kl_ic + graph.kl_inputs, ramp * train_.kl_weight, 0.0f) +
                 nn::affine(graph.l2, ramp * train_.l2_weight, 0.0f);
   return graph;
+}
+
+// ---------------------------------------------------------------- the inference pass as data
+
+// build() with noise == nullptr (posterior means) and no dropout mask, step for step, as data.
+LfadsPlan Lfads::forward_plan(int T) const {
+  nn::require_int_range(T, 2, 100000, "Lfads::forward_plan: T");
+  const LfadsConfig& c = config_;
+  const int N = c.neurons, F = c.factors, G = c.generator, U = c.inputs;
+  const auto name = [&](int i) { return params_.entry(i).name; };
+  const double clip = c.cell_clip;
+  LfadsPlan plan;
+  auto& ops = plan.ops;
+  const auto linear = [&](const std::string& in, const std::string& out, int width, std::vector<std::string> w) {
+    ops.push_back({"linear", {in}, out, {-1, width}, std::move(w), {}});
+  };
+  // One GRU step; h is "" at a zero state (the first step), where h W_h and z h vanish.
+  // at: the time step's suffix of the h-projection's name.
+  const auto gru = [&](const Gru& g, const std::string& tag, const std::string& x_proj, int step, int steps,
+                       const std::string& h, const std::string& out, const std::string& at) {
+    if (h.empty()) {
+      ops.push_back({"gru", {x_proj}, out, {-1, g.size}, {}, {{"step", step}, {"steps", steps}, {"clip", clip}}});
+      return;
+    }
+    const std::string hp = tag + ".hproj" + at;
+    linear(h, hp, 3 * g.size, {name(g.wh)});
+    ops.push_back({"gru", {x_proj, hp, h}, out, {-1, g.size}, {}, {{"step", step}, {"steps", steps}, {"clip", clip}}});
+  };
+  // run_gru(): every step's input projection in one linear over (B, T, N), then the steps in order.
+  const auto encoder = [&](const Gru& g, const std::string& tag, bool reverse) {
+    const std::string xp = tag + ".xproj";
+    ops.push_back({"linear", {"spikes"}, xp, {-1, T, 3 * g.size}, {name(g.wx), name(g.b)}, {}});
+    std::string h;
+    for (int s = 0; s < T; ++s) {
+      const int step = reverse ? T - 1 - s : s;
+      const std::string out = tag + ".h." + std::to_string(step);
+      gru(g, tag, xp, step, T, h, out, "." + std::to_string(step));
+      h = out;
+    }
+  };
+  // Initial condition: q(ic) mean from the final encoder states, g0 = Linear(ic), f0 = W_f g0.
+  encoder(ic_fwd_, "ic_enc.fwd", false);
+  encoder(ic_bwd_, "ic_enc.bwd", true);
+  ops.push_back({"concat", {"ic_enc.fwd.h." + std::to_string(T - 1), "ic_enc.bwd.h.0"}, "ic.enc", {-1, 2 * c.encoder}, {}, {}});
+  linear("ic.enc", "ic_mean", c.ic, {name(ic_mu_w_), name(ic_mu_b_)});
+  linear("ic_mean", "gen.h.init", G, {name(g0_w_), name(g0_b_)});
+  linear("gen.h.init", "factors.init", F, {name(fac_w_)});
+  if (c.controller) {
+    encoder(ci_fwd_, "ci_enc.fwd", false);
+    encoder(ci_bwd_, "ci_enc.bwd", true);
+  } else {
+    // u = 0 (B, 1): the generator's input projection is its bias on every row, every step.
+    ops.push_back({"bias_rows", {}, "gen.xproj", {-1, 3 * G}, {name(gen_.b)}, {}});
+  }
+  nn::PlanOutput log_rates{"log_rates", {}}, factors{"factors", {}}, inputs{"inputs", {}};
+  std::string g = "gen.h.init", fac = "factors.init", con;
+  for (int s = 0; s < T; ++s) {
+    const std::string at = "." + std::to_string(s);
+    std::string gx = "gen.xproj";
+    if (c.controller) {
+      // c_t = GRU([e_t, f_{t-1}], c_{t-1}); u_t = posterior mean.
+      ops.push_back({"concat", {"ci_enc.fwd.h" + at, "ci_enc.bwd.h" + at, fac}, "con.in" + at,
+                     {-1, 2 * c.controller_encoder + F}, {}, {}});
+      linear("con.in" + at, "con.xproj" + at, 3 * c.controller_size, {name(con_.wx), name(con_.b)});
+      gru(con_, "con", "con.xproj" + at, 0, 1, con, "con.h" + at, at);  // a one-step projection: step 0
+      con = "con.h" + at;
+      linear(con, "inputs" + at, U, {name(u_mu_w_), name(u_mu_b_)});
+      inputs.steps.push_back("inputs" + at);
+      gx = "gen.xproj" + at;
+      linear("inputs" + at, gx, 3 * G, {name(gen_.wx), name(gen_.b)});
+    }
+    // g_t = GRU(u_t, g_{t-1}); f_t = W_f g_t; log-rates = W_o f_t + b.
+    gru(gen_, "gen", gx, 0, 1, g, "gen.h" + at, at);
+    g = "gen.h" + at;
+    fac = "factors" + at;
+    linear(g, fac, F, {name(fac_w_)});
+    linear(fac, "log_rates" + at, N, {name(out_w_), name(out_b_)});
+    factors.steps.push_back(fac);
+    log_rates.steps.push_back("log_rates" + at);
+  }
+  plan.outputs.push_back(log_rates);
+  plan.outputs.push_back(factors);
+  if (c.controller) plan.outputs.push_back(inputs);
+  plan.outputs.push_back({"ic_mean", {"ic_mean"}});
+  return plan;
 }
 
 // ---------------------------------------------------------------- training and inference

@@ -17,6 +17,7 @@
 
 #include "nn/ops.h"
 #include "nn/optim.h"
+#include "nn/plan.h"
 #include "nn/params.h"
 #include "nn/rng.h"
 
@@ -70,6 +71,26 @@ struct LfadsLosses {
   float total = 0, reconstruction = 0, kl_ic = 0, kl_inputs = 0, l2 = 0, ramp = 0;
 };
 
+/// The posterior-mean inference pass (Lfads::infer) as data, for engines outside the core (the
+/// WebGPU path, web/js/gpu/lfads-forward.js), time steps unrolled. Input "spikes" (B, T, N),
+/// trial-major counts. Ops:
+///   linear   x W (+ b): W (in, out) as stored; the bias when a second weight is named
+///   gru      one GRU step from [x_proj, h_proj, h] (x_proj (B, steps, 3H) read at attr step;
+///            h_proj = h W_h (B, 3H)); with only [x_proj] the previous state is zero (first step)
+///   concat   along the last axis (2 or 3 inputs)
+///   bias_rows  every row = the named bias (B, C): the generator's input projection without a controller
+/// outputs: log_rates (T, B, N), factors (T, B, F), inputs (T, B, U) when there is a controller,
+/// ic_mean (B, IC).
+struct LfadsPlan {
+  std::vector<nn::PlanOp> ops;
+  std::vector<nn::PlanOutput> outputs;
+};
+
+/// One GRU update from projections: x_proj = x W_x + b, h_proj = h W_h, both (B, 3H) as [z | r | n]:
+/// z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn), h' = clip(n + z (h - n), +-clip).
+/// The reference for the WGSL kernel (web/js/gpu/kernels/gru.wgsl) and the body of every LFADS GRU.
+nn::Var gru_gates(nn::Var x_proj, nn::Var h_proj, nn::Var h, float clip);
+
 class Lfads {
  public:
   Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed);
@@ -89,6 +110,10 @@ class Lfads {
   LfadsLosses train_step(const float* trials, int T, const std::vector<int>& batch);
   /// Posterior-mean read-outs for trials (K, T, N) at the given indices, in chunks of `chunk`.
   LfadsOutputs infer(const float* trials, int T, const std::vector<int>& indices, int chunk = 64);
+
+  /// infer()'s computation for T bins as an ordered list of ops (see LfadsPlan); keep it in step
+  /// with build(): tests/wasm/lfads-plan.test.mjs runs it in plain JS against infer().
+  LfadsPlan forward_plan(int T) const;
 
   float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
   long long steps() const { return steps_; }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nn/ops.h"
+#include "nn/plan.h"
 #include "nn/params.h"
 
 namespace models {
@@ -51,14 +52,7 @@ constexpr float kVitPixelStd = 0.3530f;
 /// attribute transposeWeight is 1), tokens (class token first, then + positions), layernorm,
 /// attention (fused [q | k | v] -> heads side by side, times the head mask), gelu, add,
 /// class_token (token 0 of each image), softmax (last axis).
-struct VitPlanOp {
-  std::string op;
-  std::vector<std::string> inputs;                    // activation names; "images" is the input (B, C, S, S)
-  std::string output;                                 // a new name per op (each activation written once)
-  std::vector<int> shape;                             // the output's shape, B (any batch size) written as -1
-  std::vector<std::string> weights;                   // parameter names, as in params()
-  std::vector<std::pair<std::string, double>> attrs;  // e.g. {"heads", 4}, {"eps", 1e-5}
-};
+using VitPlanOp = nn::PlanOp;  // core/nn/plan.h
 
 class Vit {
  public:

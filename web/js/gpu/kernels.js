@@ -12,7 +12,7 @@
 // All tensors are row-major float32, as in the core.
 
 /** The kernel files in ./kernels/ (without .wgsl). */
-export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows'];
+export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows', 'gru', 'concat'];
 
 /** loadSource for a browser or worker: fetches ./kernels/<name>.wgsl next to this module. */
 export async function fetchSource(name) {
@@ -37,6 +37,8 @@ const LAYOUTS = {
   patchify: 'rrwu',      // src, unused, dst, params
   tokens: 'rrrwu',       // x, cls, pos, y, params
   attention: 'rrwu',     // qkv, mask, out, params
+  gru: 'rrrwu',          // x projections, h projections, h, h', params
+  concat: 'rrrwu',       // a, b, c, y, params
 };
 // pipeline name -> [file, entry point, layout]
 const PIPELINES = {
@@ -45,6 +47,7 @@ const PIPELINES = {
   addBias: ['elementwise', 'add_bias', 'elementwise'],
   mulBias: ['elementwise', 'mul_bias', 'elementwise'],
   relu: ['elementwise', 'relu', 'elementwise'],
+  repeatRows: ['elementwise', 'repeat_rows', 'elementwise'],
   gelu: ['elementwise', 'gelu', 'elementwise'],
   softmax: ['softmax', 'main', 'softmax'],
   layernorm: ['layernorm', 'main', 'layernorm'],
@@ -55,6 +58,8 @@ const PIPELINES = {
   classToken: ['tokens', 'class_token', 'tokens'],
   attention: ['attention', 'main', 'attention'],
   layernormRows: ['layernorm_rows', 'main', 'layernorm'],
+  gru: ['gru', 'main', 'gru'],
+  concat: ['concat', 'main', 'concat'],
 };
 
 const states = new WeakMap(); // GPUDevice -> {pipelines, layouts, dummy}
@@ -377,3 +382,56 @@ export function conv2d3x3(device, { x, weight, bias = null, n, c, h, w, o }) {
   run(device, [{ pipeline: 'toNchw', layout: 'im2col', buffers: [product, Bi, Y, params], groups: linearGroups(n * o * h * w) }], temps);
   return Y;
 }
+
+/** The uniform words of gru.wgsl: rows, hidden, steps, step, first, clip (f32). */
+export function gruParams({ rows, hidden, steps = 1, step = 0, first = false, clip }) {
+  const words = new Uint32Array([rows, hidden, steps, step, first ? 1 : 0, 0, 0, 0]);
+  new Float32Array(words.buffer)[5] = clip;
+  return words;
+}
+
+/**
+ * One GRU step (models::gru_gates): xProj (rows, steps, 3H) read at `step`, hProj = h W_h (rows, 3H),
+ * h (rows, H) -> h' (rows, H), clipped to +-clip. hProj and h null: the previous state is zero.
+ */
+export function gruStep(device, { xProj, hProj = null, h = null, rows, hidden, steps = 1, step = 0, clip }) {
+  dim(rows, 'gruStep: rows'); dim(hidden, 'gruStep: hidden'); dim(steps, 'gruStep: steps');
+  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`gruStep: step: expected an integer in [0, ${steps - 1}], got ${step}`);
+  if (!(clip > 0)) throw new Error(`gruStep: clip: expected a positive number, got ${clip}`);
+  if ((hProj == null) !== (h == null)) throw new Error('gruStep: hProj, h: expected both (a previous state) or neither (a zero state)');
+  const temps = [];
+  const X = input(device, xProj, rows * steps * 3 * hidden, 'gruStep: xProj', temps);
+  const first = h == null;
+  const P = first ? stateOf(device).dummy : input(device, hProj, rows * 3 * hidden, 'gruStep: hProj', temps);
+  const S = first ? stateOf(device).dummy : input(device, h, rows * hidden, 'gruStep: h', temps);
+  const Y = createBuffer(device, rows * hidden, 'gruStep: h\'');
+  const params = uniform(device, gruParams({ rows, hidden, steps, step, first, clip }), temps);
+  run(device, [{ pipeline: 'gru', layout: 'gru', buffers: [X, P, S, Y, params], groups: linearGroups(rows * hidden) }], temps);
+  return Y;
+}
+
+/** y (rows, wa + wb + wc) = [a | b | c] along the last axis; c optional (wc = 0). */
+export function concat(device, { a, b, c = null, rows, wa, wb, wc = 0 }) {
+  dim(rows, 'concat: rows'); dim(wa, 'concat: wa'); dim(wb, 'concat: wb'); dim(wc, 'concat: wc', 0);
+  if ((c == null) !== (wc === 0)) throw new Error('concat: c, wc: expected a third input with wc > 0, or neither');
+  const temps = [];
+  const A = input(device, a, rows * wa, 'concat: a', temps);
+  const B = input(device, b, rows * wb, 'concat: b', temps);
+  const C = c == null ? stateOf(device).dummy : input(device, c, rows * wc, 'concat: c', temps);
+  const count = rows * (wa + wb + wc);
+  const Y = createBuffer(device, count, 'concat: y');
+  const params = uniform(device, new Uint32Array([rows, wa, wb, wc]), temps);
+  run(device, [{ pipeline: 'concat', layout: 'concat', buffers: [A, B, C, Y, params], groups: linearGroups(count) }], temps);
+  return Y;
+}
+
+/** y (rows, cols): every row = b (cols). */
+export const repeatRows = (device, { bias, rows, cols }) => {
+  dim(rows, 'repeatRows: rows'); dim(cols, 'repeatRows: cols');
+  const temps = [];
+  const Bi = input(device, bias, cols, 'repeatRows: bias', temps);
+  const Y = createBuffer(device, rows * cols, 'repeatRows: y');
+  const params = uniform(device, new Uint32Array([rows * cols, cols]), temps);
+  run(device, [{ pipeline: 'repeatRows', layout: 'elementwise', buffers: [stateOf(device).dummy, Bi, Y, params], groups: linearGroups(rows * cols) }], temps);
+  return Y;
+};

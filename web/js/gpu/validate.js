@@ -22,8 +22,13 @@
 //     tree-order sum and one division.
 //   layernorm: scale = |ref|, floor 1 (an absolute error for outputs below 1); tolerance 1e-5:
 //     tree-order sums for mean and variance, and inverse square roots of 2 ULP.
+//   gru (one GRU step, models::gru_gates): scale = max(|ref|, 1) (states are O(1), clipped at
+//     +-5); tolerance 1e-5: sigmoid and tanh through exp (a few ULP on GPUs), tanh from e^-2|x|.
+//     Checked at a zero state (first step), a previous state, and a step read out of a
+//     multi-step (B, T, 3H) projection, with inputs large enough to hit the clip.
+//   concat, repeat_rows: copies, tolerance 0.
 // The reference values come from the core's own forward kernels through the wasm module
-// (gemm, softmax, layernorm, gelu, relu, conv2d3x3 in wasm/bind_core.cpp); add/mul with bias
+// (gemm, softmax, layernorm, gelu, relu, conv2d3x3, gruGates in wasm/bind_core.cpp); add/mul with bias
 // are single fp32 operations, computed here with Math.fround.
 import * as K from './kernels.js';
 
@@ -31,6 +36,7 @@ import * as K from './kernels.js';
 export const TOLERANCES = {
   gemm: 1e-4, gemm_naive: 1e-4, 'conv2d 3x3 (im2col + gemm)': 1e-4,
   add_bias: 1e-6, mul_bias: 1e-6, relu: 1e-6, gelu: 1e-5, softmax: 2e-5, layernorm: 1e-5,
+  gru: 1e-5, concat: 0, repeat_rows: 0,
 };
 
 /** The shapes checked (gemm: m x k x n with flags). */
@@ -43,6 +49,9 @@ export const CASES = {
   gemm_naive: [{ m: 1, k: 1, n: 1 }, { m: 17, k: 33, n: 65 }, { m: 128, k: 256, n: 64, transB: true, bias: true }],
   rows: [{ rows: 1, cols: 1 }, { rows: 17, cols: 33 }, { rows: 128, cols: 256 }],
   reductions: [{ rows: 1, cols: 1 }, { rows: 17, cols: 33 }, { rows: 64, cols: 1000 }],
+  gru: [{ rows: 1, hidden: 1, steps: 1, step: 0 }, { rows: 37, hidden: 64, steps: 1, step: 0, first: true },
+    { rows: 37, hidden: 64, steps: 1, step: 0 }, { rows: 20, hidden: 33, steps: 7, step: 5 }, { rows: 300, hidden: 8, steps: 3, step: 0, first: true }],
+  concat: [{ rows: 1, wa: 1, wb: 1, wc: 0 }, { rows: 33, wa: 32, wb: 32, wc: 8 }, { rows: 100, wa: 64, wb: 5, wc: 0 }],
   conv: [{ n: 1, c: 1, h: 1, w: 1, o: 1 }, { n: 2, c: 3, h: 7, w: 9, o: 5, bias: true }, { n: 1, c: 8, h: 16, w: 16, o: 16, bias: true }],
 };
 
@@ -136,6 +145,34 @@ export async function validateKernels(device, ref, { loadSource, seed = 1, onRes
     gpu = await fetch(K.layernorm(device, { x: y, gamma, beta, rows, cols, eps: 1e-5 }), count);
     want = ref.layernorm(y, rows, cols, gamma, beta, 1e-5);
     add('layernorm', shape, compare(gpu, want, (i) => Math.abs(want[i]), TOLERANCES.layernorm, 1));
+  }
+
+  for (const { rows, hidden, steps, step, first = false } of CASES.gru) {
+    const H = hidden, clip = 5;
+    // Projections in [-4, 4] and states in [-6, 6]: saturated gates and clipped outputs both occur.
+    const xProj = rand(rows * steps * 3 * H, -4, 4);
+    const hProj = first ? null : rand(rows * 3 * H, -4, 4), h = first ? null : rand(rows * H, -6, 6);
+    const gpu = await fetch(K.gruStep(device, { xProj, hProj, h, rows, hidden: H, steps, step, clip }), rows * H);
+    const xs = new Float32Array(rows * 3 * H);  // row b's step `step` of the (rows, steps, 3H) projection
+    for (let b = 0; b < rows; ++b) xs.set(xProj.subarray((b * steps + step) * 3 * H, (b * steps + step + 1) * 3 * H), b * 3 * H);
+    const want = ref.gruGates(xs, hProj ?? new Float32Array(rows * 3 * H), h ?? new Float32Array(rows * H), rows, H, clip);
+    add('gru', `${rows}x${H}, step ${step} of ${steps}${first ? ', zero state' : ''}`, compare(gpu, want, (i) => Math.abs(want[i]), TOLERANCES.gru, 1));
+  }
+
+  for (const { rows, wa, wb, wc } of CASES.concat) {
+    const a = rand(rows * wa), b = rand(rows * wb), c = wc ? rand(rows * wc) : null;
+    const w = wa + wb + wc;
+    const gpu = await fetch(K.concat(device, { a, b, c, rows, wa, wb, wc }), rows * w);
+    const want = new Float32Array(rows * w);
+    for (let r = 0; r < rows; ++r) {
+      want.set(a.subarray(r * wa, (r + 1) * wa), r * w);
+      want.set(b.subarray(r * wb, (r + 1) * wb), r * w + wa);
+      if (c) want.set(c.subarray(r * wc, (r + 1) * wc), r * w + wa + wb);
+    }
+    add('concat', `${rows}x(${wa}+${wb}${wc ? `+${wc}` : ''})`, compare(gpu, want, () => 1, TOLERANCES.concat));
+    const bias = rand(w);
+    const rep = await fetch(K.repeatRows(device, { bias, rows, cols: w }), rows * w);
+    add('repeat_rows', `${rows}x${w}`, compare(rep, Float32Array.from({ length: rows * w }, (_, i) => bias[i % w]), () => 1, TOLERANCES.repeat_rows));
   }
 
   for (const { n, c, h, w, o, bias = false } of CASES.conv) {

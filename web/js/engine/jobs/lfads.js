@@ -1,12 +1,21 @@
 // Worker-side job: LFADS on the Lorenz spike data. Trains in small steps; snapshots carry the loss
 // history, the selected held-out trial's read-outs and, every few seconds, held-out metrics.
+// Evaluation is LFADS's batched forward pass: on WebGPU (web/js/gpu/lfads-forward.js, run from the
+// core's plan) it covers all held-out and all training trials; on the wasm core a subset (about a
+// second of work). The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
+import { fetchSource } from '../../gpu/kernels.js';
+import { createLfadsForward } from '../../gpu/lfads-forward.js';
+import { createGpuPath } from '../gpu-path.js';
+
 export const name = 'lfads';
 
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
 const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not every snapshot
+const WASM_EVAL = { heldOut: 48, train: 96 };  // trials per evaluation on the wasm path
+const GPU_BATCH = 256;  // trials per GPU pass
 
 export async function create(neuroai, config) {
-  const { trial = 0, shipped = true, ...model } = config ?? {};
+  const { trial = 0, shipped = true, gpu = 'auto', ...model } = config ?? {};
   const lab = new neuroai.LfadsLab(model);
   let shippedLoaded = false;
   if (shipped) {
@@ -20,14 +29,65 @@ export async function create(neuroai, config) {
       // No shipped weights (e.g. opened from a checkout without assets): start from scratch.
     }
   }
-  let selected = trial, losses = [], metrics = null, lastEval = -Infinity, dirty = true;
-  const evaluate = () => {
-    metrics = lab.evaluate(48, 96);
-    lastEval = performance.now();
+  const info = lab.config();
+  const ALL = { heldOut: info.heldOut, train: info.train };
+
+  // The GPU forward's weights follow training: re-uploaded when the step count moved.
+  const uploaded = new WeakMap();  // forward -> lab.steps() at its last upload
+  const build = async (got) => {
+    const f = await createLfadsForward(got.device, lab.forwardPlan(),
+      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.software ? 'naive' : 'tiled' });
+    uploaded.set(f, lab.steps());
+    return f;
   };
-  evaluate();
+  const fresh = (f) => {
+    if (uploaded.get(f) !== lab.steps()) {
+      f.setWeights(lab.forwardPlan().weights);
+      uploaded.set(f, lab.steps());
+    }
+    return f;
+  };
+  const compute = await createGpuPath({
+    mode: gpu, build,
+    active: (adapter) => `${adapter}: each evaluation runs LFADS over all ${ALL.heldOut} held-out and ${ALL.train} training trials on WGSL kernels`,
+  });
+  const computeInfo = () => ({
+    path: compute.path, reason: compute.reason,
+    ...(compute.path === 'webgpu' ? ALL : WASM_EVAL),
+  });
+
+  /** The metrics of evaluate(h, t) from the GPU's read-outs of the same trials. */
+  const gpuEvaluate = async (f, { heldOut: h, train: t }) => {
+    fresh(f);
+    const spikes = lab.evalSpikes(h, t);
+    const test = await f.infer(spikes.heldOut, h);
+    const fit = await f.infer(spikes.train, t);
+    return lab.evaluateOutputs(h, t, test, fit);
+  };
+
+  let selected = trial, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
+  let evaluating = null, evalError = null;
+  const evaluate = () => {
+    lastEval = performance.now();
+    evaluating ??= (async () => {
+      try {
+        const m = await compute.run((f) => gpuEvaluate(f, ALL), () => lab.evaluate(WASM_EVAL.heldOut, WASM_EVAL.train));
+        if (!disposed) metrics = { ...m, compute: computeInfo() };
+        evalError = null;
+      } catch (error) {
+        if (!disposed) evalError = `evaluation failed: ${error.message}`;
+      } finally {
+        evaluating = null;
+      }
+      return metrics;
+    })();
+    return evaluating;
+  };
+  await evaluate();
+
+  let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
   return {
-    describe: () => ({ config: lab.config(), shippedLoaded }),
+    describe: () => ({ config: info, shippedLoaded, compute: computeInfo() }),
     chunk: 1,
     train(steps) {
       const l = lab.trainSteps(steps);
@@ -35,9 +95,9 @@ export async function create(neuroai, config) {
       dirty = true;
     },
     snapshot() {
-      if (dirty && performance.now() - lastEval > EVAL_EVERY_MS) evaluate();
+      if (dirty && !evaluating && performance.now() - lastEval > EVAL_EVERY_MS) evaluate();
       const t = lab.trial(selected);
-      const data = { step: losses.length ? losses.at(-1)[0] : 0, losses, metrics, trial: { index: selected, ...t } };
+      const data = { step: losses.length ? losses.at(-1)[0] : 0, losses, metrics, evalError, compute: computeInfo(), trial: { index: selected, ...t } };
       losses = [];
       return { data, transfer: [t.spikes.buffer, t.rates.buffer, t.inferred.buffer, t.factors.buffer, t.inputs.buffer, t.latent.buffer] };
     },
@@ -47,8 +107,38 @@ export async function create(neuroai, config) {
         const r = lab.trajectories(count);
         return { result: r, transfer: [r.fitted.buffer, r.latent.buffer, r.condition.buffer] };
       },
-      evaluate: () => { evaluate(); return { result: metrics }; },
+      evaluate: async () => ({ result: await evaluate() }),
+      /** Which path runs the evaluation, and why. */
+      computePath: () => ({ result: computeInfo() }),
+      /**
+       * Both paths on all held-out trials: milliseconds, and the largest log-rate difference
+       * (GPU - wasm). The GPU side is null without a device.
+       */
+      comparePaths: async () => {
+        const K = ALL.heldOut, T = info.bins, N = info.neurons;
+        const { heldOut } = lab.evalSpikes(K, 2);
+        let t0 = performance.now();
+        const rates = lab.infer(heldOut, K, T);  // (K, T, N)
+        const wasm = { trials: K, ms: performance.now() - t0 };
+        if (!compute.got?.device) return { result: { wasm, gpu: null, compute: computeInfo() } };
+        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
+        await f.infer(heldOut.subarray(0, T * N), 1);  // warm-up (pipelines, first dispatch)
+        t0 = performance.now();
+        const out = await f.infer(heldOut, K);  // logRates (T, K, N)
+        const ms = performance.now() - t0;
+        let maxAbsDiffLogRate = 0;
+        for (let k = 0; k < K; ++k) for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) {
+          const d = Math.abs(out.logRates[(s * K + k) * N + n] - Math.log(rates[(k * T + s) * N + n]));
+          maxAbsDiffLogRate = Math.max(maxAbsDiffLogRate, d);
+        }
+        return { result: { wasm, gpu: { trials: K, ms, adapter: compute.got.adapterName, maxAbsDiffLogRate }, compute: computeInfo() } };
+      },
     },
-    dispose: () => lab.delete(),
+    dispose: () => {
+      disposed = true;
+      compute.dispose();
+      benchForward?.destroy();
+      lab.delete();
+    },
   };
 }

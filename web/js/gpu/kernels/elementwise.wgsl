@@ -3,6 +3,7 @@
 //   add_bias: y[i] = x[i] + b[i % cols]   (b broadcast along the last axis; cols = n: same shape)
 //   mul_bias: y[i] = x[i] * b[i % cols]
 //   relu:     y[i] = max(x[i], 0)
+//   repeat_rows: y[i] = b[i % cols]   (every row of y is b; x is not read)
 //   gelu:     y[i] = x[i] Phi(x[i]), the exact GELU as in the core (nn::gelu uses std::erf):
 //             Phi(x) = erfc(-x / sqrt 2) / 2 with erfc from Numerical Recipes' erfcc (Chebyshev
 //             fit, fractional error below 1.2e-7 everywhere), so small negative tails stay accurate.
@@ -34,6 +35,13 @@ fn mul_bias(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw
   let i = flat_index(g, nw);
   if (i >= p.n) { return; }
   y[i] = x[i] * b[i % p.cols];
+}
+
+@compute @workgroup_size(256)
+fn repeat_rows(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flat_index(g, nw);
+  if (i >= p.n) { return; }
+  y[i] = b[i % p.cols];
 }
 
 @compute @workgroup_size(256)

@@ -36,6 +36,9 @@ export class LfadsPanel extends EventTarget {
     this.inputHost = h('div', { class: 'chart', 'aria-label': 'Inferred inputs of the selected trial' });
     this.lossHost = h('div', { class: 'chart', 'aria-label': 'Training losses' });
     this.metrics = h('div', { class: 'metrics', 'aria-live': 'polite' });
+    this.pathLine = h('p', { class: 'canvas-summary lfads-compute-path', 'aria-live': 'polite' }, 'Compute path: starting…');
+    this.compareButton = h('button', { disabled: true, onclick: () => this.comparePaths() }, 'Compare both paths');
+    this.compareResult = h('p', { class: 'canvas-summary lfads-compare', 'aria-live': 'polite' });
     this.knobsHost = h('div', { class: 'knobs' });
     host.replaceChildren(
       h('div', { class: 'controls' }, this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton),
@@ -44,7 +47,8 @@ export class LfadsPanel extends EventTarget {
         h('figure', {}, h('figcaption', {}, 'Spikes of one held-out trial (the highlighted row is the neuron on the right)'), this.raster, this.rasterSummary),
         h('figure', {}, h('figcaption', {}, 'Firing rate of one neuron: true, inferred by LFADS'), this.rateHost),
         h('figure', {}, h('figcaption', {}, 'Inferred inputs u(t) of the same trial'), this.inputHost),
-        h('figure', {}, h('figcaption', {}, 'Training: reconstruction (Poisson NLL) and KL, per trial'), this.lossHost, this.metrics)),
+        h('figure', {}, h('figcaption', {}, 'Training: reconstruction (Poisson NLL) and KL, per trial'), this.lossHost, this.metrics,
+          this.pathLine, h('div', { class: 'controls' }, this.compareButton), this.compareResult)),
       this.knobsHost);
     this.rateChart = lineChart(this.rateHost, [{ label: 'true rate', color: '#555', dash: [6, 4] }, { label: 'LFADS', color: '#D55E00' }], 'spikes per second');
     this.inputChart = lineChart(this.inputHost, [{ label: 'u₁', color: '#0072B2' }], 'inferred input');
@@ -79,7 +83,8 @@ export class LfadsPanel extends EventTarget {
     this.store.write();
     this.lossChart.clear();
     this.error.hidden = true;
-    for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton]) b.disabled = true;
+    for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton, this.compareButton]) b.disabled = true;
+    this.compareResult.textContent = '';
     this.status.textContent = start === 'shipped' ? 'Loading the shipped weights…' : 'Starting from scratch…';
     this.trainer.reset(labConfig(this.state));
   }
@@ -95,7 +100,8 @@ export class LfadsPanel extends EventTarget {
     this.info = info;
     this.milestone = false;
     this.dispatchEvent(new CustomEvent('ready'));
-    for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton]) b.disabled = false;
+    for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton, this.compareButton]) b.disabled = false;
+    this.showComputePath(info.compute);
     this.status.textContent = info.shippedLoaded ? 'Showing the shipped weights; press Train to keep training in your browser.' :
       'An untrained model: press Train (training from scratch takes minutes in a browser).';
     this.refreshTrajectories();
@@ -114,7 +120,7 @@ export class LfadsPanel extends EventTarget {
     const m = snap.metrics;
     if (m) {
       this.metrics.replaceChildren(h('table', { class: 'metric-table' },
-        h('caption', {}, `Held-out trials (${m.heldOut}), step ${snap.step}`),
+        h('caption', {}, `Held-out trials (${m.heldOut}; affine maps fit on ${m.train} training trials), step ${snap.step}`),
         h('tbody', {},
           row('rate R², LFADS', m.rateR2), row('rate R², smoothed spikes', m.rateR2SmoothedBaseline),
           row('rate R², average of the other trials', m.rateR2TrialAverageBaseline),
@@ -125,7 +131,37 @@ export class LfadsPanel extends EventTarget {
         this.dispatchEvent(new CustomEvent('milestone', { detail: { text: `held-out rate R² reached ${m.rateR2.toFixed(3)} (≥ 0.75)`, rateR2: m.rateR2 } }));
       }
     }
+    this.showComputePath(snap.compute);
+    if (snap.evalError) this.showError(snap.evalError);
     if (this.trainer.running) this.status.textContent = `Training in the worker · step ${snap.step}`;
+  }
+
+  /** The line under the metrics: which path runs the evaluation over the trials, and why. */
+  showComputePath(compute) {
+    if (!compute) return;
+    this.pathLine.dataset.path = compute.path;
+    this.pathLine.textContent = `Compute path for the evaluation: ${compute.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}, ` +
+      `${compute.heldOut} held-out + ${compute.train} training trials (${compute.reason}).`;
+  }
+
+  /** Both paths on all held-out trials in this browser: time, and how far the GPU's log-rates are from the wasm core's. */
+  async comparePaths() {
+    this.compareButton.disabled = true;
+    this.compareResult.textContent = 'Running LFADS over all held-out trials on both paths…';
+    try {
+      const r = await this.trainer.call('comparePaths');
+      let text = `WebAssembly: ${r.wasm.trials} trials in ${Math.round(r.wasm.ms)} ms. `;
+      text += r.gpu
+        ? `WebGPU (${r.gpu.adapter}): ${r.gpu.trials} trials in ${Math.round(r.gpu.ms)} ms; largest log-rate difference ${r.gpu.maxAbsDiffLogRate.toExponential(1)}.`
+        : 'WebGPU: not available here.';
+      this.compareResult.textContent = text;
+      this.compareResult.dataset.maxAbsDiff = r.gpu ? String(r.gpu.maxAbsDiffLogRate) : '';
+      this.showComputePath(r.compute);
+    } catch (error) {
+      this.compareResult.textContent = `Comparison failed: ${error.message}`;
+    } finally {
+      this.compareButton.disabled = false;
+    }
   }
 
   drawTrial() {
@@ -159,7 +195,7 @@ export class LfadsPanel extends EventTarget {
 
   showError(message) {
     this.error.hidden = false;
-    this.error.textContent = `Training stopped: ${message}`;
+    this.error.textContent = message.startsWith('evaluation failed') ? message : `Training stopped: ${message}`;
   }
 }
 

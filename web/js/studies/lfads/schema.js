@@ -12,10 +12,10 @@ export const SCHEMA = {
   neuron: { type: 'int', default: 0, min: 0, max: 29 },
   view: { type: 'enum', default: 'all', options: ['all', 'one'] },
   start: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
-  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // WebGPU: auto = on a real GPU adapter
+  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // WebGPU for evaluation and the 3-D view: auto = on a real GPU
 };
 
 export const labConfig = (s) => ({
   factors: s.factors, generator: s.generator, controller: s.controller, klWeight: s.kl, l2Weight: s.l2,
-  dropout: s.dropout, lr: s.lr, seed: s.seed, trial: s.trial, shipped: s.start === 'shipped',
+  dropout: s.dropout, lr: s.lr, seed: s.seed, trial: s.trial, shipped: s.start === 'shipped', gpu: s.gpu,
 });

@@ -1,0 +1,184 @@
+// LFADS's batched inference on WebGPU (web/js/gpu/lfads-forward.js, run from the core's plan
+// LfadsLab.forwardPlan) on Chromium's SwiftShader adapter, against the wasm core's infer() with the
+// shipped weights: log-rates, factors and inferred inputs within TOLERANCE on 40 held-out trials
+// (passes of 16, 16 and 8 trials), both GEMM kernels; bad arguments refused by name. Then the LFADS
+// page: with gpu=on its evaluation runs on WebGPU over all trials and says so; with WebGPU disabled
+// the same page runs on wasm and says why; a lost device falls back to wasm without a reload.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launch, openPage, screenshot } from './browser.mjs';
+
+const TRIALS = 40;
+// max |log-rate_gpu - log-rate_wasm| (and factors, inputs): float32 on both sides, GEMMs summed in
+// another order and exp-based sigmoid/tanh, carried through 100 recurrent steps of four GRUs.
+const TOLERANCE = 1e-4;
+
+let env;
+before(async () => { env = await launch({ gpu: true }); });
+after(async () => { await env?.close(); });
+
+const ready = (page) => page.waitForSelector('#lfads-lab button.primary:not([disabled])', { timeout: 120000 });
+
+test('GPU inference = wasm infer() on 40 held-out trials with the shipped weights', async () => {
+  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
+  const r = await page.evaluate(async (K) => {
+    const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
+    const { acquireDevice } = await import('./js/gpu/device.js');
+    const { fetchSource } = await import('./js/gpu/kernels.js');
+    const LF = await import('./js/gpu/lfads-forward.js');
+    const M = await createNeuroAI();
+    const lab = new M.LfadsLab({});
+    lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
+    const c = lab.config(), T = c.bins, N = c.neurons, F = c.factors;
+    const got = await acquireDevice();
+    if (!got.device) throw new Error(`no WebGPU device: ${got.reason}`);
+    const plan = lab.forwardPlan();
+    const { heldOut } = lab.evalSpikes(K, 2);
+    let t = performance.now();
+    const rates = lab.infer(heldOut, K, T);  // (K, T, N)
+    const wasmMs = performance.now() - t;
+    const out = { adapter: got.adapterName, ops: plan.ops.length, wasmMs };
+    for (const gemm of ['naive', 'tiled']) {
+      const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch: 16, gemm });
+      t = performance.now();
+      const o = await gpu.infer(heldOut, K);
+      const ms = performance.now() - t;
+      let dLog = 0, dFac = 0, dIn = 0;
+      for (let k = 0; k < K; ++k) for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) {
+        dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(rates[(k * T + s) * N + n])));
+      }
+      // Factors and inputs of held-out trials 0 and 17 against trial(i) (the wasm core, one trial each).
+      for (const k of [0, 17]) {
+        const w = lab.trial(k);
+        for (let s = 0; s < T; ++s) {
+          for (let f = 0; f < F; ++f) dFac = Math.max(dFac, Math.abs(o.factors[(s * K + k) * F + f] - w.factors[s * F + f]));
+          dIn = Math.max(dIn, Math.abs(o.inputs[s * K + k] - w.inputs[s]));
+        }
+      }
+      out[gemm] = { dLog, dFac, dIn, ms, finite: o.logRates.every(Number.isFinite) };
+      gpu.destroy();
+    }
+    // Bad arguments, refused by name.
+    const messages = [];
+    const attempt = async (f) => { try { await f(); messages.push('no error'); } catch (e) { messages.push(e.message); } };
+    const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch: 4 });
+    await attempt(() => gpu.infer(new Float32Array(10), 1));
+    await attempt(() => gpu.infer(new Float32Array(T * N).fill(-1), 1));
+    await attempt(() => gpu.infer(heldOut.subarray(0, T * N), 0));
+    await attempt(() => LF.createLfadsForward(got.device, { ...plan, ops: [{ ...plan.ops[0], op: 'conv9' }, ...plan.ops.slice(1)] }));
+    await attempt(() => LF.createLfadsForward(got.device, { ...plan, outputs: [{ name: 'log_rates', steps: ['nowhere'] }] }));
+    await attempt(() => LF.createLfadsForward(got.device, plan, { batch: 0 }));
+    await attempt(() => LF.createLfadsForward(null, plan));
+    out.messages = messages;
+    return out;
+  }, TRIALS);
+  for (const gemm of ['naive', 'tiled']) {
+    const s = r[gemm];
+    console.log(`${gemm} GEMM, ${TRIALS} trials, ${r.ops} ops: max |d log-rate| ${s.dLog.toExponential(2)}, max |d factor| ${s.dFac.toExponential(2)}, ` +
+      `max |d input| ${s.dIn.toExponential(2)}; ${s.ms.toFixed(0)} ms on ${r.adapter} (a CPU software adapter), wasm ${r.wasmMs.toFixed(0)} ms`);
+    assert.ok(s.finite);
+    assert.ok(s.dLog <= TOLERANCE && s.dFac <= TOLERANCE && s.dIn <= TOLERANCE, `${gemm}: ${JSON.stringify(s)}`);
+  }
+  const m = r.messages;
+  assert.match(m[0], /infer: spikes: expected a Float32Array of trials \* 100 bins \* 30 neurons = 3000 counts, got length 10/);
+  assert.match(m[1], /infer: spikes\[0\]: expected a finite count >= 0, got -1/);
+  assert.match(m[2], /infer: trials: expected a positive integer, got 0/);
+  assert.match(m[3], /createLfadsForward: plan\.ops\[0\]\.op: expected one of linear/);
+  assert.match(m[4], /createLfadsForward: plan\.outputs\[0\]\.steps: expected 100 activation names, got 1/);
+  assert.match(m[5], /createLfadsForward: batch: expected an integer in \[1, 4096\], got 0/);
+  assert.match(m[6], /createLfadsForward: device: expected a GPUDevice/);
+  assert.match(r.adapter, /swiftshader/i);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the LFADS page with gpu=on: evaluation over all trials on WebGPU, the path line, both paths compared', async () => {
+  const page = await openPage(env.browser, `${env.url}lfads.html#gpu=on`);
+  await ready(page);
+  const line = await page.textContent('#lfads-lab .lfads-compute-path');
+  assert.match(line, /Compute path for the evaluation: WebGPU, 260 held-out \+ 1040 training trials \(.*swiftshader.*all 260 held-out and 1040 training trials on WGSL kernels\)/i);
+  await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
+  const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
+  console.log(`page, WebGPU: rate R² ${m.rateR2.toFixed(3)} on ${m.heldOut} held-out trials, factors -> Lorenz R² ${m.factorR2.toFixed(3)} (fit on ${m.train})`);
+  assert.equal(m.heldOut, 260);
+  assert.equal(m.train, 1040);
+  assert.equal(m.compute.path, 'webgpu');
+  assert.ok(m.rateR2 > 0.7 && m.factorR2 > 0.7, JSON.stringify(m));
+  await page.click('#lfads-lab button:has-text("Compare both paths")');
+  await page.waitForFunction(() => /WebGPU \(/.test(document.querySelector('#lfads-lab .lfads-compare')?.textContent ?? ''), null, { timeout: 180000 });
+  const text = await page.textContent('#lfads-lab .lfads-compare');
+  const diff = Number(await page.getAttribute('#lfads-lab .lfads-compare', 'data-max-abs-diff'));
+  console.log(`page comparison: ${text}`);
+  assert.ok(diff <= TOLERANCE, `page: largest log-rate difference ${diff}`);
+  await screenshot(page, 'lfads-webgpu');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the path policy: auto skips SwiftShader, a lost device falls back to wasm in place, a new path gets a new device', async () => {
+  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
+  const r = await page.evaluate(async () => {
+    const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
+    const { fetchSource } = await import('./js/gpu/kernels.js');
+    const LF = await import('./js/gpu/lfads-forward.js');
+    const { createGpuPath } = await import('./js/engine/gpu-path.js');
+    const M = await createNeuroAI();
+    const lab = new M.LfadsLab({ generator: 16, factors: 4, encoder: 8, ic: 4 });
+    const c = lab.config();
+    const { heldOut } = lab.evalSpikes(2, 2);
+    const options = (mode) => ({
+      mode, build: (got) => LF.createLfadsForward(got.device, lab.forwardPlan(), { loadSource: fetchSource, batch: 2, gemm: 'naive' }),
+      active: (adapter) => `LFADS on ${adapter}`,
+    });
+    const call = (path) => path.run(async (f) => (await f.infer(heldOut, 2), 'webgpu'), () => 'wasm');
+    const out = {};
+    const auto = await createGpuPath(options('auto'));
+    out.auto = { path: auto.path, reason: auto.reason };
+    auto.dispose();
+    const on = await createGpuPath(options('on'));
+    out.before = { path: on.path, reason: on.reason, answered: await call(on) };
+    on.got.device.destroy();  // as a lost device: every later GPU call fails
+    out.after = { answered: await call(on), path: on.path, reason: on.reason };
+    out.again = await call(on);
+    on.dispose();
+    const fresh = await createGpuPath(options('on'));
+    out.fresh = { path: fresh.path, answered: await call(fresh) };
+    fresh.dispose();
+    try { await createGpuPath(options('fast')); out.badMode = 'no error'; } catch (e) { out.badMode = e.message; }
+    out.bins = c.bins;
+    return out;
+  });
+  assert.equal(r.auto.path, 'wasm');
+  assert.match(r.auto.reason, /CPU software fallback, slower than wasm; gpu=on in the link uses it anyway/);
+  assert.deepEqual([r.before.path, r.before.answered], ['webgpu', 'webgpu']);
+  assert.match(r.before.reason, /LFADS on .*swiftshader/i);
+  assert.deepEqual([r.after.answered, r.after.path, r.again], ['wasm', 'wasm', 'wasm']);
+  assert.match(r.after.reason, /a WebGPU call failed \(.*\); back on the wasm core/);
+  console.log(`after device.destroy(): ${r.after.reason}`);
+  assert.deepEqual([r.fresh.path, r.fresh.answered], ['webgpu', 'webgpu'], 'a new path acquires a new device');
+  assert.match(r.badMode, /gpu: expected one of auto, on, off, got fast/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('with WebGPU disabled the LFADS page evaluates on wasm and says why', async () => {
+  const off = await launch({ gpu: false });
+  try {
+    const page = await openPage(off.browser, `${off.url}lfads.html#gpu=on`);
+    await ready(page);
+    await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
+    const line = await page.textContent('#lfads-lab .lfads-compute-path');
+    console.log(`WebGPU disabled: ${line}`);
+    assert.match(line, /Compute path for the evaluation: WebAssembly, 48 held-out \+ 96 training trials \(no WebGPU here: (no navigator\.gpu|no adapter)\)/);
+    const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
+    assert.equal(m.heldOut, 48);
+    assert.ok(m.rateR2 > 0.7, `rate R2 ${m.rateR2}`);
+    await page.click('#lfads-lab button:has-text("Compare both paths")');
+    await page.waitForFunction(() => /WebGPU: not available here/.test(document.querySelector('#lfads-lab .lfads-compare')?.textContent ?? ''), null, { timeout: 60000 });
+    await screenshot(page, 'lfads-wasm');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await off.close();
+  }
+});

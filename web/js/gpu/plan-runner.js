@@ -1,0 +1,254 @@
+// Runs a model's forward plan (an ordered list of ops over named activations, exported by the C++
+// core: core/nn/plan.h) on WebGPU, batched. Shared by the model executors (vit-forward.js,
+// lfads-forward.js), which add only what is their own: the ops no other model has, and how their
+// inputs and outputs are laid out.
+//
+//   const runner = await createPlanRunner(device, plan, {inputs: {images: ['B', 1, 28, 28]}, batch, extraOps});
+//   const out = await runner.run(n, {resultFloats, write(start, count), copyOut(encoder, start, count, result)});
+//
+// Weights are uploaded once (setWeights replaces them); every op's output gets a buffer slot, and a
+// slot is reused after the last op that reads it (liveness), except the names in `keep`, which
+// hold their own buffers until the pass is over (read-outs). The dispatches of a pass of n items
+// are prepared once per n and replayed (one compute pass per chunk of `batch` items); one read-back
+// per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node with Dawn.
+import {
+  encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch, rowDispatch,
+  rowThreadDispatch, uniformBuffer,
+} from './kernels.js';
+
+const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** Elements per item of a shape ["B", ...]. */
+export const perItem = (shape) => shape.slice(1).reduce((a, b) => a * b, 1);
+
+/** The ops every plan may use (see common() below); a model adds its own through extraOps. */
+export const COMMON_OPS = ['linear', 'add', 'gelu', 'softmax', 'layernorm', 'concat', 'gru', 'bias_rows'];
+
+/**
+ * Checks a plan's ops: known op names, shapes ["B", positive integers...], every input computed
+ * earlier (or a plan input), every weight a Float32Array. `who` prefixes the errors.
+ */
+export function checkOps(who, { ops, weights }, inputNames, opNames) {
+  if (!Array.isArray(ops) || ops.length === 0) throw new Error(`${who}: plan.ops: expected a non-empty array`);
+  if (!weights || typeof weights !== 'object') throw new Error(`${who}: plan.weights: expected {name: Float32Array}`);
+  const known = new Set(inputNames);
+  ops.forEach((op, i) => {
+    const where = `${who}: plan.ops[${i}]`;
+    if (!opNames.includes(op?.op)) throw new Error(`${where}.op: expected one of ${opNames.join(', ')}, got ${op?.op}`);
+    if (!Array.isArray(op.shape) || op.shape[0] !== 'B' || !op.shape.slice(1).every((d) => Number.isInteger(d) && d > 0)) {
+      throw new Error(`${where}.shape: expected ["B", positive integers...], got ${JSON.stringify(op.shape)}`);
+    }
+    if (!Array.isArray(op.inputs) || !Array.isArray(op.weights)) throw new Error(`${where}: expected inputs and weights arrays`);
+    for (const name of op.inputs) if (!known.has(name)) throw new Error(`${where}.inputs: '${name}' is not computed before this op`);
+    for (const name of op.weights) if (!(weights[name] instanceof Float32Array)) throw new Error(`${where}.weights: '${name}' is not a Float32Array in plan.weights`);
+    if (known.has(op.output)) throw new Error(`${where}.output: '${op.output}' is written twice`);
+    known.add(op.output);
+  });
+}
+
+/**
+ * The GPU side of a plan on `device`. options: inputs {name: shape ["B", ...]} (buffers for `batch`
+ * items each), keep [names] (outputs read after the pass), batch (items per pass), gemm 'tiled' |
+ * 'naive' (the plain kernel is faster on CPU software adapters), loadSource (kernels.js),
+ * extraOps {op: (op, ctx) -> prepared dispatch} for a model's own ops, label (for buffer labels).
+ */
+export async function createPlanRunner(device, plan, { inputs, keep = [], batch, gemm = 'tiled', loadSource, extraOps = {}, label = 'plan' }) {
+  await initKernels(device, loadSource);
+  const { ops } = plan;
+  const owned = [];
+  const storage = (floats, name) => {
+    const b = device.createBuffer({ label: `${label}: ${name}`, size: Math.max(16, floats * 4), usage: STORAGE() });
+    owned.push(b);
+    return b;
+  };
+
+  // Weights, once.
+  const weights = {};
+  for (const op of ops) {
+    for (const name of op.weights) {
+      if (weights[name]) continue;
+      const w = plan.weights[name];
+      weights[name] = storage(w.length, name);
+      device.queue.writeBuffer(weights[name], 0, w.buffer, w.byteOffset, w.byteLength);
+    }
+  }
+  const shapeOf = new Map(Object.entries(inputs));
+  const inputBuffers = new Map(Object.entries(inputs).map(([name, shape]) => [name, storage(batch * perItem(shape), name)]));
+  for (const op of ops) shapeOf.set(op.output, op.shape);
+
+  // Activations: each op's output gets a slot; a slot is free again after the last op that reads
+  // it (the output is assigned before the inputs are released, so no op reads and writes one buffer).
+  const kept = new Set(keep);
+  const lastUse = new Map();
+  ops.forEach((op, i) => op.inputs.forEach((name) => lastUse.set(name, i)));
+  const slotOf = new Map();
+  const slotSize = [];
+  const free = [];
+  const keptBuffers = new Map();
+  ops.forEach((op, i) => {
+    if (kept.has(op.output)) {
+      keptBuffers.set(op.output, storage(batch * perItem(op.shape), op.output));
+    } else {
+      const slot = free.length ? free.pop() : slotSize.push(0) - 1;
+      slotSize[slot] = Math.max(slotSize[slot], batch * perItem(op.shape));
+      slotOf.set(op.output, slot);
+    }
+    for (const name of new Set(op.inputs)) if (lastUse.get(name) === i && slotOf.has(name)) free.push(slotOf.get(name));
+  });
+  const slots = slotSize.map((size, i) => storage(size, `activation ${i}`));
+  const bufferOf = (name) => inputBuffers.get(name) ?? keptBuffers.get(name) ?? slots[slotOf.get(name)];
+
+  // The dispatches for a pass of n items (n = batch, and once more for a smaller last pass).
+  const programs = new Map();
+  const program = (n) => {
+    if (programs.has(n)) return programs.get(n);
+    const list = ops.map((op, i) => {
+      const tag = `${label}: ${op.op} -> ${op.output}`;
+      const u = (words) => {
+        const b = uniformBuffer(device, words, tag);
+        owned.push(b);
+        return b;
+      };
+      const ctx = {
+        n, label: tag, u, out: bufferOf(op.output), x: op.inputs.length ? bufferOf(op.inputs[0]) : null,
+        count: n * perItem(op.shape), last: op.shape.at(-1), W: op.weights.map((name) => weights[name]),
+        bufferOf, shapeOf: (name) => shapeOf.get(name), f32,
+      };
+      const d = extraOps[op.op]?.(op, ctx) ?? common(device, op, ctx, gemm);
+      if (!d) throw new Error(`${label}: plan.ops[${i}].op: unsupported ${op.op}`);
+      return d;
+    });
+    programs.set(n, list);
+    return list;
+  };
+  program(batch);
+
+  let destroyed = false;
+  return {
+    batch,
+    program,
+    bufferOf,
+    /** The buffer of a plan input (batch items). */
+    input: (name) => inputBuffers.get(name),
+    /**
+     * Runs ceil(n / batch) passes in queue order: write(start, count) fills the inputs of a chunk,
+     * copyOut(encoder, start, count, result) copies its read-outs into `result` (resultFloats
+     * floats); resolves to a Float32Array copy of `result` after one read-back.
+     */
+    async run(n, { resultFloats, write, copyOut }) {
+      if (destroyed) throw new Error(`${label}: this GPU forward was destroyed`);
+      const bytes = Math.max(16, resultFloats * 4);
+      const result = device.createBuffer({ label: `${label}: result`, size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const staging = device.createBuffer({ label: `${label}: read back`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      try {
+        for (let start = 0; start < n; start += batch) {
+          const count = Math.min(batch, n - start);
+          write(start, count);
+          const encoder = device.createCommandEncoder({ label: `${label}: forward` });
+          encodeDispatches(encoder, program(count));
+          copyOut(encoder, start, count, result);
+          device.queue.submit([encoder.finish()]);
+        }
+        const encoder = device.createCommandEncoder();
+        encoder.copyBufferToBuffer(result, 0, staging, 0, bytes);
+        device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        const out = new Float32Array(staging.getMappedRange().slice(0, resultFloats * 4));
+        staging.unmap();
+        return out;
+      } finally {
+        result.destroy();
+        staging.destroy();
+      }
+    },
+    /** Milliseconds per op kind for one pass of `count` items (inputs written by the caller); each dispatch awaited alone. */
+    async profile(count) {
+      await device.queue.onSubmittedWorkDone();
+      const ms = {};
+      for (const [i, d] of program(count).entries()) {
+        const t = performance.now();
+        const encoder = device.createCommandEncoder();
+        encodeDispatches(encoder, [d]);
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        ms[ops[i].op] = (ms[ops[i].op] ?? 0) + performance.now() - t;
+      }
+      return ms;
+    },
+    /** Replaces the weights with new values of the same names and sizes (e.g. after training steps). */
+    setWeights(values) {
+      for (const name of Object.keys(weights)) {
+        const v = values?.[name];
+        if (!(v instanceof Float32Array) || v.length !== plan.weights[name].length) {
+          throw new Error(`setWeights: values['${name}']: expected a Float32Array of ${plan.weights[name].length} values`);
+        }
+      }
+      for (const [name, buffer] of Object.entries(weights)) {
+        const v = values[name];
+        device.queue.writeBuffer(buffer, 0, v.buffer, v.byteOffset, v.byteLength);
+      }
+    },
+    /** Bytes of GPU memory held (weights, activations, inputs, uniforms). */
+    get bytes() { return owned.reduce((s, b) => s + b.size, 0); },
+    destroy() {
+      destroyed = true;
+      for (const b of owned) b.destroy();
+    },
+  };
+}
+
+function f32(words, index, value) {
+  new Float32Array(words.buffer)[index] = value;
+  return words;
+}
+
+/** A prepared dispatch for an op every model may use (null for an op it does not know). */
+function common(device, op, { n, label, u, out, x, count, last, W, bufferOf, shapeOf }, gemm) {
+  switch (op.op) {
+    case 'linear': {
+      // x (rows, k) W (k, last) (+ b); W stored (last, k) when transposeWeight is 1.
+      const rows = count / last;
+      const k = (n * perItem(shapeOf(op.inputs[0]))) / rows;
+      const flags = (op.attrs.transposeWeight ? 2 : 0) | (W.length > 1 ? 4 : 0);
+      const params = u(new Uint32Array([rows, last, k, flags]));
+      return gemm === 'naive'
+        ? prepareDispatch(device, 'gemmNaive', [x, W[0], out, W[1] ?? null, params], gemmNaiveDispatch(rows, last), label)
+        : prepareDispatch(device, 'gemm', [x, W[0], out, W[1] ?? null, params], gemmDispatch(rows, last), label);
+    }
+    case 'add':
+      return prepareDispatch(device, 'addBias', [x, bufferOf(op.inputs[1]), out, u(new Uint32Array([count, count]))], linearDispatch(count), label);
+    case 'gelu':
+      return prepareDispatch(device, 'gelu', [x, null, out, u(new Uint32Array([count, count]))], linearDispatch(count), label);
+    case 'softmax': {
+      const rows = count / last;
+      return prepareDispatch(device, 'softmax', [x, out, u(new Uint32Array([rows, last]))], rowDispatch(rows), label);
+    }
+    case 'layernorm': {
+      const rows = count / last;
+      const params = u(f32(new Uint32Array([rows, last, 0, 0]), 2, op.attrs.eps));
+      // Short rows: a thread per row; long rows: a workgroup per row.
+      return last <= 256
+        ? prepareDispatch(device, 'layernormRows', [x, W[0], W[1], out, params], rowThreadDispatch(rows), label)
+        : prepareDispatch(device, 'layernorm', [x, W[0], W[1], out, params], rowDispatch(rows), label);
+    }
+    case 'concat': {
+      const widths = op.inputs.map((name) => shapeOf(name).at(-1));
+      if (widths.length < 2 || widths.length > 3) throw new Error(`${label}: concat takes 2 or 3 inputs, got ${widths.length}`);
+      const [wa, wb, wc = 0] = widths;
+      const rows = count / last;
+      const c = widths.length === 3 ? bufferOf(op.inputs[2]) : null;
+      return prepareDispatch(device, 'concat', [x, bufferOf(op.inputs[1]), c, out, u(new Uint32Array([rows, wa, wb, wc]))], linearDispatch(count), label);
+    }
+    case 'gru': {
+      // inputs [x_proj (B, steps, 3H)] at a zero state, else [x_proj, h W_h (B, 3H), h (B, H)].
+      const first = op.inputs.length === 1;
+      const words = gruParams({ rows: count / last, hidden: last, steps: op.attrs.steps, step: op.attrs.step, first, clip: op.attrs.clip });
+      const [hp, h] = first ? [null, null] : [bufferOf(op.inputs[1]), bufferOf(op.inputs[2])];
+      return prepareDispatch(device, 'gru', [x, hp, h, out, u(words)], linearDispatch(count), label);
+    }
+    case 'bias_rows':
+      return prepareDispatch(device, 'repeatRows', [null, W[0], out, u(new Uint32Array([count, last]))], linearDispatch(count), label);
+    default:
+      return null;
+  }
+}
