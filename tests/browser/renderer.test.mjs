@@ -44,8 +44,8 @@ test('auto: a software WebGPU adapter is left to WebGL2, and so is a browser wit
   }
 });
 
-test('gpu=on: three\'s WebGPU renderer; a lost device moves the view to WebGL2 without a reload', async () => {
-  const page = await openPage(withGpu.browser, `${withGpu.url}lfads.html#gpu=on`);
+test('renderer=webgpu: three\'s WebGPU renderer; a lost device moves the view to WebGL2 without a reload', async () => {
+  const page = await openPage(withGpu.browser, `${withGpu.url}lfads.html#renderer=webgpu`);
   await page.waitForFunction(() => window.neuroaiLfads?.panel.trajectories.view, null, { timeout: 90000 });
   const first = await page.evaluate(() => {
     const { view } = window.neuroaiLfads.panel.trajectories;

@@ -21,6 +21,16 @@ function sharedDevice() {
 }
 
 /**
+ * `promise`, or a rejection once `device` is lost: when the GPU process goes down (Chromium reports
+ * it as 'destroyed'), pending pipeline compilations and read-backs may never settle.
+ */
+export function untilLost(device, promise) {
+  const lost = device.lost.then((info) => { throw new Error(`the WebGPU device was lost (${info.message || info.reason})`); });
+  lost.catch(() => {});  // only the race below reports it
+  return Promise.race([promise, lost]);
+}
+
+/**
  * Chooses the path for one job. build(got) -> Promise<forward> makes the GPU forward on got.device
  * (got: {device, adapterName, software}; a forward has destroy()); active(adapterName) says
  * what runs on the GPU, for the page's line. Resolves to {path, reason, forward, got, run, fallBack, dispose}.
@@ -48,7 +58,7 @@ export async function createGpuPath({ mode = 'auto', build, active }) {
     state.reason = `the WebGPU adapter (${got.adapterName}) is a CPU software fallback, slower than wasm; gpu=on in the link uses it anyway`;
   } else {
     try {
-      state.forward = await build(got);
+      state.forward = await untilLost(got.device, build(got));
       state.path = 'webgpu';
       state.reason = active(got.adapterName);
     } catch (error) {
@@ -70,7 +80,7 @@ export async function createGpuPath({ mode = 'auto', build, active }) {
     async run(gpuCall, wasmCall) {
       if (state.forward) {
         try {
-          return await gpuCall(state.forward);
+          return await untilLost(got.device, gpuCall(state.forward));
         } catch (error) {
           if (disposed) throw error;
           // The device may be gone (a loss without a lost event, e.g. destroyed): the next path acquires a new one.

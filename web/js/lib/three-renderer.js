@@ -3,14 +3,19 @@
 // keeps the context type it was first given), without a reload. The view keeps one scene and
 // camera; it re-attaches whatever listens to the canvas in onCanvas.
 //
-//   const view = await ThreeRenderer.create(canvas, { mode: 'auto', onCanvas: (c) => rebind(c), onChange: () => say(view.describe()) });
+//   const view = await ThreeRenderer.create(canvas, { choice: 'auto', onCanvas: (c) => rebind(c), onChange: () => say(view.describe()) });
 //   view.setSize(w, h); view.render(scene, camera);
 //
-// mode, as the pages' #gpu= link setting: 'auto' (WebGPU on a real GPU adapter; a CPU software
-// adapter is left to WebGL2, like the compute path), 'on' (WebGPU on any adapter), 'off' (WebGL2).
+// choice, the pages' #renderer= link setting: 'auto' (WebGPU on a real GPU adapter; a CPU software
+// adapter is left to WebGL2, like the compute path), 'webgpu' (WebGPU on any adapter), 'webgl2'.
+// It is a setting apart from #gpu= (compute): on SwiftShader, presenting a WebGPU canvas can take
+// down the GPU process's other WebGPU work, so the two are tried separately there.
 // three.webgpu.js (about 1.4 MB) is imported only when the WebGPU path is taken.
 import * as THREE from '../../vendor/three.module.js';
 import { acquireDevice } from '../gpu/device.js';
+
+/** The values of a page's #renderer= setting. */
+export const RENDERERS = ['auto', 'webgpu', 'webgl2'];
 
 export class ThreeRenderer {
   /**
@@ -18,18 +23,18 @@ export class ThreeRenderer {
    * canvas is replaced (after a lost device); onChange() when the backend or its reason changes.
    * Throws an Error when neither WebGPU nor WebGL2 can draw here.
    */
-  static async create(canvas, { mode = 'auto', clearColor = 0xffffff, onCanvas = null, onChange = null } = {}) {
-    if (!['auto', 'on', 'off'].includes(mode)) throw new Error(`ThreeRenderer: mode: expected 'auto', 'on' or 'off', got ${mode}`);
+  static async create(canvas, { choice = 'auto', clearColor = 0xffffff, onCanvas = null, onChange = null } = {}) {
+    if (!RENDERERS.includes(choice)) throw new Error(`ThreeRenderer: choice: expected one of ${RENDERERS.join(', ')}, got ${choice}`);
     const view = new ThreeRenderer(canvas, clearColor, onCanvas, onChange);
-    if (mode === 'off') {
-      view.#useWebGL('WebGPU is switched off (gpu=off in the link)');
+    if (choice === 'webgl2') {
+      view.#useWebGL('chosen in the link (renderer=webgl2)');
       return view;
     }
     const got = await acquireDevice({ onLost: (reason) => view.#lost(reason) });
     if (!got.device) view.#useWebGL(`no WebGPU here: ${got.reason}`);
-    else if (got.software && mode === 'auto') {
+    else if (got.software && choice === 'auto') {
       got.release();
-      view.#useWebGL(`the WebGPU adapter (${got.adapterName}) is a CPU software fallback; gpu=on in the link uses it anyway`);
+      view.#useWebGL(`the WebGPU adapter (${got.adapterName}) is a CPU software fallback; renderer=webgpu in the link uses it anyway`);
     } else {
       try {
         const { WebGPURenderer } = await import('../../vendor/three.webgpu.js');

@@ -14,7 +14,7 @@ export class LfadsPanel extends EventTarget {
     this.store = store;
     const state = this.state = store.state;
     this.build(host);
-    this.trajectories = new TrajectoryView(trajectoryHost, { gpu: state.gpu });
+    this.trajectories = new TrajectoryView(trajectoryHost, { renderer: state.renderer });
     this.trainer = new TrainerClient('lfads', labConfig(state));
     this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
     this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));

@@ -12,7 +12,8 @@ export const SCHEMA = {
   neuron: { type: 'int', default: 0, min: 0, max: 29 },
   view: { type: 'enum', default: 'all', options: ['all', 'one'] },
   start: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
-  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // WebGPU for evaluation and the 3-D view: auto = on a real GPU
+  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // evaluation on WebGPU: auto = on a real GPU
+  renderer: { type: 'enum', default: 'auto', options: ['auto', 'webgpu', 'webgl2'] },  // the 3-D view: auto = WebGPU on a real GPU
 };
 
 export const labConfig = (s) => ({

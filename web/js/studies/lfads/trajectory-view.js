@@ -12,8 +12,8 @@ import { ThreeRenderer } from '../../lib/three-renderer.js';
 const SEPARATION = 2.6;  // the two attractors side by side, in normalized Lorenz units
 
 export class TrajectoryView {
-  /** gpu: 'auto' | 'on' | 'off', which renderer to prefer (see ThreeRenderer). */
-  constructor(host, { gpu = 'auto' } = {}) {
+  /** renderer: 'auto' | 'webgpu' | 'webgl2', which renderer to prefer (see ThreeRenderer). */
+  constructor(host, { renderer = 'auto' } = {}) {
     const canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
                                  'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
     this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Computing trajectories…');
@@ -31,7 +31,7 @@ export class TrajectoryView {
     this.view = null;
     /** Resolves once a renderer draws (or none can: the summary then says so). */
     this.ready = ThreeRenderer.create(canvas, {
-      mode: gpu,
+      choice: renderer,
       onCanvas: (c) => { this.attachControls(c); this.resize(); },
       onChange: () => { if (this.view) this.backendLine.textContent = this.view.describe(); },
     }).then((view) => {
