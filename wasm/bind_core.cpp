@@ -4,6 +4,7 @@
 
 #include "js_interop.h"
 #include "models/lfads.h"
+#include "models/prednet.h"
 #include "nn/gemm.h"
 #include "nn/ops.h"
 #include "nn/rng.h"
@@ -141,6 +142,77 @@ val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip)
   });
 }
 
+/// An (n, c, h, w) Float32Array argument of a reference op, checked; `what` names it.
+std::vector<float> nchw(const val& x, const char* what, int n, int c, int h, int w) {
+  return js::float32_array(x, what, checked_numel({n, c, h, w}, what));
+}
+int dim_arg(const val& v, const char* name) { return js::integer(v, name, 1, 1 << 16); }
+
+/// 2x nearest-neighbour upsampling of x (n, c, h, w) -> (n, c, 2h, 2w).
+val upsample2x_ref(val x, val n, val c, val h, val w) {
+  return js::guard([&] {
+    const int N = dim_arg(n, "upsample2x: n"), C = dim_arg(c, "upsample2x: c"), H = dim_arg(h, "upsample2x: h"), W = dim_arg(w, "upsample2x: w");
+    const auto X = nchw(x, "upsample2x: x", N, C, H, W);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(nn::upsample2x(tape.constant(X.data(), nn::Shape{N, C, H, W})));
+  });
+}
+
+/// 2x2 max pooling, stride 2, of x (n, c, h, w) with even h, w -> (n, c, h/2, w/2).
+val max_pool2x2_ref(val x, val n, val c, val h, val w) {
+  return js::guard([&] {
+    const int N = dim_arg(n, "maxPool2x2: n"), C = dim_arg(c, "maxPool2x2: c"), H = dim_arg(h, "maxPool2x2: h"), W = dim_arg(w, "maxPool2x2: w");
+    nn::require(H % 2 == 0 && W % 2 == 0, "maxPool2x2: h, w: expected even sides, got ", H, " x ", W);
+    const auto X = nchw(x, "maxPool2x2: x", N, C, H, W);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(nn::max_pool2x2(tape.constant(X.data(), nn::Shape{N, C, H, W})));
+  });
+}
+
+/// One ConvLSTM update (models::convlstm_update): z (n, 4r, h, w) gates [i, f, o, g], cell (n, r, h, w)
+/// -> {cell, r}, each (n, r, h, w).
+val convlstm_ref(val z, val cell, val n, val r, val h, val w) {
+  return js::guard([&] {
+    const int N = dim_arg(n, "convLstm: n"), Rc = dim_arg(r, "convLstm: r"), H = dim_arg(h, "convLstm: h"), W = dim_arg(w, "convLstm: w");
+    const auto Z = nchw(z, "convLstm: z", N, 4 * Rc, H, W);
+    const auto C = nchw(cell, "convLstm: cell", N, Rc, H, W);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    const models::ConvLstmState s = models::convlstm_update(tape.constant(Z.data(), nn::Shape{N, 4 * Rc, H, W}),
+                                                            tape.constant(C.data(), nn::Shape{N, Rc, H, W}));
+    val o = val::object();
+    o.set("cell", to_js(s.cell));
+    o.set("r", to_js(s.r));
+    return o;
+  });
+}
+
+/// PredNet's error units (models::prednet_error_units): a, ahat (n, c, h, w) -> (n, 2c, h, w).
+val error_units_ref(val a, val ahat, val n, val c, val h, val w) {
+  return js::guard([&] {
+    const int N = dim_arg(n, "errorUnits: n"), C = dim_arg(c, "errorUnits: c"), H = dim_arg(h, "errorUnits: h"), W = dim_arg(w, "errorUnits: w");
+    const auto A = nchw(a, "errorUnits: a", N, C, H, W);
+    const auto P = nchw(ahat, "errorUnits: ahat", N, C, H, W);
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(models::prednet_error_units(tape.constant(A.data(), nn::Shape{N, C, H, W}), tape.constant(P.data(), nn::Shape{N, C, H, W})));
+  });
+}
+
+/// clamp(x, lo, hi) elementwise (nn::clamp), lo <= hi.
+val clamp_ref(val x, val lo, val hi) {
+  return js::guard([&] {
+    const auto X = js::float32_array(x, "clamp: x", -1);
+    nn::require(!X.empty(), "clamp: x: expected a non-empty Float32Array");
+    const double l = js::number(lo, "clamp: lo"), u = js::number(hi, "clamp: hi");
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    return to_js(nn::clamp(tape.constant(X.data(), nn::Shape{static_cast<int>(X.size())}), static_cast<float>(l), static_cast<float>(u)));
+  });
+}
+
 /// 3x3 "same" convolution (stride 1, pad 1): x (N, C, H, W), weight (O, C, 3, 3), bias (O) or
 /// null for none; returns a new Float32Array (N, O, H, W).
 val conv2d_3x3(val x, val n, val c, val h, val w, val weight, val o, val bias) {
@@ -174,4 +246,9 @@ EMSCRIPTEN_BINDINGS(neuroai_core) {
   emscripten::function("relu", &relu_ref);
   emscripten::function("conv2d3x3", &conv2d_3x3);
   emscripten::function("gruGates", &gru_gates_ref);
+  emscripten::function("upsample2x", &upsample2x_ref);
+  emscripten::function("maxPool2x2", &max_pool2x2_ref);
+  emscripten::function("convLstm", &convlstm_ref);
+  emscripten::function("errorUnits", &error_units_ref);
+  emscripten::function("clamp", &clamp_ref);
 }

@@ -238,22 +238,77 @@ class PredNetJs {
                   "evaluate: ssim: expected true or false, got ", js::type_name(with_ssim));
       const bool ssim = !with_ssim.isFalse();
       const auto& h = trainer_.held_out(n);
-      const eval::PredNetEvaluation e = eval::evaluate_predictions(trainer_, h.data(), n, ssim);
+      return evaluation(eval::evaluate_predictions(trainer_, h.data(), n, ssim), n, ssim);
+    });
+  }
+
+  /// evaluate()'s table from predictions made elsewhere (the WebGPU path): predictions of the first
+  /// `count` held-out sequences, (count, T, H, W) as predict() gives; ssim as in evaluate().
+  val evaluate_predictions(val count, val predictions, val with_ssim) {
+    return js::guard([&] {
+      const int n = js::integer(count, "evaluatePredictions: count", 1, 4096);
+      nn::require(with_ssim.isUndefined() || with_ssim.isTrue() || with_ssim.isFalse(),
+                  "evaluatePredictions: ssim: expected true or false, got ", js::type_name(with_ssim));
+      const bool ssim = !with_ssim.isFalse();
+      const auto& m = trainer_.config().model;
+      nn::require(m.a_channels[0] == 1, "evaluatePredictions: expected a grayscale model");
+      const auto p = js::float32_array(predictions, "evaluatePredictions: predictions",
+                                       static_cast<long long>(n) * trainer_.sequence_size());
+      const auto& h = trainer_.held_out(n);
+      return evaluation(eval::evaluate_prediction_values(p.data(), h.data(), n, m.frames, m.height, m.width, ssim), n, ssim);
+    });
+  }
+
+  /// The rollout as data (models::PredNet::forward_plan): {config, ops, outputs, weights}; the input is
+  /// "frames" (B, T, C, H, W); extrapolateFrom as in run(). Weights are copies.
+  val forward_plan(val extrapolate_from) const {
+    return js::guard([&] {
+      const int ex =
+          extrapolate_from.isUndefined() ? -1 : js::integer(extrapolate_from, "forwardPlan: extrapolateFrom", -1, 100000);
+      const models::PredNet& model = trainer_.model();
+      const models::PredNetPlan plan = model.forward_plan(ex);
+      const auto& m = model.config();
+      val cfg = val::object();
+      cfg.set("height", m.height);
+      cfg.set("width", m.width);
+      cfg.set("frames", m.frames);
+      cfg.set("channels", m.a_channels[0]);
+      cfg.set("layers", m.layers());
+      cfg.set("pixelMax", m.pixel_max);
+      cfg.set("extrapolateFrom", ex);
+      val outputs = val::array();
+      for (const nn::PlanOutput& out : plan.outputs) {
+        val o = val::object(), steps = val::array();
+        o.set("name", out.name);
+        for (const auto& st : out.steps) steps.call<void>("push", st);
+        o.set("steps", steps);
+        outputs.call<void>("push", o);
+      }
       val o = val::object();
-      o.set("sequences", n);
-      o.set("prednetMse", e.prednet.mse);
-      o.set("copyLastMse", e.copy_last.mse);
-      o.set("linearMse", e.linear.mse);
-      o.set("blankMse", e.blank_mse);
-      const double nan = std::nan("");
-      o.set("prednetSsim", ssim ? e.prednet.ssim : nan);
-      o.set("copyLastSsim", ssim ? e.copy_last.ssim : nan);
-      o.set("linearSsim", ssim ? e.linear.ssim : nan);
-      o.set("prednetMsePerStep", doubles(e.prednet.mse_per_step));
-      o.set("copyLastMsePerStep", doubles(e.copy_last.mse_per_step));
-      o.set("linearMsePerStep", doubles(e.linear.mse_per_step));
+      o.set("config", cfg);
+      o.set("ops", js::plan_ops(plan.ops));
+      o.set("outputs", outputs);
+      o.set("weights", js::params_copy(model.params()));
       return o;
     });
+  }
+  val forward_plan_default() const { return forward_plan(val::undefined()); }
+
+  static val evaluation(const eval::PredNetEvaluation& e, int n, bool ssim) {
+    val o = val::object();
+    o.set("sequences", n);
+    o.set("prednetMse", e.prednet.mse);
+    o.set("copyLastMse", e.copy_last.mse);
+    o.set("linearMse", e.linear.mse);
+    o.set("blankMse", e.blank_mse);
+    const double nan = std::nan("");
+    o.set("prednetSsim", ssim ? e.prednet.ssim : nan);
+    o.set("copyLastSsim", ssim ? e.copy_last.ssim : nan);
+    o.set("linearSsim", ssim ? e.linear.ssim : nan);
+    o.set("prednetMsePerStep", doubles(e.prednet.mse_per_step));
+    o.set("copyLastMsePerStep", doubles(e.copy_last.mse_per_step));
+    o.set("linearMsePerStep", doubles(e.linear.mse_per_step));
+    return o;
   }
   /// Layer-0 error at a surprise frame over the mean elsewhere, on `count` sequences of one kind.
   val surprise_score(val kind, val frame, val count, val seed) {
@@ -332,6 +387,9 @@ EMSCRIPTEN_BINDINGS(neuroai_prednet) {
       .function("predict", &PredNetJs::predict)
       .function("evaluate", &PredNetJs::evaluate_with_ssim)
       .function("evaluate", &PredNetJs::evaluate)
+      .function("evaluatePredictions", &PredNetJs::evaluate_predictions)
+      .function("forwardPlan", &PredNetJs::forward_plan_default)
+      .function("forwardPlan", &PredNetJs::forward_plan)
       .function("surpriseScore", &PredNetJs::surprise_score)
       .function("parameters", &PredNetJs::parameters)
       .function("exportWeights", &PredNetJs::export_weights)

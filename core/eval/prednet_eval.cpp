@@ -104,11 +104,15 @@ PredNetEvaluation evaluate_predictions(models::PredNetTrainer& trainer, const fl
                                        bool with_ssim) {
   const auto& c = trainer.config().model;
   nn::require(c.a_channels[0] == 1, "evaluate_predictions: expected a grayscale model");
-  const int T = c.frames, H = c.height, W = c.width;
+  const models::PredNetReadout out = trainer.run(frames, count);
+  return evaluate_prediction_values(out.predictions.data(), frames, count, c.frames, c.height, c.width, with_ssim);
+}
+
+PredNetEvaluation evaluate_prediction_values(const float* predictions, const float* frames, int count, int T, int H,
+                                             int W, bool with_ssim) {
   PredNetEvaluation e;
   e.sequences = count;
-  const models::PredNetReadout out = trainer.run(frames, count);
-  e.prednet = score_predictions(out.predictions.data(), frames, count, T, H, W, with_ssim);
+  e.prednet = score_predictions(predictions, frames, count, T, H, W, with_ssim);
   e.copy_last =
       score_predictions(copy_last_predictions(frames, count, T, H, W).data(), frames, count, T, H, W, with_ssim);
   e.linear = score_predictions(linear_predictions(frames, count, T, H, W).data(), frames, count, T, H, W, with_ssim);

@@ -41,6 +41,11 @@ struct PredNetEvaluation {
 PredNetEvaluation evaluate_predictions(models::PredNetTrainer& trainer, const float* frames, int count,
                                        bool with_ssim = true);
 
+/// The same from predictions (N, T, H, W) made elsewhere (e.g. the WebGPU path running
+/// PredNet::forward_plan) for frames (N, T, 1, H, W) of a T x H x W grayscale model.
+PredNetEvaluation evaluate_prediction_values(const float* predictions, const float* frames, int count, int T, int H,
+                                             int W, bool with_ssim = true);
+
 /// Layer-0 error around a surprise: mean(E_0(t)) at the surprise frame divided by the mean of
 /// mean(E_0(t)) over the other frames t >= 1 (ratio of means over the sequences).
 struct SurpriseScore {

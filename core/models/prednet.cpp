@@ -153,6 +153,21 @@ PredNet::PredNet(const PredNetConfig& config, uint64_t seed) : config_(config) {
 
 // ---------------------------------------------------------------- forward and loss
 
+ConvLstmState convlstm_update(nn::Var z, nn::Var cell) {
+  const int r = cell.shape()[1];
+  nn::require(z.shape()[1] == 4 * r, "convlstm_update: expected 4 * ", r, " gate channels, got ", z.shape()[1]);
+  nn::Var i = nn::hard_sigmoid(nn::slice(z, 1, 0, r));
+  nn::Var f = nn::hard_sigmoid(nn::slice(z, 1, r, r));
+  nn::Var o = nn::hard_sigmoid(nn::slice(z, 1, 2 * r, r));
+  nn::Var g = nn::tanh(nn::slice(z, 1, 3 * r, r));
+  nn::Var c = f * cell + i * g;
+  return {c, o * nn::tanh(c)};
+}
+
+nn::Var prednet_error_units(nn::Var a, nn::Var ahat) {
+  return nn::concat({nn::relu(a - ahat), nn::relu(ahat - a)}, 1);
+}
+
 nn::Var PredNet::forward(nn::Tape& tape, const float* frames, int batch, int extrapolate_from, PredNetTrace* trace) {
   const PredNetConfig& c = config_;
   const int L = c.layers(), T = c.frames, B = batch;
@@ -195,17 +210,13 @@ nn::Var PredNet::forward(nn::Tape& tape, const float* frames, int batch, int ext
   for (int t = 0; t < T; ++t) {
     // Top-down: update the representation units from the top layer down.
     for (int l = L - 1; l >= 0; --l) {
-      const int r = c.r_channels[l];
       std::vector<nn::Var> parts{R[l], E[l]};
       if (l + 1 < L) parts.push_back(nn::upsample2x(R[l + 1]));    // R_{l+1}(t), already updated
       nn::Var in = nn::concat(parts, 1);                           // (B, r_l + 2 a_l [+ r_{l+1}], H_l, W_l)
       nn::Var z = nn::conv2d(in, p[l].lstm_w, p[l].lstm_b, 1, 1);  // (B, 4 r_l, H_l, W_l): gates [i, f, o, g]
-      nn::Var i = nn::hard_sigmoid(nn::slice(z, 1, 0, r));
-      nn::Var f = nn::hard_sigmoid(nn::slice(z, 1, r, r));
-      nn::Var o = nn::hard_sigmoid(nn::slice(z, 1, 2 * r, r));
-      nn::Var g = nn::tanh(nn::slice(z, 1, 3 * r, r));
-      Cell[l] = f * Cell[l] + i * g;  // (B, r_l, H_l, W_l)
-      R[l] = o * nn::tanh(Cell[l]);   // (B, r_l, H_l, W_l)
+      const ConvLstmState next = convlstm_update(z, Cell[l]);
+      Cell[l] = next.cell;  // (B, r_l, H_l, W_l)
+      R[l] = next.r;        // (B, r_l, H_l, W_l)
     }
     // Bottom-up: predictions, errors, and the next layer's target.
     std::vector<nn::Var> ahat_t(L), e_t(L);
@@ -223,7 +234,7 @@ nn::Var PredNet::forward(nn::Tape& tape, const float* frames, int batch, int ext
         }
       }
       // E_l = [ReLU(A - Ahat) ; ReLU(Ahat - A)]: the positive and negative parts of the error.
-      E[l] = nn::concat({nn::relu(A - ahat), nn::relu(ahat - A)}, 1);  // (B, 2 a_l, H_l, W_l)
+      E[l] = prednet_error_units(A, ahat);  // (B, 2 a_l, H_l, W_l)
       const float w = c.time_weight(t) * c.layer_weights[l];
       if (w != 0.0f) loss = loss + w * nn::mean(E[l]);
       if (l + 1 < L)  // A_{l+1} (B, a_{l+1}, H_l / 2, W_l / 2)
@@ -238,6 +249,83 @@ nn::Var PredNet::forward(nn::Tape& tape, const float* frames, int batch, int ext
     }
   }
   return loss;
+}
+
+// ---------------------------------------------------------------- the rollout as data
+
+// forward() step for step, as data (the loss is left out: engines read the predictions).
+PredNetPlan PredNet::forward_plan(int extrapolate_from) const {
+  const PredNetConfig& c = config_;
+  const int L = c.layers(), T = c.frames, C0 = c.a_channels[0];
+  nn::require(extrapolate_from == -1 || (extrapolate_from >= 1 && extrapolate_from <= T),
+              "PredNet::forward_plan: extrapolate_from: expected -1 or a step in [1, ", T, "], got ", extrapolate_from);
+  const auto name = [&](int i) { return params_.entry(i).name; };
+  PredNetPlan plan;
+  auto& ops = plan.ops;
+  std::vector<int> H(L), W(L);
+  std::vector<std::string> R(L), Cell(L), E(L);
+  for (int l = 0; l < L; ++l) {
+    H[l] = c.height >> l;
+    W[l] = c.width >> l;
+    const std::string tag = "layer" + std::to_string(l) + ".";
+    R[l] = tag + "r.init", Cell[l] = tag + "c.init", E[l] = tag + "e.init";
+    ops.push_back({"zeros", {}, R[l], {-1, c.r_channels[l], H[l], W[l]}, {}, {}});
+    ops.push_back({"zeros", {}, Cell[l], {-1, c.r_channels[l], H[l], W[l]}, {}, {}});
+    ops.push_back({"zeros", {}, E[l], {-1, 2 * c.a_channels[l], H[l], W[l]}, {}, {}});
+  }
+  nn::PlanOutput predictions{"predictions", {}};
+  for (int t = 0; t < T; ++t) {
+    const std::string at = "." + std::to_string(t);
+    // Top-down: ConvLSTM updates from the top layer down.
+    for (int l = L - 1; l >= 0; --l) {
+      const std::string tag = "layer" + std::to_string(l) + ".";
+      const int r = c.r_channels[l], in_channels = r + 2 * c.a_channels[l] + (l + 1 < L ? c.r_channels[l + 1] : 0);
+      std::vector<std::string> parts{R[l], E[l]};
+      if (l + 1 < L) {
+        ops.push_back({"upsample2x", {R[l + 1]}, tag + "up" + at, {-1, c.r_channels[l + 1], H[l], W[l]}, {}, {}});
+        parts.push_back(tag + "up" + at);
+      }
+      ops.push_back({"concat", parts, tag + "in" + at, {-1, in_channels, H[l], W[l]}, {}, {{"axis", 1}}});
+      ops.push_back({"conv3x3", {tag + "in" + at}, tag + "z" + at, {-1, 4 * r, H[l], W[l]},
+                     {name(layer_[l].lstm_w), name(layer_[l].lstm_b)}, {}});
+      ops.push_back({"convlstm_cell", {tag + "z" + at, Cell[l]}, tag + "c" + at, {-1, r, H[l], W[l]}, {}, {}});
+      Cell[l] = tag + "c" + at;
+      ops.push_back({"convlstm_hidden", {tag + "z" + at, Cell[l]}, tag + "r" + at, {-1, r, H[l], W[l]}, {}, {}});
+      R[l] = tag + "r" + at;
+    }
+    // Bottom-up: predictions, errors, the next layer's target.
+    std::string A;
+    for (int l = 0; l < L; ++l) {
+      const std::string tag = "layer" + std::to_string(l) + ".";
+      const int a = c.a_channels[l];
+      ops.push_back({"conv3x3", {R[l]}, tag + "ahat.conv" + at, {-1, a, H[l], W[l]}, {name(layer_[l].ahat_w), name(layer_[l].ahat_b)}, {}});
+      std::string ahat = tag + "ahat" + at;
+      ops.push_back({"relu", {tag + "ahat.conv" + at}, ahat, {-1, a, H[l], W[l]}, {}, {}});
+      if (l == 0) {
+        // min(ReLU(.), pixel_max): the prediction of frame t.
+        ops.push_back({"clamp", {ahat}, "prediction" + at, {-1, C0, H[0], W[0]}, {}, {{"lo", 0.0}, {"hi", c.pixel_max}}});
+        ahat = "prediction" + at;
+        predictions.steps.push_back(ahat);
+        if (extrapolate_from >= 1 && t >= extrapolate_from) {
+          A = ahat;  // no frame: the prediction stands in for it
+        } else {
+          A = "frame" + at;
+          ops.push_back({"frame", {"frames"}, A, {-1, C0, H[0], W[0]}, {}, {{"step", t}, {"steps", T}}});
+        }
+      }
+      E[l] = tag + "e" + at;
+      ops.push_back({"error_units", {A, ahat}, E[l], {-1, 2 * a, H[l], W[l]}, {}, {}});
+      if (l + 1 < L) {
+        const int a1 = c.a_channels[l + 1];
+        ops.push_back({"conv3x3", {E[l]}, tag + "a.conv" + at, {-1, a1, H[l], W[l]}, {name(layer_[l].a_w), name(layer_[l].a_b)}, {}});
+        ops.push_back({"relu", {tag + "a.conv" + at}, tag + "a.relu" + at, {-1, a1, H[l], W[l]}, {}, {}});
+        A = "layer" + std::to_string(l + 1) + ".a" + at;
+        ops.push_back({"maxpool2x2", {tag + "a.relu" + at}, A, {-1, a1, H[l + 1], W[l + 1]}, {}, {}});
+      }
+    }
+  }
+  plan.outputs.push_back(predictions);
+  return plan;
 }
 
 }  // namespace models

@@ -18,6 +18,7 @@
 
 #include "nn/ops.h"
 #include "nn/params.h"
+#include "nn/plan.h"
 
 namespace models {
 
@@ -50,6 +51,27 @@ struct PredNetTrace {
   std::vector<std::vector<nn::Var>> ahat, e, r;
 };
 
+/// One ConvLSTM update from the gate pre-activations z (B, 4r, H, W) as [i, f, o, g] and the cell
+/// state (B, r, H, W): C' = hard_sigmoid(f) C + hard_sigmoid(i) tanh(g), R' = hard_sigmoid(o) tanh(C').
+/// The body of every PredNet layer, and the reference for web/js/gpu/kernels/convlstm.wgsl.
+struct ConvLstmState {
+  nn::Var cell, r;
+};
+ConvLstmState convlstm_update(nn::Var z, nn::Var cell);
+/// PredNet's error units: E = [ReLU(A - Ahat) ; ReLU(Ahat - A)] along channels, (B, 2a, H, W).
+nn::Var prednet_error_units(nn::Var a, nn::Var ahat);
+
+/// PredNet's rollout (forward() without the loss) as data, for engines outside the core (the WebGPU
+/// path, web/js/gpu/prednet-forward.js), time steps unrolled. Input "frames" (B, T, C, H, W). Ops:
+///   zeros (initial states), frame (step t of the input, attr step), upsample2x, concat (attr axis),
+///   conv3x3 (same padding; weight (O, C, 3, 3), bias), convlstm_cell [z, C] -> C',
+///   convlstm_hidden [z, C'] -> R', relu, clamp (attrs lo, hi), error_units [A, Ahat], maxpool2x2.
+/// outputs: predictions, Ahat_0 per step (T, B, C, H, W).
+struct PredNetPlan {
+  std::vector<nn::PlanOp> ops;
+  std::vector<nn::PlanOutput> outputs;
+};
+
 class PredNet {
  public:
   PredNet(const PredNetConfig& config, uint64_t seed);
@@ -61,6 +83,10 @@ class PredNet {
   /// trace (optional) receives every step's Ahat, E and R.
   nn::Var forward(nn::Tape& tape, const float* frames, int batch, int extrapolate_from = -1,
                   PredNetTrace* trace = nullptr);
+
+  /// forward()'s computation (without the loss) as an ordered list of ops; keep the two in step:
+  /// tests/wasm/prednet-plan.test.mjs runs it in plain JS against run().
+  PredNetPlan forward_plan(int extrapolate_from = -1) const;
 
   const PredNetConfig& config() const { return config_; }
   nn::Params& params() { return params_; }

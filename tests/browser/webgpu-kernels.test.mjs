@@ -8,7 +8,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, openPage, root, screenshot } from './browser.mjs';
 
-const KERNELS = ['gemm', 'gemm_naive', 'add_bias', 'mul_bias', 'relu', 'gelu', 'softmax', 'layernorm', 'gru', 'concat', 'repeat_rows', 'conv2d 3x3 (im2col + gemm)'];
+const KERNELS = ['gemm', 'gemm_naive', 'add_bias', 'mul_bias', 'relu', 'gelu', 'softmax', 'layernorm', 'gru', 'concat', 'repeat_rows',
+  'convlstm', 'error_units', 'upsample2x', 'maxpool2x2', 'clamp', 'take_step', 'conv2d 3x3 (im2col + gemm)'];
 const finished = (page) => page.waitForFunction(() => window.neuroaiGpuCheck?.done, null, { timeout: 120000 });
 
 let env;

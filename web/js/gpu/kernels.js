@@ -12,7 +12,8 @@
 // All tensors are row-major float32, as in the core.
 
 /** The kernel files in ./kernels/ (without .wgsl). */
-export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows', 'gru', 'concat'];
+export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows', 'gru', 'concat',
+  'convlstm', 'error_units', 'resample', 'clamp', 'take_step'];
 
 /** loadSource for a browser or worker: fetches ./kernels/<name>.wgsl next to this module. */
 export async function fetchSource(name) {
@@ -48,6 +49,7 @@ const PIPELINES = {
   mulBias: ['elementwise', 'mul_bias', 'elementwise'],
   relu: ['elementwise', 'relu', 'elementwise'],
   repeatRows: ['elementwise', 'repeat_rows', 'elementwise'],
+  zero: ['elementwise', 'zero', 'elementwise'],
   gelu: ['elementwise', 'gelu', 'elementwise'],
   softmax: ['softmax', 'main', 'softmax'],
   layernorm: ['layernorm', 'main', 'layernorm'],
@@ -60,6 +62,13 @@ const PIPELINES = {
   layernormRows: ['layernorm_rows', 'main', 'layernorm'],
   gru: ['gru', 'main', 'gru'],
   concat: ['concat', 'main', 'concat'],
+  convlstmCell: ['convlstm', 'cell', 'elementwise'],
+  convlstmHidden: ['convlstm', 'hidden', 'elementwise'],
+  errorUnits: ['error_units', 'main', 'elementwise'],
+  upsample2x: ['resample', 'upsample2x', 'elementwise'],
+  maxpool2x2: ['resample', 'maxpool2x2', 'elementwise'],
+  clamp: ['clamp', 'main', 'elementwise'],
+  takeStep: ['take_step', 'main', 'elementwise'],
 };
 
 const states = new WeakMap(); // GPUDevice -> {pipelines, layouts, dummy}
@@ -435,3 +444,84 @@ export const repeatRows = (device, { bias, rows, cols }) => {
   run(device, [{ pipeline: 'repeatRows', layout: 'elementwise', buffers: [stateOf(device).dummy, Bi, Y, params], groups: linearGroups(rows * cols) }], temps);
   return Y;
 };
+
+/**
+ * The three prepared dispatches of a 3x3 same-padding convolution (as conv2d3x3 above) into
+ * existing buffers: x (n, c, h, w) -> cols (c*9, n*h*w) -> product = weight (o, c*9) @ cols ->
+ * y (n, o, h, w) + bias. cols and product: scratch buffers of at least c*9*n*h*w and o*n*h*w
+ * floats. u(words) -> a uniform buffer the caller owns. naive: gemm_naive.wgsl.
+ */
+export function conv3x3Dispatches(device, { x, weight, bias = null, y, cols, product, n, c, h, w, o, u, naive = false, label = 'conv3x3' }) {
+  const pixels = n * h * w;
+  return [
+    prepareDispatch(device, 'im2col', [x, null, cols, u(new Uint32Array([n, c, h, w, 0, 0, 0, 0]))], linearGroups(c * 9 * pixels), `${label}: im2col`),
+    prepareDispatch(device, naive ? 'gemmNaive' : 'gemm', [weight, cols, product, null, u(new Uint32Array([o, pixels, c * 9, 0]))],
+      naive ? gemmNaiveDispatch(o, pixels) : gemmDispatch(o, pixels), `${label}: gemm`),
+    prepareDispatch(device, 'toNchw', [product, bias, y, u(new Uint32Array([n, c, h, w, o, bias == null ? 0 : 1, 0, 0]))], linearGroups(n * o * h * w), `${label}: to NCHW`),
+  ];
+}
+
+/** Runs one kernel of the 'elementwise' layout (x, b, y, params) over `count` outputs into a new buffer. */
+function simple(device, pipeline, { x = null, b = null, count, words, name }) {
+  const temps = [];
+  const X = x == null ? stateOf(device).dummy : input(device, x.value, x.length, `${name}: ${x.name}`, temps);
+  const Bb = b == null ? stateOf(device).dummy : input(device, b.value, b.length, `${name}: ${b.name}`, temps);
+  const Y = createBuffer(device, count, `${name}: y`);
+  run(device, [{ pipeline, layout: 'elementwise', buffers: [X, Bb, Y, uniform(device, words, temps)], groups: linearGroups(count) }], temps);
+  return Y;
+}
+
+/** One ConvLSTM update (models::convlstm_update): z (n, 4r, h, w), cell (n, r, h, w) -> {cell, r} buffers. */
+export function convLstm(device, { z, cell, n, r, h, w }) {
+  for (const [v, name] of [[n, 'n'], [r, 'r'], [h, 'h'], [w, 'w']]) dim(v, `convLstm: ${name}`);
+  const count = n * r * h * w, words = new Uint32Array([count, r * h * w]);
+  const next = simple(device, 'convlstmCell', { x: { value: z, length: 4 * count, name: 'z' }, b: { value: cell, length: count, name: 'cell' }, count, words, name: 'convLstm' });
+  const hidden = simple(device, 'convlstmHidden', { x: { value: z, length: 4 * count, name: 'z' }, b: { value: next, length: count, name: 'cell' }, count, words, name: 'convLstm' });
+  return { cell: next, r: hidden };
+}
+
+/** PredNet's error units: a, ahat (n, c, h, w) -> [ReLU(a - ahat) ; ReLU(ahat - a)] (n, 2c, h, w). */
+export function errorUnits(device, { a, ahat, n, c, h, w }) {
+  for (const [v, name] of [[n, 'n'], [c, 'c'], [h, 'h'], [w, 'w']]) dim(v, `errorUnits: ${name}`);
+  const block = c * h * w;
+  return simple(device, 'errorUnits', { x: { value: a, length: n * block, name: 'a' }, b: { value: ahat, length: n * block, name: 'ahat' },
+    count: 2 * n * block, words: new Uint32Array([2 * n * block, block]), name: 'errorUnits' });
+}
+
+/** x (n, c, h, w) -> (n, c, 2h, 2w), nearest neighbour. */
+export function upsample2x(device, { x, n, c, h, w }) {
+  for (const [v, name] of [[n, 'n'], [c, 'c'], [h, 'h'], [w, 'w']]) dim(v, `upsample2x: ${name}`);
+  const count = n * c * 4 * h * w;
+  return simple(device, 'upsample2x', { x: { value: x, length: n * c * h * w, name: 'x' }, count, words: new Uint32Array([count, 2 * h, 2 * w, 0]), name: 'upsample2x' });
+}
+
+/** x (n, c, h, w), h and w even -> (n, c, h/2, w/2), the max of each 2x2 block. */
+export function maxPool2x2(device, { x, n, c, h, w }) {
+  for (const [v, name] of [[n, 'n'], [c, 'c'], [h, 'h'], [w, 'w']]) dim(v, `maxPool2x2: ${name}`);
+  if (h % 2 || w % 2) throw new Error(`maxPool2x2: h, w: expected even sides, got ${h} x ${w}`);
+  const count = (n * c * h * w) / 4;
+  return simple(device, 'maxpool2x2', { x: { value: x, length: n * c * h * w, name: 'x' }, count, words: new Uint32Array([count, h / 2, w / 2, 0]), name: 'maxPool2x2' });
+}
+
+/** The uniform words of clamp.wgsl: n, lo, hi (f32). */
+export function clampParams(n, lo, hi) {
+  const words = new Uint32Array([n, 0, 0, 0]);
+  const f = new Float32Array(words.buffer);
+  f[1] = lo;
+  f[2] = hi;
+  return words;
+}
+
+/** y = clamp(x, lo, hi) over `length` values, lo <= hi. */
+export function clamp(device, { x, length, lo, hi }) {
+  dim(length, 'clamp: length');
+  if (!(lo <= hi)) throw new Error(`clamp: lo, hi: expected lo <= hi, got ${lo} and ${hi}`);
+  return simple(device, 'clamp', { x: { value: x, length, name: 'x' }, count: length, words: clampParams(length, lo, hi), name: 'clamp' });
+}
+
+/** x (n, steps, inner) -> (n, inner) = x[:, step]. */
+export function takeStep(device, { x, n, steps, step, inner }) {
+  dim(n, 'takeStep: n'); dim(steps, 'takeStep: steps'); dim(inner, 'takeStep: inner');
+  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`takeStep: step: expected an integer in [0, ${steps - 1}], got ${step}`);
+  return simple(device, 'takeStep', { x: { value: x, length: n * steps * inner, name: 'x' }, count: n * inner, words: new Uint32Array([n * inner, inner, steps, step]), name: 'takeStep' });
+}

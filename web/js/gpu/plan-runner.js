@@ -12,8 +12,8 @@
 // are prepared once per n and replayed (one compute pass per chunk of `batch` items); one read-back
 // per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node with Dawn.
 import {
-  encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch, rowDispatch,
-  rowThreadDispatch, uniformBuffer,
+  clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch,
+  rowDispatch, rowThreadDispatch, uniformBuffer,
 } from './kernels.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -22,7 +22,8 @@ const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBuff
 export const perItem = (shape) => shape.slice(1).reduce((a, b) => a * b, 1);
 
 /** The ops every plan may use (see common() below); a model adds its own through extraOps. */
-export const COMMON_OPS = ['linear', 'add', 'gelu', 'softmax', 'layernorm', 'concat', 'gru', 'bias_rows'];
+export const COMMON_OPS = ['linear', 'add', 'gelu', 'softmax', 'layernorm', 'concat', 'gru', 'bias_rows',
+  'conv3x3', 'relu', 'clamp', 'zeros', 'upsample2x', 'maxpool2x2'];
 
 /**
  * Checks a plan's ops: known op names, shapes ["B", positive integers...], every input computed
@@ -97,12 +98,20 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
   });
   const slots = slotSize.map((size, i) => storage(size, `activation ${i}`));
   const bufferOf = (name) => inputBuffers.get(name) ?? keptBuffers.get(name) ?? slots[slotOf.get(name)];
+  // Scratch buffers for ops of several dispatches (conv3x3: the patch matrix and the GEMM product).
+  // Dispatches run in order, so one buffer per index serves every op; a larger need gets a new one.
+  const scratchBuffers = [];
+  const scratch = (index, floats) => {
+    if (!scratchBuffers[index] || scratchBuffers[index].size < floats * 4) scratchBuffers[index] = storage(floats, `scratch ${index}`);
+    return scratchBuffers[index];
+  };
 
   // The dispatches for a pass of n items (n = batch, and once more for a smaller last pass).
   const programs = new Map();
   const program = (n) => {
     if (programs.has(n)) return programs.get(n);
-    const list = ops.map((op, i) => {
+    const list = [];
+    ops.forEach((op, i) => {
       const tag = `${label}: ${op.op} -> ${op.output}`;
       const u = (words) => {
         const b = uniformBuffer(device, words, tag);
@@ -112,11 +121,12 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
       const ctx = {
         n, label: tag, u, out: bufferOf(op.output), x: op.inputs.length ? bufferOf(op.inputs[0]) : null,
         count: n * perItem(op.shape), last: op.shape.at(-1), W: op.weights.map((name) => weights[name]),
-        bufferOf, shapeOf: (name) => shapeOf.get(name), f32,
+        bufferOf, shapeOf: (name) => shapeOf.get(name), f32, scratch,
       };
       const d = extraOps[op.op]?.(op, ctx) ?? common(device, op, ctx, gemm);
       if (!d) throw new Error(`${label}: plan.ops[${i}].op: unsupported ${op.op}`);
-      return d;
+      // One dispatch, or several (conv3x3); each remembers its op's kind for profile().
+      for (const one of [].concat(d)) list.push({ ...one, kind: op.op });
     });
     programs.set(n, list);
     return list;
@@ -165,13 +175,13 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
     async profile(count) {
       await device.queue.onSubmittedWorkDone();
       const ms = {};
-      for (const [i, d] of program(count).entries()) {
+      for (const d of program(count)) {
         const t = performance.now();
         const encoder = device.createCommandEncoder();
         encodeDispatches(encoder, [d]);
         device.queue.submit([encoder.finish()]);
         await device.queue.onSubmittedWorkDone();
-        ms[ops[i].op] = (ms[ops[i].op] ?? 0) + performance.now() - t;
+        ms[d.kind] = (ms[d.kind] ?? 0) + performance.now() - t;
       }
       return ms;
     },
@@ -203,7 +213,7 @@ function f32(words, index, value) {
 }
 
 /** A prepared dispatch for an op every model may use (null for an op it does not know). */
-function common(device, op, { n, label, u, out, x, count, last, W, bufferOf, shapeOf }, gemm) {
+function common(device, op, { n, label, u, out, x, count, last, W, bufferOf, shapeOf, scratch }, gemm) {
   switch (op.op) {
     case 'linear': {
       // x (rows, k) W (k, last) (+ b); W stored (last, k) when transposeWeight is 1.
@@ -232,10 +242,12 @@ function common(device, op, { n, label, u, out, x, count, last, W, bufferOf, sha
         : prepareDispatch(device, 'layernorm', [x, W[0], W[1], out, params], rowDispatch(rows), label);
     }
     case 'concat': {
-      const widths = op.inputs.map((name) => shapeOf(name).at(-1));
+      // Along axis a (default: the last): rows = everything before a, widths = each input's extent from a on.
+      const axis = op.attrs.axis ?? op.shape.length - 1;
+      const rows = n * op.shape.slice(1, axis).reduce((p, d) => p * d, 1);
+      const widths = op.inputs.map((name) => (n * perItem(shapeOf(name))) / rows);
       if (widths.length < 2 || widths.length > 3) throw new Error(`${label}: concat takes 2 or 3 inputs, got ${widths.length}`);
       const [wa, wb, wc = 0] = widths;
-      const rows = count / last;
       const c = widths.length === 3 ? bufferOf(op.inputs[2]) : null;
       return prepareDispatch(device, 'concat', [x, bufferOf(op.inputs[1]), c, out, u(new Uint32Array([rows, wa, wb, wc]))], linearDispatch(count), label);
     }
@@ -248,6 +260,26 @@ function common(device, op, { n, label, u, out, x, count, last, W, bufferOf, sha
     }
     case 'bias_rows':
       return prepareDispatch(device, 'repeatRows', [null, W[0], out, u(new Uint32Array([count, last]))], linearDispatch(count), label);
+    case 'zeros':
+      return prepareDispatch(device, 'zero', [null, null, out, u(new Uint32Array([count, count]))], linearDispatch(count), label);
+    case 'relu':
+      return prepareDispatch(device, 'relu', [x, null, out, u(new Uint32Array([count, count]))], linearDispatch(count), label);
+    case 'clamp':
+      return prepareDispatch(device, 'clamp', [x, null, out, u(clampParams(count, op.attrs.lo, op.attrs.hi))], linearDispatch(count), label);
+    case 'upsample2x':
+    case 'maxpool2x2': {
+      const [, , h, w] = op.shape;
+      return prepareDispatch(device, op.op, [x, null, out, u(new Uint32Array([count, h, w, 0]))], linearDispatch(count), label);
+    }
+    case 'conv3x3': {
+      // im2col + GEMM + back to NCHW (kernels.js conv3x3Dispatches); weight (O, C, 3, 3), bias (O).
+      const [, c, h, w] = shapeOf(op.inputs[0]);
+      const o = op.shape[1];
+      return conv3x3Dispatches(device, {
+        x, weight: W[0], bias: W[1] ?? null, y: out, cols: scratch(0, c * 9 * n * h * w), product: scratch(1, o * n * h * w),
+        n, c, h, w, o, u, naive: gemm === 'naive', label,
+      });
+    }
     default:
       return null;
   }

@@ -26,9 +26,13 @@
 //     +-5); tolerance 1e-5: sigmoid and tanh through exp (a few ULP on GPUs), tanh from e^-2|x|.
 //     Checked at a zero state (first step), a previous state, and a step read out of a
 //     multi-step (B, T, 3H) projection, with inputs large enough to hit the clip.
-//   concat, repeat_rows: copies, tolerance 0.
+//   concat, repeat_rows, take_step, upsample2x, maxpool2x2: copies (max picks one), tolerance 0.
+//   convlstm (cell, hidden; models::convlstm_update): scale = max(|ref|, 1), tolerance 1e-5 (tanh
+//     through exp; hard_sigmoid's 0.2 x + 0.5 may be fused into one fma on the GPU).
+//   error_units: one fp32 subtraction each side, tolerance 1e-6 (expected 0); clamp: exact.
 // The reference values come from the core's own forward kernels through the wasm module
-// (gemm, softmax, layernorm, gelu, relu, conv2d3x3, gruGates in wasm/bind_core.cpp); add/mul with bias
+// (gemm, softmax, layernorm, gelu, relu, conv2d3x3, gruGates, convLstm, errorUnits,
+// upsample2x, maxPool2x2, clamp in wasm/bind_core.cpp); add/mul with bias
 // are single fp32 operations, computed here with Math.fround.
 import * as K from './kernels.js';
 
@@ -37,6 +41,7 @@ export const TOLERANCES = {
   gemm: 1e-4, gemm_naive: 1e-4, 'conv2d 3x3 (im2col + gemm)': 1e-4,
   add_bias: 1e-6, mul_bias: 1e-6, relu: 1e-6, gelu: 1e-5, softmax: 2e-5, layernorm: 1e-5,
   gru: 1e-5, concat: 0, repeat_rows: 0,
+  convlstm: 1e-5, error_units: 1e-6, upsample2x: 0, maxpool2x2: 0, clamp: 0, take_step: 0,
 };
 
 /** The shapes checked (gemm: m x k x n with flags). */
@@ -52,6 +57,7 @@ export const CASES = {
   gru: [{ rows: 1, hidden: 1, steps: 1, step: 0 }, { rows: 37, hidden: 64, steps: 1, step: 0, first: true },
     { rows: 37, hidden: 64, steps: 1, step: 0 }, { rows: 20, hidden: 33, steps: 7, step: 5 }, { rows: 300, hidden: 8, steps: 3, step: 0, first: true }],
   concat: [{ rows: 1, wa: 1, wb: 1, wc: 0 }, { rows: 33, wa: 32, wb: 32, wc: 8 }, { rows: 100, wa: 64, wb: 5, wc: 0 }],
+  maps: [{ n: 1, c: 1, h: 2, w: 2 }, { n: 3, c: 5, h: 8, w: 6 }, { n: 2, c: 16, h: 32, w: 32 }],
   conv: [{ n: 1, c: 1, h: 1, w: 1, o: 1 }, { n: 2, c: 3, h: 7, w: 9, o: 5, bias: true }, { n: 1, c: 8, h: 16, w: 16, o: 16, bias: true }],
 };
 
@@ -173,6 +179,36 @@ export async function validateKernels(device, ref, { loadSource, seed = 1, onRes
     const bias = rand(w);
     const rep = await fetch(K.repeatRows(device, { bias, rows, cols: w }), rows * w);
     add('repeat_rows', `${rows}x${w}`, compare(rep, Float32Array.from({ length: rows * w }, (_, i) => bias[i % w]), () => 1, TOLERANCES.repeat_rows));
+  }
+
+  for (const { n, c, h, w } of CASES.maps) {
+    const shape = `N${n} C${c} ${h}x${w}`;
+    const count = n * c * h * w;
+    const unit = () => 1;
+    // ConvLSTM: gate pre-activations in [-6, 6] reach both flat ends of hard_sigmoid (|x| > 2.5).
+    const z = rand(4 * count, -6, 6), cell = rand(count, -3, 3);
+    const out = K.convLstm(device, { z, cell, n, r: c, h, w });
+    const want = ref.convLstm(z, cell, n, c, h, w);
+    const gotCell = await fetch(out.cell, count), gotR = await fetch(out.r, count);
+    add('convlstm', `${shape} cell`, compare(gotCell, want.cell, (i) => Math.abs(want.cell[i]), TOLERANCES.convlstm, 1));
+    add('convlstm', `${shape} hidden`, compare(gotR, want.r, (i) => Math.abs(want.r[i]), TOLERANCES.convlstm, 1));
+    const a = rand(count, 0, 1), ahat = rand(count, 0, 1);
+    let gpu = await fetch(K.errorUnits(device, { a, ahat, n, c, h, w }), 2 * count);
+    let ref2 = ref.errorUnits(a, ahat, n, c, h, w);
+    add('error_units', shape, compare(gpu, ref2, (i) => Math.abs(a[i % count]) + Math.abs(ahat[i % count]), TOLERANCES.error_units));
+    const x = rand(count, -2, 2);
+    gpu = await fetch(K.upsample2x(device, { x, n, c, h, w }), 4 * count);
+    add('upsample2x', shape, compare(gpu, ref.upsample2x(x, n, c, h, w), unit, TOLERANCES.upsample2x));
+    gpu = await fetch(K.maxPool2x2(device, { x, n, c, h, w }), count / 4);
+    add('maxpool2x2', shape, compare(gpu, ref.maxPool2x2(x, n, c, h, w), unit, TOLERANCES.maxpool2x2));
+    gpu = await fetch(K.clamp(device, { x, length: count, lo: -0.5, hi: 1 }), count);
+    add('clamp', `${count} values to [-0.5, 1]`, compare(gpu, ref.clamp(x, -0.5, 1), unit, TOLERANCES.clamp));
+    const steps = 3, step = 2, inner = c * h * w;
+    const seq = rand(n * steps * inner);
+    gpu = await fetch(K.takeStep(device, { x: seq, n, steps, step, inner }), n * inner);
+    ref2 = new Float32Array(n * inner);
+    for (let b = 0; b < n; ++b) ref2.set(seq.subarray((b * steps + step) * inner, (b * steps + step + 1) * inner), b * inner);
+    add('take_step', `${shape}, step ${step} of ${steps}`, compare(gpu, ref2, unit, TOLERANCES.take_step));
   }
 
   for (const { n, c, h, w, o, bias = false } of CASES.conv) {

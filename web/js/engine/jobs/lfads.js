@@ -2,7 +2,7 @@
 // history, the selected held-out trial's read-outs and, every few seconds, held-out metrics.
 // Evaluation is LFADS's batched forward pass: on WebGPU (web/js/gpu/lfads-forward.js, run from the
 // core's plan) it covers all held-out and all training trials; on the wasm core a subset (about a
-// second of work). The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
+// second of work), and on a CPU software adapter (used only with gpu=on) the same subset. The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { createLfadsForward } from '../../gpu/lfads-forward.js';
 import { createGpuPath } from '../gpu-path.js';
@@ -12,6 +12,7 @@ export const name = 'lfads';
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
 const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not every snapshot
 const WASM_EVAL = { heldOut: 48, train: 96 };  // trials per evaluation on the wasm path
+const SOFTWARE_COMPARE = 40;  // comparePaths' trials on a CPU software adapter (SwiftShader: minutes for all)
 const GPU_BATCH = 256;  // trials per GPU pass
 
 export async function create(neuroai, config) {
@@ -30,7 +31,7 @@ export async function create(neuroai, config) {
     }
   }
   const info = lab.config();
-  const ALL = { heldOut: info.heldOut, train: info.train };
+  let gpuEval = { heldOut: info.heldOut, train: info.train };  // all trials, or WASM_EVAL on a software adapter
 
   // The GPU forward's weights follow training: re-uploaded when the step count moved.
   const uploaded = new WeakMap();  // forward -> lab.steps() at its last upload
@@ -47,13 +48,25 @@ export async function create(neuroai, config) {
     }
     return f;
   };
-  const compute = await createGpuPath({
-    mode: gpu, build,
-    active: (adapter) => `${adapter}: each evaluation runs LFADS over all ${ALL.heldOut} held-out and ${ALL.train} training trials on WGSL kernels`,
-  });
+  let compute;
+  try {
+    compute = await createGpuPath({
+      mode: gpu,
+      build: (got) => {
+        if (got.fallbackAdapter) gpuEval = { ...WASM_EVAL };
+        return build(got);
+      },
+      active: (adapter) => (gpuEval.heldOut === info.heldOut
+        ? `${adapter}: each evaluation runs LFADS over all ${gpuEval.heldOut} held-out and ${gpuEval.train} training trials on WGSL kernels`
+        : `${adapter}: each evaluation runs LFADS on WGSL kernels, over the wasm path's subset on this CPU software adapter`),
+    });
+  } catch (e) {
+    lab.delete();
+    throw e;
+  }
   const computeInfo = () => ({
     path: compute.path, reason: compute.reason,
-    ...(compute.path === 'webgpu' ? ALL : WASM_EVAL),
+    ...(compute.path === 'webgpu' ? gpuEval : WASM_EVAL),
   });
 
   /** The metrics of evaluate(h, t) from the GPU's read-outs of the same trials. */
@@ -71,7 +84,7 @@ export async function create(neuroai, config) {
     lastEval = performance.now();
     evaluating ??= (async () => {
       try {
-        const m = await compute.run((f) => gpuEvaluate(f, ALL), () => lab.evaluate(WASM_EVAL.heldOut, WASM_EVAL.train));
+        const m = await compute.run((f) => gpuEvaluate(f, gpuEval), () => lab.evaluate(WASM_EVAL.heldOut, WASM_EVAL.train));
         if (!disposed) metrics = { ...m, compute: computeInfo() };
         evalError = null;
       } catch (error) {
@@ -111,11 +124,11 @@ export async function create(neuroai, config) {
       /** Which path runs the evaluation, and why. */
       computePath: () => ({ result: computeInfo() }),
       /**
-       * Both paths on all held-out trials: milliseconds, and the largest log-rate difference
-       * (GPU - wasm). The GPU side is null without a device.
+       * Both paths on all held-out trials (40 on a CPU software adapter): milliseconds, and the
+       * largest log-rate difference (GPU - wasm). The GPU side is null without a device.
        */
       comparePaths: async () => {
-        const K = ALL.heldOut, T = info.bins, N = info.neurons;
+        const K = compute.got?.fallbackAdapter ? SOFTWARE_COMPARE : info.heldOut, T = info.bins, N = info.neurons;
         const { heldOut } = lab.evalSpikes(K, 2);
         let t0 = performance.now();
         const rates = lab.infer(heldOut, K, T);  // (K, T, N)

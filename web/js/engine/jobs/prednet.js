@@ -2,6 +2,13 @@
 // a batch of whole sequences and takes a few hundred ms in wasm), reports the loss and, every
 // couple of seconds of training, the held-out MSE against copy-last and linear extrapolation.
 // The page asks for views (a sequence with every unit of the model) and measurements by call.
+// The measurement's rollouts are PredNet's batched forward pass: on WebGPU (web/js/gpu/
+// prednet-forward.js, run from the core's plan) over many held-out sequences, on the wasm core over
+// fewer; the path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
+import { fetchSource } from '../../gpu/kernels.js';
+import { createPredNetForward } from '../../gpu/prednet-forward.js';
+import { createGpuPath } from '../gpu-path.js';
+
 export const name = 'prednet';
 
 const WEIGHTS_URL = {
@@ -11,6 +18,11 @@ const WEIGHTS_URL = {
 const SPRITES_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
 const RUNNING_EVAL_SEQUENCES = 8;  // held-out sequences behind the live MSE curve
 const RUNNING_EVAL_EVERY_MS = 2000;
+// Held-out sequences behind the measurement on the WebGPU path; on a CPU software adapter (only
+// used with gpu=on: SwiftShader runs a sequence in seconds) fewer, so the page stays usable.
+const GPU_SEQUENCES = { gpu: 128, software: 16 };
+const COMPARE_SEQUENCES = { gpu: 64, software: 4 };  // comparePaths' default
+const GPU_BATCH = 32;       // sequences per GPU pass
 
 /** {bytes} of a shipped file, or {error}. */
 const fetchBytes = (url) => fetch(url)
@@ -44,9 +56,10 @@ function loadSprites(neuroai) {
 
 /**
  * @param {object} neuroai the wasm module
- * @param {object} config {model: PredNet config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch'}
+ * @param {object} config {model: PredNet config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch',
+ *   gpu: 'auto' | 'on' | 'off'}
  */
-export function create(neuroai, { model: modelConfig = {}, init = 'scratch' } = {}) {
+export async function create(neuroai, { model: modelConfig = {}, init = 'scratch', gpu = 'auto' } = {}) {
   const config = { ...modelConfig };
   if (config.dataset === 'sprites') {
     if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
@@ -76,6 +89,43 @@ export function create(neuroai, { model: modelConfig = {}, init = 'scratch' } = 
   };
   running = { time: performance.now(), step: 0, result: runningEval() };
 
+  // The GPU forward's weights follow training: re-uploaded when the step count moved.
+  const uploaded = new WeakMap();  // forward -> model.steps() at its last upload
+  const build = async (got) => {
+    const f = await createPredNetForward(got.device, model.forwardPlan(),
+      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.fallbackAdapter ? 'naive' : 'tiled' });
+    uploaded.set(f, model.steps());
+    return f;
+  };
+  const fresh = (f) => {
+    if (uploaded.get(f) !== model.steps()) {
+      f.setWeights(model.forwardPlan().weights);
+      uploaded.set(f, model.steps());
+    }
+    return f;
+  };
+  let compute, gpuSequences = GPU_SEQUENCES.gpu, compareSequences = COMPARE_SEQUENCES.gpu;
+  try {
+    compute = await createGpuPath({
+      mode: gpu,
+      build: (got) => {
+        const kind = got.fallbackAdapter ? 'software' : 'gpu';
+        gpuSequences = GPU_SEQUENCES[kind];
+        compareSequences = COMPARE_SEQUENCES[kind];
+        return build(got);
+      },
+      active: (adapter) => `${adapter}: the measurement's rollouts of ${gpuSequences} held-out sequences run on WGSL kernels` +
+        (gpuSequences < GPU_SEQUENCES.gpu ? ' (fewer on a CPU software adapter)' : ''),
+    });
+  } catch (e) {
+    model.delete();
+    throw e;
+  }
+  const computeInfo = (wasmSequences) => ({
+    path: compute.path, reason: compute.reason, sequences: compute.path === 'webgpu' ? gpuSequences : wasmSequences,
+  });
+  let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
+
   /** The sequence a view shows: the data source (seed) or a surprise sequence of blobs. */
   const sequence = ({ seed = 0, kind = 'none', frame = 6 }) =>
     (info.dataset === 'blobs' ? model.surpriseSequence(kind, frame, seed) : model.sample(1, seed));
@@ -102,12 +152,40 @@ export function create(neuroai, { model: modelConfig = {}, init = 'scratch' } = 
         const arrays = [frames, out.predictions, out.layerError, ...out.ahat, ...out.error, ...out.r];
         return { result, transfer: arrays.map((a) => a.buffer) };
       },
-      /** The evaluation table: PredNet vs the baselines (MSE, SSIM) and the surprise ratios. */
-      measure({ sequences = 32, surpriseSequences = 16, frame = 6 } = {}) {
-        const e = model.evaluate(sequences, true);
+      /**
+       * The evaluation table: PredNet vs the baselines (MSE, SSIM) and the surprise ratios. The
+       * rollouts cover `sequences` held-out sequences on wasm, GPU_SEQUENCES on WebGPU.
+       */
+      async measure({ sequences = 32, surpriseSequences = 16, frame = 6 } = {}) {
+        const e = await compute.run(async (f) => {
+          const frames = model.heldOut(gpuSequences);
+          return model.evaluatePredictions(gpuSequences, await fresh(f).predict(frames, gpuSequences), true);
+        }, () => model.evaluate(sequences, true));
         const surprise = ['reverse', 'appear', 'occluder', 'none'].map((kind, i) =>
           (info.dataset === 'blobs' ? model.surpriseScore(kind, frame, surpriseSequences, 2017 + i) : null));
-        return { result: { step: model.steps(), sequences, surpriseSequences, ...e, surprise } };
+        return { result: { step: model.steps(), surpriseSequences, ...e, surprise, compute: computeInfo(sequences) } };
+      },
+      /** Which path runs the measurement's rollouts, and why. */
+      computePath: () => ({ result: computeInfo(32) }),
+      /**
+       * Both paths on the first `sequences` held-out sequences (default: 64, or 4 on a CPU software
+       * adapter): milliseconds, and the largest difference between the predicted frames. The GPU
+       * side is null without a device.
+       */
+      async comparePaths({ sequences = compute.got?.fallbackAdapter ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
+        const frames = model.heldOut(sequences);
+        let t0 = performance.now();
+        const want = model.predict(frames).predictions;
+        const wasm = { sequences, ms: performance.now() - t0 };
+        if (!compute.got?.device) return { result: { wasm, gpu: null, compute: computeInfo(32) } };
+        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
+        await f.predict(frames.subarray(0, frames.length / sequences), 1);  // warm-up (pipelines, first dispatch)
+        t0 = performance.now();
+        const got = await f.predict(frames, sequences);
+        const ms = performance.now() - t0;
+        let maxAbsDiff = 0;
+        for (let i = 0; i < got.length; ++i) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
+        return { result: { wasm, gpu: { sequences, ms, adapter: compute.got.adapterName, maxAbsDiff }, compute: computeInfo(32) } };
       },
       loadSprites() {
         loadSprites(neuroai);
@@ -118,6 +196,10 @@ export function create(neuroai, { model: modelConfig = {}, init = 'scratch' } = 
         return { result: bytes, transfer: [bytes.buffer] };
       },
     },
-    dispose: () => model.delete(),
+    dispose: () => {
+      compute.dispose();
+      benchForward?.destroy();
+      model.delete();
+    },
   };
 }

@@ -4,6 +4,7 @@
 //   mul_bias: y[i] = x[i] * b[i % cols]
 //   relu:     y[i] = max(x[i], 0)
 //   repeat_rows: y[i] = b[i % cols]   (every row of y is b; x is not read)
+//   zero:     y[i] = 0                (initial states; x and b are not read)
 //   gelu:     y[i] = x[i] Phi(x[i]), the exact GELU as in the core (nn::gelu uses std::erf):
 //             Phi(x) = erfc(-x / sqrt 2) / 2 with erfc from Numerical Recipes' erfcc (Chebyshev
 //             fit, fractional error below 1.2e-7 everywhere), so small negative tails stay accurate.
@@ -42,6 +43,13 @@ fn repeat_rows(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups)
   let i = flat_index(g, nw);
   if (i >= p.n) { return; }
   y[i] = b[i % p.cols];
+}
+
+@compute @workgroup_size(256)
+fn zero(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flat_index(g, nw);
+  if (i >= p.n) { return; }
+  y[i] = 0.0;
 }
 
 @compute @workgroup_size(256)

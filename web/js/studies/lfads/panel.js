@@ -144,10 +144,10 @@ export class LfadsPanel extends EventTarget {
       `${compute.heldOut} held-out + ${compute.train} training trials (${compute.reason}).`;
   }
 
-  /** Both paths on all held-out trials in this browser: time, and how far the GPU's log-rates are from the wasm core's. */
+  /** Both paths on the held-out trials in this browser: time, and how far the GPU's log-rates are from the wasm core's. */
   async comparePaths() {
     this.compareButton.disabled = true;
-    this.compareResult.textContent = 'Running LFADS over all held-out trials on both paths…';
+    this.compareResult.textContent = 'Running LFADS over the held-out trials on both paths…';
     try {
       const r = await this.trainer.call('comparePaths');
       let text = `WebAssembly: ${r.wasm.trials} trials in ${Math.round(r.wasm.ms)} ms. `;

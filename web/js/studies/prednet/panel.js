@@ -24,6 +24,7 @@ export const SCHEMA = {
   seed: { type: 'int', default: 1, min: 0, max: 999999 },
   data: { type: 'enum', default: 'blobs', options: ['blobs', 'sprites'] },
   init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
+  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // rollouts on WebGPU: auto = on a real GPU
   // view
   seq: { type: 'int', default: 0, min: 0, max: 999999 },
   surprise: { type: 'enum', default: 'none', options: ['none', 'reverse', 'appear', 'occluder'] },
@@ -76,6 +77,7 @@ export class PredNetPanel extends EventTarget {
     return {
       model: { size: SIZE, frames: FRAMES, layers: s.layers, loss: s.loss, lr: s.lr, batch: s.batch, seed: s.seed, dataset },
       init: shipped ? 'shipped' : 'scratch',
+      gpu: s.gpu,
     };
   }
 
@@ -354,11 +356,33 @@ export class PredNetPanel extends EventTarget {
       const m = await this.trainer.call('measure', { sequences: 32, surpriseSequences: 16, frame: 6 });
       this.measurement = m;
       renderEvaluation(host, m, this.info);
+      this.compareButton = h('button', { onclick: () => this.comparePaths() }, 'Compare both paths');
+      this.compareResult = h('p', { class: 'canvas-summary prednet-compare', 'aria-live': 'polite' });
+      host.append(h('div', { class: 'controls' }, this.compareButton), this.compareResult);
     } catch (e) {
       if (e.message !== 'worker terminated') host.replaceChildren(h('p', { class: 'error' }, `The measurement failed: ${e.message}`));
     } finally {
       host.removeAttribute('aria-busy');
       button.disabled = false;
+    }
+  }
+
+  /** Both paths on held-out sequences in this browser: time, and how far the GPU's frames are from the wasm core's. */
+  async comparePaths() {
+    this.compareButton.disabled = true;
+    this.compareResult.textContent = 'Predicting held-out sequences on both paths…';
+    try {
+      const r = await this.trainer.call('comparePaths');
+      let text = `WebAssembly: ${r.wasm.sequences} sequences in ${Math.round(r.wasm.ms)} ms. `;
+      text += r.gpu
+        ? `WebGPU (${r.gpu.adapter}): ${r.gpu.sequences} sequences in ${Math.round(r.gpu.ms)} ms; largest pixel difference ${r.gpu.maxAbsDiff.toExponential(1)}.`
+        : 'WebGPU: not available here.';
+      this.compareResult.textContent = text;
+      this.compareResult.dataset.maxAbsDiff = r.gpu ? String(r.gpu.maxAbsDiff) : '';
+    } catch (e) {
+      this.compareResult.textContent = `Comparison failed: ${e.message}`;
+    } finally {
+      this.compareButton.disabled = false;
     }
   }
 }
@@ -376,7 +400,10 @@ function renderEvaluation(host, m, info) {
       row('blank frame', m.blankMse, NaN, 'blank')));
   const verdict = h('p', { class: 'verdict' },
     `PredNet's MSE is ${fmt(m.prednetMse / m.copyLastMse, 2)} of copy-last's and ${fmt(m.prednetMse / m.linearMse, 2)} of linear extrapolation's.`);
-  const parts = [table, verdict];
+  const c = m.compute;
+  const path = c ? h('p', { class: 'canvas-summary prednet-compute-path', dataset: { path: c.path } },
+    `Compute path for the rollouts: ${c.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}, ${c.sequences} held-out sequences (${c.reason}).`) : null;
+  const parts = [table, verdict, ...(path ? [path] : [])];
   if (m.surprise.some(Boolean)) {
     const names = { reverse: 'a blob reverses', appear: 'an object appears', occluder: 'an occluder passes', none: 'no surprise (control)' };
     parts.push(h('table', { class: 'metric-table', id: 'prednet-surprise' },
