@@ -53,7 +53,7 @@ export async function create(neuroai, config) {
     compute = await createGpuPath({
       mode: gpu,
       build: (got) => {
-        if (got.fallbackAdapter) gpuEval = { ...WASM_EVAL };
+        if (got.software) gpuEval = { ...WASM_EVAL };
         return build(got);
       },
       active: (adapter) => (gpuEval.heldOut === info.heldOut
@@ -128,7 +128,7 @@ export async function create(neuroai, config) {
        * largest log-rate difference (GPU - wasm). The GPU side is null without a device.
        */
       comparePaths: async () => {
-        const K = compute.got?.fallbackAdapter ? SOFTWARE_COMPARE : info.heldOut, T = info.bins, N = info.neurons;
+        const K = compute.got?.software ? SOFTWARE_COMPARE : info.heldOut, T = info.bins, N = info.neurons;
         const { heldOut } = lab.evalSpikes(K, 2);
         let t0 = performance.now();
         const rates = lab.infer(heldOut, K, T);  // (K, T, N)

@@ -93,7 +93,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   const uploaded = new WeakMap();  // forward -> model.steps() at its last upload
   const build = async (got) => {
     const f = await createPredNetForward(got.device, model.forwardPlan(),
-      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.fallbackAdapter ? 'naive' : 'tiled' });
+      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.software ? 'naive' : 'tiled' });
     uploaded.set(f, model.steps());
     return f;
   };
@@ -109,7 +109,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
     compute = await createGpuPath({
       mode: gpu,
       build: (got) => {
-        const kind = got.fallbackAdapter ? 'software' : 'gpu';
+        const kind = got.software ? 'software' : 'gpu';
         gpuSequences = GPU_SEQUENCES[kind];
         compareSequences = COMPARE_SEQUENCES[kind];
         return build(got);
@@ -172,7 +172,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
        * adapter): milliseconds, and the largest difference between the predicted frames. The GPU
        * side is null without a device.
        */
-      async comparePaths({ sequences = compute.got?.fallbackAdapter ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
+      async comparePaths({ sequences = compute.got?.software ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
         const frames = model.heldOut(sequences);
         let t0 = performance.now();
         const want = model.predict(frames).predictions;
