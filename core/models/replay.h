@@ -56,7 +56,9 @@ class SumTree {
   /// The leaf where the prefix sum crosses `mass`: descend, going left when mass < left sum.
   /// mass is clamped into [0, total) against float drift; a zero-valued leaf is never returned.
   /// `path` (optional) receives the visited node ids from the root down to the leaf.
-  int find(double mass, std::vector<int>* path = nullptr) const;
+  int find(double mass, std::vector<int>* path = nullptr) const {
+    return path ? descend<true>(mass, path) : descend<false>(mass, nullptr);
+  }
   /// find() for n masses: out (n) receives the leaves; paths (n * (depth + 1)), if given, the nodes.
   void find_many(double* masses, int n, int* out, int* paths = nullptr) const;
 
