@@ -50,6 +50,21 @@ export async function openPage(browser, url, { width = 1280, height = 900 } = {}
   return page;
 }
 
+/** How many pixels of the canvas matching `selector` are not near-white (drawn ink). */
+export function inkPixels(page, selector) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const probe = document.createElement('canvas');
+    probe.width = c.width; probe.height = c.height;
+    const ctx = probe.getContext('2d');
+    ctx.drawImage(c, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < px.length; i += 4) if (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200) ink++;
+    return ink;
+  }, selector);
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);

@@ -2,7 +2,7 @@
 // trajectories render, metrics and decoding appear, training runs in the worker.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { inkPixels, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -21,17 +21,7 @@ test('the shipped model: raster, rates, metrics, decoding and the 3-D view', asy
   assert.match(await page.textContent('#lfads-decoding-summary'), /from the LFADS factors/);
   assert.match(await page.textContent('#lfads-lab .canvas-summary'), /Trial 1 \(condition \d+\): \d+ spikes from 30 neurons/);
   // The 3-D view drew coloured lines (WebGL through SwiftShader here).
-  const drawn = await page.evaluate(() => {
-    const c = document.querySelector('canvas.trajectories');
-    const probe = document.createElement('canvas');
-    probe.width = c.width; probe.height = c.height;
-    const ctx = probe.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const px = ctx.getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < px.length; i += 4) if (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200) ink++;
-    return ink;
-  });
+  const drawn = await inkPixels(page, 'canvas.trajectories');
   assert.ok(drawn > 2000, `trajectory pixels: ${drawn}`);
   assert.match(await page.textContent('#lfads-trajectories .canvas-summary'), /explain R² = 0\.\d+/);
   await screenshot(page, 'lfads');

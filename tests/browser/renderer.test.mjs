@@ -3,7 +3,7 @@
 // when that device is lost, WebGL2 on a fresh canvas without a reload, still drawing and rotating.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { inkPixels, launch, openPage, screenshot } from './browser.mjs';
 
 let withGpu, withoutGpu;
 before(async () => { [withGpu, withoutGpu] = await Promise.all([launch({ gpu: true }), launch({ gpu: false })]); });
@@ -18,18 +18,7 @@ async function drawn(page) {
   });
 }
 
-/** Non-white pixels of the trajectory canvas now in the page. */
-const ink = (page) => page.evaluate(() => {
-  const c = document.querySelector('canvas.trajectories');
-  const probe = document.createElement('canvas');
-  probe.width = c.width; probe.height = c.height;
-  const ctx = probe.getContext('2d');
-  ctx.drawImage(c, 0, 0);
-  const px = ctx.getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 0; i < px.length; i += 4) if (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200) n++;
-  return n;
-});
+const ink = (page) => inkPixels(page, 'canvas.trajectories');
 
 test('auto: a software WebGPU adapter is left to WebGL2, and so is a browser without WebGPU', async () => {
   for (const [env, why] of [[withGpu, /CPU software fallback/], [withoutGpu, /no WebGPU here: no (navigator\.gpu|adapter)/]]) {

@@ -21,6 +21,30 @@ function sharedDevice() {
 }
 
 /**
+ * A trained model's GPU forward, kept in step with training. create(device, plan, gemm) makes a
+ * forward (gemm 'naive' on a CPU software adapter, where the plain GEMM kernel runs several times
+ * faster than the tiled one); build(got) makes one from model.forwardPlan(), and fresh(forward)
+ * re-uploads model.forwardPlan().weights when model.steps() moved since that forward's last upload.
+ */
+export function followWeights(model, create) {
+  const uploaded = new WeakMap();  // forward -> model.steps() at its last upload
+  return {
+    async build(got) {
+      const f = await create(got.device, model.forwardPlan(), got.software ? 'naive' : 'tiled');
+      uploaded.set(f, model.steps());
+      return f;
+    },
+    fresh(f) {
+      if (uploaded.get(f) !== model.steps()) {
+        f.setWeights(model.forwardPlan().weights);
+        uploaded.set(f, model.steps());
+      }
+      return f;
+    },
+  };
+}
+
+/**
  * `promise`, or a rejection once `device` is lost: when the GPU process goes down (Chromium reports
  * it as 'destroyed'), pending pipeline compilations and read-backs may never settle.
  */

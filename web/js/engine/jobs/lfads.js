@@ -5,7 +5,7 @@
 // second of work), and on a CPU software adapter (used only with gpu=on) the same subset. The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { createLfadsForward } from '../../gpu/lfads-forward.js';
-import { createGpuPath } from '../gpu-path.js';
+import { createGpuPath, followWeights } from '../gpu-path.js';
 
 export const name = 'lfads';
 
@@ -33,21 +33,8 @@ export async function create(neuroai, config) {
   const info = lab.config();
   let gpuEval = { heldOut: info.heldOut, train: info.train };  // all trials, or WASM_EVAL on a software adapter
 
-  // The GPU forward's weights follow training: re-uploaded when the step count moved.
-  const uploaded = new WeakMap();  // forward -> lab.steps() at its last upload
-  const build = async (got) => {
-    const f = await createLfadsForward(got.device, lab.forwardPlan(),
-      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.software ? 'naive' : 'tiled' });
-    uploaded.set(f, lab.steps());
-    return f;
-  };
-  const fresh = (f) => {
-    if (uploaded.get(f) !== lab.steps()) {
-      f.setWeights(lab.forwardPlan().weights);
-      uploaded.set(f, lab.steps());
-    }
-    return f;
-  };
+  const { build, fresh } = followWeights(lab, (device, plan, gemm) =>
+    createLfadsForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
   let compute;
   try {
     compute = await createGpuPath({

@@ -7,7 +7,7 @@
 // fewer; the path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { createPredNetForward } from '../../gpu/prednet-forward.js';
-import { createGpuPath } from '../gpu-path.js';
+import { createGpuPath, followWeights } from '../gpu-path.js';
 
 export const name = 'prednet';
 
@@ -89,21 +89,8 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   };
   running = { time: performance.now(), step: 0, result: runningEval() };
 
-  // The GPU forward's weights follow training: re-uploaded when the step count moved.
-  const uploaded = new WeakMap();  // forward -> model.steps() at its last upload
-  const build = async (got) => {
-    const f = await createPredNetForward(got.device, model.forwardPlan(),
-      { loadSource: fetchSource, batch: GPU_BATCH, gemm: got.software ? 'naive' : 'tiled' });
-    uploaded.set(f, model.steps());
-    return f;
-  };
-  const fresh = (f) => {
-    if (uploaded.get(f) !== model.steps()) {
-      f.setWeights(model.forwardPlan().weights);
-      uploaded.set(f, model.steps());
-    }
-    return f;
-  };
+  const { build, fresh } = followWeights(model, (device, plan, gemm) =>
+    createPredNetForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
   let compute, gpuSequences = GPU_SEQUENCES.gpu, compareSequences = COMPARE_SEQUENCES.gpu;
   try {
     compute = await createGpuPath({

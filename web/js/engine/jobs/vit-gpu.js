@@ -3,7 +3,7 @@
 // adapters skipped in auto, fallback on a lost device or a failed call) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { compareProbs, createVitForward } from '../../gpu/vit-forward.js';
-import { createGpuPath } from '../gpu-path.js';
+import { createGpuPath, followWeights } from '../gpu-path.js';
 
 const BATCH = 256;  // images per GPU pass
 
@@ -13,27 +13,14 @@ const BATCH = 256;  // images per GPU pass
  */
 export async function createComputePath(model, mode = 'auto') {
   let benchForward = null;     // built on demand for the benchmark when the path is wasm
-  let uploadedStep = -1;       // model.steps() when the weights were last uploaded
-
-  // On a CPU software adapter the plain GEMM kernel runs several times faster than the tiled one.
-  const build = async (got) => createVitForward(got.device, model.forwardPlan(),
-    { loadSource: fetchSource, batch: BATCH, gemm: got.software ? 'naive' : 'tiled' });
+  const { build, fresh } = followWeights(model, (device, plan, gemm) =>
+    createVitForward(device, plan, { loadSource: fetchSource, batch: BATCH, gemm }));
   const gpu = await createGpuPath({
     mode,
-    build: async (got) => { const f = await build(got); uploadedStep = model.steps(); return f; },
+    build,
     active: (adapter) => `${adapter}: batched classification and evaluation run on WGSL kernels`,
   });
   const got = gpu.got;
-
-  /** Brings the GPU's weights up to the model's (training moves them). */
-  const fresh = (f) => {
-    const step = model.steps();
-    if (step !== uploadedStep) {
-      f.setWeights(model.forwardPlan().weights);
-      uploadedStep = step;
-    }
-    return f;
-  };
 
   return {
     get path() { return gpu.path; },
@@ -59,13 +46,7 @@ export async function createComputePath(model, mode = 'auto') {
       }
       const wasm = { images: done, perSecond: done / ((performance.now() - t0) / 1000) };
       if (!got?.device) return { wasm, gpu: null, note: gpu.reason };
-      let f = gpu.forward;
-      if (!f) {
-        benchForward ??= await build(got);
-        uploadedStep = -1;
-        f = benchForward;
-      }
-      f = fresh(f);
+      const f = fresh(gpu.forward ?? (benchForward ??= await build(got)));
       await f.classify(slice(0, 1), null);  // warm-up
       t0 = performance.now();
       const first = Math.min(64, n);
