@@ -17,7 +17,7 @@ export class TrajectoryView {
     const canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
                                  'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
     this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Computing trajectories…');
-    this.backendLine = h('p', { class: 'note renderer-line' }, 'Starting the 3-D renderer…');
+    this.backendLine = h('p', { class: 'canvas-summary renderer-line' }, 'Starting the 3-D renderer…');
     this.host = host;
     host.replaceChildren(h('div', { class: 'three-wrap' }, canvas,
       h('span', { class: 'label left' }, 'LFADS factors → Lorenz space'), h('span', { class: 'label right' }, 'true Lorenz state')),
