@@ -9,7 +9,7 @@
 //   const {logRates, factors, inputs, icMean} = await gpu.infer(spikes, trials);   // time-major
 //
 // Only the WebGPU API on the device passed in (no DOM): runs in a page, a worker, or Node with Dawn.
-import { checkOps, COMMON_OPS, createPlanRunner } from './plan-runner.js';
+import { checkForwardArgs, checkOps, COMMON_OPS, createPlanRunner } from './plan-runner.js';
 
 const CONFIG_FIELDS = ['neurons', 'bins', 'factors', 'inputs', 'ic', 'cellClip'];
 const OUTPUTS = ['log_rates', 'factors', 'inputs', 'ic_mean'];
@@ -43,10 +43,8 @@ export function checkLfadsPlan(plan) {
  * 'naive' (faster on CPU software adapters). Resolves to {infer(spikes, trials), setWeights, destroy, config, batch}.
  */
 export async function createLfadsForward(device, plan, { loadSource, batch = 256, gemm = 'tiled' } = {}) {
-  if (!device || typeof device.createBuffer !== 'function') throw new Error('createLfadsForward: device: expected a GPUDevice');
+  checkForwardArgs('createLfadsForward', device, { batch, gemm, maxBatch: 4096 });
   checkLfadsPlan(plan);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`createLfadsForward: batch: expected an integer in [1, 4096], got ${batch}`);
-  if (gemm !== 'tiled' && gemm !== 'naive') throw new Error(`createLfadsForward: gemm: expected 'tiled' or 'naive', got ${gemm}`);
   const { config } = plan;
   const T = config.bins, N = config.neurons;
   const perTrial = T * N;
@@ -102,12 +100,4 @@ export async function createLfadsForward(device, plan, { loadSource, batch = 256
     get bytes() { return runner.bytes; },
     destroy: () => runner.destroy(),
   };
-}
-
-/** max |a - b| over two equal-length arrays (the agreement figure of the GPU path). */
-export function maxAbsDiff(a, b) {
-  if (a.length !== b.length) throw new Error(`maxAbsDiff: expected equal lengths, got ${a.length} and ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; ++i) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }

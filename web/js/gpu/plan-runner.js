@@ -26,6 +26,24 @@ export const COMMON_OPS = ['linear', 'add', 'gelu', 'softmax', 'layernorm', 'con
   'conv3x3', 'relu', 'clamp', 'zeros', 'upsample2x', 'maxpool2x2'];
 
 /**
+ * Checks what every model executor takes besides its plan (`who` prefixes the errors): a GPUDevice,
+ * an integer batch in [1, maxBatch], and gemm 'tiled' or 'naive'.
+ */
+export function checkForwardArgs(who, device, { batch, gemm, maxBatch }) {
+  if (!device || typeof device.createBuffer !== 'function') throw new Error(`${who}: device: expected a GPUDevice`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > maxBatch) throw new Error(`${who}: batch: expected an integer in [1, ${maxBatch}], got ${batch}`);
+  if (gemm !== 'tiled' && gemm !== 'naive') throw new Error(`${who}: gemm: expected 'tiled' or 'naive', got ${gemm}`);
+}
+
+/** max |a - b| over two equal-length arrays (the agreement figure of a GPU path against wasm). */
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: expected equal lengths, got ${a.length} and ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; ++i) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
  * Checks a plan's ops: known op names, shapes ["B", positive integers...], every input computed
  * earlier (or a plan input), every weight a Float32Array. `who` prefixes the errors.
  */

@@ -10,7 +10,7 @@
 //
 // Only the WebGPU API on the device passed in (no DOM): runs in a page, a worker, or Node with Dawn.
 import { linearDispatch, prepareDispatch } from './kernels.js';
-import { checkOps, COMMON_OPS, createPlanRunner } from './plan-runner.js';
+import { checkForwardArgs, checkOps, COMMON_OPS, createPlanRunner } from './plan-runner.js';
 
 const CONFIG_FIELDS = ['height', 'width', 'frames', 'channels', 'layers', 'pixelMax'];
 const OWN_OPS = ['frame', 'convlstm_cell', 'convlstm_hidden', 'error_units'];
@@ -40,10 +40,8 @@ export function checkPredNetPlan(plan) {
  * Resolves to {predict(frames, count) -> Promise<Float32Array>, setWeights, destroy, config, batch}.
  */
 export async function createPredNetForward(device, plan, { loadSource, batch = 32, gemm = 'tiled' } = {}) {
-  if (!device || typeof device.createBuffer !== 'function') throw new Error('createPredNetForward: device: expected a GPUDevice');
+  checkForwardArgs('createPredNetForward', device, { batch, gemm, maxBatch: 1024 });
   checkPredNetPlan(plan);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new Error(`createPredNetForward: batch: expected an integer in [1, 1024], got ${batch}`);
-  if (gemm !== 'tiled' && gemm !== 'naive') throw new Error(`createPredNetForward: gemm: expected 'tiled' or 'naive', got ${gemm}`);
   const { config } = plan;
   const T = config.frames, frame = config.channels * config.height * config.width;
   const steps = plan.outputs.find((o) => o.name === 'predictions').steps;

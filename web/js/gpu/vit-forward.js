@@ -13,7 +13,7 @@
 // dispatches per batch size and the single read-back are shared with the other models
 // (./plan-runner.js); here are the ViT's own ops (patchify, tokens, class_token, attention).
 import { linearDispatch, prepareDispatch } from './kernels.js';
-import { checkOps, createPlanRunner } from './plan-runner.js';
+import { checkForwardArgs, checkOps, createPlanRunner, maxAbsDiff } from './plan-runner.js';
 
 const OPS = ['patchify', 'linear', 'tokens', 'layernorm', 'attention', 'gelu', 'add', 'class_token', 'softmax'];
 const CONFIG_FIELDS = ['image', 'channels', 'patch', 'dim', 'depth', 'heads', 'mlp', 'classes', 'tokens', 'pixelMean', 'pixelStd', 'lnEps'];
@@ -37,10 +37,8 @@ export function checkPlan(plan) {
  * Resolves to {classify(images, mask) -> Promise<Float32Array>, config, batch, destroy()}.
  */
 export async function createVitForward(device, plan, { loadSource, batch = 256, gemm = 'tiled' } = {}) {
-  if (!device || typeof device.createBuffer !== 'function') throw new Error('createVitForward: device: expected a GPUDevice');
+  checkForwardArgs('createVitForward', device, { batch, gemm, maxBatch: 4096 });
   checkPlan(plan);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`createVitForward: batch: expected an integer in [1, 4096], got ${batch}`);
-  if (gemm !== 'tiled' && gemm !== 'naive') throw new Error(`createVitForward: gemm: expected 'tiled' or 'naive', got ${gemm}`);
   const { config } = plan;
   const pixels = config.channels * config.image * config.image;
   const maskLength = config.depth * config.heads;
@@ -155,9 +153,8 @@ export function compareProbs(a, b, classes) {
     for (let j = 1; j < classes; ++j) if (p[r * classes + j] > p[r * classes + best]) best = j;
     return best;
   };
-  let maxAbsDiff = 0, argmaxAgree = 0;
+  let argmaxAgree = 0;
   const n = a.length / classes;
-  for (let i = 0; i < a.length; ++i) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[i] - b[i]));
   for (let r = 0; r < n; ++r) if (argmax(a, r) === argmax(b, r)) argmaxAgree++;
-  return { images: n, maxAbsDiff, argmaxAgree, argmaxDiffer: n - argmaxAgree };
+  return { images: n, maxAbsDiff: maxAbsDiff(a, b), argmaxAgree, argmaxDiffer: n - argmaxAgree };
 }

@@ -6,6 +6,7 @@
 // prednet-forward.js, run from the core's plan) over many held-out sequences, on the wasm core over
 // fewer; the path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
+import { maxAbsDiff } from '../../gpu/plan-runner.js';
 import { createPredNetForward } from '../../gpu/prednet-forward.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
 
@@ -170,9 +171,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
         t0 = performance.now();
         const got = await f.predict(frames, sequences);
         const ms = performance.now() - t0;
-        let maxAbsDiff = 0;
-        for (let i = 0; i < got.length; ++i) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
-        return { result: { wasm, gpu: { sequences, ms, adapter: compute.got.adapterName, maxAbsDiff }, compute: computeInfo(32) } };
+        return { result: { wasm, gpu: { sequences, ms, adapter: compute.got.adapterName, maxAbsDiff: maxAbsDiff(got, want) }, compute: computeInfo(32) } };
       },
       loadSprites() {
         loadSprites(neuroai);
