@@ -136,20 +136,7 @@ class LfadsLabJs {
       const models::LfadsPlan plan = model_->forward_plan(data_.bins);
       val cfg = config();
       cfg.set("cellClip", model_->config().cell_clip);
-      val outputs = val::array();
-      for (const nn::PlanOutput& out : plan.outputs) {
-        val o = val::object(), steps = val::array();
-        o.set("name", out.name);
-        for (const auto& s : out.steps) steps.call<void>("push", s);
-        o.set("steps", steps);
-        outputs.call<void>("push", o);
-      }
-      val o = val::object();
-      o.set("config", cfg);
-      o.set("ops", js::plan_ops(plan.ops));
-      o.set("outputs", outputs);
-      o.set("weights", js::params_copy(model_->params()));
-      return o;
+      return js::plan_object(cfg, plan.ops, plan.outputs, model_->params());
     });
   }
   /// Training steps taken (the GPU path re-uploads the weights when this moves).

@@ -276,20 +276,7 @@ class PredNetJs {
       cfg.set("layers", m.layers());
       cfg.set("pixelMax", m.pixel_max);
       cfg.set("extrapolateFrom", ex);
-      val outputs = val::array();
-      for (const nn::PlanOutput& out : plan.outputs) {
-        val o = val::object(), steps = val::array();
-        o.set("name", out.name);
-        for (const auto& st : out.steps) steps.call<void>("push", st);
-        o.set("steps", steps);
-        outputs.call<void>("push", o);
-      }
-      val o = val::object();
-      o.set("config", cfg);
-      o.set("ops", js::plan_ops(plan.ops));
-      o.set("outputs", outputs);
-      o.set("weights", js::params_copy(model.params()));
-      return o;
+      return js::plan_object(cfg, plan.ops, plan.outputs, model.params());
     });
   }
   val forward_plan_default() const { return forward_plan(val::undefined()); }

@@ -210,11 +210,7 @@ class VitClassifierJs {
     cfg.set("pixelMean", models::kVitPixelMean);
     cfg.set("pixelStd", models::kVitPixelStd);
     cfg.set("lnEps", models::Vit::kLayerNormEps);
-    val o = val::object();
-    o.set("config", cfg);
-    o.set("ops", js::plan_ops(vit.forward_plan()));
-    o.set("weights", js::params_copy(vit.params()));
-    return o;
+    return js::plan_object(cfg, vit.forward_plan(), {}, vit.params());
   }
 
   val config() const { return config_object(model_.config().model); }

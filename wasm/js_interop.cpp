@@ -112,12 +112,18 @@ val to_uint8_array(const uint8_t* data, size_t n) {
   return val::global("Uint8Array").new_(val(emscripten::typed_memory_view(n, data)));
 }
 
-val plan_ops(const std::vector<nn::PlanOp>& ops) {
-  const auto strings = [](const std::vector<std::string>& v) {
-    val a = val::array();
-    for (const auto& s : v) a.call<void>("push", s);
-    return a;
-  };
+namespace {
+
+val strings(const std::vector<std::string>& v) {
+  val a = val::array();
+  for (const auto& s : v) a.call<void>("push", s);
+  return a;
+}
+
+}  // namespace
+
+val plan_object(val config, const std::vector<nn::PlanOp>& ops, const std::vector<nn::PlanOutput>& outputs,
+                const nn::Params& params) {
   val list = val::array();
   for (const nn::PlanOp& op : ops) {
     val o = val::object();
@@ -133,16 +139,26 @@ val plan_ops(const std::vector<nn::PlanOp>& ops) {
     o.set("attrs", attrs);
     list.call<void>("push", o);
   }
-  return list;
-}
-
-val params_copy(const nn::Params& p) {
   val weights = val::object();
-  for (int i = 0; i < p.size(); ++i) {
-    const auto& e = p.entry(i);
-    weights.set(e.name, to_float32_array(p.value(i), static_cast<size_t>(e.shape.numel())));
+  for (int i = 0; i < params.size(); ++i) {
+    const auto& e = params.entry(i);
+    weights.set(e.name, to_float32_array(params.value(i), static_cast<size_t>(e.shape.numel())));
   }
-  return weights;
+  val plan = val::object();
+  plan.set("config", config);
+  plan.set("ops", list);
+  if (!outputs.empty()) {
+    val outs = val::array();
+    for (const nn::PlanOutput& out : outputs) {
+      val o = val::object();
+      o.set("name", out.name);
+      o.set("steps", strings(out.steps));
+      outs.call<void>("push", o);
+    }
+    plan.set("outputs", outs);
+  }
+  plan.set("weights", weights);
+  return plan;
 }
 
 }  // namespace js

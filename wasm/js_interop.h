@@ -80,10 +80,11 @@ val to_uint8_array(const uint8_t* data, size_t n);
 /// A zero-copy view into wasm memory; valid until the next call that may allocate.
 inline val view(const float* data, size_t n) { return val(emscripten::typed_memory_view(n, data)); }
 
-/// A model's plan ops (nn::PlanOp) as a JS array of {op, inputs, output, shape, weights, attrs}; the
-/// batch dimension (-1) becomes "B".
-val plan_ops(const std::vector<nn::PlanOp>& ops);
-/// Copies of every parameter as {name: Float32Array} (stay valid while training goes on).
-val params_copy(const nn::Params& params);
+/// A model's forward plan as JS: {config, ops, outputs, weights}. ops: [{op, inputs, output, shape,
+/// weights, attrs}] with the batch dimension (-1) written "B"; outputs: [{name, steps}] (left out
+/// when there are none); weights: copies of every parameter as {name: Float32Array}, so the plan
+/// stays valid while training goes on.
+val plan_object(val config, const std::vector<nn::PlanOp>& ops, const std::vector<nn::PlanOutput>& outputs,
+                const nn::Params& params);
 
 }  // namespace js
