@@ -5,8 +5,10 @@
 #include "js_interop.h"
 #include "models/lfads.h"
 #include "models/prednet.h"
+#include "models/vit.h"
 #include "nn/gemm.h"
 #include "nn/ops.h"
+#include "nn/ops_vit.h"
 #include "nn/rng.h"
 #include "nn/tape.h"
 
@@ -142,6 +144,44 @@ val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip)
   });
 }
 
+/// The ViT's multi-head self-attention: qkv (batch, tokens, 3 dim) = [q | k | v] ->
+/// {weights (batch, heads, tokens, tokens), out (batch, tokens, dim)} (nn::attention_probs, attention_mix).
+val attention_ref(val qkv, val batch, val tokens, val dim, val heads) {
+  return js::guard([&] {
+    const int B = js::integer(batch, "attention: batch", 1, 1 << 16), T = js::integer(tokens, "attention: tokens", 1, 1 << 12),
+              D = js::integer(dim, "attention: dim", 1, 1 << 12), H = js::integer(heads, "attention: heads", 1, 1 << 8);
+    nn::require(D % H == 0, "attention: dim, heads: expected dim divisible by heads, got ", D, " and ", H);
+    checked_numel({B, H, T, T}, "attention: batch * heads * tokens^2");
+    const auto X = js::float32_array(qkv, "attention: qkv", checked_numel({B, T, 3 * D}, "attention: batch * tokens * 3 dim"));
+    nn::Tape tape;
+    nn::NoGradScope no_grad(tape);
+    const nn::Var x = tape.constant(X.data(), nn::Shape{B, T, 3 * D});
+    const nn::Var probs = nn::attention_probs(x, H);
+    val o = val::object();
+    o.set("weights", to_js(probs));
+    o.set("out", to_js(nn::attention_mix(probs, x)));
+    return o;
+  });
+}
+
+/// Mean attention distance in pixels (models::vit_attention_distance): attention (batch, heads, T, T)
+/// on a grid x grid patch grid (T = grid^2 + 1) of patch-pixel patches -> (batch, heads).
+val attention_distance_ref(val attention, val batch, val heads, val grid, val patch) {
+  return js::guard([&] {
+    models::VitConfig c;
+    const int B = js::integer(batch, "attentionDistance: batch", 1, 1 << 16);
+    c.heads = js::integer(heads, "attentionDistance: heads", 1, 1 << 8);
+    const int G = js::integer(grid, "attentionDistance: grid", 1, 64);
+    c.patch = js::integer(patch, "attentionDistance: patch", 1, 64);
+    c.image = G * c.patch;
+    const int T = c.tokens();
+    const auto A = js::float32_array(attention, "attentionDistance: attention", checked_numel({B, c.heads, T, T}, "attentionDistance: batch * heads * T^2"));
+    std::vector<float> out(static_cast<size_t>(B) * c.heads);
+    models::vit_attention_distance(c, A.data(), B, out.data());
+    return js::to_float32_array(out.data(), out.size());
+  });
+}
+
 /// An (n, c, h, w) Float32Array argument of a reference op, checked; `what` names it.
 std::vector<float> nchw(const val& x, const char* what, int n, int c, int h, int w) {
   return js::float32_array(x, what, checked_numel({n, c, h, w}, what));
@@ -251,4 +291,6 @@ EMSCRIPTEN_BINDINGS(neuroai_core) {
   emscripten::function("convLstm", &convlstm_ref);
   emscripten::function("errorUnits", &error_units_ref);
   emscripten::function("clamp", &clamp_ref);
+  emscripten::function("attention", &attention_ref);
+  emscripten::function("attentionDistance", &attention_distance_ref);
 }

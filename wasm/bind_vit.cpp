@@ -157,13 +157,46 @@ class VitClassifierJs {
       const size_t T = static_cast<size_t>(m.tokens());
       std::vector<float> probs(static_cast<size_t>(m.classes)), attention(static_cast<size_t>(m.depth * m.heads) * T * T),
           rollout(T * T);
-      model_.vit().attention_maps(x.data(), mp, probs.data(), attention.data());
+      model_.vit().attention_maps(x.data(), 1, mp, probs.data(), attention.data());
       models::vit_rollout(m, attention.data(), mp, rollout.data());
       val o = val::object();
       o.set("probs", js::to_float32_array(probs.data(), probs.size()));
       o.set("attention", js::to_float32_array(attention.data(), attention.size()));
       o.set("rollout", js::to_float32_array(rollout.data(), rollout.size()));
       return o;
+    });
+  }
+
+  /// n images: {probs (n * K), attention (n * depth * heads * T * T)}, the batched inspect without rollouts.
+  val attention_maps(val images, val head_mask) {
+    return js::guard([&] {
+      const auto& m = model_.config().model;
+      const auto x = images_from(images, "attentionMaps: images", m);
+      const auto mask = mask_from(head_mask, "attentionMaps: headMask");
+      const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
+      const size_t T = static_cast<size_t>(m.tokens());
+      std::vector<float> probs(static_cast<size_t>(n) * m.classes), attention(static_cast<size_t>(n) * m.depth * m.heads * T * T);
+      model_.vit().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
+      val o = val::object();
+      o.set("probs", js::to_float32_array(probs.data(), probs.size()));
+      o.set("attention", js::to_float32_array(attention.data(), attention.size()));
+      return o;
+    });
+  }
+
+  /// The attention rollout (T * T) of one image's attention (depth * heads * T * T, as inspect or
+  /// attentionMaps give it; e.g. from the WebGPU path), with the head mask the maps were made with.
+  val rollout(val attention, val head_mask) {
+    return js::guard([&] {
+      const auto& m = model_.config().model;
+      const size_t T = static_cast<size_t>(m.tokens());
+      const auto a = js::float32_array(attention, "rollout: attention", static_cast<long long>(m.depth * m.heads * T * T));
+      for (size_t i = 0; i < a.size(); ++i)
+        nn::require(a[i] >= 0.0f && a[i] <= 1.0f, "rollout: attention[", i, "]: expected a probability in [0, 1], got ", a[i]);
+      const auto mask = mask_from(head_mask, "rollout: headMask");
+      std::vector<float> r(T * T);
+      models::vit_rollout(m, a.data(), mask.empty() ? nullptr : mask.data(), r.data());
+      return js::to_float32_array(r.data(), r.size());
     });
   }
 
@@ -200,7 +233,7 @@ class VitClassifierJs {
     });
   }
 
-  /// The inference forward pass as data (models::Vit::forward_plan): {config, ops, weights} for
+  /// The inference forward pass as data (models::Vit::forward_plan): {config, ops, outputs, weights} for
   /// engines outside the core (web/js/gpu/vit-forward.js). Shapes give the batch as "B"; weights
   /// are copies ({name: Float32Array}), so the plan stays valid after training goes on.
   val forward_plan() const {
@@ -210,7 +243,8 @@ class VitClassifierJs {
     cfg.set("pixelMean", models::kVitPixelMean);
     cfg.set("pixelStd", models::kVitPixelStd);
     cfg.set("lnEps", models::Vit::kLayerNormEps);
-    return js::plan_object(cfg, vit.forward_plan(), {}, vit.params());
+    const models::VitPlan plan = vit.forward_plan();
+    return js::plan_object(cfg, plan.ops, plan.outputs, vit.params());
   }
 
   val config() const { return config_object(model_.config().model); }
@@ -294,6 +328,8 @@ EMSCRIPTEN_BINDINGS(neuroai_vit) {
       .function("evaluate", &VitClassifierJs::evaluate)
       .function("predict", &VitClassifierJs::predict)
       .function("inspect", &VitClassifierJs::inspect)
+      .function("attentionMaps", &VitClassifierJs::attention_maps)
+      .function("rollout", &VitClassifierJs::rollout)
       .function("meanAttentionDistance", &VitClassifierJs::mean_attention_distance)
       .function("positionSimilarity", &VitClassifierJs::position_similarity)
       .function("knnBaseline", &VitClassifierJs::knn_baseline)

@@ -160,12 +160,13 @@ Var Vit::forward(nn::Tape& t, Var x, const float* head_mask, std::vector<Var>* a
 
 // The same computation as forward() (then softmax, as predict()), step for step, as data. Keep the
 // two in step: tests/wasm/vit-plan.test.mjs runs this plan in plain JS and compares with predict().
-std::vector<VitPlanOp> Vit::forward_plan() const {
+VitPlan Vit::forward_plan() const {
   const VitConfig& c = config_;
-  const int D = c.dim, N = c.patches(), T = c.tokens(), M = c.mlp, K = c.classes;
+  const int D = c.dim, N = c.patches(), T = c.tokens(), M = c.mlp, K = c.classes, H = c.heads;
   const int PP = c.channels * c.patch * c.patch;
   const auto name = [&](int i) { return params_.entry(i).name; };
-  std::vector<VitPlanOp> ops;
+  std::vector<nn::PlanOp> ops;
+  nn::PlanOutput attention{"attention", {}}, distance{"attention_distance", {}};
   // x standardized, conv2d with kernel = stride = P as patches (B, N, C*P*P) times patch.weight^T.
   ops.push_back({"patchify", {"images"}, "patches", {-1, N, PP}, {},
                  {{"mean", kVitPixelMean}, {"std", kVitPixelStd}, {"patch", c.patch}, {"image", c.image}, {"channels", c.channels}}});
@@ -179,7 +180,12 @@ std::vector<VitPlanOp> Vit::forward_plan() const {
     ops.push_back({"layernorm", {z}, tag + "ln1", {-1, T, D}, {name(b.ln1_g), name(b.ln1_b)}, {{"eps", kLayerNormEps}}});
     ops.push_back({"linear", {tag + "ln1"}, tag + "qkv", {-1, T, 3 * D}, {name(b.qkv_w), name(b.qkv_b)}, {{"transposeWeight", 0}}});
     ops.push_back({"attention", {tag + "qkv"}, tag + "heads", {-1, T, D}, {},
-                   {{"heads", c.heads}, {"maskOffset", l * c.heads}}});
+                   {{"heads", H}, {"maskOffset", l * H}}});
+    // Read-outs: the probabilities attention_probs() gives inside "attention", and their distances.
+    ops.push_back({"attention_weights", {tag + "qkv"}, tag + "weights", {-1, H, T, T}, {}, {{"heads", H}}});
+    ops.push_back({"attention_distance", {tag + "weights"}, tag + "distance", {-1, H}, {}, {{"grid", c.grid()}, {"patch", c.patch}}});
+    attention.steps.push_back(tag + "weights");
+    distance.steps.push_back(tag + "distance");
     ops.push_back({"linear", {tag + "heads"}, tag + "attn", {-1, T, D}, {name(b.out_w), name(b.out_b)}, {{"transposeWeight", 0}}});
     ops.push_back({"add", {z, tag + "attn"}, tag + "mid", {-1, T, D}, {}, {}});
     // z = z' + fc2(GELU(fc1(LN2(z'))))
@@ -194,7 +200,7 @@ std::vector<VitPlanOp> Vit::forward_plan() const {
   ops.push_back({"layernorm", {"cls_out"}, "cls_norm", {-1, D}, {name(norm_g_), name(norm_b_)}, {{"eps", kLayerNormEps}}});
   ops.push_back({"linear", {"cls_norm"}, "logits", {-1, K}, {name(head_w_), name(head_b_)}, {{"transposeWeight", 0}}});
   ops.push_back({"softmax", {"logits"}, "probs", {-1, K}, {}, {}});
-  return ops;
+  return {std::move(ops), {{"probs", {"probs"}}, std::move(attention), std::move(distance)}};
 }
 
 // ---------------------------------------------------------------- read-outs
@@ -217,30 +223,32 @@ void Vit::predict(const float* images, int n, const float* head_mask, float* pro
   }
 }
 
-void Vit::attention_maps(const float* image, const float* head_mask, float* probs, float* attention) {
+void Vit::attention_maps(const float* images, int n, const float* head_mask, float* probs, float* attention) {
+  nn::require(n >= 0, "Vit::attention_maps: n: expected >= 0, got ", n);
   validate_head_mask(head_mask, "Vit::attention_maps: head_mask");
   const VitConfig& c = config_;
-  infer_.reset();
-  nn::NoGradScope no_grad(infer_);
-  std::vector<Var> maps;
-  Var x = infer_.constant(image, Shape{1, c.channels, c.image, c.image});
-  Var p = nn::softmax(forward(infer_, x, head_mask, &maps));                             // (1, K)
-  std::copy(p.data(), p.data() + c.classes, probs);
-  const size_t per_block = static_cast<size_t>(c.heads) * c.tokens() * c.tokens();
-  for (int l = 0; l < c.depth; ++l) std::copy(maps[l].data(), maps[l].data() + per_block, attention + l * per_block);
+  const size_t per_map = static_cast<size_t>(c.heads) * c.tokens() * c.tokens();  // one block of one image
+  for (int start = 0; start < n; start += kReadoutChunk) {
+    const int m = std::min(kReadoutChunk, n - start);
+    infer_.reset();
+    nn::NoGradScope no_grad(infer_);
+    std::vector<Var> maps;                                                              // per block (m, h, T, T)
+    Var x = infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image});
+    Var p = nn::softmax(forward(infer_, x, head_mask, &maps));                          // (m, K)
+    std::copy(p.data(), p.data() + p.numel(), probs + static_cast<size_t>(start) * c.classes);
+    for (int b = 0; b < m; ++b)
+      for (int l = 0; l < c.depth; ++l)
+        std::copy_n(maps[static_cast<size_t>(l)].data() + b * per_map, per_map,
+                    attention + ((static_cast<size_t>(start) + b) * c.depth + l) * per_map);
+  }
 }
 
 void Vit::mean_attention_distance(const float* images, int n, float* out) {
   nn::require(n >= 1, "Vit::mean_attention_distance: n: expected at least one image, got ", n);
   const VitConfig& c = config_;
-  const int G = c.grid(), N = c.patches(), T = c.tokens(), H = c.heads;
-  // Distances between patch centres, pixels: (N, N).
-  std::vector<float> dist(static_cast<size_t>(N) * N);
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < N; ++j)
-      dist[static_cast<size_t>(i) * N + j] =
-          static_cast<float>(c.patch) * std::hypot(static_cast<float>(i / G - j / G), static_cast<float>(i % G - j % G));
+  const int H = c.heads;
   std::vector<double> acc(static_cast<size_t>(c.depth) * H, 0.0);
+  std::vector<float> per_image(static_cast<size_t>(kReadoutChunk) * H);
   for (int start = 0; start < n; start += kReadoutChunk) {
     const int m = std::min(kReadoutChunk, n - start);
     infer_.reset();
@@ -249,24 +257,35 @@ void Vit::mean_attention_distance(const float* images, int n, float* out) {
     forward(infer_, infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image}),
             nullptr, &maps);
     for (int l = 0; l < c.depth; ++l) {
-      const float* a = maps[static_cast<size_t>(l)].data();                             // (m, h, T, T)
+      vit_attention_distance(c, maps[static_cast<size_t>(l)].data(), m, per_image.data());  // (m, h)
       for (int b = 0; b < m; ++b)
-        for (int hd = 0; hd < H; ++hd) {
-          double sum_over_queries = 0;
-          for (int i = 0; i < N; ++i) {
-            const float* row = a + ((static_cast<size_t>(b) * H + hd) * T + (i + 1)) * T + 1;  // keys 1..T-1
-            double weighted = 0, mass = 0;
-            for (int j = 0; j < N; ++j) {
-              weighted += static_cast<double>(row[j]) * dist[static_cast<size_t>(i) * N + j];
-              mass += row[j];
-            }
-            sum_over_queries += mass > 0 ? weighted / mass : 0.0;
-          }
-          acc[static_cast<size_t>(l) * H + hd] += sum_over_queries / N;
-        }
+        for (int hd = 0; hd < H; ++hd) acc[static_cast<size_t>(l) * H + hd] += per_image[static_cast<size_t>(b) * H + hd];
     }
   }
   for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<float>(acc[i] / n);
+}
+
+void vit_attention_distance(const VitConfig& c, const float* attention, int n, float* out) {
+  const int G = c.grid(), N = c.patches(), T = c.tokens();
+  // Distances between patch centres, pixels: (N, N).
+  std::vector<float> dist(static_cast<size_t>(N) * N);
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < N; ++j)
+      dist[static_cast<size_t>(i) * N + j] =
+          static_cast<float>(c.patch) * std::hypot(static_cast<float>(i / G - j / G), static_cast<float>(i % G - j % G));
+  for (int bh = 0; bh < n * c.heads; ++bh) {
+    double sum_over_queries = 0;
+    for (int i = 0; i < N; ++i) {
+      const float* row = attention + (static_cast<size_t>(bh) * T + (i + 1)) * T + 1;  // query patch i, keys 1..T-1
+      double weighted = 0, mass = 0;
+      for (int j = 0; j < N; ++j) {
+        weighted += static_cast<double>(row[j]) * dist[static_cast<size_t>(i) * N + j];
+        mass += row[j];
+      }
+      sum_over_queries += mass > 0 ? weighted / mass : 0.0;
+    }
+    out[bh] = static_cast<float>(sum_over_queries / N);
+  }
 }
 
 void Vit::position_similarity(float* out) const {

@@ -46,13 +46,20 @@ struct VitConfig {
 constexpr float kVitPixelMean = 0.2860f;
 constexpr float kVitPixelStd = 0.3530f;
 
-/// One step of the inference forward pass as data, for engines outside the core (the WebGPU path,
+/// The inference forward pass as data, for engines outside the core (the WebGPU path,
 /// web/js/gpu/vit-forward.js): Vit::forward_plan() lists what forward() + softmax compute, in order.
 /// Ops: patchify (standardize, cut P x P patches), linear (x W + b; W stored (out, in) when the
 /// attribute transposeWeight is 1), tokens (class token first, then + positions), layernorm,
 /// attention (fused [q | k | v] -> heads side by side, times the head mask), gelu, add,
-/// class_token (token 0 of each image), softmax (last axis).
-using VitPlanOp = nn::PlanOp;  // core/nn/plan.h
+/// class_token (token 0 of each image), softmax (last axis); and two read-outs that the
+/// classification does not need (an engine runs them only when asked): attention_weights
+/// ([q | k | v] -> the attention probabilities (B, h, T, T)) and attention_distance (those ->
+/// (B, h) mean distances in pixels, vit_attention_distance below; attrs grid, patch).
+/// outputs: probs (B, K); attention, one (B, h, T, T) per block; attention_distance, one (B, h) per block.
+struct VitPlan {
+  std::vector<nn::PlanOp> ops;
+  std::vector<nn::PlanOutput> outputs;
+};
 
 class Vit {
  public:
@@ -64,8 +71,9 @@ class Vit {
   nn::Var forward(nn::Tape& tape, nn::Var x, const float* head_mask = nullptr,
                   std::vector<nn::Var>* attention = nullptr);
 
-  /// forward() + softmax as an ordered list of ops over named activations and parameters.
-  std::vector<VitPlanOp> forward_plan() const;
+  /// forward() + softmax (and the attention read-outs) as an ordered list of ops over named
+  /// activations and parameters; keep it in step with forward(): tests/wasm/vit-plan.test.mjs.
+  VitPlan forward_plan() const;
   /// The eps of every layer norm in forward().
   static constexpr float kLayerNormEps = 1e-5f;
 
@@ -73,11 +81,9 @@ class Vit {
 
   /// Class probabilities (n, K) for n images (n, C*S*S) in [0, 1], optionally with heads lesioned.
   void predict(const float* images, int n, const float* head_mask, float* probs);
-  /// One image: class probabilities (K) and every attention matrix, (depth, h, T, T).
-  void attention_maps(const float* image, const float* head_mask, float* probs, float* attention);
-  /// Mean attention distance in pixels (depth, h): for each query patch, the attention-weighted
-  /// mean distance between patch centres over the key patches (the class token left out and the
-  /// weights renormalized over patches), averaged over query patches and the n images.
+  /// n images: class probabilities (n, K) and every attention matrix, (n, depth, h, T, T).
+  void attention_maps(const float* images, int n, const float* head_mask, float* probs, float* attention);
+  /// Mean attention distance in pixels (depth, h): vit_attention_distance averaged over the n images.
   void mean_attention_distance(const float* images, int n, float* out);
   /// Cosine similarity of the patches' position embeddings, (N, N) (ViT paper, Fig. 7 centre).
   void position_similarity(float* out) const;
@@ -107,5 +113,11 @@ class Vit {
 /// over the heads that are not lesioned (head_mask may be nullptr), A~ = (A + I) / 2 with rows
 /// renormalized, R = A~_L ... A~_1. Writes R (T, T); every row sums to one.
 void vit_rollout(const VitConfig& config, const float* attention, const float* head_mask, float* rollout);
+
+/// Mean attention distance in pixels of one block's attention (n, h, T, T) -> out (n, h): for each
+/// query patch i, sum_j a_ij d_ij / sum_j a_ij over the key patches j (the class token left out,
+/// the weights renormalized over patches; d_ij = P |centre_i - centre_j|), averaged over the N
+/// query patches. The GPU kernel kernels/attention_distance.wgsl computes the same.
+void vit_attention_distance(const VitConfig& config, const float* attention, int n, float* out);
 
 }  // namespace models

@@ -1,7 +1,9 @@
 // The ViT's batched forward pass on WebGPU (web/js/gpu/vit-forward.js, run from the core's forward
 // plan) on Chromium's SwiftShader adapter (a CPU software adapter), against the wasm predict() with
 // the shipped weights: the same probabilities within 1e-4 and the same argmax on every image, with
-// and without lesioned heads; bad arguments refused by name; a destroyed device rejects.
+// and without lesioned heads; every head's attention map and the mean attention distances as
+// attentionMaps() and meanAttentionDistance() give them; bad arguments refused by name; a
+// destroyed device rejects.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage } from './browser.mjs';
@@ -20,6 +22,7 @@ async function setUp(page) {
     const { acquireDevice } = await import('./js/gpu/device.js');
     const { fetchSource } = await import('./js/gpu/kernels.js');
     const VF = await import('./js/gpu/vit-forward.js');
+    const { maxAbsDiff } = await import('./js/gpu/plan-runner.js');
     const M = await createNeuroAI();
     const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
     const weights = await bytes('./assets/vit/vit-fashion.nrai');
@@ -35,7 +38,7 @@ async function setUp(page) {
     const plan = vit.forwardPlan();
     const gpu = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch: 128, gemm: 'naive' });
     const tiled = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch: 32 });
-    window.vitGpu = { M, VF, vit, gpu, tiled, device: got.device, adapter: got.adapterName, subset, config: c };
+    window.vitGpu = { M, VF, maxAbsDiff, vit, gpu, tiled, device: got.device, adapter: got.adapterName, subset, config: c };
   });
 }
 
@@ -80,6 +83,44 @@ test('GPU forward = wasm predict on 300 test images with the shipped weights, in
   await page.close();
 });
 
+test('GPU attention maps of every head = wasm attentionMaps; mean distances = meanAttentionDistance', async () => {
+  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
+  await setUp(page);
+  const r = await page.evaluate(async () => {
+    const { maxAbsDiff, vit, gpu, subset, config } = window.vitGpu;
+    const n = 150;  // 128 + 22: two passes
+    const x = Float32Array.from(subset.test.pixels.subarray(0, n * 784), (v) => v / 255);
+    const mask = new Float32Array(config.depth * config.heads).fill(1);
+    mask[1] = 0;  // a lesion in block 1 changes the maps of the blocks after it
+    const out = {};
+    for (const [label, m] of [['intact', null], ['lesioned', mask]]) {
+      const want = vit.attentionMaps(x, m), got = await gpu.attentionMaps(x, m);
+      out[label] = { length: got.attention.length, wantLength: want.attention.length, maps: maxAbsDiff(got.attention, want.attention), probs: maxAbsDiff(got.probs, want.probs) };
+    }
+    const intact = vit.attentionMaps(x, null).attention, lesioned = vit.attentionMaps(x, mask).attention;
+    out.lesionChangesMaps = maxAbsDiff(intact, lesioned);
+    const wantD = vit.meanAttentionDistance(x), gotD = await gpu.meanAttentionDistance(x);
+    out.distance = { got: [...gotD], want: [...wantD], maxRel: Math.max(...gotD.map((v, i) => Math.abs(v - wantD[i]) / wantD[i])) };
+    // classify runs none of the read-outs: the profile of its pass has no attention_weights op.
+    out.classifyKinds = Object.keys((await gpu.profile(x.subarray(0, 8 * 784))).ms);
+    return out;
+  });
+  for (const label of ['intact', 'lesioned']) {
+    const s = r[label];
+    console.log(`attention maps, ${label}: 150 images x every head, max |a_gpu - a_wasm| ${s.maps.toExponential(2)}, max |p_gpu - p_wasm| ${s.probs.toExponential(2)}`);
+    assert.equal(s.length, s.wantLength);
+    assert.ok(s.maps <= 1e-5, `${label}: maps differ by ${s.maps}`);
+    assert.ok(s.probs <= TOLERANCE, `${label}: probabilities differ by ${s.probs}`);
+  }
+  assert.ok(r.lesionChangesMaps > 1e-3, `the lesion changes later blocks' maps (${r.lesionChangesMaps})`);
+  console.log(`mean attention distance over 150 images: GPU ${r.distance.got.map((v) => v.toFixed(3)).join(' ')}; largest relative difference ${r.distance.maxRel.toExponential(2)}`);
+  assert.ok(r.distance.maxRel <= 1e-4, JSON.stringify(r.distance));
+  assert.ok(!r.classifyKinds.includes('attention_weights') && !r.classifyKinds.includes('attention_distance') && r.classifyKinds.includes('attention'),
+    `classify's pass: ${r.classifyKinds.join(', ')}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('bad arguments are refused by name; a destroyed device makes classify reject', async () => {
   const page = await openPage(env.browser, `${env.url}gpu-check.html`);
   await setUp(page);
@@ -96,6 +137,11 @@ test('bad arguments are refused by name; a destroyed device makes classify rejec
     await attempt(() => VF.createVitForward(device, { ...plan, weights: {} }));
     await attempt(() => VF.createVitForward(device, plan, { batch: 0 }));
     await attempt(() => VF.createVitForward(null, plan));
+    await attempt(() => VF.createVitForward(device, { ...plan, outputs: plan.outputs.slice(0, 1) }));
+    await attempt(() => gpu.attentionMaps(new Float32Array(784), new Float32Array(2)));
+    const tooMany = Math.ceil(device.limits.maxBufferSize / 4 / (vit.config().depth * vit.config().heads * vit.config().tokens ** 2)) + 1;
+    await attempt(() => gpu.attentionMaps(new Float32Array(tooMany * 784)));
+    await attempt(() => gpu.meanAttentionDistance(new Float32Array(10)));
     device.destroy();
     await attempt(() => gpu.classify(new Float32Array(784)));
     return messages;
@@ -108,7 +154,11 @@ test('bad arguments are refused by name; a destroyed device makes classify rejec
   assert.match(errors[5], /plan\.ops\[1\]\.weights: 'patch\.weight' is not a Float32Array/);
   assert.match(errors[6], /createVitForward: batch: expected an integer in \[1, 4096\], got 0/);
   assert.match(errors[7], /createVitForward: device: expected a GPUDevice/);
-  assert.notEqual(errors[8], 'no error', 'classify on a destroyed device rejects');
-  console.log(`after device.destroy(): ${errors[8]}`);
+  assert.match(errors[8], /createVitForward: plan\.outputs: expected probs, attention, attention_distance, got probs/);
+  assert.match(errors[9], /attentionMaps: mask: expected null or a Float32Array of \d+ factors/);
+  assert.match(errors[10], /attentionMaps: images: expected at most \d+ images per call on this device/);
+  assert.match(errors[11], /meanAttentionDistance: images: expected a non-empty Float32Array of n \* 784 pixels, got length 10/);
+  assert.notEqual(errors[12], 'no error', 'classify on a destroyed device rejects');
+  console.log(`after device.destroy(): ${errors[12]}`);
   await page.close();
 });

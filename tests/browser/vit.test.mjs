@@ -1,7 +1,8 @@
 // The attention page in headless Chromium (strict CSP): it loads cleanly with the shipped model,
 // drawing updates the prediction, the attention views and the rollout render and follow the
 // query patch, lesioning a head changes the prediction, a fresh network trains in the worker, the
-// evaluation measures the ViT against the k-NN baseline, and the URL hash restores the state.
+// evaluation measures the ViT against the k-NN baseline, the gallery shows every thumbnail's
+// attention from one batched call, and the URL hash restores the state.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage, screenshot } from './browser.mjs';
@@ -188,6 +189,62 @@ test('a fresh network trains in the worker: loss falls, held-out accuracy rises,
   await page.close();
 });
 
+/** Pixels of each visible thumbnail that are coloured (a heat map on top: its hottest patch alone has 16); grey images have none. */
+const colouredThumbPixels = (page) => page.$$eval('#vit-panel .vit-thumb canvas', (canvases) => canvases.map((c) => {
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - px[i + 2]) > 24 || Math.abs(px[i + 1] - px[i + 2]) > 24) n++;
+  return n;
+}));
+const thumbPixels = (page) => page.$$eval('#vit-panel .vit-thumb canvas', (cs) => cs.map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).join()).join('|'));
+
+test('the attention on every thumbnail: one batched call, redrawn with the view, kept in the link', async () => {
+  const page = await openPage(env.browser, url());
+  await ready(page);
+  await inspected(page);
+  await page.waitForFunction(() => [...document.querySelectorAll('#vit-panel .vit-mark')].every((m) => m.textContent));
+  assert.ok((await colouredThumbPixels(page)).every((n) => n === 0), 'plain thumbnails by default');
+  await page.check('#vit-thumbs-attention');
+  await page.waitForFunction(() => window.neuroaiVit.galleryMaps, null, { timeout: 60000 });
+  assert.match(await page.evaluate(() => location.hash), /thumbs=attention/);
+  const coloured = await colouredThumbPixels(page);
+  assert.equal(coloured.length, 30);
+  assert.ok(coloured.every((n) => n >= 16), `every thumbnail carries a heat map: ${coloured.join(' ')}`);
+  // The maps are every head's: another head or the rollout repaints from them, with no worker call.
+  const before = await thumbPixels(page);
+  const maps = await page.evaluate(() => window.neuroaiVit.galleryMaps.attention.length);
+  const config = await page.evaluate(() => window.neuroaiVit.info.config);
+  assert.equal(maps, 30 * config.depth * config.heads * config.tokens ** 2);
+  await page.selectOption('#vit-panel select[aria-label="Head"]', '2');
+  assert.notEqual(await thumbPixels(page), before, 'head 2 repaints the thumbnails');
+  // The thumbnails' maps are the page's own inspect of each image: image 0's head-2 map equals the large view's.
+  const agree = await page.evaluate(async () => {
+    const v = window.neuroaiVit, c = v.info.config, per = c.depth * c.heads * c.tokens ** 2;
+    const one = await v.trainer.call('inspect', v.input.imageOf(v.galleryMaps.indices[0]), null);
+    let d = 0;
+    for (let e = 0; e < per; e++) d = Math.max(d, Math.abs(one.attention[e] - v.galleryMaps.attention[e]));
+    return d;
+  });
+  assert.ok(agree < 1e-6, `batched maps = inspect (max difference ${agree})`);
+  // The next page of images gets its own maps and marks.
+  await page.click('#vit-gallery button[aria-label="More test images"]');
+  await page.waitForFunction(() => window.neuroaiVit.galleryMaps?.indices[0] === 30, null, { timeout: 60000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#vit-panel .vit-mark')].every((m) => m.textContent));
+  assert.ok((await colouredThumbPixels(page)).every((n) => n >= 16), 'the second page carries heat maps too');
+  await screenshot(page, 'vit-thumbnails');
+  // The link restores it; switching it off gives plain thumbnails.
+  const again = await openPage(env.browser, url('#thumbs=attention&view=rollout'));
+  await again.waitForFunction(() => window.neuroaiVit?.galleryMaps, null, { timeout: 60000 });
+  assert.equal(await again.isChecked('#vit-thumbs-attention'), true);
+  assert.ok((await colouredThumbPixels(again)).every((n) => n >= 16));
+  await again.uncheck('#vit-thumbs-attention');
+  await again.waitForFunction(() => !window.neuroaiVit.galleryMaps);
+  assert.ok((await colouredThumbPixels(again)).every((n) => n === 0));
+  assert.deepEqual([...page.problems, ...again.problems], []);
+  await page.close();
+  await again.close();
+});
+
 test('the evaluation measures the shipped ViT against the nearest-neighbour baseline', async () => {
   const page = await openPage(env.browser, url());
   await ready(page);
@@ -216,6 +273,11 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
   const EVAL = 48;  // test images evaluated on both paths (few: SwiftShader is slow)
   const wasmEval = await off.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
   assert.equal(wasmEval.compute.path, 'wasm');
+  const SAMPLE = 6;  // gallery images whose attention maps are compared
+  const wasmMaps = await off.evaluate((n) => window.neuroaiVit.trainer.call('galleryAttention', ((v) => { const x = new Float32Array(n * 784); for (let k = 0; k < n; k++) x.set(v.input.imageOf(k), k * 784); return x; })(window.neuroaiVit), null), SAMPLE);
+  assert.equal(wasmMaps.compute.path, 'wasm');
+  const wasmDistance = await off.evaluate(() => window.neuroaiVit.trainer.call('meanAttentionDistance'));
+  assert.deepEqual([wasmDistance.path, wasmDistance.images], ['wasm', 48]);
   assert.deepEqual(off.problems, []);
   await off.close();
 
@@ -227,7 +289,7 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
     const page = await openPage(own.browser, `${own.url}vit.html#gpu=on`);
     await ready(page);
     const line = page.locator('#evaluation .vit-compute-path');
-    assert.match(await line.textContent(), /^Compute path for classification and evaluation: WebGPU \(.*swiftshader.*: batched classification and evaluation run on WGSL kernels\)\.$/i);
+    assert.match(await line.textContent(), /^Compute path for classification and evaluation: WebGPU \(.*swiftshader.*: batched classification, evaluation and attention maps run on WGSL kernels\)\.$/i);
     assert.equal(await line.getAttribute('data-path'), 'webgpu');
     // The worker's evaluate on the GPU path: the same accuracy and confusion as wasm, the loss within 1e-5.
     const gpuEval = await page.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
@@ -236,6 +298,16 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
     assert.equal(gpuEval.accuracy, wasmEval.accuracy);
     assert.deepEqual(Array.from(gpuEval.confusion), Array.from(wasmEval.confusion));
     assert.ok(Math.abs(gpuEval.loss - wasmEval.loss) < 1e-5, `loss ${gpuEval.loss} vs ${wasmEval.loss}`);
+    // Every head's maps of the gallery, and the mean attention distances, on the GPU path: as on wasm.
+    const gpuMaps = await page.evaluate((n) => window.neuroaiVit.trainer.call('galleryAttention', ((v) => { const x = new Float32Array(n * 784); for (let k = 0; k < n; k++) x.set(v.input.imageOf(k), k * 784); return x; })(window.neuroaiVit), null), SAMPLE);
+    assert.equal(gpuMaps.compute.path, 'webgpu');
+    const mapsDiff = gpuMaps.attention.reduce((m, v, i) => Math.max(m, Math.abs(v - wasmMaps.attention[i])), 0);
+    const rolloutDiff = gpuMaps.rollout.reduce((m, v, i) => Math.max(m, Math.abs(v - wasmMaps.rollout[i])), 0);
+    console.log(`gallery attention of ${SAMPLE} images, page on WebGPU vs wasm: max |d map| ${mapsDiff.toExponential(2)}, max |d rollout| ${rolloutDiff.toExponential(2)}`);
+    assert.ok(mapsDiff < 1e-5 && rolloutDiff < 1e-5);
+    const gpuDistance = await page.evaluate(() => window.neuroaiVit.trainer.call('meanAttentionDistance'));
+    assert.deepEqual([gpuDistance.path, gpuDistance.images], ['webgpu', 48], 'on a software adapter the wasm path\'s 48 images');
+    assert.ok(gpuDistance.distance.every((v, i) => Math.abs(v - wasmDistance.distance[i]) < 1e-4 * v), 'distances as on wasm');
     // The button's action, called without scrolling the table into view (see above).
     assert.equal(await page.isEnabled('#evaluation button:has-text("Benchmark both paths")'), true);
     await page.evaluate(() => window.neuroaiVit.benchmarkPaths());

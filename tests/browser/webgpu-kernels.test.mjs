@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { launch, openPage, root, screenshot } from './browser.mjs';
 
 const KERNELS = ['gemm', 'gemm_naive', 'add_bias', 'mul_bias', 'relu', 'gelu', 'softmax', 'layernorm', 'gru', 'concat', 'repeat_rows',
-  'convlstm', 'error_units', 'upsample2x', 'maxpool2x2', 'clamp', 'take_step', 'conv2d 3x3 (im2col + gemm)'];
+  'convlstm', 'error_units', 'upsample2x', 'maxpool2x2', 'clamp', 'take_step', 'attention_weights', 'attention', 'attention_distance',
+  'conv2d 3x3 (im2col + gemm)'];
 const finished = (page) => page.waitForFunction(() => window.neuroaiGpuCheck?.done, null, { timeout: 120000 });
 
 let env;

@@ -98,7 +98,7 @@ TEST_CASE("attention rows are probability distributions", "[vit]") {
   const auto image = random_images(1, c, 6);
   const int T = c.tokens();
   std::vector<float> probs(static_cast<size_t>(c.classes)), attention(static_cast<size_t>(c.depth * c.heads * T * T));
-  vit.attention_maps(image.data(), nullptr, probs.data(), attention.data());
+  vit.attention_maps(image.data(), 1, nullptr, probs.data(), attention.data());
   for (int row = 0; row < c.depth * c.heads * T; ++row) {
     double s = 0;
     for (int j = 0; j < T; ++j) {
@@ -119,7 +119,7 @@ TEST_CASE("attention rollout: rows sum to one, one block by hand, lesions", "[vi
   const int T = c.tokens(), H = c.heads;
   const auto image = random_images(1, c, 8);
   std::vector<float> probs(10), attention(static_cast<size_t>(c.depth * H * T * T)), r(static_cast<size_t>(T * T));
-  vit.attention_maps(image.data(), nullptr, probs.data(), attention.data());
+  vit.attention_maps(image.data(), 1, nullptr, probs.data(), attention.data());
   models::vit_rollout(c, attention.data(), nullptr, r.data());
   for (int i = 0; i < T; ++i) {
     double s = 0;
@@ -207,8 +207,9 @@ TEST_CASE("mean attention distance and position similarity", "[vit]") {
 TEST_CASE("the forward plan lists forward()'s ops in order and uses every parameter once", "[vit]") {
   const VitConfig c = tiny_config();
   const Vit vit(c, 3);
-  const auto ops = vit.forward_plan();
-  REQUIRE(ops.size() == static_cast<size_t>(3 + 10 * c.depth + 4));
+  const auto plan = vit.forward_plan();
+  const auto& ops = plan.ops;
+  REQUIRE(ops.size() == static_cast<size_t>(3 + 12 * c.depth + 4));
   CHECK(ops.front().op == "patchify");
   CHECK(ops.front().inputs == std::vector<std::string>{"images"});
   CHECK(ops.back().op == "softmax");
@@ -225,6 +226,61 @@ TEST_CASE("the forward plan lists forward()'s ops in order and uses every parame
   REQUIRE(used.size() == static_cast<size_t>(vit.params().size()));
   for (int i = 0; i < vit.params().size(); ++i)
     CHECK(std::count(used.begin(), used.end(), vit.params().entry(i).name) == 1);
+  // Read-outs: the probabilities, and per block the attention weights and their distances.
+  REQUIRE(plan.outputs.size() == 3);
+  CHECK(plan.outputs[0].name == "probs");
+  CHECK(plan.outputs[0].steps == std::vector<std::string>{ops.back().output});
+  for (size_t k = 1; k < 3; ++k) {
+    REQUIRE(plan.outputs[k].steps.size() == static_cast<size_t>(c.depth));
+    for (const auto& step : plan.outputs[k].steps) CHECK(std::find(written.begin(), written.end(), step) != written.end());
+  }
+  CHECK(plan.outputs[1].name == "attention");
+  CHECK(plan.outputs[2].name == "attention_distance");
+}
+
+TEST_CASE("attention maps of a batch are each image's own; distances from them match the mean", "[vit]") {
+  Vit vit(VitConfig{}, 21);
+  const VitConfig& c = vit.config();
+  const int n = 3, T = c.tokens(), H = c.heads;
+  const size_t per_image = static_cast<size_t>(c.depth) * H * T * T;
+  const auto images = random_images(n, c, 22);
+  std::vector<float> probs(static_cast<size_t>(n * c.classes)), attention(n * per_image);
+  vit.attention_maps(images.data(), n, nullptr, probs.data(), attention.data());
+  std::vector<float> one_probs(static_cast<size_t>(c.classes)), one(per_image);
+  for (int b = 0; b < n; ++b) {
+    vit.attention_maps(images.data() + static_cast<size_t>(b) * c.pixels(), 1, nullptr, one_probs.data(), one.data());
+    for (size_t e = 0; e < per_image; ++e) REQUIRE(attention[b * per_image + e] == Approx(one[e]).margin(1e-6));
+    for (int k = 0; k < c.classes; ++k) REQUIRE(probs[static_cast<size_t>(b * c.classes + k)] == Approx(one_probs[static_cast<size_t>(k)]).margin(1e-6));
+  }
+  // vit_attention_distance per image and head, averaged over the images = mean_attention_distance.
+  std::vector<double> mean(static_cast<size_t>(c.depth * H), 0.0);
+  std::vector<float> block(static_cast<size_t>(H) * T * T), d(static_cast<size_t>(H));
+  for (int b = 0; b < n; ++b)
+    for (int l = 0; l < c.depth; ++l) {
+      std::copy_n(attention.begin() + static_cast<long>(b * per_image + static_cast<size_t>(l) * block.size()), block.size(), block.begin());
+      models::vit_attention_distance(c, block.data(), 1, d.data());
+      for (int hd = 0; hd < H; ++hd) mean[static_cast<size_t>(l * H + hd)] += d[static_cast<size_t>(hd)] / n;
+    }
+  std::vector<float> expected(static_cast<size_t>(c.depth * H));
+  vit.mean_attention_distance(images.data(), n, expected.data());
+  for (size_t i = 0; i < expected.size(); ++i) CHECK(mean[i] == Approx(expected[i]).epsilon(1e-5));
+}
+
+TEST_CASE("attention distance by hand: all weight on one key patch", "[vit]") {
+  VitConfig c;  // 7 x 7 patches of 4 pixels
+  const int T = c.tokens(), N = c.patches();
+  std::vector<float> a(static_cast<size_t>(c.heads) * T * T, 0.0f), d(static_cast<size_t>(c.heads));
+  for (int hd = 0; hd < c.heads; ++hd)
+    for (int i = 0; i < T; ++i) {
+      float* row = a.data() + (static_cast<size_t>(hd) * T + i) * T;
+      row[0] = 0.5f;                   // the class token: left out, the rest renormalized
+      row[1 + (hd == 0 ? 0 : (i + N - 1) % N)] = 0.5f;  // head 0: patch (0, 0); the others: the query itself
+    }
+  models::vit_attention_distance(c, a.data(), 1, d.data());
+  double expected = 0;  // head 0: mean distance of the 49 patch centres to patch (0, 0)
+  for (int i = 0; i < N; ++i) expected += 4.0 * std::hypot(i / 7, i % 7) / N;
+  CHECK(d[0] == Approx(expected).epsilon(1e-6));
+  for (int hd = 1; hd < c.heads; ++hd) CHECK(d[static_cast<size_t>(hd)] == Approx(0.0).margin(1e-7));
 }
 
 TEST_CASE("bad input is refused with a clear message", "[vit]") {

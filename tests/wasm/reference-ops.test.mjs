@@ -62,6 +62,25 @@ test('conv2d3x3: same padding, output (N, O, H, W), bias optional', () => {
   close(M.conv2d3x3(f32([1, 2, 3, 4, 5, 6]), 1, 1, 2, 3, s, 1, null), [2, 3, 0, 5, 6, 0]);
 });
 
+test('attention: weights softmax(q k^T / sqrt(dh)) per head, out = weights v, heads side by side', () => {
+  // One image, 2 tokens, dim 2 in 2 heads (dh = 1): head h reads column h of q, k and v.
+  // qkv rows: token 0 [q 1 0 | k 1 0 | v 3 5], token 1 [q 0 2 | k 0 1 | v 7 11].
+  const r = M.attention(f32([1, 0, 1, 0, 3, 5, 0, 2, 0, 1, 7, 11]), 1, 2, 2, 2);
+  const sm = (a, b) => [Math.exp(a) / (Math.exp(a) + Math.exp(b)), Math.exp(b) / (Math.exp(a) + Math.exp(b))];
+  // Head 0: scores q0 k0 = [1*1, 1*0] for token 0, [0, 0] for token 1; head 1: [0, 0] and [2*0, 2*1].
+  const w = [...sm(1, 0), ...sm(0, 0), ...sm(0, 0), ...sm(0, 2)];
+  close(r.weights, w);
+  close(r.out, [w[0] * 3 + w[1] * 7, w[4] * 5 + w[5] * 11, w[2] * 3 + w[3] * 7, w[6] * 5 + w[7] * 11]);
+});
+
+test('attentionDistance: all weight on one patch gives that distance; the class token is left out', () => {
+  // A 2 x 2 grid of 4-pixel patches (T = 5), one head. Every query puts half its weight on the
+  // class token and half on patch 0: distances 0, 4, 4, 4 sqrt 2 from patches 0..3.
+  const a = new Float32Array(25);
+  for (let i = 0; i < 5; ++i) { a[i * 5] = 0.5; a[i * 5 + 1] = 0.5; }
+  close(M.attentionDistance(a, 1, 1, 2, 4), [(0 + 4 + 4 + 4 * Math.SQRT2) / 4]);
+});
+
 test('bad input to the reference ops throws a JS Error naming the argument; the module stays usable', () => {
   throwsError(() => M.softmax(f32([1, 2, 3]), 1, 2), /softmax: x: expected a Float32Array of length 2, got length 3/);
   throwsError(() => M.softmax(f32([1, 2]), 0, 2), /softmax: rows: expected an integer in \[1, 16777216\], got 0/);
@@ -78,6 +97,10 @@ test('bad input to the reference ops throws a JS Error naming the argument; the 
   throwsError(() => M.conv2d3x3(f32(4), 1, 1, 2, 2, f32(9), 1, f32(2)), /conv2d3x3: bias: expected a Float32Array of length 1, got length 2/);
   throwsError(() => M.conv2d3x3(f32(4), 1, 1, 2, -2, f32(9), 1, null), /conv2d3x3: w: expected an integer in \[1, 65536\], got -2/);
   throwsError(() => M.conv2d3x3(f32(4), 65536, 65536, 2, 2, f32(9), 1, null), /conv2d3x3: n \* c \* h \* w: expected at most \d+ elements/);
+  throwsError(() => M.attention(f32(12), 1, 2, 3, 2), /attention: dim, heads: expected dim divisible by heads, got 3 and 2/);
+  throwsError(() => M.attention(f32(11), 1, 2, 2, 2), /attention: qkv: expected a Float32Array of length 12, got length 11/);
+  throwsError(() => M.attentionDistance(f32(24), 1, 1, 2, 4), /attentionDistance: attention: expected a Float32Array of length 25, got length 24/);
+  throwsError(() => M.attentionDistance(f32(25), 1, 1, 2, 0), /attentionDistance: patch: expected an integer in \[1, 64\], got 0/);
   // Still usable.
   close(M.relu(f32([-1, 2])), [0, 2]);
 });

@@ -90,6 +90,39 @@ function runPlan(plan, x, n, mask) {
         }
         break;
       }
+      case 'attention_weights': {
+        const [, H, T] = op.shape, D = a.length / n / T / 3, dh = D / H;
+        for (let b = 0; b < n; ++b) for (let h = 0; h < H; ++h) for (let i = 0; i < T; ++i) {
+          const row = out.subarray(((b * H + h) * T + i) * T, ((b * H + h) * T + i + 1) * T);
+          for (let j = 0; j < T; ++j) {
+            for (let d = 0; d < dh; ++d) row[j] += a[(b * T + i) * 3 * D + h * dh + d] * a[(b * T + j) * 3 * D + D + h * dh + d];
+            row[j] /= Math.sqrt(dh);
+          }
+          const mx = Math.max(...row);
+          let z = 0;
+          for (let j = 0; j < T; ++j) z += (row[j] = Math.exp(row[j] - mx));
+          for (let j = 0; j < T; ++j) row[j] /= z;
+        }
+        break;
+      }
+      case 'attention_distance': {
+        // Per (image, head): the mean over query patches of the attention-weighted distance to the key patches.
+        const { grid: G, patch: P } = op.attrs, N = G * G, T = N + 1;
+        for (let bh = 0; bh < out.length; ++bh) {
+          let sum = 0;
+          for (let i = 0; i < N; ++i) {
+            let weighted = 0, mass = 0;
+            for (let j = 0; j < N; ++j) {
+              const w = a[(bh * T + 1 + i) * T + 1 + j];
+              weighted += w * P * Math.hypot(Math.floor(i / G) - Math.floor(j / G), (i % G) - (j % G));
+              mass += w;
+            }
+            sum += mass > 0 ? weighted / mass : 0;
+          }
+          out[bh] = sum / N;
+        }
+        break;
+      }
       case 'gelu': for (let e = 0; e < out.length; ++e) out[e] = 0.5 * a[e] * (1 + erf(a[e] / Math.SQRT2)); break;
       case 'add': { const c = acts.get(op.inputs[1]); for (let e = 0; e < out.length; ++e) out[e] = a[e] + c[e]; break; }
       case 'class_token': {
@@ -109,7 +142,15 @@ function runPlan(plan, x, n, mask) {
     }
     acts.set(op.output, out);
   }
-  return acts.get(plan.ops.at(-1).output);
+  return acts;
+}
+
+/** The plan's read-out `name` from runPlan's activations: its steps stacked, step-major. */
+function readOut(plan, acts, name) {
+  const steps = plan.outputs.find((o) => o.name === name).steps.map((s) => acts.get(s));
+  const out = new Float64Array(steps.reduce((k, s) => k + s.length, 0));
+  steps.reduce((at, s) => { out.set(s, at); return at + s.length; }, 0);
+  return out;
 }
 
 // erf to ~1e-15 (series / continued fraction would do; Abramowitz-Stegun 7.1.26 is not enough here).
@@ -133,7 +174,7 @@ test('forwardPlan lists the model\'s ops in order, with its config and every par
     assert.deepEqual([c.image, c.channels, c.patch, c.dim, c.depth, c.heads, c.classes, c.tokens], [28, 1, arch.patch, arch.dim, arch.depth, arch.heads, 10, (28 / arch.patch) ** 2 + 1]);
     assert.ok(Math.abs(c.pixelMean - 0.286) < 1e-6 && Math.abs(c.pixelStd - 0.353) < 1e-6 && Math.abs(c.lnEps - 1e-5) < 1e-9);
     const kinds = plan.ops.map((o) => o.op);
-    const block = ['layernorm', 'linear', 'attention', 'linear', 'add', 'layernorm', 'linear', 'gelu', 'linear', 'add'];
+    const block = ['layernorm', 'linear', 'attention', 'attention_weights', 'attention_distance', 'linear', 'add', 'layernorm', 'linear', 'gelu', 'linear', 'add'];
     assert.deepEqual(kinds, ['patchify', 'linear', 'tokens', ...Array(c.depth).fill(block).flat(), 'class_token', 'layernorm', 'linear', 'softmax']);
     assert.deepEqual(plan.ops[3 + 1].weights, ['block0.attn.qkv.weight', 'block0.attn.qkv.bias']);
     assert.deepEqual(plan.ops.at(-1).shape, ['B', 10]);
@@ -158,14 +199,44 @@ test('the plan run in plain JS reproduces predict() with the shipped weights, wi
     const mask = new Float32Array(arch.depth * arch.heads).fill(1);
     mask[0] = 0; mask[arch.heads + 1] = 0; mask[mask.length - 1] = 0.5;
     for (const hm of [null, mask]) {
-      const want = m.predict(x, hm), got = runPlan(plan, x, n, hm);
+      const want = m.predict(x, hm), got = readOut(plan, runPlan(plan, x, n, hm), 'probs');
       let maxDiff = 0;
       for (let i = 0; i < want.length; ++i) maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
       assert.ok(maxDiff < 1e-5, `max |p_plan - p_predict| = ${maxDiff} (${hm ? 'lesioned' : 'intact'})`);
     }
     // The comparison can fail: a plan with one attention op's mask offset moved is caught.
     const bad = { ...plan, ops: plan.ops.map((o) => (o.op === 'attention' ? { ...o, attrs: { ...o.attrs, maskOffset: 0 } } : o)) };
-    const want = m.predict(x, mask), got = runPlan(bad, x, n, mask);
+    const want = m.predict(x, mask), got = readOut(bad, runPlan(bad, x, n, mask), 'probs');
     assert.ok(want.some((v, i) => Math.abs(v - got[i]) > 1e-3));
+  });
+});
+
+test('the plan\'s attention read-outs reproduce attentionMaps() and meanAttentionDistance()', () => {
+  shipped((m) => {
+    const n = 6, x = images(n);
+    const plan = m.forwardPlan();
+    const { depth, heads, tokens: T } = plan.config;
+    assert.deepEqual(plan.outputs.map((o) => o.name), ['probs', 'attention', 'attention_distance']);
+    assert.deepEqual(plan.outputs[1].steps, Array.from({ length: depth }, (_, l) => `block${l}.weights`));
+    const mask = new Float32Array(depth * heads).fill(1);
+    mask[1] = 0;  // a lesion upstream changes the later blocks' maps
+    for (const hm of [null, mask]) {
+      const acts = runPlan(plan, x, n, hm);
+      // The plan stacks blocks first, (depth, n, heads, T, T); attentionMaps gives (n, depth, heads, T, T).
+      const stacked = readOut(plan, acts, 'attention'), want = m.attentionMaps(x, hm).attention;
+      const per = heads * T * T;
+      let maxDiff = 0;
+      for (let b = 0; b < n; ++b) for (let l = 0; l < depth; ++l) for (let e = 0; e < per; ++e) {
+        maxDiff = Math.max(maxDiff, Math.abs(stacked[(l * n + b) * per + e] - want[(b * depth + l) * per + e]));
+      }
+      assert.ok(maxDiff < 1e-5, `max |a_plan - a_core| = ${maxDiff} (${hm ? 'lesioned' : 'intact'})`);
+    }
+    // Distances: the plan's (depth, n, heads) averaged over the images = meanAttentionDistance.
+    const d = readOut(plan, runPlan(plan, x, n, null), 'attention_distance'), want = m.meanAttentionDistance(x);
+    for (let l = 0; l < depth; ++l) for (let h = 0; h < heads; ++h) {
+      let mean = 0;
+      for (let b = 0; b < n; ++b) mean += d[(l * n + b) * heads + h] / n;
+      assert.ok(Math.abs(mean - want[l * heads + h]) < 1e-4, `block ${l} head ${h}: plan ${mean}, core ${want[l * heads + h]}`);
+    }
   });
 });

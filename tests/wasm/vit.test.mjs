@@ -121,6 +121,29 @@ test('inspect: attention rows and rollout rows sum to one; lesions change the pr
   });
 });
 
+test('attentionMaps: each image\'s inspect, batched; rollout() from maps equals inspect\'s rollout', () => {
+  using(() => withData({ seed: 5 }), (m) => {
+    m.trainSteps(2);
+    const { depth, heads, tokens: T } = m.config();
+    const per = depth * heads * T * T, n = 3, x = testImage(2, n);
+    const mask = new Float32Array(depth * heads).fill(1);
+    mask[2] = 0;
+    const batch = m.attentionMaps(x, mask);
+    assert.equal(batch.probs.length, n * 10);
+    assert.equal(batch.attention.length, n * per);
+    for (let b = 0; b < n; b++) {
+      const one = m.inspect(x.subarray(b * 784, (b + 1) * 784), mask);
+      const maps = batch.attention.subarray(b * per, (b + 1) * per);
+      assert.ok(maps.every((v, e) => Math.abs(v - one.attention[e]) < 1e-6), `image ${b}: maps`);
+      assert.ok(one.probs.every((v, k) => Math.abs(v - batch.probs[b * 10 + k]) < 1e-6), `image ${b}: probs`);
+      const r = m.rollout(maps, mask);
+      assert.ok(r.every((v, e) => Math.abs(v - one.rollout[e]) < 1e-6), `image ${b}: rollout`);
+    }
+    assert.notDeepEqual(m.rollout(batch.attention.subarray(0, per), null), m.rollout(batch.attention.subarray(0, per), mask),
+                        'the mask leaves the silenced head out of the rollout');
+  });
+});
+
 test('meanAttentionDistance and positionSimilarity', () => {
   using(() => new M.VitClassifier({ seed: 6 }), (m) => {
     const d = m.meanAttentionDistance(testImage(0, 8));

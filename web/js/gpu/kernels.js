@@ -13,7 +13,7 @@
 
 /** The kernel files in ./kernels/ (without .wgsl). */
 export const KERNEL_FILES = ['gemm', 'gemm_naive', 'elementwise', 'softmax', 'layernorm', 'im2col', 'patchify', 'tokens', 'attention', 'layernorm_rows', 'gru', 'concat',
-  'convlstm', 'error_units', 'resample', 'clamp', 'take_step'];
+  'convlstm', 'error_units', 'resample', 'clamp', 'take_step', 'attention_distance'];
 
 /** loadSource for a browser or worker: fetches ./kernels/<name>.wgsl next to this module. */
 export async function fetchSource(name) {
@@ -59,6 +59,8 @@ const PIPELINES = {
   addTokens: ['tokens', 'add_tokens', 'tokens'],
   classToken: ['tokens', 'class_token', 'tokens'],
   attention: ['attention', 'main', 'attention'],
+  attentionWeights: ['attention', 'weights', 'attention'],
+  attentionDistance: ['attention_distance', 'main', 'elementwise'],
   layernormRows: ['layernorm_rows', 'main', 'layernorm'],
   gru: ['gru', 'main', 'gru'],
   concat: ['concat', 'main', 'concat'],
@@ -524,4 +526,64 @@ export function takeStep(device, { x, n, steps, step, inner }) {
   dim(n, 'takeStep: n'); dim(steps, 'takeStep: steps'); dim(inner, 'takeStep: inner');
   if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`takeStep: step: expected an integer in [0, ${steps - 1}], got ${step}`);
   return simple(device, 'takeStep', { x: { value: x, length: n * steps * inner, name: 'x' }, count: n * inner, words: new Uint32Array([n * inner, inner, steps, step]), name: 'takeStep' });
+}
+
+/**
+ * The uniform words of attention.wgsl for `batch` images of `tokens` tokens of width `dim` in
+ * `heads` heads; mask: null (no lesions) or the offset of this block's head 0 in the mask buffer.
+ */
+export function attentionParams({ batch, tokens, dim: width, heads, maskOffset = null }) {
+  const words = new Uint32Array([batch * heads * tokens, tokens, width, heads, maskOffset ?? 0, maskOffset == null ? 0 : 1, 0, 0]);
+  new Float32Array(words.buffer)[6] = 1 / Math.sqrt(width / heads);
+  return words;
+}
+
+function checkAttention(name, { batch, tokens, dim: width, heads }) {
+  dim(batch, `${name}: batch`); dim(tokens, `${name}: tokens`); dim(width, `${name}: dim`); dim(heads, `${name}: heads`);
+  if (width % heads) throw new Error(`${name}: dim, heads: expected dim divisible by heads, got ${width} and ${heads}`);
+}
+
+/**
+ * Multi-head self-attention (the ViT's, nn::attention_probs + attention_mix): qkv (batch, tokens,
+ * 3 dim) = [q | k | v] -> (batch, tokens, dim), the heads side by side. mask: null, or factors per
+ * head (a Float32Array or buffer read from maskOffset on) that scale each head's output.
+ */
+export function attention(device, { qkv, batch, tokens, dim: width, heads, mask = null, maskOffset = 0 }) {
+  checkAttention('attention', { batch, tokens, dim: width, heads });
+  const temps = [];
+  const X = input(device, qkv, batch * tokens * 3 * width, 'attention: qkv', temps);
+  const M = mask == null ? stateOf(device).dummy : input(device, mask, maskOffset + heads, 'attention: mask', temps);
+  const Y = createBuffer(device, batch * tokens * width, 'attention: out');
+  const params = uniform(device, attentionParams({ batch, tokens, dim: width, heads, maskOffset: mask == null ? null : maskOffset }), temps);
+  run(device, [{ pipeline: 'attention', layout: 'attention', buffers: [X, M, Y, params], groups: linearGroups(batch * heads * tokens) }], temps);
+  return Y;
+}
+
+/** The attention probabilities softmax(q k^T / sqrt(dim / heads)): qkv as attention() -> (batch, heads, tokens, tokens). */
+export function attentionWeights(device, { qkv, batch, tokens, dim: width, heads }) {
+  checkAttention('attentionWeights', { batch, tokens, dim: width, heads });
+  const temps = [];
+  const X = input(device, qkv, batch * tokens * 3 * width, 'attentionWeights: qkv', temps);
+  const Y = createBuffer(device, batch * heads * tokens * tokens, 'attentionWeights: out');
+  const params = uniform(device, attentionParams({ batch, tokens, dim: width, heads }), temps);
+  run(device, [{ pipeline: 'attentionWeights', layout: 'attention', buffers: [X, stateOf(device).dummy, Y, params], groups: linearGroups(batch * heads * tokens) }], temps);
+  return Y;
+}
+
+/** The uniform words of attention_distance.wgsl: rows (images * heads), grid, patch (f32). */
+export function attentionDistanceParams(rows, grid, patch) {
+  const words = new Uint32Array([rows, grid, 0, 0]);
+  new Float32Array(words.buffer)[2] = patch;
+  return words;
+}
+
+/**
+ * Mean attention distance in pixels (models::vit_attention_distance): one block's attention
+ * (batch, heads, T, T), T = grid^2 + 1 (the class token first) -> (batch, heads).
+ */
+export function attentionDistance(device, { attention: a, batch, heads, grid, patch }) {
+  dim(batch, 'attentionDistance: batch'); dim(heads, 'attentionDistance: heads'); dim(grid, 'attentionDistance: grid');
+  if (!(patch > 0)) throw new Error(`attentionDistance: patch: expected a positive number of pixels, got ${patch}`);
+  const T = grid * grid + 1, rows = batch * heads;
+  return simple(device, 'attentionDistance', { x: { value: a, length: rows * T * T, name: 'attention' }, count: rows, words: attentionDistanceParams(rows, grid, patch), name: 'attentionDistance' });
 }

@@ -8,9 +8,11 @@
 //
 // Weights are uploaded once (setWeights replaces them); every op's output gets a buffer slot, and a
 // slot is reused after the last op that reads it (liveness), except the names in `keep`, which
-// hold their own buffers until the pass is over (read-outs). The dispatches of a pass of n items
-// are prepared once per n and replayed (one compute pass per chunk of `batch` items); one read-back
-// per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node with Dawn.
+// hold their own buffers until the pass is over (read-outs; made when a pass first writes them).
+// A pass runs only the ops that its targets need (by default the last op's output and `keep`), so
+// read-outs that a caller does not ask for cost nothing. The dispatches of a pass of n items are
+// prepared once per (n, targets) and replayed (one compute pass per chunk of `batch` items); one
+// read-back per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node with Dawn.
 import {
   clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch,
   rowDispatch, rowThreadDispatch, uniformBuffer,
@@ -67,11 +69,12 @@ export function checkOps(who, { ops, weights }, inputNames, opNames) {
 
 /**
  * The GPU side of a plan on `device`. options: inputs {name: shape ["B", ...]} (buffers for `batch`
- * items each), keep [names] (outputs read after the pass), batch (items per pass), gemm 'tiled' |
+ * items each), keep [names] (outputs read after the pass), targets [names] (what a pass computes
+ * unless run() says otherwise; default: the last op's output and keep), batch (items per pass), gemm 'tiled' |
  * 'naive' (the plain kernel is faster on CPU software adapters), loadSource (kernels.js),
  * extraOps {op: (op, ctx) -> prepared dispatch} for a model's own ops, label (for buffer labels).
  */
-export async function createPlanRunner(device, plan, { inputs, keep = [], batch, gemm = 'tiled', loadSource, extraOps = {}, label = 'plan' }) {
+export async function createPlanRunner(device, plan, { inputs, keep = [], targets, batch, gemm = 'tiled', loadSource, extraOps = {}, label = 'plan' }) {
   await initKernels(device, loadSource);
   const { ops } = plan;
   const owned = [];
@@ -98,16 +101,14 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
   // Activations: each op's output gets a slot; a slot is free again after the last op that reads
   // it (the output is assigned before the inputs are released, so no op reads and writes one buffer).
   const kept = new Set(keep);
+  for (const name of kept) if (!shapeOf.has(name) || inputBuffers.has(name)) throw new Error(`${label}: keep: '${name}' is not an output of the plan's ops`);
   const lastUse = new Map();
   ops.forEach((op, i) => op.inputs.forEach((name) => lastUse.set(name, i)));
   const slotOf = new Map();
   const slotSize = [];
   const free = [];
-  const keptBuffers = new Map();
   ops.forEach((op, i) => {
-    if (kept.has(op.output)) {
-      keptBuffers.set(op.output, storage(batch * perItem(op.shape), op.output));
-    } else {
+    if (!kept.has(op.output)) {
       const slot = free.length ? free.pop() : slotSize.push(0) - 1;
       slotSize[slot] = Math.max(slotSize[slot], batch * perItem(op.shape));
       slotOf.set(op.output, slot);
@@ -115,7 +116,26 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
     for (const name of new Set(op.inputs)) if (lastUse.get(name) === i && slotOf.has(name)) free.push(slotOf.get(name));
   });
   const slots = slotSize.map((size, i) => storage(size, `activation ${i}`));
-  const bufferOf = (name) => inputBuffers.get(name) ?? keptBuffers.get(name) ?? slots[slotOf.get(name)];
+  const keptBuffers = new Map();
+  const keptBuffer = (name) => {
+    if (!keptBuffers.has(name)) keptBuffers.set(name, storage(batch * perItem(shapeOf.get(name)), name));
+    return keptBuffers.get(name);
+  };
+  const bufferOf = (name) => inputBuffers.get(name) ?? (kept.has(name) ? keptBuffer(name) : slots[slotOf.get(name)]);
+
+  // The ops a pass runs: those its targets need, walking back from them through the inputs.
+  const defaultTargets = targets ?? [ops.at(-1).output, ...kept];
+  const neededOps = (targets) => {
+    const want = new Set(targets);
+    for (const name of want) if (!shapeOf.has(name) || inputBuffers.has(name)) throw new Error(`${label}: targets: '${name}' is not an output of the plan's ops`);
+    const needed = [];
+    for (let i = ops.length - 1; i >= 0; --i) {
+      if (!want.has(ops[i].output)) continue;
+      needed.push(i);
+      for (const name of ops[i].inputs) want.add(name);
+    }
+    return needed.reverse();
+  };
   // Scratch buffers for ops of several dispatches (conv3x3: the patch matrix and the GEMM product).
   // Dispatches run in order, so one buffer per index serves every op; a larger need gets a new one.
   const scratchBuffers = [];
@@ -126,10 +146,12 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
 
   // The dispatches for a pass of n items (n = batch, and once more for a smaller last pass).
   const programs = new Map();
-  const program = (n) => {
-    if (programs.has(n)) return programs.get(n);
+  const program = (n, targets = defaultTargets) => {
+    const key = `${n} ${targets.join(' ')}`;
+    if (programs.has(key)) return programs.get(key);
     const list = [];
-    ops.forEach((op, i) => {
+    for (const i of neededOps(targets)) {
+      const op = ops[i];
       const tag = `${label}: ${op.op} -> ${op.output}`;
       const u = (words) => {
         const b = uniformBuffer(device, words, tag);
@@ -145,8 +167,8 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
       if (!d) throw new Error(`${label}: plan.ops[${i}].op: unsupported ${op.op}`);
       // One dispatch, or several (conv3x3); each remembers its op's kind for profile().
       for (const one of [].concat(d)) list.push({ ...one, kind: op.op });
-    });
-    programs.set(n, list);
+    }
+    programs.set(key, list);
     return list;
   };
   program(batch);
@@ -161,9 +183,10 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
     /**
      * Runs ceil(n / batch) passes in queue order: write(start, count) fills the inputs of a chunk,
      * copyOut(encoder, start, count, result) copies its read-outs into `result` (resultFloats
-     * floats); resolves to a Float32Array copy of `result` after one read-back.
+     * floats); resolves to a Float32Array copy of `result` after one read-back. targets: the
+     * activations the passes must compute (default: the last op's output and `keep`).
      */
-    async run(n, { resultFloats, write, copyOut }) {
+    async run(n, { resultFloats, write, copyOut, targets = defaultTargets }) {
       if (destroyed) throw new Error(`${label}: this GPU forward was destroyed`);
       const bytes = Math.max(16, resultFloats * 4);
       const result = device.createBuffer({ label: `${label}: result`, size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
@@ -173,7 +196,7 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
           const count = Math.min(batch, n - start);
           write(start, count);
           const encoder = device.createCommandEncoder({ label: `${label}: forward` });
-          encodeDispatches(encoder, program(count));
+          encodeDispatches(encoder, program(count, targets));
           copyOut(encoder, start, count, result);
           device.queue.submit([encoder.finish()]);
         }
@@ -190,10 +213,10 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], batch,
       }
     },
     /** Milliseconds per op kind for one pass of `count` items (inputs written by the caller); each dispatch awaited alone. */
-    async profile(count) {
+    async profile(count, targets = defaultTargets) {
       await device.queue.onSubmittedWorkDone();
       const ms = {};
-      for (const d of program(count)) {
+      for (const d of program(count, targets)) {
         const t = performance.now();
         const encoder = device.createCommandEncoder();
         encodeDispatches(encoder, [d]);

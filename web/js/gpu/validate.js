@@ -30,9 +30,15 @@
 //   convlstm (cell, hidden; models::convlstm_update): scale = max(|ref|, 1), tolerance 1e-5 (tanh
 //     through exp; hard_sigmoid's 0.2 x + 0.5 may be fused into one fma on the GPU).
 //   error_units: one fp32 subtraction each side, tolerance 1e-6 (expected 0); clamp: exact.
+//   attention_weights (the ViT's softmax(q k^T / sqrt(dh)) per head): scale = |ref|, tolerance
+//     2e-5 as softmax (the scores are dot products of dh terms, then exp).
+//   attention (out = weights v, heads side by side): scale = sum_j a_j |v_j| (the magnitudes of
+//     the terms, from the reference with |v|), tolerance 1e-5.
+//   attention_distance (models::vit_attention_distance): scale = |ref|, floor 1e-3; tolerance 1e-5:
+//     N^2 terms summed in f32 per query on the GPU, in double in the core.
 // The reference values come from the core's own forward kernels through the wasm module
 // (gemm, softmax, layernorm, gelu, relu, conv2d3x3, gruGates, convLstm, errorUnits,
-// upsample2x, maxPool2x2, clamp in wasm/bind_core.cpp); add/mul with bias
+// upsample2x, maxPool2x2, clamp, attention, attentionDistance in wasm/bind_core.cpp); add/mul with bias
 // are single fp32 operations, computed here with Math.fround.
 import * as K from './kernels.js';
 
@@ -42,6 +48,7 @@ export const TOLERANCES = {
   add_bias: 1e-6, mul_bias: 1e-6, relu: 1e-6, gelu: 1e-5, softmax: 2e-5, layernorm: 1e-5,
   gru: 1e-5, concat: 0, repeat_rows: 0,
   convlstm: 1e-5, error_units: 1e-6, upsample2x: 0, maxpool2x2: 0, clamp: 0, take_step: 0,
+  attention_weights: 2e-5, attention: 1e-5, attention_distance: 1e-5,
 };
 
 /** The shapes checked (gemm: m x k x n with flags). */
@@ -58,6 +65,8 @@ export const CASES = {
     { rows: 37, hidden: 64, steps: 1, step: 0 }, { rows: 20, hidden: 33, steps: 7, step: 5 }, { rows: 300, hidden: 8, steps: 3, step: 0, first: true }],
   concat: [{ rows: 1, wa: 1, wb: 1, wc: 0 }, { rows: 33, wa: 32, wb: 32, wc: 8 }, { rows: 100, wa: 64, wb: 5, wc: 0 }],
   maps: [{ n: 1, c: 1, h: 2, w: 2 }, { n: 3, c: 5, h: 8, w: 6 }, { n: 2, c: 16, h: 32, w: 32 }],
+  // tokens = grid^2 + 1 (a class token and a grid x grid of patches), as in the ViT.
+  attention: [{ batch: 1, grid: 1, dim: 1, heads: 1, patch: 28 }, { batch: 3, grid: 4, dim: 32, heads: 4, patch: 7 }, { batch: 2, grid: 7, dim: 64, heads: 8, patch: 4 }],
   conv: [{ n: 1, c: 1, h: 1, w: 1, o: 1 }, { n: 2, c: 3, h: 7, w: 9, o: 5, bias: true }, { n: 1, c: 8, h: 16, w: 16, o: 16, bias: true }],
 };
 
@@ -209,6 +218,22 @@ export async function validateKernels(device, ref, { loadSource, seed = 1, onRes
     ref2 = new Float32Array(n * inner);
     for (let b = 0; b < n; ++b) ref2.set(seq.subarray((b * steps + step) * inner, (b * steps + step + 1) * inner), b * inner);
     add('take_step', `${shape}, step ${step} of ${steps}`, compare(gpu, ref2, unit, TOLERANCES.take_step));
+  }
+
+  for (const { batch, grid, dim, heads, patch } of CASES.attention) {
+    const tokens = grid * grid + 1, shape = `B${batch} T${tokens} D${dim} H${heads}`;
+    const qkv = rand(batch * tokens * 3 * dim, -2, 2);
+    const want = ref.attention(qkv, batch, tokens, dim, heads);
+    const weights = await fetch(K.attentionWeights(device, { qkv, batch, tokens, dim, heads }), want.weights.length);
+    add('attention_weights', shape, compare(weights, want.weights, (i) => Math.abs(want.weights[i]), TOLERANCES.attention_weights));
+    const out = await fetch(K.attention(device, { qkv, batch, tokens, dim, heads }), want.out.length);
+    const absV = qkv.map((v, i) => (i % (3 * dim) >= 2 * dim ? Math.abs(v) : v));
+    const scale = ref.attention(absV, batch, tokens, dim, heads).out;
+    add('attention', shape, compare(out, want.out, (i) => scale[i], TOLERANCES.attention));
+    const distance = await fetch(K.attentionDistance(device, { attention: want.weights, batch, heads, grid, patch }), batch * heads);
+    const wantDistance = ref.attentionDistance(want.weights, batch, heads, grid, patch);
+    add('attention_distance', `B${batch} H${heads}, ${grid}x${grid} patches of ${patch} px`,
+      compare(distance, wantDistance, (i) => Math.abs(wantDistance[i]), TOLERANCES.attention_distance, 1e-3));
   }
 
   for (const { n, c, h, w, o, bias = false } of CASES.conv) {

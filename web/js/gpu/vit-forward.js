@@ -6,16 +6,20 @@
 //   const plan = vit.forwardPlan();                              // from the wasm module
 //   const gpu = await createVitForward(device, plan, { loadSource: fetchSource });
 //   const probs = await gpu.classify(images, headMask);          // (n * classes)
+//   const { attention } = await gpu.attentionMaps(images, null); // every head's map of every image
 //   gpu.destroy();
 //
 // Only the WebGPU API on the GPUDevice passed in (no DOM, no navigator), so the same module runs in
 // a page, a worker and in Node with Dawn. Weight upload, activation slots by liveness, prepared
 // dispatches per batch size and the single read-back are shared with the other models
-// (./plan-runner.js); here are the ViT's own ops (patchify, tokens, class_token, attention).
-import { linearDispatch, prepareDispatch } from './kernels.js';
+// (./plan-runner.js); here are the ViT's own ops (patchify, tokens, class_token, attention and its
+// read-outs attention_weights, attention_distance). A pass computes only what its call reads:
+// classify never runs the read-outs.
+import { attentionDistanceParams, attentionParams, linearDispatch, prepareDispatch } from './kernels.js';
 import { checkForwardArgs, checkOps, createPlanRunner, maxAbsDiff } from './plan-runner.js';
 
-const OPS = ['patchify', 'linear', 'tokens', 'layernorm', 'attention', 'gelu', 'add', 'class_token', 'softmax'];
+const OPS = ['patchify', 'linear', 'tokens', 'layernorm', 'attention', 'attention_weights', 'attention_distance', 'gelu', 'add', 'class_token', 'softmax'];
+const OUTPUTS = ['probs', 'attention', 'attention_distance'];
 const CONFIG_FIELDS = ['image', 'channels', 'patch', 'dim', 'depth', 'heads', 'mlp', 'classes', 'tokens', 'pixelMean', 'pixelStd', 'lnEps'];
 
 /** Checks a plan from VitClassifier.forwardPlan(); throws an Error naming the bad field. */
@@ -28,6 +32,14 @@ export function checkPlan(plan) {
   }
   checkOps('createVitForward', plan, ['images'], OPS);
   if (plan.ops.at(-1).op !== 'softmax') throw new Error('createVitForward: plan.ops: expected the last op to be softmax (probabilities)');
+  const names = Array.isArray(plan.outputs) ? plan.outputs.map((o) => o?.name) : [];
+  if (OUTPUTS.some((name, i) => names[i] !== name)) throw new Error(`createVitForward: plan.outputs: expected ${OUTPUTS.join(', ')}, got ${names.join(', ') || 'none'}`);
+  const produced = new Set(plan.ops.map((o) => o.output));
+  for (const o of plan.outputs.slice(1)) {
+    if (!Array.isArray(o.steps) || o.steps.length !== config.depth || !o.steps.every((name) => produced.has(name))) {
+      throw new Error(`createVitForward: plan.outputs '${o.name}': expected one activation of the plan per block (${config.depth})`);
+    }
+  }
   return plan;
 }
 
@@ -61,60 +73,129 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
     attention: (op, { n, x, out, u, label }) => {
       const [, T, D] = op.shape;
       const H = op.attrs.heads;
-      const rows = n * H * T;
-      const words = f32(new Uint32Array([rows, T, D, H, op.attrs.maskOffset, 1, 0, 0]), 6, Math.fround(1 / Math.sqrt(D / H)));
-      return prepareDispatch(device, 'attention', [x, mask, out, u(words)], linearDispatch(rows), label);
+      const words = attentionParams({ batch: n, tokens: T, dim: D, heads: H, maskOffset: op.attrs.maskOffset });
+      return prepareDispatch(device, 'attention', [x, mask, out, u(words)], linearDispatch(n * H * T), label);
+    },
+    attention_weights: (op, { n, x, out, u, label }) => {
+      const [, H, T] = op.shape;
+      const words = attentionParams({ batch: n, tokens: T, dim: config.dim, heads: H });
+      return prepareDispatch(device, 'attentionWeights', [x, null, out, u(words)], linearDispatch(n * H * T), label);
+    },
+    attention_distance: (op, { n, x, out, u, label }) => {
+      const rows = n * op.shape[1];
+      return prepareDispatch(device, 'attentionDistance', [x, null, out, u(attentionDistanceParams(rows, op.attrs.grid, op.attrs.patch))], linearDispatch(rows), label);
     },
   };
+  const [probsOut, mapsOut, distanceOut] = OUTPUTS.map((name) => plan.outputs.find((o) => o.name === name).steps);
   let runner;
   try {
     runner = await createPlanRunner(device, plan, {
-      inputs: { images: ['B', config.channels, config.image, config.image] }, keep: [], batch, gemm, loadSource, extraOps, label: 'vit',
+      inputs: { images: ['B', config.channels, config.image, config.image] }, keep: [...mapsOut, ...distanceOut],
+      targets: probsOut, batch, gemm, loadSource, extraOps, label: 'vit',
     });
   } catch (error) {
     mask.destroy();
     throw error;
   }
   const images = runner.input('images');
-  const probsName = plan.ops.at(-1).output;
-  const probs = runner.bufferOf(probsName);
+  const probs = runner.bufferOf(probsOut[0]);
 
   const ones = new Float32Array(maskLength).fill(1);
   let destroyed = false;
+
+  /** Checks images and mask as VitClassifier.predict would; writes the mask; returns n. */
+  function prepare(who, input, headMask) {
+    if (destroyed) throw new Error(`${who}: this GPU forward was destroyed`);
+    if (!(input instanceof Float32Array) || input.length === 0 || input.length % pixels !== 0) {
+      throw new Error(`${who}: images: expected a non-empty Float32Array of n * ${pixels} pixels, got ${input instanceof Float32Array ? `length ${input.length}` : typeof input}`);
+    }
+    for (let i = 0; i < input.length; ++i) {
+      if (!(input[i] >= 0 && input[i] <= 1)) throw new Error(`${who}: images[${i}]: expected a pixel in [0, 1], got ${input[i]}`);
+    }
+    if (headMask != null) {
+      if (!(headMask instanceof Float32Array) || headMask.length !== maskLength) {
+        throw new Error(`${who}: mask: expected null or a Float32Array of ${maskLength} factors (depth * heads), got ${headMask instanceof Float32Array ? `length ${headMask.length}` : typeof headMask}`);
+      }
+      for (let i = 0; i < maskLength; ++i) {
+        if (!(headMask[i] >= 0 && headMask[i] <= 1)) throw new Error(`${who}: mask[${i}]: expected a number in [0, 1], got ${headMask[i]}`);
+      }
+    }
+    const m = headMask ?? ones;
+    device.queue.writeBuffer(mask, 0, m.buffer, m.byteOffset, m.byteLength);
+    return input.length / pixels;
+  }
+
+  /**
+   * Runs the passes over n images in queue order (`who` names the call in errors), each writing its
+   * images and copying the chunk's read-outs: `parts` [{names (one activation per block, or one), floats per image}] land one
+   * after the other in the result, each (names.length, n, floats) (block-major).
+   */
+  function runParts(who, input, n, parts) {
+    const sizes = parts.map(({ names, floats }) => names.length * n * floats);
+    const resultFloats = sizes.reduce((a, b) => a + b, 0);
+    if (resultFloats * 4 > device.limits.maxBufferSize) {
+      const perImage = resultFloats / n;
+      throw new Error(`${who}: images: expected at most ${Math.floor(device.limits.maxBufferSize / 4 / perImage)} images per call on this device (${perImage} read-out values each), got ${n}`);
+    }
+    const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    return runner.run(n, {
+      resultFloats,
+      targets: parts.flatMap((p) => p.names),
+      write: (start, count) => {
+        const chunk = input.subarray(start * pixels, (start + count) * pixels);
+        device.queue.writeBuffer(images, 0, chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      },
+      copyOut: (encoder, start, count, result) => parts.forEach(({ names, floats }, p) => names.forEach((name, l) => {
+        const at = offsets[p] + (l * n + start) * floats;
+        encoder.copyBufferToBuffer(runner.bufferOf(name), 0, result, at * 4, count * floats * 4);
+      })),
+    });
+  }
 
   /**
    * Class probabilities (n * classes) for n images (Float32Array n * C*S*S, pixels in [0, 1]);
    * mask: null or depth * heads factors in [0, 1] (0 lesions a head), as VitClassifier.predict.
    */
   async function classify(input, headMask = null) {
-    if (destroyed) throw new Error('classify: this GPU forward was destroyed');
-    if (!(input instanceof Float32Array) || input.length === 0 || input.length % pixels !== 0) {
-      throw new Error(`classify: images: expected a non-empty Float32Array of n * ${pixels} pixels, got ${input instanceof Float32Array ? `length ${input.length}` : typeof input}`);
+    const n = prepare('classify', input, headMask);
+    return runParts('classify', input, n, [{ names: probsOut, floats: config.classes }]);
+  }
+
+  /**
+   * Every head's attention map of n images, as VitClassifier.attentionMaps: {probs (n * classes),
+   * attention (n * depth * heads * T * T), image by image}. mask as classify.
+   */
+  async function attentionMaps(input, headMask = null) {
+    const n = prepare('attentionMaps', input, headMask);
+    const { depth, heads, classes, tokens: T } = config;
+    const per = heads * T * T;
+    const flat = await runParts('attentionMaps', input, n, [{ names: probsOut, floats: classes }, { names: mapsOut, floats: per }]);
+    // The passes leave the maps block-major, (depth, n, heads, T, T): reorder to image-major.
+    const attention = new Float32Array(n * depth * per);
+    const maps = flat.subarray(n * classes);
+    for (let b = 0; b < n; ++b) {
+      for (let l = 0; l < depth; ++l) attention.set(maps.subarray((l * n + b) * per, (l * n + b + 1) * per), (b * depth + l) * per);
     }
-    for (let i = 0; i < input.length; ++i) {
-      if (!(input[i] >= 0 && input[i] <= 1)) throw new Error(`classify: images[${i}]: expected a pixel in [0, 1], got ${input[i]}`);
-    }
-    if (headMask != null) {
-      if (!(headMask instanceof Float32Array) || headMask.length !== maskLength) {
-        throw new Error(`classify: mask: expected null or a Float32Array of ${maskLength} factors (depth * heads), got ${headMask instanceof Float32Array ? `length ${headMask.length}` : typeof headMask}`);
+    return { probs: flat.slice(0, n * classes), attention };
+  }
+
+  /**
+   * Mean attention distance in pixels of each block's heads over n images, as
+   * VitClassifier.meanAttentionDistance (depth * heads); mask as classify (null: none).
+   */
+  async function meanAttentionDistance(input, headMask = null) {
+    const n = prepare('meanAttentionDistance', input, headMask);
+    const { depth, heads } = config;
+    const perImage = await runParts('meanAttentionDistance', input, n, [{ names: distanceOut, floats: heads }]);  // (depth, n, heads)
+    const mean = new Float32Array(depth * heads);
+    for (let l = 0; l < depth; ++l) {
+      for (let h = 0; h < heads; ++h) {
+        let sum = 0;
+        for (let b = 0; b < n; ++b) sum += perImage[(l * n + b) * heads + h];
+        mean[l * heads + h] = sum / n;
       }
-      for (let i = 0; i < maskLength; ++i) {
-        if (!(headMask[i] >= 0 && headMask[i] <= 1)) throw new Error(`classify: mask[${i}]: expected a number in [0, 1], got ${headMask[i]}`);
-      }
     }
-    const m = headMask ?? ones;
-    device.queue.writeBuffer(mask, 0, m.buffer, m.byteOffset, m.byteLength);
-    const n = input.length / pixels;
-    const K = config.classes;
-    // Queue order makes the passes sequential: each writes the images, runs, copies its probs out.
-    return runner.run(n, {
-      resultFloats: n * K,
-      write: (start, count) => {
-        const chunk = input.subarray(start * pixels, (start + count) * pixels);
-        device.queue.writeBuffer(images, 0, chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      },
-      copyOut: (encoder, start, count, result) => encoder.copyBufferToBuffer(probs, 0, result, start * K * 4, count * K * 4),
-    });
+    return mean;
   }
 
   /**
@@ -130,6 +211,8 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
 
   return {
     classify,
+    attentionMaps,
+    meanAttentionDistance,
     profile,
     /** Replaces the weights with new values of the same names and sizes (e.g. after training steps). */
     setWeights: (values) => runner.setWeights(values),

@@ -8,8 +8,9 @@ import { createGpuPath, followWeights } from '../gpu-path.js';
 const BATCH = 256;  // images per GPU pass
 
 /**
- * The compute path for `model` (a VitClassifier). Resolves to {path, reason, predict(images, mask)
- * -> Promise<Float32Array>, benchmark(images, wasmRate), dispose()}; predict uses WebGPU while it works.
+ * The compute path for `model` (a VitClassifier). Resolves to {path, reason, predict(images, mask),
+ * attentionMaps(images, mask), meanAttentionDistance(many, few), benchmark(images), dispose()};
+ * the batched calls use WebGPU while it works.
  */
 export async function createComputePath(model, mode = 'auto') {
   let benchForward = null;     // built on demand for the benchmark when the path is wasm
@@ -18,7 +19,7 @@ export async function createComputePath(model, mode = 'auto') {
   const gpu = await createGpuPath({
     mode,
     build,
-    active: (adapter) => `${adapter}: batched classification and evaluation run on WGSL kernels`,
+    active: (adapter) => `${adapter}: batched classification, evaluation and attention maps run on WGSL kernels`,
   });
   const got = gpu.got;
 
@@ -28,6 +29,21 @@ export async function createComputePath(model, mode = 'auto') {
     /** Class probabilities for n images: WebGPU while it works, else the wasm core. */
     predict(images, mask) {
       return gpu.run((f) => fresh(f).classify(images, mask ?? null), () => model.predict(images, mask ?? null));
+    },
+    /** Every head's attention maps of n images, {probs, attention}, as VitClassifier.attentionMaps. */
+    attentionMaps(images, mask) {
+      return gpu.run((f) => fresh(f).attentionMaps(images, mask ?? null), () => model.attentionMaps(images, mask ?? null));
+    },
+    /**
+     * Mean attention distance per head {distance (depth * heads), images, path}: over the images
+     * `many` on a GPU, over `few` on the wasm core and on a CPU software adapter (as slow as wasm or slower).
+     */
+    async meanAttentionDistance(many, few) {
+      const { image, channels } = model.config();
+      const pixels = image * image * channels;
+      const onGpu = got?.software ? few : many;
+      return gpu.run(async (f) => ({ distance: await fresh(f).meanAttentionDistance(onGpu), images: onGpu.length / pixels, path: 'webgpu' }),
+        () => ({ distance: model.meanAttentionDistance(few), images: few.length / pixels, path: 'wasm' }));
     },
     /**
      * images/s of both paths on `images` (n * 784): wasm up to ~3 s, WebGPU on a first 64 images,

@@ -9,7 +9,7 @@ const SUBSET_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta
 const WEIGHTS_URL = new URL('../../../assets/vit/vit-fashion.nrai', import.meta.url);
 const HELD_OUT = 300;       // test images behind the held-out curve while training
 const EVAL_EVERY = 40;      // steps between two held-out evaluations
-const DISTANCE_IMAGES = 48; // test images behind the mean attention distance view
+const DISTANCE_IMAGES = { wasm: 48, gpu: 1000 };  // test images behind the mean attention distance view
 
 /** Fetches a binary asset; the error names the file and the reason. */
 async function fetchBytes(url) {
@@ -47,12 +47,12 @@ export async function create(neuroai, config = {}) {
   const subset = neuroai.decodeFashionSubset(subsetBytes);
   model.setTrainData(subset.train.pixels, subset.train.labels);
   model.setTestData(subset.test.pixels, subset.test.labels);
-  const heldOutPixels = toPixels(subset.test.pixels.subarray(0, DISTANCE_IMAGES * subset.rows * subset.cols));
 
-  // The batched calls (classify, evaluate) run on WebGPU when it is there and worth it (./vit-gpu.js).
+  // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
   const compute = await createComputePath(model, gpu);
   const computeInfo = () => ({ path: compute.path, reason: compute.reason });
   const testPixels = toPixels(subset.test.pixels);
+  const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
 
   /** As VitClassifier.evaluate, from the compute path's probabilities: the first n test images. */
   async function evaluate(maxImages, mask) {
@@ -136,10 +136,23 @@ export async function create(neuroai, config = {}) {
         probe = { image, mask: mask ?? null, version };
         return { result: true };
       },
-      /** Class probabilities (n * classes) for n images. */
-      classify: async (images) => {
-        const p = await compute.predict(images, null);
+      /** Class probabilities (n * classes) for n images, with heads lesioned by mask (null: none). */
+      classify: async (images, mask) => {
+        const p = await compute.predict(images, mask ?? null);
         return { result: p, transfer: [p.buffer] };
+      },
+      /**
+       * Every head's attention of n images (the gallery), batched: {probs (n * K), attention
+       * (n * depth * heads * T * T), rollout (n * T * T), compute}; inspect's read-outs image by image.
+       */
+      galleryAttention: async (images, mask) => {
+        const r = await compute.attentionMaps(images, mask ?? null);
+        const { depth, heads, tokens: T } = model.config();
+        const per = depth * heads * T * T, n = r.attention.length / per;
+        const rollout = new Float32Array(n * T * T);
+        for (let b = 0; b < n; ++b) rollout.set(model.rollout(r.attention.subarray(b * per, (b + 1) * per), mask ?? null), b * T * T);
+        return { result: { probs: r.probs, attention: r.attention, rollout, compute: computeInfo() },
+                 transfer: [r.probs.buffer, r.attention.buffer, rollout.buffer] };
       },
       /** {accuracy, loss, images, confusion, compute: {path, reason}} on the first n test images. */
       evaluate: async (images, mask) => {
@@ -158,9 +171,10 @@ export async function create(neuroai, config = {}) {
         const s = model.positionSimilarity();
         return { result: s, transfer: [s.buffer] };
       },
-      meanAttentionDistance: () => {
-        const d = model.meanAttentionDistance(heldOutPixels);
-        return { result: d, transfer: [d.buffer] };
+      /** {distance (depth * heads), images, path}: over 1,000 test images on a GPU, 48 on the wasm core. */
+      meanAttentionDistance: async () => {
+        const r = await compute.meanAttentionDistance(pixelsOf(DISTANCE_IMAGES.gpu), pixelsOf(DISTANCE_IMAGES.wasm));
+        return { result: r, transfer: [r.distance.buffer] };
       },
       knnBaseline: (k) => {
         const r = model.knnBaseline(k);

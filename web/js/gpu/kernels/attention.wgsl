@@ -4,6 +4,8 @@
 //   s_j = (q_i . k_j) / sqrt(dh),  a_j = softmax_j(s),  out[b, i, h*dh + d] = m_h * sum_j a_j v_j[d]
 // with m_h = mask[mask_offset + h] when has_mask != 0 (a lesion factor in [0, 1]), else 1.
 // out (B, T, D) holds the heads side by side, ready for the output projection.
+// Entry point `weights` writes the probabilities a_j themselves instead, out (B, H, T, T) (the
+// plan's attention_weights read-out; mask unused): the maps the page draws, for many images at once.
 // One thread per (b, h, i): the first pass finds the row max, the second accumulates
 // exp(s_j - max) and exp(s_j - max) v_j straight into the thread's own dh outputs, which are
 // then divided by the sum (so no per-thread array of T scores is needed; any T and dh work).
@@ -61,4 +63,36 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   var factor = 1.0 / z;
   if (p.has_mask != 0u) { factor *= mask[p.mask_offset + h]; }
   for (var d = 0u; d < dh; d++) { out[obase + d] *= factor; }
+}
+
+@compute @workgroup_size(256)
+fn weights(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let e = g.y * nw.x * 256u + g.x;  // = (b * H + h) * T + i, the row of out
+  if (e >= p.rows) { return; }
+  let T = p.tokens;
+  let D = p.dim;
+  let dh = D / p.heads;
+  let i = e % T;
+  let h = (e / T) % p.heads;
+  let b = e / (T * p.heads);
+  let ld = 3u * D;
+  let img = b * T * ld;
+  let qbase = img + i * ld + h * dh;
+  let kcol = D + h * dh;
+  let obase = e * T;
+
+  var m = -3.402823e38;
+  for (var j = 0u; j < T; j++) {
+    let s = score(qbase, img + j * ld + kcol, dh);
+    out[obase + j] = s;
+    m = max(m, s);
+  }
+  var z = 0.0;
+  for (var j = 0u; j < T; j++) {
+    let w = exp(out[obase + j] - m);
+    out[obase + j] = w;
+    z += w;
+  }
+  let inv = 1.0 / z;
+  for (var j = 0u; j < T; j++) { out[obase + j] *= inv; }
 }

@@ -1,5 +1,6 @@
 // The model's input: a gallery of test images and a 28 x 28 drawing pad. Emits 'change' with
-// {image (Float32Array, 784 pixels in [0, 1]), source: 'gallery' | 'draw', index, label}.
+// {image (Float32Array, 784 pixels in [0, 1]), source: 'gallery' | 'draw', index, label}; 'page'
+// when the gallery shows other images; 'thumbs' when the attention on the thumbnails is switched.
 import { h } from '../../lib/dom.js';
 import { blitScaled, paintImage } from './colormap.js';
 
@@ -12,7 +13,7 @@ export class InputPad extends EventTarget {
   /**
    * @param {HTMLElement} host
    * @param {{testPixels: Uint8Array, testLabels: Uint8Array, classNames: string[]}} data
-   * @param {{input: string, img: number}} state  (read and written: lives in the URL hash)
+   * @param {{input: string, img: number, thumbs: string}} state  (read and written: lives in the URL hash)
    */
   constructor(host, data, state, onStateChange) {
     super();
@@ -24,6 +25,7 @@ export class InputPad extends EventTarget {
     this.eraser = false;
     this.brush = 'medium';
     this.predictions = null;  // predicted class per test image shown, when known
+    this.heat = null;         // {maps: Map(test image -> heat per patch in [0, 1]), grid}: drawn on the thumbnails
     this.build(host);
     this.showPage(Math.floor(state.img / PAGE));
     this.setInput(state.input, { silent: true });
@@ -34,12 +36,16 @@ export class InputPad extends EventTarget {
     this.drawTab = h('button', { role: 'tab', id: 'vit-tab-draw', 'aria-controls': 'vit-draw', onclick: () => this.setInput('draw') }, 'Draw');
     this.grid = h('div', { class: 'vit-thumbs' });
     this.pageLabel = h('span', { class: 'vit-muted' });
+    this.thumbsBox = h('input', { type: 'checkbox', id: 'vit-thumbs-attention', checked: this.state.thumbs === 'attention',
+      onchange: (e) => this.setThumbs(e.target.checked ? 'attention' : 'plain') });
     this.gallery = h('div', { id: 'vit-gallery', role: 'tabpanel', 'aria-labelledby': 'vit-tab-gallery' },
       this.grid,
       h('div', { class: 'vit-row' },
         h('button', { onclick: () => this.showPage(this.page - 1), 'aria-label': 'Previous test images' }, '‹'),
         this.pageLabel,
-        h('button', { onclick: () => this.showPage(this.page + 1), 'aria-label': 'More test images' }, '›')));
+        h('button', { onclick: () => this.showPage(this.page + 1), 'aria-label': 'More test images' }, '›')),
+      h('label', { class: 'vit-check vit-small', title: 'Each thumbnail shows what the attention view shows: the same block, head, query or rollout' },
+        this.thumbsBox, 'Show the attention on every thumbnail'));
 
     this.pad = h('canvas', { width: SIDE * PAD_SCALE, height: SIDE * PAD_SCALE, class: 'vit-pad', tabindex: 0,
       role: 'img', 'aria-label': 'Drawing pad, 28 by 28 pixels. Draw with the mouse, a pen or a finger; or move with the arrow keys and press Space to paint.',
@@ -75,13 +81,37 @@ export class InputPad extends EventTarget {
     const buttons = [];
     for (let i = this.page * PAGE; i < Math.min(this.count, (this.page + 1) * PAGE); i++) {
       const canvas = h('canvas', { width: SIDE, height: SIDE, 'aria-hidden': 'true' });
-      canvas.getContext('2d').putImageData(paintImage(new ImageData(SIDE, SIDE), this.imageOf(i), SIDE), 0, 0);
       const button = h('button', { class: 'vit-thumb', dataset: { index: String(i) }, onclick: () => this.select(i) }, canvas,
         h('span', { class: 'vit-mark', 'aria-hidden': 'true' }));
       buttons.push(button);
     }
     this.grid.replaceChildren(...buttons);
+    this.paintThumbs();
     this.markGallery();
+    this.dispatchEvent(new CustomEvent('page'));
+  }
+
+  /** Each visible thumbnail, with its heat map on top when one is known. */
+  paintThumbs() {
+    for (const button of this.grid.children) {
+      const i = Number(button.dataset.index);
+      const heat = this.heat?.maps.get(i) ?? null;
+      button.firstChild.getContext('2d').putImageData(paintImage(new ImageData(SIDE, SIDE), this.imageOf(i), SIDE, heat, this.heat?.grid ?? 0), 0, 0);
+    }
+  }
+
+  /** Heat maps for thumbnails: Map(test image index -> heat per patch in [0, 1]) on a grid x grid patch grid; null: plain images. */
+  setThumbHeat(maps, grid = 0) {
+    this.heat = maps ? { maps, grid } : null;
+    this.paintThumbs();
+  }
+
+  setThumbs(mode) {
+    this.state.thumbs = mode;
+    this.thumbsBox.checked = mode === 'attention';
+    if (mode !== 'attention') this.setThumbHeat(null);
+    this.onStateChange?.();
+    this.dispatchEvent(new CustomEvent('thumbs'));
   }
 
   /** Test image i as Float32 pixels in [0, 1]. */

@@ -56,8 +56,11 @@ export class DistanceChart {
       this.summary));
   }
 
-  /** distance: (depth * heads) pixels; config: {depth, heads, grid, patch}. */
-  update(distance, config) {
+  /**
+   * distance: (depth * heads) pixels; config: {depth, heads, grid, patch}; source: {images, path}
+   * (how many test images the means are over, and the engine that ran them), or null.
+   */
+  update(distance, config, source = null) {
     const { depth, heads, grid } = config;
     const patch = 28 / grid;
     // Uniform attention over the patches: the mean distance between two patch centres.
@@ -119,6 +122,7 @@ export class DistanceChart {
       const d = distance.slice(l * heads, (l + 1) * heads);
       return `block ${l + 1}: ${Math.min(...d).toFixed(1)} to ${Math.max(...d).toFixed(1)}`;
     });
-    this.summary.textContent = `Mean attention distance per head, in pixels (${perBlock.join('; ')}); uniform attention would give ${uniform.toFixed(1)}.`;
+    const over = source ? ` Over ${source.images.toLocaleString('en')} test images, on ${source.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}.` : '';
+    this.summary.textContent = `Mean attention distance per head, in pixels (${perBlock.join('; ')}); uniform attention would give ${uniform.toFixed(1)}.${over}`;
   }
 }

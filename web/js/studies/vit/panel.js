@@ -10,7 +10,9 @@ import { fmt, h } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
 import { GUI } from '../../lib/vendor.js';
+import { heatFor } from './attention.js';
 import { AttentionView } from './attention-view.js';
+import { normalizeMax } from './colormap.js';
 import { HeadGrid } from './head-grid.js';
 import { InputPad } from './input-pad.js';
 import { DistanceChart, PositionView } from './learned-views.js';
@@ -31,6 +33,7 @@ export const SCHEMA = {
   query: { type: 'int', default: 24, min: 0, max: 195 },
   img: { type: 'int', default: 0, min: 0, max: 999 },
   input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
+  thumbs: { type: 'enum', default: 'plain', options: ['plain', 'attention'] },  // the attention view on every gallery thumbnail
   lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // batched calls on WebGPU: auto = on a real GPU
 };
@@ -99,10 +102,12 @@ export class VitPanel extends EventTarget {
     const save = () => this.saveHash();
     this.input = new InputPad(inputHost, info, this.state, save);
     this.input.addEventListener('change', () => this.refresh());
-    this.view = new AttentionView(viewHost, this.state, () => { save(); this.heads.syncButtons(); this.redraw(); });
+    this.input.addEventListener('page', () => this.refreshGallery());
+    this.input.addEventListener('thumbs', () => this.refreshGallery());
+    this.view = new AttentionView(viewHost, this.state, () => { save(); this.heads.syncButtons(); this.redraw(); this.paintGallery(); });
     this.bars = new ProbBars(barsHost, info.classNames);
     this.heads = new HeadGrid(headsHost, this.state, {
-      onLesion: () => { save(); this.lesionResult.textContent = ''; this.refresh(); },
+      onLesion: () => { save(); this.lesionResult.textContent = ''; this.refresh(); this.refreshGallery(); },
       onSelect: (layer, head) => this.view.set({ layer, head, view: this.state.view === 'rollout' ? 'cls' : this.state.view }),
     });
     const learnedHost = this.hosts.learned;
@@ -285,28 +290,62 @@ export class VitPanel extends EventTarget {
     try {
       const [similarity, distance] = await Promise.all([this.trainer.call('positionSimilarity'), this.trainer.call('meanAttentionDistance')]);
       this.position.update(similarity, this.info.config.grid);
-      this.distance.update(distance, this.info.config);
+      this.distance.update(distance.distance, this.info.config, distance);
     } catch (error) {
       this.showError(error.message);
     }
   }
 
-  async refreshGallery(step = 0) {
+  /**
+   * The gallery's marks (the model's class for each visible test image, with the current lesions)
+   * and, with the attention on the thumbnails, every head's maps of those images in one batched call
+   * (WebGPU where it runs); only the latest call's answer is shown.
+   */
+  async refreshGallery(step = this.galleryStep ?? 0) {
+    if (!this.info) return;
     this.galleryStep = step;
+    const version = this.galleryVersion = (this.galleryVersion ?? 0) + 1;
     const indices = this.input.visibleIndices();
     const images = new Float32Array(indices.length * 784);
     indices.forEach((i, k) => images.set(this.input.imageOf(i), k * 784));
+    const mask = this.heads.mask();
     try {
-      const probs = await this.trainer.call('classify', images);
+      let probs;
+      if (this.state.thumbs === 'attention') {
+        const r = await this.trainer.call('galleryAttention', images, mask);
+        if (version !== this.galleryVersion) return;
+        this.galleryMaps = { indices, attention: r.attention, rollout: r.rollout };
+        probs = r.probs;
+      } else {
+        probs = await this.trainer.call('classify', images, mask);
+        if (version !== this.galleryVersion) return;
+        this.galleryMaps = null;
+      }
       const predicted = indices.map((_, k) => {
         let best = 0;
         for (let c = 1; c < 10; c++) if (probs[k * 10 + c] > probs[k * 10 + best]) best = c;
         return best;
       });
       this.input.setPredictions(indices, predicted);
+      this.paintGallery();
     } catch (error) {
       this.showError(error.message);
     }
+  }
+
+  /** The attention view's heat (block, head, query or rollout) on every thumbnail, from the maps already fetched. */
+  paintGallery() {
+    const maps = this.galleryMaps;
+    if (!maps || this.state.thumbs !== 'attention') {
+      this.input?.setThumbHeat(null);
+      return;
+    }
+    const c = this.info.config, TT = c.tokens * c.tokens, per = c.depth * c.heads * TT;
+    const heats = new Map(maps.indices.map((i, b) => {
+      const one = { attention: maps.attention.subarray(b * per, (b + 1) * per), rollout: maps.rollout.subarray(b * TT, (b + 1) * TT) };
+      return [i, normalizeMax(heatFor(one, c, this.state).patches)];
+    }));
+    this.input.setThumbHeat(heats, c.grid);
   }
 
   // ---------------------------------------------------------------- training controls
