@@ -22,7 +22,7 @@ async function importWebgpu(tool) {
   }
 }
 
-/** {device, loadSource} for benchmark `tool` (its name prefixes the messages). */
+/** {device, adapterName, software, loadSource} for benchmark `tool` (its name prefixes the messages). */
 export async function openNodeDevice(tool, { requiredLimits } = {}) {
   const { create, globals } = await importWebgpu(tool);
   Object.assign(globalThis, globals);  // GPUBufferUsage, GPUMapMode, GPUShaderStage, ...
@@ -36,5 +36,5 @@ export async function openNodeDevice(tool, { requiredLimits } = {}) {
     process.exit(2);
   }
   const loadSource = (name) => fs.readFileSync(path.join(root, 'web/js/gpu/kernels', `${name}.wgsl`), 'utf8');
-  return { device: got.device, loadSource };
+  return { device: got.device, adapterName: got.adapterName, software: got.software, loadSource };
 }

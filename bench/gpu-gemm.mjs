@@ -18,7 +18,7 @@ const json = args.includes('--json');
 const sizesArg = args.indexOf('--sizes');
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [512, 1024, 2048, 4096];
 
-const { device, loadSource } = await openNodeDevice('gpu-gemm', { requiredLimits: ['maxStorageBufferBindingSize', 'maxBufferSize'] });
+const { device, adapterName, loadSource } = await openNodeDevice('gpu-gemm', { requiredLimits: ['maxStorageBufferBindingSize', 'maxBufferSize'] });
 await initKernels(device, loadSource);
 
 let validationOk = true;
@@ -86,9 +86,9 @@ for (const n of sizes) {
 }
 
 if (json) {
-  console.log(JSON.stringify({ adapter: got.adapterName, kernel: 'gemm.wgsl 64x64 tiles, 4x4 per thread', results: rows }));
+  console.log(JSON.stringify({ adapter: adapterName, kernel: 'gemm.wgsl 64x64 tiles, 4x4 per thread', results: rows }));
 } else {
-  console.log(`WebGPU GEMM (Dawn, ${got.adapterName}): tiled (gemm.wgsl) vs naive (gemm_naive.wgsl), fp32, median of 5`);
+  console.log(`WebGPU GEMM (Dawn, ${adapterName}): tiled (gemm.wgsl) vs naive (gemm_naive.wgsl), fp32, median of 5`);
   const cols = ['n', 'tiled_gflops', 'naive_gflops', 'speedup', 'tiled_rel_err', 'naive_rel_err', 'ok'];
   console.log(cols.map((c) => c.padStart(14)).join(''));
   for (const r of rows) console.log(cols.map((c) => String(r[c]).padStart(14)).join(''));

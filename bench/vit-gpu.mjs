@@ -2,17 +2,19 @@
 // side in one run: images/s of web/js/gpu/vit-forward.js (the core's forward plan on WGSL kernels)
 // and of VitClassifier.predict (wasm, SIMD, one thread), with the shipped weights on the page's
 // test images, and their agreement (max |p_gpu - p_wasm|, argmax agreement), intact and with heads
-// lesioned. The kernels are the browser's: the WGSL files are read from web/js/gpu/kernels/.
+// lesioned; then every head's attention maps (attentionMaps, up to 500 images) on both paths. The
+// kernels are the browser's: the WGSL files are read from web/js/gpu/kernels/.
 //
 // Usage: node bench/vit-gpu.mjs [--json] [--images 1000] [--batch 256] [--gemm tiled|naive]
-// Needs build/wasm. On a GPU machine with Dawn packed by /work/shared/gpu/pack.sh (folders .gpu/
-// and .gl/ beside the tree): bash .gpu/run.sh bench/vit-gpu.mjs. The webgpu package is looked up in
+// Needs build/wasm (or $NEUROAI_BUILD_WASM). On a GPU machine: tools/gpu-pack here, then
+// bash bench/on-gpu.sh there (it runs this with .gpu/run.sh). The webgpu package is looked up in
 // $NEUROAI_WEBGPU (a path to its index.js), then .gpu/pkg/index.js, then node_modules.
-// Exit status: 0 when the two paths agree (max abs diff <= 1e-4, every argmax the same), 1 if not,
-// 2 without a WebGPU device.
+// Exit status: 0 when the two paths agree (probabilities within 1e-4 with every argmax the same,
+// attention maps within 1e-5), 1 if not, 2 without a WebGPU device.
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { maxAbsDiff } from '../web/js/gpu/plan-runner.js';
 import { compareProbs, createVitForward } from '../web/js/gpu/vit-forward.js';
 import { loadModule } from '../tests/wasm/load.mjs';
 import { openNodeDevice, root } from './gpu-device.mjs';
@@ -23,9 +25,10 @@ const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name
 const count = Number(option('--images', 1000));
 const batch = Number(option('--batch', 256));
 const gemmKind = option('--gemm', 'tiled');
-const TOLERANCE = 1e-4;
+const TOLERANCE = 1e-4;       // max |p_gpu - p_wasm|
+const MAPS_TOLERANCE = 1e-5;  // max |a_gpu - a_wasm| over every attention weight
 
-const { device, loadSource } = await openNodeDevice('vit-gpu');
+const { device, adapterName, software, loadSource } = await openNodeDevice('vit-gpu');
 
 // The shipped model and the page's test images (repeated when more are asked for than the file has).
 const M = await loadModule();
@@ -75,13 +78,31 @@ for (const [label, m] of [['intact', null], ['lesioned', mask]]) {
     ok: agree.maxAbsDiff <= TOLERANCE && agree.argmaxDiffer === 0,
   });
 }
+// Every head's attention maps (the gallery's read-out): at most 500 images, 40,000 floats each.
+{
+  const n = Math.min(count, 500), xs = x.subarray(0, n * pixels);
+  const w = await timed(() => vit.attentionMaps(xs, null));
+  const g = await timed(() => gpu.attentionMaps(xs, null));
+  const d = maxAbsDiff(g.result.attention, w.result.attention);
+  rows.push({
+    heads: 'maps, intact',
+    images: n,
+    gpu_images_per_s: Math.round(n / g.seconds),
+    wasm_images_per_s: Math.round(n / w.seconds),
+    speedup: +(w.seconds / g.seconds).toFixed(2),
+    max_abs_diff: +d.toExponential(2),
+    argmax_agree: '-',
+    ok: d <= MAPS_TOLERANCE,
+  });
+}
 const profile = await gpu.profile(x);
 
 if (json) {
-  console.log(JSON.stringify({ adapter: got.adapterName, batch, gemm: gemmKind, gpuBytes: gpu.bytes, results: rows, profileMs: profile.ms }));
+  console.log(JSON.stringify({ adapter: adapterName, software, batch, gemm: gemmKind, gpuBytes: gpu.bytes, results: rows, profileMs: profile.ms }));
 } else {
   console.log(`ViT evaluation, shipped weights (${c.depth} blocks, dim ${c.dim}, ${c.heads} heads, ${c.tokens} tokens): ` +
-    `WebGPU (Dawn, ${got.adapterName}; batch ${batch}, ${gemmKind} GEMM) vs wasm predict, median of 3`);
+    `WebGPU (Dawn, ${adapterName}; batch ${batch}, ${gemmKind} GEMM) vs wasm predict, median of 3` +
+    (software ? '. This adapter is a CPU software fallback: its speed says nothing about GPUs.' : ''));
   const cols = ['heads', 'images', 'gpu_images_per_s', 'wasm_images_per_s', 'speedup', 'max_abs_diff', 'argmax_agree', 'ok'];
   console.log(cols.map((k) => k.padStart(18)).join(''));
   for (const r of rows) console.log(cols.map((k) => String(r[k]).padStart(18)).join(''));
