@@ -151,17 +151,11 @@ class VitClassifierJs {
   val inspect(val image, val head_mask) {
     return js::guard([&] {
       const auto& m = model_.config().model;
-      const auto x = images_from(image, "inspect: image", m, m.pixels());
       const auto mask = mask_from(head_mask, "inspect: headMask");
-      const float* mp = mask.empty() ? nullptr : mask.data();
-      const size_t T = static_cast<size_t>(m.tokens());
-      std::vector<float> probs(static_cast<size_t>(m.classes)), attention(static_cast<size_t>(m.depth * m.heads) * T * T),
-          rollout(T * T);
-      model_.vit().attention_maps(x.data(), 1, mp, probs.data(), attention.data());
-      models::vit_rollout(m, attention.data(), mp, rollout.data());
-      val o = val::object();
-      o.set("probs", js::to_float32_array(probs.data(), probs.size()));
-      o.set("attention", js::to_float32_array(attention.data(), attention.size()));
+      std::vector<float> attention;
+      val o = maps_object(images_from(image, "inspect: image", m, m.pixels()), mask, attention);
+      std::vector<float> rollout(static_cast<size_t>(m.tokens()) * m.tokens());
+      models::vit_rollout(m, attention.data(), mask.empty() ? nullptr : mask.data(), rollout.data());
       o.set("rollout", js::to_float32_array(rollout.data(), rollout.size()));
       return o;
     });
@@ -171,16 +165,8 @@ class VitClassifierJs {
   val attention_maps(val images, val head_mask) {
     return js::guard([&] {
       const auto& m = model_.config().model;
-      const auto x = images_from(images, "attentionMaps: images", m);
-      const auto mask = mask_from(head_mask, "attentionMaps: headMask");
-      const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
-      const size_t T = static_cast<size_t>(m.tokens());
-      std::vector<float> probs(static_cast<size_t>(n) * m.classes), attention(static_cast<size_t>(n) * m.depth * m.heads * T * T);
-      model_.vit().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
-      val o = val::object();
-      o.set("probs", js::to_float32_array(probs.data(), probs.size()));
-      o.set("attention", js::to_float32_array(attention.data(), attention.size()));
-      return o;
+      std::vector<float> attention;
+      return maps_object(images_from(images, "attentionMaps: images", m), mask_from(head_mask, "attentionMaps: headMask"), attention);
     });
   }
 
@@ -270,6 +256,20 @@ class VitClassifierJs {
   }
 
  private:
+  /// {probs, attention} of the images x (n * pixels) with the head mask (empty: none); `attention`
+  /// keeps the maps, (n, depth, heads, T, T).
+  val maps_object(const std::vector<float>& x, const std::vector<float>& mask, std::vector<float>& attention) {
+    const auto& m = model_.config().model;
+    const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
+    std::vector<float> probs(static_cast<size_t>(n) * m.classes);
+    attention.assign(static_cast<size_t>(n) * m.depth * m.heads * m.tokens() * m.tokens(), 0.0f);
+    model_.vit().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
+    val o = val::object();
+    o.set("probs", js::to_float32_array(probs.data(), probs.size()));
+    o.set("attention", js::to_float32_array(attention.data(), attention.size()));
+    return o;
+  }
+
   explicit VitClassifierJs(const models::VitTrainConfig& c) : model_(c) {}
 
   std::vector<float> mask_from(const val& v, const char* name) const {

@@ -73,35 +73,20 @@ function runPlan(plan, x, n, mask) {
       case 'attention': {
         const [, T, D] = op.shape, H = op.attrs.heads, dh = D / H;
         for (let b = 0; b < n; ++b) for (let h = 0; h < H; ++h) for (let i = 0; i < T; ++i) {
-          const s = new Float64Array(T);
-          for (let j = 0; j < T; ++j) {
-            for (let d = 0; d < dh; ++d) s[j] += a[(b * T + i) * 3 * D + h * dh + d] * a[(b * T + j) * 3 * D + D + h * dh + d];
-            s[j] /= Math.sqrt(dh);
-          }
-          const mx = Math.max(...s);
-          let z = 0;
-          for (let j = 0; j < T; ++j) z += (s[j] = Math.exp(s[j] - mx));
-          const f = (mask ? mask[op.attrs.maskOffset + h] : 1) / z;
+          const w = attentionRow(a, { b, h, i, T, D, H });
+          const f = mask ? mask[op.attrs.maskOffset + h] : 1;
           for (let d = 0; d < dh; ++d) {
             let o = 0;
-            for (let j = 0; j < T; ++j) o += s[j] * a[(b * T + j) * 3 * D + 2 * D + h * dh + d];
+            for (let j = 0; j < T; ++j) o += w[j] * a[(b * T + j) * 3 * D + 2 * D + h * dh + d];
             out[(b * T + i) * D + h * dh + d] = o * f;
           }
         }
         break;
       }
       case 'attention_weights': {
-        const [, H, T] = op.shape, D = a.length / n / T / 3, dh = D / H;
+        const [, H, T] = op.shape, D = a.length / n / T / 3;
         for (let b = 0; b < n; ++b) for (let h = 0; h < H; ++h) for (let i = 0; i < T; ++i) {
-          const row = out.subarray(((b * H + h) * T + i) * T, ((b * H + h) * T + i + 1) * T);
-          for (let j = 0; j < T; ++j) {
-            for (let d = 0; d < dh; ++d) row[j] += a[(b * T + i) * 3 * D + h * dh + d] * a[(b * T + j) * 3 * D + D + h * dh + d];
-            row[j] /= Math.sqrt(dh);
-          }
-          const mx = Math.max(...row);
-          let z = 0;
-          for (let j = 0; j < T; ++j) z += (row[j] = Math.exp(row[j] - mx));
-          for (let j = 0; j < T; ++j) row[j] /= z;
+          out.set(attentionRow(a, { b, h, i, T, D, H }), ((b * H + h) * T + i) * T);
         }
         break;
       }
@@ -151,6 +136,20 @@ function readOut(plan, acts, name) {
   const out = new Float64Array(steps.reduce((k, s) => k + s.length, 0));
   steps.reduce((at, s) => { out.set(s, at); return at + s.length; }, 0);
   return out;
+}
+
+/** Query i's attention probabilities over the T tokens in head h of image b, from qkv (n, T, 3D). */
+function attentionRow(qkv, { b, h, i, T, D, H }) {
+  const dh = D / H, s = new Float64Array(T);
+  for (let j = 0; j < T; ++j) {
+    for (let d = 0; d < dh; ++d) s[j] += qkv[(b * T + i) * 3 * D + h * dh + d] * qkv[(b * T + j) * 3 * D + D + h * dh + d];
+    s[j] /= Math.sqrt(dh);
+  }
+  const mx = Math.max(...s);
+  let z = 0;
+  for (let j = 0; j < T; ++j) z += (s[j] = Math.exp(s[j] - mx));
+  for (let j = 0; j < T; ++j) s[j] /= z;
+  return s;
 }
 
 // erf to ~1e-15 (series / continued fraction would do; Abramowitz-Stegun 7.1.26 is not enough here).

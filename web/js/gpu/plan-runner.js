@@ -70,9 +70,10 @@ export function checkOps(who, { ops, weights }, inputNames, opNames) {
 /**
  * The GPU side of a plan on `device`. options: inputs {name: shape ["B", ...]} (buffers for `batch`
  * items each), keep [names] (outputs read after the pass), targets [names] (what a pass computes
- * unless run() says otherwise; default: the last op's output and keep), batch (items per pass), gemm 'tiled' |
- * 'naive' (the plain kernel is faster on CPU software adapters), loadSource (kernels.js),
- * extraOps {op: (op, ctx) -> prepared dispatch} for a model's own ops, label (for buffer labels).
+ * unless run() says otherwise; default: the last op's output and keep), batch (items per pass),
+ * gemm 'tiled' | 'naive' (the plain kernel is faster on CPU software adapters), loadSource
+ * (kernels.js), extraOps {op: (op, ctx) -> prepared dispatch} for a model's own ops, label (for
+ * buffer labels).
  */
 export async function createPlanRunner(device, plan, { inputs, keep = [], targets, batch, gemm = 'tiled', loadSource, extraOps = {}, label = 'plan' }) {
   await initKernels(device, loadSource);

@@ -26,49 +26,19 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-fn score(qbase: u32, kbase: u32, dh: u32) -> f32 {
-  var s = 0.0;
-  for (var d = 0u; d < dh; d++) { s = fma(qkv[qbase + d], qkv[kbase + d], s); }
-  return s * p.scale;
-}
+// Thread e's query: image b, head h, token i; where image b's rows of qkv start, and its q and k.
+struct Query {
+  b: u32,
+  h: u32,
+  i: u32,
+  img: u32,    // image b's first element of qkv
+  qbase: u32,  // q_i of head h
+  kcol: u32,   // head h's first column of k in a row
+  dh: u32,
+  ld: u32,     // 3D, the length of a qkv row
+};
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let e = g.y * nw.x * 256u + g.x;
-  if (e >= p.rows) { return; }
-  let T = p.tokens;
-  let D = p.dim;
-  let dh = D / p.heads;
-  let i = e % T;
-  let h = (e / T) % p.heads;
-  let b = e / (T * p.heads);
-  let ld = 3u * D;
-  let img = b * T * ld;                    // image b's first row of qkv
-  let qbase = img + i * ld + h * dh;
-  let kcol = D + h * dh;
-  let vcol = 2u * D + h * dh;
-  let obase = (b * T + i) * D + h * dh;
-
-  var m = -3.402823e38;
-  for (var j = 0u; j < T; j++) { m = max(m, score(qbase, img + j * ld + kcol, dh)); }
-
-  for (var d = 0u; d < dh; d++) { out[obase + d] = 0.0; }
-  var z = 0.0;
-  for (var j = 0u; j < T; j++) {
-    let w = exp(score(qbase, img + j * ld + kcol, dh) - m);
-    z += w;
-    let vbase = img + j * ld + vcol;
-    for (var d = 0u; d < dh; d++) { out[obase + d] = fma(w, qkv[vbase + d], out[obase + d]); }
-  }
-  var factor = 1.0 / z;
-  if (p.has_mask != 0u) { factor *= mask[p.mask_offset + h]; }
-  for (var d = 0u; d < dh; d++) { out[obase + d] *= factor; }
-}
-
-@compute @workgroup_size(256)
-fn weights(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let e = g.y * nw.x * 256u + g.x;  // = (b * H + h) * T + i, the row of out
-  if (e >= p.rows) { return; }
+fn query(e: u32) -> Query {
   let T = p.tokens;
   let D = p.dim;
   let dh = D / p.heads;
@@ -77,13 +47,54 @@ fn weights(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
   let b = e / (T * p.heads);
   let ld = 3u * D;
   let img = b * T * ld;
-  let qbase = img + i * ld + h * dh;
-  let kcol = D + h * dh;
+  return Query(b, h, i, img, img + i * ld + h * dh, D + h * dh, dh, ld);
+}
+
+// s_j = (q_i . k_j) / sqrt(dh)
+fn score(q: Query, j: u32) -> f32 {
+  let kbase = q.img + j * q.ld + q.kcol;
+  var s = 0.0;
+  for (var d = 0u; d < q.dh; d++) { s = fma(qkv[q.qbase + d], qkv[kbase + d], s); }
+  return s * p.scale;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let e = g.y * nw.x * 256u + g.x;
+  if (e >= p.rows) { return; }
+  let q = query(e);
+  let T = p.tokens;
+  let dh = q.dh;
+  let vcol = 2u * p.dim + q.h * dh;
+  let obase = (q.b * T + q.i) * p.dim + q.h * dh;
+
+  var m = -3.402823e38;
+  for (var j = 0u; j < T; j++) { m = max(m, score(q, j)); }
+
+  for (var d = 0u; d < dh; d++) { out[obase + d] = 0.0; }
+  var z = 0.0;
+  for (var j = 0u; j < T; j++) {
+    let w = exp(score(q, j) - m);
+    z += w;
+    let vbase = q.img + j * q.ld + vcol;
+    for (var d = 0u; d < dh; d++) { out[obase + d] = fma(w, qkv[vbase + d], out[obase + d]); }
+  }
+  var factor = 1.0 / z;
+  if (p.has_mask != 0u) { factor *= mask[p.mask_offset + q.h]; }
+  for (var d = 0u; d < dh; d++) { out[obase + d] *= factor; }
+}
+
+@compute @workgroup_size(256)
+fn weights(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let e = g.y * nw.x * 256u + g.x;  // = (b * H + h) * T + i, the row of out
+  if (e >= p.rows) { return; }
+  let q = query(e);
+  let T = p.tokens;
   let obase = e * T;
 
   var m = -3.402823e38;
   for (var j = 0u; j < T; j++) {
-    let s = score(qbase, img + j * ld + kcol, dh);
+    let s = score(q, j);
     out[obase + j] = s;
     m = max(m, s);
   }
