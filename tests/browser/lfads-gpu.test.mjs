@@ -97,7 +97,7 @@ test('the LFADS page with gpu=on: evaluation on WebGPU, the path line, both path
   const page = await openPage(env.browser, `${env.url}lfads.html#gpu=on`);
   await ready(page);
   const line = await page.textContent('#lfads-lab .lfads-compute-path');
-  assert.match(line, /Compute path for the evaluation: WebGPU, 48 held-out \+ 96 training trials \(.*swiftshader.*on WGSL kernels, over the wasm path's subset on this CPU software adapter\)/i);
+  assert.match(line, /Compute path for the evaluation: WebGPU, 48 held-out \+ 96 training trials \(.*swiftshader.*on WGSL kernels, over the wasm path's subset on this CPU software adapter; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
   await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
   const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
   console.log(`page, WebGPU: rate R² ${m.rateR2.toFixed(3)} on ${m.heldOut} held-out trials, factors -> Lorenz R² ${m.factorR2.toFixed(3)} (fit on ${m.train})`);
@@ -116,7 +116,7 @@ test('the LFADS page with gpu=on: evaluation on WebGPU, the path line, both path
   await page.close();
 });
 
-test('the path policy: auto skips SwiftShader, a lost device falls back to wasm in place, a new path gets a new device', async () => {
+test('the path policy: auto skips SwiftShader, a check against wasm gates WebGPU, a lost device falls back to wasm in place, a new path gets a new device', async () => {
   const page = await openPage(env.browser, `${env.url}gpu-check.html`);
   const r = await page.evaluate(async () => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
@@ -127,9 +127,19 @@ test('the path policy: auto skips SwiftShader, a lost device falls back to wasm 
     const lab = new M.LfadsLab({ generator: 16, factors: 4, encoder: 8, ic: 4 });
     const c = lab.config();
     const { heldOut } = lab.evalSpikes(2, 2);
-    const options = (mode) => ({
+    // The check compares log-rates of 2 trials with the wasm core's; `skew` adds an error to the GPU side.
+    const check = (skew) => async (f) => {
+      const logRates = (await f.infer(heldOut, 2)).logRates, rates = lab.infer(heldOut, 2, c.bins);
+      let d = 0;
+      for (let k = 0; k < 2; ++k) for (let t = 0; t < c.bins; ++t) for (let n = 0; n < c.neurons; ++n) {
+        d = Math.max(d, Math.abs(logRates[(t * 2 + k) * c.neurons + n] + skew - Math.log(rates[(k * c.bins + t) * c.neurons + n])));
+      }
+      return { items: '2 held-out trials', maxAbsDiff: d, tolerance: 1e-4 };
+    };
+    const options = (mode, skew = null) => ({
       mode, build: (got) => LF.createLfadsForward(got.device, lab.forwardPlan(), { loadSource: fetchSource, batch: 2, gemm: 'naive' }),
       active: (adapter) => `LFADS on ${adapter}`,
+      check: skew === null ? null : check(skew),
     });
     const call = (path) => path.run(async (f) => (await f.infer(heldOut, 2), 'webgpu'), () => 'wasm');
     const out = {};
@@ -145,6 +155,11 @@ test('the path policy: auto skips SwiftShader, a lost device falls back to wasm 
     const fresh = await createGpuPath(options('on'));
     out.fresh = { path: fresh.path, answered: await call(fresh) };
     fresh.dispose();
+    for (const [label, skew] of [['checked', 0], ['wrong', 0.01], ['nan', NaN]]) {
+      const p = await createGpuPath(options('on', skew));
+      out[label] = { path: p.path, reason: p.reason, answered: await call(p) };
+      p.dispose();
+    }
     try { await createGpuPath(options('fast')); out.badMode = 'no error'; } catch (e) { out.badMode = e.message; }
     out.bins = c.bins;
     return out;
@@ -157,6 +172,13 @@ test('the path policy: auto skips SwiftShader, a lost device falls back to wasm 
   assert.match(r.after.reason, /a WebGPU call failed \(.*\); back on the wasm core/);
   console.log(`after device.destroy(): ${r.after.reason}`);
   assert.deepEqual([r.fresh.path, r.fresh.answered], ['webgpu', 'webgpu'], 'a new path acquires a new device');
+  assert.deepEqual([r.checked.path, r.checked.answered], ['webgpu', 'webgpu']);
+  assert.match(r.checked.reason, /^LFADS on .*; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])$/i);
+  for (const label of ['wrong', 'nan']) {
+    assert.deepEqual([r[label].path, r[label].answered], ['wasm', 'wasm'], `${label}: the check keeps the job on wasm`);
+    assert.match(r[label].reason, /^a failed validation: on 2 held-out trials the WebGPU results differ from the wasm core's by up to (1\.0e-2|NaN) \(tolerance 0\.0001\); the wasm core runs$/);
+  }
+  console.log(`a failed check: ${r.wrong.reason}`);
   assert.match(r.badMode, /gpu: expected one of auto, on, off, got fast/);
   assert.deepEqual(page.problems, []);
   await page.close();

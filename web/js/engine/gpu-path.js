@@ -2,7 +2,10 @@
 // policy every case study uses (ViT classification, LFADS over all trials, ...).
 // mode: 'auto' (WebGPU when the adapter is a real GPU; a CPU software fallback adapter such as
 // SwiftShader is slower than wasm, so it is not used), 'on' (WebGPU on any adapter), 'off' (wasm).
-// A device lost mid-session, or a failed GPU call, switches to wasm for good without a reload.
+// Before the GPU path is used, a small forward runs on both paths (check): results that differ from
+// the wasm core's keep the job on wasm ("a failed validation": a broken driver or kernel is caught
+// before it draws anything). A device lost mid-session, or a failed GPU call, switches to wasm for
+// good without a reload.
 import { acquireDevice } from '../gpu/device.js';
 
 export const GPU_MODES = ['auto', 'on', 'off'];
@@ -57,9 +60,11 @@ export function untilLost(device, promise) {
 /**
  * Chooses the path for one job. build(got) -> Promise<forward> makes the GPU forward on got.device
  * (got: {device, adapterName, software}; a forward has destroy()); active(adapterName) says
- * what runs on the GPU, for the page's line. Resolves to {path, reason, forward, got, run, fallBack, dispose}.
+ * what runs on the GPU, for the page's line; check(forward) -> Promise<{items, maxAbsDiff,
+ * tolerance}> runs a few items (e.g. '8 test images') on both paths. Resolves to {path, reason,
+ * forward, got, run, fallBack, dispose}.
  */
-export async function createGpuPath({ mode = 'auto', build, active }) {
+export async function createGpuPath({ mode = 'auto', build, active, check = null }) {
   if (!GPU_MODES.includes(mode)) throw new Error(`gpu: expected one of ${GPU_MODES.join(', ')}, got ${mode}`);
   if (typeof build !== 'function') throw new Error('createGpuPath: build: expected a function got -> Promise<forward>');
   const state = { path: 'wasm', reason: '', forward: null };
@@ -83,10 +88,24 @@ export async function createGpuPath({ mode = 'auto', build, active }) {
   } else {
     try {
       state.forward = await untilLost(got.device, build(got));
-      state.path = 'webgpu';
-      state.reason = active(got.adapterName);
     } catch (error) {
       fallBack(`the WebGPU forward could not be built: ${error.message}`);
+    }
+    let checked = null;
+    if (state.forward && check) {
+      try {
+        checked = await untilLost(got.device, check(state.forward));
+      } catch (error) {
+        fallBack(`the check against wasm failed: ${error.message}`);
+      }
+    }
+    if (checked && !(checked.maxAbsDiff <= checked.tolerance)) {
+      fallBack(`a failed validation: on ${checked.items} the WebGPU results differ from the wasm core's by up to ` +
+        `${checked.maxAbsDiff.toExponential(1)} (tolerance ${checked.tolerance}); the wasm core runs`);
+    } else if (state.forward) {
+      state.path = 'webgpu';
+      state.reason = active(got.adapterName) +
+        (checked ? `; checked against wasm on ${checked.items}: largest difference ${checked.maxAbsDiff.toExponential(1)}` : '');
     }
   }
 

@@ -14,6 +14,7 @@ const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not eve
 const WASM_EVAL = { heldOut: 48, train: 96 };  // trials per evaluation on the wasm path
 const SOFTWARE_COMPARE = 40;  // comparePaths' trials on a CPU software adapter (SwiftShader: minutes for all)
 const GPU_BATCH = 256;  // trials per GPU pass
+const CHECK = { trials: 2, tolerance: 1e-4 };  // held-out trials both paths infer before WebGPU is used; max |d log-rate|
 
 export async function create(neuroai, config) {
   const { trial = 0, shipped = true, gpu = 'auto', ...model } = config ?? {};
@@ -35,6 +36,28 @@ export async function create(neuroai, config) {
 
   const { build, fresh } = followWeights(lab, (device, plan, gemm) =>
     createLfadsForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
+
+  /**
+   * The first K held-out trials on both paths: {wasm: {trials, ms}, gpu: {trials, ms, maxAbsDiffLogRate}}.
+   * warmUp: one trial on the GPU first (pipelines, first dispatch), for timings.
+   */
+  const compareOn = async (f, K, { warmUp = false } = {}) => {
+    const T = info.bins, N = info.neurons;
+    const { heldOut } = lab.evalSpikes(K, 2);
+    let t0 = performance.now();
+    const rates = lab.infer(heldOut, K, T);  // (K, T, N)
+    const wasm = { trials: K, ms: performance.now() - t0 };
+    if (warmUp) await f.infer(heldOut.subarray(0, T * N), 1);
+    t0 = performance.now();
+    const out = await f.infer(heldOut, K);  // logRates (T, K, N)
+    const ms = performance.now() - t0;
+    let maxAbsDiffLogRate = 0;
+    for (let k = 0; k < K; ++k) for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) {
+      const d = Math.abs(out.logRates[(s * K + k) * N + n] - Math.log(rates[(k * T + s) * N + n]));
+      maxAbsDiffLogRate = Math.max(maxAbsDiffLogRate, Number.isNaN(d) ? Infinity : d);
+    }
+    return { wasm, gpu: { trials: K, ms, maxAbsDiffLogRate } };
+  };
   let compute;
   try {
     compute = await createGpuPath({
@@ -46,6 +69,10 @@ export async function create(neuroai, config) {
       active: (adapter) => (gpuEval.heldOut === info.heldOut
         ? `${adapter}: each evaluation runs LFADS over all ${gpuEval.heldOut} held-out and ${gpuEval.train} training trials on WGSL kernels`
         : `${adapter}: each evaluation runs LFADS on WGSL kernels, over the wasm path's subset on this CPU software adapter`),
+      check: async (f) => {
+        const { gpu: g } = await compareOn(f, CHECK.trials);
+        return { items: `${CHECK.trials} held-out trials`, maxAbsDiff: g.maxAbsDiffLogRate, tolerance: CHECK.tolerance };
+      },
     });
   } catch (e) {
     lab.delete();
@@ -115,23 +142,15 @@ export async function create(neuroai, config) {
        * largest log-rate difference (GPU - wasm). The GPU side is null without a device.
        */
       comparePaths: async () => {
-        const K = compute.got?.software ? SOFTWARE_COMPARE : info.heldOut, T = info.bins, N = info.neurons;
-        const { heldOut } = lab.evalSpikes(K, 2);
-        let t0 = performance.now();
-        const rates = lab.infer(heldOut, K, T);  // (K, T, N)
-        const wasm = { trials: K, ms: performance.now() - t0 };
-        if (!compute.got?.device) return { result: { wasm, gpu: null, compute: computeInfo() } };
-        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
-        await f.infer(heldOut.subarray(0, T * N), 1);  // warm-up (pipelines, first dispatch)
-        t0 = performance.now();
-        const out = await f.infer(heldOut, K);  // logRates (T, K, N)
-        const ms = performance.now() - t0;
-        let maxAbsDiffLogRate = 0;
-        for (let k = 0; k < K; ++k) for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) {
-          const d = Math.abs(out.logRates[(s * K + k) * N + n] - Math.log(rates[(k * T + s) * N + n]));
-          maxAbsDiffLogRate = Math.max(maxAbsDiffLogRate, d);
+        const K = compute.got?.software ? SOFTWARE_COMPARE : info.heldOut;
+        if (!compute.got?.device) {
+          const t0 = performance.now();
+          lab.infer(lab.evalSpikes(K, 2).heldOut, K, info.bins);
+          return { result: { wasm: { trials: K, ms: performance.now() - t0 }, gpu: null, compute: computeInfo() } };
         }
-        return { result: { wasm, gpu: { trials: K, ms, adapter: compute.got.adapterName, maxAbsDiffLogRate }, compute: computeInfo() } };
+        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
+        const { wasm, gpu: g } = await compareOn(f, K, { warmUp: true });
+        return { result: { wasm, gpu: { ...g, adapter: compute.got.adapterName }, compute: computeInfo() } };
       },
     },
     dispose: () => {

@@ -24,6 +24,7 @@ const RUNNING_EVAL_EVERY_MS = 2000;
 const GPU_SEQUENCES = { gpu: 128, software: 16 };
 const COMPARE_SEQUENCES = { gpu: 64, software: 4 };  // comparePaths' default
 const GPU_BATCH = 32;       // sequences per GPU pass
+const CHECK = { sequences: 1, tolerance: 1e-4 };  // held-out sequences both paths predict before WebGPU is used; max |d pixel|
 
 /** {bytes} of a shipped file, or {error}. */
 const fetchBytes = (url) => fetch(url)
@@ -92,6 +93,23 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
 
   const { build, fresh } = followWeights(model, (device, plan, gemm) =>
     createPredNetForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
+
+  /**
+   * The first `sequences` held-out sequences on both paths: {wasm: {sequences, ms}, gpu: {sequences,
+   * ms, maxAbsDiff}} (predicted frames). warmUp: one sequence on the GPU first, for timings.
+   */
+  const compareOn = async (f, sequences, { warmUp = false } = {}) => {
+    const frames = model.heldOut(sequences);
+    let t0 = performance.now();
+    const want = model.predict(frames).predictions;
+    const wasm = { sequences, ms: performance.now() - t0 };
+    if (warmUp) await f.predict(frames.subarray(0, frames.length / sequences), 1);
+    t0 = performance.now();
+    const got = await f.predict(frames, sequences);
+    const ms = performance.now() - t0;
+    const d = maxAbsDiff(got, want);
+    return { wasm, gpu: { sequences, ms, maxAbsDiff: Number.isNaN(d) ? Infinity : d } };
+  };
   let compute, gpuSequences = GPU_SEQUENCES.gpu, compareSequences = COMPARE_SEQUENCES.gpu;
   try {
     compute = await createGpuPath({
@@ -104,6 +122,10 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
       },
       active: (adapter) => `${adapter}: the measurement's rollouts of ${gpuSequences} held-out sequences run on WGSL kernels` +
         (gpuSequences < GPU_SEQUENCES.gpu ? ' (fewer on a CPU software adapter)' : ''),
+      check: async (f) => {
+        const { gpu: g } = await compareOn(f, CHECK.sequences);
+        return { items: `${CHECK.sequences} held-out sequence${CHECK.sequences === 1 ? '' : 's'}`, maxAbsDiff: g.maxAbsDiff, tolerance: CHECK.tolerance };
+      },
     });
   } catch (e) {
     model.delete();
@@ -161,17 +183,14 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
        * side is null without a device.
        */
       async comparePaths({ sequences = compute.got?.software ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
-        const frames = model.heldOut(sequences);
-        let t0 = performance.now();
-        const want = model.predict(frames).predictions;
-        const wasm = { sequences, ms: performance.now() - t0 };
-        if (!compute.got?.device) return { result: { wasm, gpu: null, compute: computeInfo(32) } };
+        if (!compute.got?.device) {
+          const t0 = performance.now();
+          model.predict(model.heldOut(sequences));
+          return { result: { wasm: { sequences, ms: performance.now() - t0 }, gpu: null, compute: computeInfo(32) } };
+        }
         const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
-        await f.predict(frames.subarray(0, frames.length / sequences), 1);  // warm-up (pipelines, first dispatch)
-        t0 = performance.now();
-        const got = await f.predict(frames, sequences);
-        const ms = performance.now() - t0;
-        return { result: { wasm, gpu: { sequences, ms, adapter: compute.got.adapterName, maxAbsDiff: maxAbsDiff(got, want) }, compute: computeInfo(32) } };
+        const { wasm, gpu: g } = await compareOn(f, sequences, { warmUp: true });
+        return { result: { wasm, gpu: { ...g, adapter: compute.got.adapterName }, compute: computeInfo(32) } };
       },
       loadSprites() {
         loadSprites(neuroai);

@@ -1,18 +1,21 @@
 // The ViT job's batched forward passes on WebGPU (web/js/gpu/vit-forward.js, run from the core's
 // forward plan), with the wasm core as the fallback; the path policy (gpu=auto|on|off, software
-// adapters skipped in auto, fallback on a lost device or a failed call) is ../gpu-path.js.
+// adapters skipped in auto, a check against wasm first, fallback on a lost device or a failed
+// call) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { compareProbs, createVitForward } from '../../gpu/vit-forward.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
 
 const BATCH = 256;  // images per GPU pass
+const CHECK_TOLERANCE = 1e-4;  // max |p_gpu - p_wasm| of the check before the GPU path is used
 
 /**
- * The compute path for `model` (a VitClassifier). Resolves to {path, reason, predict(images, mask),
+ * The compute path for `model` (a VitClassifier); checkImages: a few images (n * pixels) that both
+ * paths classify before WebGPU is used. Resolves to {path, reason, predict(images, mask),
  * attentionMaps(images, mask), meanAttentionDistance(many, few), benchmark(images), dispose()};
  * the batched calls use WebGPU while it works.
  */
-export async function createComputePath(model, mode = 'auto') {
+export async function createComputePath(model, mode, checkImages) {
   let benchForward = null;     // built on demand for the benchmark when the path is wasm
   const { build, fresh } = followWeights(model, (device, plan, gemm) =>
     createVitForward(device, plan, { loadSource: fetchSource, batch: BATCH, gemm }));
@@ -20,6 +23,10 @@ export async function createComputePath(model, mode = 'auto') {
     mode,
     build,
     active: (adapter) => `${adapter}: batched classification, evaluation and attention maps run on WGSL kernels`,
+    check: async (f) => {
+      const { images, maxAbsDiff } = compareProbs(await f.classify(checkImages, null), model.predict(checkImages, null), model.config().classes);
+      return { items: `${images} test images`, maxAbsDiff, tolerance: CHECK_TOLERANCE };
+    },
   });
   const got = gpu.got;
 

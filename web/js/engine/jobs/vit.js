@@ -10,6 +10,7 @@ const WEIGHTS_URL = new URL('../../../assets/vit/vit-fashion.nrai', import.meta.
 const HELD_OUT = 300;       // test images behind the held-out curve while training
 const EVAL_EVERY = 40;      // steps between two held-out evaluations
 const DISTANCE_IMAGES = { wasm: 48, gpu: 1000 };  // test images behind the mean attention distance view
+const CHECK_IMAGES = 8;     // test images both paths classify before WebGPU is used
 
 /** Fetches a binary asset; the error names the file and the reason. */
 async function fetchBytes(url) {
@@ -49,10 +50,10 @@ export async function create(neuroai, config = {}) {
   model.setTestData(subset.test.pixels, subset.test.labels);
 
   // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
-  const compute = await createComputePath(model, gpu);
-  const computeInfo = () => ({ path: compute.path, reason: compute.reason });
   const testPixels = toPixels(subset.test.pixels);
   const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
+  const compute = await createComputePath(model, gpu, pixelsOf(CHECK_IMAGES));
+  const computeInfo = () => ({ path: compute.path, reason: compute.reason });
 
   /** As VitClassifier.evaluate, from the compute path's probabilities: the first n test images. */
   async function evaluate(maxImages, mask) {
