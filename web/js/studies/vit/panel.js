@@ -200,6 +200,7 @@ export class VitPanel extends EventTarget {
     this.error.hidden = true;
     for (const b of [this.startButton, this.stepButton, this.resetButton, this.shippedButton, this.measureButton, this.benchButton]) if (b) b.disabled = false;
     this.showComputePath(info.compute);
+    this.galleryMaps = null;  // the previous model's: another architecture has other shapes
     this.milestoneReached = false;
     this.modelLine.textContent = info.init === 'shipped'
       ? `Model: the shipped weights (trained natively on all 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
