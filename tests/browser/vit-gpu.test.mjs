@@ -3,7 +3,7 @@
 // the shipped weights: the same probabilities within 1e-4 and the same argmax on every image, with
 // and without lesioned heads; every head's attention map and the mean attention distances as
 // attentionMaps() and meanAttentionDistance() give them; bad arguments refused by name; a
-// destroyed device rejects.
+// destroyed device rejects; and with WebGPU disabled the page runs every batched call on wasm.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage } from './browser.mjs';
@@ -161,4 +161,31 @@ test('bad arguments are refused by name; a destroyed device makes classify rejec
   assert.notEqual(errors[12], 'no error', 'classify on a destroyed device rejects');
   console.log(`after device.destroy(): ${errors[12]}`);
   await page.close();
+});
+
+test('with WebGPU disabled the attention page runs every batched call on wasm and says why', async () => {
+  const off = await launch({ gpu: false });
+  try {
+    const page = await openPage(off.browser, `${off.url}vit.html#gpu=on&thumbs=attention`);
+    await page.waitForSelector('#vit-train button.primary:not([disabled])', { timeout: 60000 });
+    await page.waitForFunction(() => window.neuroaiVit.galleryMaps, null, { timeout: 60000 });
+    const line = await page.textContent('#evaluation .vit-compute-path');
+    console.log(`WebGPU disabled: ${line}`);
+    assert.match(line, /^Compute path for classification and evaluation: WebAssembly \(no WebGPU here: (no navigator\.gpu|no adapter)\)\.$/);
+    const r = await page.evaluate(async () => {
+      const v = window.neuroaiVit;
+      const evaluation = await v.trainer.call('evaluate', 48, null);
+      const distance = await v.trainer.call('meanAttentionDistance');
+      return { evaluation: [evaluation.compute.path, evaluation.images, evaluation.accuracy], distance: [distance.path, distance.images] };
+    });
+    assert.deepEqual(r.evaluation.slice(0, 2), ['wasm', 48]);
+    assert.ok(r.evaluation[2] > 0.85, `accuracy ${r.evaluation[2]}`);
+    assert.deepEqual(r.distance, ['wasm', 48]);
+    await page.evaluate(() => window.neuroaiVit.benchmarkPaths());
+    assert.match(await page.textContent('#evaluation .vit-bench-result'), /^WebAssembly: [\d,]+ images\/s \([\d,]+ images\)\. WebGPU: not available here\.$/);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await off.close();
+  }
 });
