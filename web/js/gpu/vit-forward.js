@@ -46,7 +46,9 @@ export function checkPlan(plan) {
 /**
  * Builds the GPU side of a ViT from its forward plan on `device`: weights uploaded once, buffers for
  * `batch` images per pass. loadSource: name -> WGSL text (kernels.js fetchSource in a browser, fs in Node).
- * Resolves to {classify(images, mask) -> Promise<Float32Array>, config, batch, destroy()}.
+ * Resolves to {classify(images, mask) -> Promise<Float32Array>, attentionMaps(images, mask) ->
+ * Promise<{probs, attention}>, meanAttentionDistance(images, mask) -> Promise<Float32Array>,
+ * profile, setWeights, config, batch, bytes, destroy()}.
  */
 export async function createVitForward(device, plan, { loadSource, batch = 256, gemm = 'tiled' } = {}) {
   checkForwardArgs('createVitForward', device, { batch, gemm, maxBatch: 4096 });
