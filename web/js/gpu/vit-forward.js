@@ -100,7 +100,6 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
     throw error;
   }
   const images = runner.input('images');
-  const probs = runner.bufferOf(probsOut[0]);
 
   const ones = new Float32Array(maskLength).fill(1);
   let destroyed = false;
