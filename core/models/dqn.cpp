@@ -54,7 +54,7 @@ DqnConfig dqn_preset(const std::string& env_name) {
 // ---------------------------------------------------------------- Q-network
 
 QNetwork::QNetwork(const QNetworkConfig& config, nn::Shape observation_shape, int actions, uint64_t seed)
-    : config_((config.validate(), config)), obs_shape_(observation_shape), actions_(actions) {
+    : config_((config.validate(), config)), obs_shape_(observation_shape) {
   nn::require_int_range(actions, 1, 1024, "QNetwork: actions");
   nn::Rng rng(seed, 0x9e7);
   int flat = static_cast<int>(observation_shape.numel());

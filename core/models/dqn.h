@@ -38,7 +38,6 @@ class QNetwork {
  private:
   QNetworkConfig config_;
   nn::Shape obs_shape_;
-  int actions_;
   nn::Params params_;
   int conv1_w_ = -1, conv1_b_ = -1, conv2_w_ = -1, conv2_b_ = -1;
   int fc1_w_ = -1, fc1_b_ = -1, fc2_w_ = -1, fc2_b_ = -1, out_w_ = -1, out_b_ = -1;
