@@ -38,8 +38,8 @@ export async function create(neuroai, config) {
     createLfadsForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
 
   /**
-   * The first K held-out trials on both paths: {wasm: {trials, ms}, gpu: {trials, ms, maxAbsDiffLogRate}}.
-   * warmUp: one trial on the GPU first (pipelines, first dispatch), for timings.
+   * The first K held-out trials on both paths: {wasm: {trials, ms}, gpu: {trials, ms, maxAbsDiffLogRate}}
+   * (gpu null when f is null: no device). warmUp: one trial on the GPU first (pipelines, first dispatch), for timings.
    */
   const compareOn = async (f, K, { warmUp = false } = {}) => {
     const T = info.bins, N = info.neurons;
@@ -47,6 +47,7 @@ export async function create(neuroai, config) {
     let t0 = performance.now();
     const rates = lab.infer(heldOut, K, T);  // (K, T, N)
     const wasm = { trials: K, ms: performance.now() - t0 };
+    if (!f) return { wasm, gpu: null };
     if (warmUp) await f.infer(heldOut.subarray(0, T * N), 1);
     t0 = performance.now();
     const out = await f.infer(heldOut, K);  // logRates (T, K, N)
@@ -143,14 +144,9 @@ export async function create(neuroai, config) {
        */
       comparePaths: async () => {
         const K = compute.got?.software ? SOFTWARE_COMPARE : info.heldOut;
-        if (!compute.got?.device) {
-          const t0 = performance.now();
-          lab.infer(lab.evalSpikes(K, 2).heldOut, K, info.bins);
-          return { result: { wasm: { trials: K, ms: performance.now() - t0 }, gpu: null, compute: computeInfo() } };
-        }
-        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
+        const f = compute.got?.device ? fresh(compute.forward ?? (benchForward ??= await build(compute.got))) : null;
         const { wasm, gpu: g } = await compareOn(f, K, { warmUp: true });
-        return { result: { wasm, gpu: { ...g, adapter: compute.got.adapterName }, compute: computeInfo() } };
+        return { result: { wasm, gpu: g && { ...g, adapter: compute.got.adapterName }, compute: computeInfo() } };
       },
     },
     dispose: () => {

@@ -96,13 +96,15 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
 
   /**
    * The first `sequences` held-out sequences on both paths: {wasm: {sequences, ms}, gpu: {sequences,
-   * ms, maxAbsDiff}} (predicted frames). warmUp: one sequence on the GPU first, for timings.
+   * ms, maxAbsDiff}} (predicted frames; gpu null when f is null: no device). warmUp: one sequence on
+   * the GPU first, for timings.
    */
   const compareOn = async (f, sequences, { warmUp = false } = {}) => {
     const frames = model.heldOut(sequences);
     let t0 = performance.now();
     const want = model.predict(frames).predictions;
     const wasm = { sequences, ms: performance.now() - t0 };
+    if (!f) return { wasm, gpu: null };
     if (warmUp) await f.predict(frames.subarray(0, frames.length / sequences), 1);
     t0 = performance.now();
     const got = await f.predict(frames, sequences);
@@ -183,14 +185,9 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
        * side is null without a device.
        */
       async comparePaths({ sequences = compute.got?.software ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
-        if (!compute.got?.device) {
-          const t0 = performance.now();
-          model.predict(model.heldOut(sequences));
-          return { result: { wasm: { sequences, ms: performance.now() - t0 }, gpu: null, compute: computeInfo(32) } };
-        }
-        const f = fresh(compute.forward ?? (benchForward ??= await build(compute.got)));
+        const f = compute.got?.device ? fresh(compute.forward ?? (benchForward ??= await build(compute.got))) : null;
         const { wasm, gpu: g } = await compareOn(f, sequences, { warmUp: true });
-        return { result: { wasm, gpu: { ...g, adapter: compute.got.adapterName }, compute: computeInfo(32) } };
+        return { result: { wasm, gpu: g && { ...g, adapter: compute.got.adapterName }, compute: computeInfo(32) } };
       },
       loadSprites() {
         loadSprites(neuroai);
