@@ -1,11 +1,17 @@
 // The latent-dynamics case study for JS:
-//   LfadsLab: the seeded Lorenz spike data, an LFADS model, training steps, held-out read-outs
-//   (rates, factors, inferred inputs, the factors mapped into Lorenz space by an affine fit),
-//   evaluation and weights. `infer` runs the model on spike counts of your own.
+//   LfadsLab: the seeded Lorenz spike data split as the Neural Latents Benchmark does (held-in and
+//   held-out neurons, held-out trials, held-out conditions), an LFADS model, training steps,
+//   held-out read-outs (rates, factors, inferred inputs, the factors mapped into Lorenz space by an
+//   affine fit), NLB's metrics for LFADS and for the baselines (smoothing, smoothed PSTH, GPFA,
+//   fitted in the page), and weights. `infer` runs the model on spike counts of your own.
 #include <algorithm>
+#include <memory>
+
+#include <emscripten.h>
 
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
+#include "eval/nlb.h"
 #include "eval/regression.h"
 #include "js_interop.h"
 #include "models/lfads.h"
@@ -15,24 +21,32 @@ using emscripten::val;
 
 namespace {
 
-constexpr uint64_t kDataSeed = 2016;  // the same data set as `neuroai train lfads`
-constexpr int kHoldOutEvery = 5;
-
 val floats(const std::vector<float>& v) { return js::to_float32_array(v.data(), v.size()); }
+
+val scores_object(const eval::NlbScores& s) {
+  val o = val::object();
+  o.set("coBps", s.co_bps);
+  o.set("fpBps", s.fp_bps);
+  o.set("rateR2", s.rate_r2);
+  o.set("psthR2", s.psth_r2);
+  o.set("decodeR2", s.decode_r2);
+  return o;
+}
 
 class LfadsLabJs {
  public:
   static LfadsLabJs* create(val config) {
     return js::guard([&] {
       js::ConfigObject c(config, "LfadsLab config",
-                         {"factors", "generator", "encoder", "ic", "controller", "klWeight", "l2Weight", "dropout", "lr",
-                          "batch", "rampSteps", "seed"});
+                         {"factors", "generator", "encoder", "ic", "controller", "controllerInputLag", "klWeight",
+                          "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed"});
       models::LfadsConfig mc;
       mc.factors = c.integer("factors", mc.factors);
       mc.generator = c.integer("generator", mc.generator);
       mc.encoder = c.integer("encoder", mc.encoder);
       mc.ic = c.integer("ic", mc.ic);
       mc.controller = c.boolean("controller", mc.controller);
+      mc.controller_input_lag = c.integer("controllerInputLag", mc.controller_input_lag);
       models::LfadsTrainConfig tc;
       tc.kl_weight = static_cast<float>(c.number("klWeight", tc.kl_weight));
       tc.l2_weight = static_cast<float>(c.number("l2Weight", tc.l2_weight));
@@ -52,11 +66,13 @@ class LfadsLabJs {
   val train_steps(val steps) {
     return js::guard([&] {
       const int n = js::integer(steps, "trainSteps: steps", 1, 10000);
+      const data::LorenzData& d = study_.data;
+      const int K = static_cast<int>(study_.split.train_trials.size());
       models::LfadsLosses sum;
       for (int s = 0; s < n; ++s) {
         std::vector<int> batch(static_cast<size_t>(model_->train_config().batch));
-        for (int& b : batch) b = train_[order_.below(static_cast<uint32_t>(train_.size()))];
-        const auto l = model_->train_step(data_.spikes.data(), data_.bins, batch);
+        for (int& b : batch) b = static_cast<int>(order_.below(static_cast<uint32_t>(K)));
+        const auto l = model_->train_step(train_x_.data(), d.bins, d.total_bins(), batch);
         sum.total += l.total / n;
         sum.reconstruction += l.reconstruction / n;
         sum.kl_ic += l.kl_ic / n;
@@ -76,64 +92,99 @@ class LfadsLabJs {
     });
   }
 
-  /// The metrics of `neuroai eval lfads` on the first `heldOut` held-out and `train` training trials.
-  val evaluate(val held_out, val train) {
+  /// LFADS's NLB scores on `sets` ({train, heldOut, conditions}: trial counts; all trials when
+  /// omitted): {heldOutTrials, heldOutConditions: {coBps, fpBps, rateR2, psthR2, decodeR2},
+  /// factorR2Trials, factorR2Conditions, counts}.
+  val evaluate(val sets) {
     return js::guard([&] {
-      const auto [hs, ts] = eval_trials(held_out, train, "evaluate");
-      return report(eval::evaluate_lfads(*model_, data_, ts, hs), static_cast<int>(hs.size()), static_cast<int>(ts.size()));
+      const eval::EvalSets e = eval_sets(sets, "evaluate");
+      return report(eval::evaluate_lfads(*model_, study_.data, study_.split, e), e);
     });
   }
 
-  /// The spike counts of the trials evaluate(heldOut, train) reads: {heldOut (h, T, N), train (t, T, N)},
-  /// trial-major, for an engine outside the core (the WebGPU path runs forwardPlan() on them).
-  val eval_spikes(val held_out, val train) {
+  /// What the model reads of the trials evaluate(sets) scores: {train, heldOut, conditions}, each
+  /// (K, bins, heldin) trial-major counts, for an engine outside the core (the WebGPU path).
+  val eval_spikes(val sets) {
     return js::guard([&] {
-      const auto [hs, ts] = eval_trials(held_out, train, "evalSpikes");
-      const size_t per = static_cast<size_t>(data_.bins) * data_.neurons;
-      auto gather = [&](const std::vector<int>& trials) {
-        std::vector<float> x;
-        x.reserve(trials.size() * per);
-        for (int k : trials) x.insert(x.end(), data_.trial_spikes(k), data_.trial_spikes(k) + per);
-        return floats(x);
-      };
+      const eval::EvalSets e = eval_sets(sets, "evalSpikes");
+      const auto in = [&](const std::vector<int>& t) { return floats(data::heldin_spikes(study_.data, study_.split.heldin, t)); };
       val o = val::object();
-      o.set("heldOut", gather(hs));
-      o.set("train", gather(ts));
+      o.set("train", in(e.train));
+      o.set("heldOut", in(e.heldout_trials));
+      o.set("conditions", in(e.heldout_conditions));
       return o;
     });
   }
 
-  /// evaluate()'s metrics from read-outs computed elsewhere: heldOut {logRates (T, h, N), factors
-  /// (T, h, F)} and train {factors (T, t, F)}, time-major as forwardPlan()'s outputs.
-  val evaluate_outputs(val held_out, val train, val held_out_outputs, val train_outputs) {
+  /// evaluate()'s scores from read-outs computed elsewhere: outputs {train, heldOut, conditions},
+  /// each {logRates (T, K, N), factors (T, K, F)} time-major as forwardPlan()'s outputs.
+  val evaluate_outputs(val sets, val outputs) {
     return js::guard([&] {
-      const auto [hs, ts] = eval_trials(held_out, train, "evaluateOutputs");
-      const int T = data_.bins, N = data_.neurons, F = model_->config().factors;
-      const int h = static_cast<int>(hs.size()), t = static_cast<int>(ts.size());
-      nn::require(held_out_outputs.typeOf().as<std::string>() == "object" && !held_out_outputs.isNull(),
-                  "evaluateOutputs: heldOutOutputs: expected {logRates, factors}");
-      nn::require(train_outputs.typeOf().as<std::string>() == "object" && !train_outputs.isNull(),
-                  "evaluateOutputs: trainOutputs: expected {factors}");
-      models::LfadsOutputs test, fit;
-      test.T = fit.T = T;
-      test.B = h;
-      fit.B = t;
-      test.log_rates = js::float32_array(held_out_outputs["logRates"], "evaluateOutputs: heldOutOutputs.logRates",
-                                         static_cast<long long>(T) * h * N);
-      test.factors = js::float32_array(held_out_outputs["factors"], "evaluateOutputs: heldOutOutputs.factors",
-                                       static_cast<long long>(T) * h * F);
-      fit.factors = js::float32_array(train_outputs["factors"], "evaluateOutputs: trainOutputs.factors",
-                                      static_cast<long long>(T) * t * F);
-      return report(eval::evaluate_lfads_outputs(data_, F, ts, hs, test, fit), h, t);
+      const eval::EvalSets e = eval_sets(sets, "evaluateOutputs");
+      const data::LorenzData& d = study_.data;
+      const int T = d.total_bins(), N = d.neurons, F = model_->config().factors;
+      nn::require(outputs.typeOf().as<std::string>() == "object" && !outputs.isNull(),
+                  "evaluateOutputs: outputs: expected {train, heldOut, conditions}");
+      const auto read = [&](const char* key, const std::vector<int>& trials) {
+        const val o = outputs[key];
+        const std::string where = std::string("evaluateOutputs: outputs.") + key;
+        nn::require(o.typeOf().as<std::string>() == "object" && !o.isNull(), where, ": expected {logRates, factors}");
+        models::LfadsOutputs out;
+        out.T = T;
+        out.B = static_cast<int>(trials.size());
+        out.log_rates = js::float32_array(o["logRates"], (where + ".logRates").c_str(), static_cast<long long>(T) * out.B * N);
+        out.factors = js::float32_array(o["factors"], (where + ".factors").c_str(), static_cast<long long>(T) * out.B * F);
+        return out;
+      };
+      return report(eval::evaluate_lfads_outputs(d, study_.split, e, F, read("train", e.train),
+                                                 read("heldOut", e.heldout_trials), read("conditions", e.heldout_conditions)),
+                    e);
     });
   }
 
-  /// The posterior-mean inference pass as data (models::Lfads::forward_plan for the data's bins):
-  /// {config, ops, outputs: [{name, steps}], weights}. Shapes give the batch as "B"; the input is
-  /// "spikes" (B, bins, neurons); weights are copies, so the plan stays valid while training goes on.
+  /// Fits the baselines on the training trials (spike smoothing, the smoothed PSTH, GPFA; settings
+  /// by cross-validation on training trials); progress(what, done, of) is called along the way.
+  /// Returns {smoothingSigma, psthSigma, gpfaLatents, seconds}.
+  val fit_baselines(val progress) {
+    return js::guard([&] {
+      const bool report_progress = progress.typeOf().as<std::string>() == "function";
+      const double t0 = emscripten_get_now();
+      auto fitted = std::make_unique<eval::NlbBaselines>(eval::fit_baselines(
+          study_.data, study_.split, [&](const std::string& what, int done, int of) {
+            if (report_progress) progress(what, done, of);
+          }));
+      baselines_ = std::move(fitted);
+      return baseline_settings((emscripten_get_now() - t0) / 1000.0);
+    });
+  }
+  /// The baselines' scores on `sets` (as evaluate): {heldOutTrials: {gpfa, smoothing, psth},
+  /// heldOutConditions: {gpfa, smoothing}, settings}. fitBaselines() first.
+  val baseline_scores(val sets) {
+    return js::guard([&] {
+      nn::require(baselines_ != nullptr, "baselineScores: call fitBaselines() first");
+      const eval::EvalSets e = eval_sets(sets, "baselineScores");
+      const auto [trials, conditions] = eval::score_baselines(study_.data, study_.split, e, *baselines_);
+      const auto table = [](const eval::MethodScores& m) {
+        val o = val::object();
+        for (const auto& [name, s] : m) o.set(name, scores_object(s));
+        return o;
+      };
+      val o = val::object();
+      o.set("heldOutTrials", table(trials));
+      o.set("heldOutConditions", table(conditions));
+      o.set("settings", baseline_settings(-1));
+      o.set("counts", counts(e));
+      return o;
+    });
+  }
+
+  /// The posterior-mean inference pass as data (models::Lfads::forward_plan over the observed and
+  /// forward bins): {config, ops, outputs: [{name, steps}], weights}. Shapes give the batch as "B";
+  /// the input is "spikes" (B, binsIn, neuronsIn); weights are copies.
   val forward_plan() const {
     return js::guard([&] {
-      const models::LfadsPlan plan = model_->forward_plan(data_.bins);
+      const data::LorenzData& d = study_.data;
+      const models::LfadsPlan plan = model_->forward_plan(d.bins, d.total_bins());
       val cfg = config();
       cfg.set("cellClip", model_->config().cell_clip);
       return js::plan_object(cfg, plan.ops, plan.outputs, model_->params());
@@ -142,57 +193,65 @@ class LfadsLabJs {
   /// Training steps taken (the GPU path re-uploads the weights when this moves).
   double steps() const { return static_cast<double>(model_->steps()); }
 
-  /// Held-out trial i: {spikes, rates, inferred, factors, inputs, latent (T x .), condition}.
-  val trial(val index) {
+  /// Trial i of a held-out set ("trials": held-out trials, "conditions": held-out conditions):
+  /// {spikes, rates, inferred (T x N over every bin, held-in neurons first), factors, inputs,
+  /// latent (T x 3), condition, bins (all), observedBins, heldin}.
+  val trial(val index, val set) {
     return js::guard([&] {
-      const int i = js::integer(index, "trial: index", 0, static_cast<int>(held_out_.size()) - 1);
-      const int k = held_out_[static_cast<size_t>(i)], T = data_.bins, N = data_.neurons;
-      const models::LfadsOutputs out = model_->infer(data_.spikes.data(), T, {k});
+      const std::vector<int>& trials = set_of(set, "trial");
+      const int i = js::integer(index, "trial: index", 0, static_cast<int>(trials.size()) - 1);
+      const data::LorenzData& d = study_.data;
+      const int k = trials[static_cast<size_t>(i)], T = d.total_bins(), N = d.neurons;
+      const models::LfadsOutputs out = eval::lfads_outputs(*model_, d, study_.split, {k});
       std::vector<float> inferred(out.log_rates.size());
       for (size_t j = 0; j < inferred.size(); ++j) inferred[j] = std::exp(out.log_rates[j]);
       val o = val::object();
       o.set("bins", T);
+      o.set("observedBins", d.bins);
       o.set("neurons", N);
-      o.set("spikes", js::to_float32_array(data_.trial_spikes(k), static_cast<size_t>(T) * N));
-      o.set("rates", js::to_float32_array(data_.trial_rates(k), static_cast<size_t>(T) * N));
+      o.set("heldin", study_.split.heldin);
+      o.set("spikes", js::to_float32_array(d.trial_spikes(k), static_cast<size_t>(T) * N));
+      o.set("rates", js::to_float32_array(d.trial_rates(k), static_cast<size_t>(T) * N));
       o.set("inferred", floats(inferred));
       o.set("factors", floats(out.factors));
       o.set("inputs", floats(out.inputs));
-      o.set("latent", js::to_float32_array(data_.trial_latent(k), static_cast<size_t>(T) * 3));
-      o.set("condition", data_.condition[static_cast<size_t>(k)]);
+      o.set("latent", js::to_float32_array(d.trial_latent(k), static_cast<size_t>(T) * 3));
+      o.set("condition", d.condition[static_cast<size_t>(k)]);
       return o;
     });
   }
 
-  /// The factors of `count` held-out trials mapped into Lorenz space by an affine fit on training
-  /// trials: {fitted (K*T*3), latent (K*T*3), condition (K), r2}.
-  val trajectories(val count) {
+  /// The factors of the first `count` trials of a held-out set mapped into Lorenz space by an
+  /// affine fit on training trials (observed bins): {fitted (K*T*3), latent (K*T*3), condition (K), r2, bins}.
+  val trajectories(val count, val set) {
     return js::guard([&] {
-      const int K = js::integer(count, "trajectories: count", 1, static_cast<int>(held_out_.size()));
-      const int T = data_.bins, F = model_->config().factors;
-      const std::vector<int> fit_trials = spread(train_, std::min<int>(256, static_cast<int>(train_.size())));
-      const std::vector<int> show(held_out_.begin(), held_out_.begin() + K);
-      auto rows = [&](const std::vector<int>& trials, std::vector<float>& fac, std::vector<float>& lat) {
-        const models::LfadsOutputs out = model_->infer(data_.spikes.data(), T, trials);
-        const int n = static_cast<int>(trials.size());
+      const std::vector<int>& trials = set_of(set, "trajectories");
+      const int K = js::integer(count, "trajectories: count", 1, static_cast<int>(trials.size()));
+      const data::LorenzData& d = study_.data;
+      const int T = d.bins, Tt = d.total_bins(), F = model_->config().factors;
+      const eval::EvalSets fit_sets = eval::EvalSets::subset(study_.split, std::min<int>(256, static_cast<int>(study_.split.train_trials.size())), 2, 2);
+      const std::vector<int> show(trials.begin(), trials.begin() + K);
+      auto rows = [&](const std::vector<int>& ks, std::vector<float>& fac, std::vector<float>& lat) {
+        const models::LfadsOutputs out = eval::lfads_outputs(*model_, d, study_.split, ks);
+        const int n = static_cast<int>(ks.size());
         fac.resize(static_cast<size_t>(n) * T * F);
         lat.resize(static_cast<size_t>(n) * T * 3);
         for (int k = 0; k < n; ++k)
           for (int s = 0; s < T; ++s) {
             std::copy_n(out.factors.begin() + (static_cast<std::ptrdiff_t>(s) * n + k) * F, F,
                         fac.begin() + (static_cast<std::ptrdiff_t>(k) * T + s) * F);
-            std::copy_n(data_.trial_latent(trials[static_cast<size_t>(k)]) + s * 3, 3,
+            std::copy_n(d.latent.begin() + (static_cast<std::ptrdiff_t>(ks[static_cast<size_t>(k)]) * Tt + s) * 3, 3,
                         lat.begin() + (static_cast<std::ptrdiff_t>(k) * T + s) * 3);
           }
       };
       std::vector<float> fit_fac, fit_lat, fac, lat;
-      rows(fit_trials, fit_fac, fit_lat);
+      rows(fit_sets.train, fit_fac, fit_lat);
       rows(show, fac, lat);
       eval::Ridge affine;
       affine.fit(fit_fac.data(), fit_lat.data(), fit_lat.size() / 3, F, 3, 0.0);
       const std::vector<float> fitted = affine.predict(fac.data(), lat.size() / 3);
       std::vector<int> cond;
-      for (int k : show) cond.push_back(data_.condition[static_cast<size_t>(k)]);
+      for (int k : show) cond.push_back(d.condition[static_cast<size_t>(k)]);
       val o = val::object();
       o.set("bins", T);
       o.set("fitted", floats(fitted));
@@ -203,25 +262,21 @@ class LfadsLabJs {
     });
   }
 
-  /// Rates for spike counts of your own: spikes (trials * bins * neurons, trial-major, counts).
+  /// Rates for spike counts of your own: spikes (trials * bins * neuronsIn, trial-major counts) ->
+  /// rates (trials * bins * readout neurons).
   val infer(val spikes, val trials, val bins) {
     return js::guard([&] {
       const int K = js::integer(trials, "infer: trials", 1, 100000), T = js::integer(bins, "infer: bins", 2, 100000);
-      const int N = model_->config().neurons;
+      const int N = model_->config().neurons, No = model_->config().out_neurons();
       const auto x = js::float32_array(spikes, "infer: spikes", static_cast<long long>(K) * T * N);
       data::validate_spikes(x.data(), K, T, N);
       std::vector<int> all(static_cast<size_t>(K));
       for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
-      const models::LfadsOutputs out = model_->infer(x.data(), T, all);
-      std::vector<float> rates(out.log_rates.size());  // (T, K, N) -> (K, T, N)
-      for (int s = 0; s < T; ++s)
-        for (int k = 0; k < K; ++k)
-          for (int n = 0; n < N; ++n)
-            rates[(static_cast<size_t>(k) * T + s) * N + n] = std::exp(out.log_rates[(static_cast<size_t>(s) * K + k) * N + n]);
-      return floats(rates);
+      const models::LfadsOutputs out = model_->infer(x.data(), T, T, all);
+      return floats(eval::rates_from_log_rates(out.log_rates, T, K, No));
     });
   }
-  /// The same for a JS array of per-trial Float32Arrays (bins * neurons each); lengths must agree.
+  /// The same for a JS array of per-trial Float32Arrays (bins * neuronsIn each); lengths must agree.
   val infer_trials(val list) {
     return js::guard([&] {
       nn::require(list.isArray(), "inferTrials: trials: expected an Array of Float32Arrays, got ", js::type_name(list));
@@ -255,69 +310,98 @@ class LfadsLabJs {
       const nn::WeightsFile file = nn::decode_weights(data.data(), data.size());
       nn::require(file.kind == "lfads", "loadWeights: the file holds a '", file.kind, "' model, expected 'lfads'");
       models::LfadsConfig c = models::LfadsConfig::from_text(file.config);
-      nn::require(c.neurons == data_.neurons, "loadWeights: the file's model reads ", c.neurons, " neurons, the data has ",
-                  data_.neurons);
+      nn::require(c.neurons == study_.split.heldin && c.out_neurons() == study_.data.neurons, "loadWeights: the file's model reads ",
+                  c.neurons, " neurons and reads out ", c.out_neurons(), "; the data has ", study_.split.heldin,
+                  " held-in of ", study_.data.neurons, " neurons");
       auto fresh = std::make_unique<models::Lfads>(c, model_->train_config(), model_->train_config().seed);
       nn::assign_weights(fresh->params(), file, "lfads");
       model_ = std::move(fresh);
       return config();
     });
   }
-  /// The model's architecture {factors, generator, encoder, ic, controller, inputs, neurons} and the
-  /// data's {bins, heldOut, train (trial counts), conditions}.
+  /// The model's architecture {factors, generator, encoder, ic, controller, controllerInputLag,
+  /// inputs, neuronsIn, neurons (read out)} and the data's {bins (all), binsIn (observed),
+  /// heldOut, conditionsTrials, train (trial counts), conditions, heldOutConditions}.
   val config() const {
     const auto& c = model_->config();
+    const data::LorenzData& d = study_.data;
+    const data::NlbSplit& s = study_.split;
     val o = val::object();
     o.set("factors", c.factors);
     o.set("generator", c.generator);
     o.set("encoder", c.encoder);
     o.set("ic", c.ic);
     o.set("controller", c.controller);
+    o.set("controllerInputLag", c.controller_input_lag);
     o.set("inputs", c.inputs);
-    o.set("neurons", c.neurons);
-    o.set("bins", data_.bins);
-    o.set("heldOut", static_cast<int>(held_out_.size()));
-    o.set("train", static_cast<int>(train_.size()));
-    o.set("conditions", data_.conditions);
+    o.set("neuronsIn", c.neurons);
+    o.set("neurons", c.out_neurons());
+    o.set("bins", d.total_bins());
+    o.set("binsIn", d.bins);
+    o.set("heldOut", static_cast<int>(s.heldout_trials.size()));
+    o.set("conditionsTrials", static_cast<int>(s.heldout_condition_trials.size()));
+    o.set("train", static_cast<int>(s.train_trials.size()));
+    o.set("conditions", d.conditions);
+    o.set("heldOutConditions", static_cast<int>(s.heldout_conditions.size()));
     return o;
   }
 
  private:
   LfadsLabJs(models::LfadsConfig mc, const models::LfadsTrainConfig& tc)
-      : data_(data::make_lorenz(data::LorenzConfig{}, kDataSeed)), order_(tc.seed, 0x0dd) {
-    mc.neurons = data_.neurons;
-    data::split_trials(data_, kHoldOutEvery, train_, held_out_);
+      : study_(eval::lfads_study_data()), order_(tc.seed, 0x0dd) {
+    mc.neurons = study_.split.heldin;
+    mc.readout_neurons = study_.data.neurons;
+    train_x_ = data::gather_trials(study_.data.spikes, study_.data.total_bins(), study_.data.neurons, study_.split.train_trials);
     model_ = std::make_unique<models::Lfads>(mc, tc, tc.seed);
   }
-  /// The trial lists of evaluate(heldOut, train): the first heldOut held-out trials and `train`
-  /// training trials spread over all conditions.
-  std::pair<std::vector<int>, std::vector<int>> eval_trials(const val& held_out, const val& train, const std::string& fn) const {
-    const int h = js::integer(held_out, (fn + ": heldOut").c_str(), 2, static_cast<int>(held_out_.size()));
-    const int t = js::integer(train, (fn + ": train").c_str(), 2, static_cast<int>(train_.size()));
-    return {std::vector<int>(held_out_.begin(), held_out_.begin() + h), spread(train_, t)};
+  /// {train, heldOut, conditions} trial counts -> the trials (every trial where a count is omitted
+  /// or the argument is undefined).
+  eval::EvalSets eval_sets(const val& sets, const std::string& fn) const {
+    const data::NlbSplit& s = study_.split;
+    if (sets.isUndefined() || sets.isNull()) return eval::EvalSets::all(s);
+    nn::require(sets.typeOf().as<std::string>() == "object", fn, ": sets: expected {train, heldOut, conditions} trial counts");
+    const auto count = [&](const char* key, const std::vector<int>& all) {
+      const val v = sets[key];
+      return v.isUndefined() ? static_cast<int>(all.size())
+                             : js::integer(v, (fn + ": sets." + key).c_str(), 2, static_cast<int>(all.size()));
+    };
+    return eval::EvalSets::subset(s, count("train", s.train_trials), count("heldOut", s.heldout_trials),
+                                  count("conditions", s.heldout_condition_trials));
   }
-  static val report(const eval::LfadsReport& r, int held_out, int train) {
+  const std::vector<int>& set_of(const val& set, const char* fn) const {
+    nn::require(set.isUndefined() || set.isString(), fn, ": set: expected 'trials' or 'conditions'");
+    const std::string name = set.isUndefined() ? "trials" : set.as<std::string>();
+    nn::require(name == "trials" || name == "conditions", fn, ": set: expected 'trials' or 'conditions', got '", name, "'");
+    return name == "trials" ? study_.split.heldout_trials : study_.split.heldout_condition_trials;
+  }
+  static val counts(const eval::EvalSets& e) {
     val o = val::object();
-    o.set("rateR2", r.rate_r2);
-    o.set("factorR2", r.factor_r2);
-    o.set("bitsPerSpike", r.bits_per_spike);
-    o.set("decodeR2Smoothed", r.decode_r2_smoothed);
-    o.set("decodeR2Factors", r.decode_r2_factors);
-    o.set("rateR2SmoothedBaseline", r.rate_r2_smoothed);
-    o.set("rateR2TrialAverageBaseline", r.rate_r2_trial_average);
-    o.set("heldOut", held_out);
-    o.set("train", train);
+    o.set("train", static_cast<int>(e.train.size()));
+    o.set("heldOut", static_cast<int>(e.heldout_trials.size()));
+    o.set("conditions", static_cast<int>(e.heldout_conditions.size()));
     return o;
   }
-  /// `n` indices spread evenly over `from` (so a subset still covers every condition).
-  static std::vector<int> spread(const std::vector<int>& from, int n) {
-    std::vector<int> out;
-    for (int i = 0; i < n; ++i) out.push_back(from[static_cast<size_t>(static_cast<long long>(i) * from.size() / n)]);
-    return out;
+  static val report(const eval::LfadsReport& r, const eval::EvalSets& e) {
+    val o = val::object();
+    o.set("heldOutTrials", scores_object(r.heldout_trials));
+    o.set("heldOutConditions", scores_object(r.heldout_conditions));
+    o.set("factorR2Trials", r.factor_r2_trials);
+    o.set("factorR2Conditions", r.factor_r2_conditions);
+    o.set("counts", counts(e));
+    return o;
   }
-  data::LorenzData data_;
-  std::vector<int> train_, held_out_;
+  val baseline_settings(double seconds) const {
+    val o = val::object();
+    o.set("smoothingSigma", baselines_->smoothing.sigma);
+    o.set("psthSigma", baselines_->psth.sigma);
+    o.set("gpfaLatents", baselines_->gpfa.latents);
+    if (seconds >= 0) o.set("seconds", seconds);
+    return o;
+  }
+  eval::LfadsStudyData study_;
+  std::vector<float> train_x_;  // (K_train, T, N): the training trials, every neuron and bin
   std::unique_ptr<models::Lfads> model_;
+  std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;
 };
 
@@ -330,6 +414,8 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .function("evaluate", &LfadsLabJs::evaluate)
       .function("evalSpikes", &LfadsLabJs::eval_spikes)
       .function("evaluateOutputs", &LfadsLabJs::evaluate_outputs)
+      .function("fitBaselines", &LfadsLabJs::fit_baselines)
+      .function("baselineScores", &LfadsLabJs::baseline_scores)
       .function("forwardPlan", &LfadsLabJs::forward_plan)
       .function("steps", &LfadsLabJs::steps)
       .function("trial", &LfadsLabJs::trial)

@@ -1,6 +1,7 @@
 // The latent-dynamics case study on the command line:
 //   neuroai train lfads   LFADS on seeded Lorenz spike data; writes a weights file with --out
-//   neuroai eval lfads    the shipped weights on held-out trials (rate R^2, factor R^2, decoding)
+//   neuroai eval lfads    the shipped weights against GPFA, smoothing and the smoothed PSTH on held-out
+//                         neurons of held-out trials and held-out conditions (NLB's metrics)
 //   neuroai bench lfads   training trials per second
 #include <algorithm>
 #include <chrono>
@@ -18,9 +19,6 @@ namespace cli {
 
 namespace {
 
-constexpr uint64_t kDataSeed = 2016;  // the Lorenz data set of the case study
-constexpr int kHoldOutEvery = 5;      // every 5th trial of each condition is held out
-
 models::LfadsConfig model_options(Args& args) {
   models::LfadsConfig c;
   c.factors = args.get_int("factors", c.factors, 1, 256);
@@ -28,18 +26,39 @@ models::LfadsConfig model_options(Args& args) {
   c.encoder = args.get_int("encoder", c.encoder, 1, 1024);
   c.ic = args.get_int("ic", c.ic, 1, 1024);
   c.controller = args.get_int("controller", 1, 0, 1) == 1;
+  c.controller_input_lag = args.get_int("controller-input-lag", c.controller_input_lag, 0, 16);
   return c;
 }
 
-void report_json(util::Json& out, const eval::LfadsReport& r) {
-  out.field("rate_r2", r.rate_r2)
-      .field("factor_r2", r.factor_r2)
-      .field("bits_per_spike", r.bits_per_spike)
-      .field("decode_r2_smoothed", r.decode_r2_smoothed)
-      .field("decode_r2_factors", r.decode_r2_factors)
-      .field("smoothing_sigma_bins", r.smoothing_sigma)
-      .field("rate_r2_smoothed_baseline", r.rate_r2_smoothed)
-      .field("rate_r2_trial_average_baseline", r.rate_r2_trial_average);
+void scores_json(util::Json& out, const eval::NlbScores& s) {
+  out.begin_object()
+      .field("co_bps", s.co_bps)
+      .field("fp_bps", s.fp_bps)
+      .field("rate_r2", s.rate_r2)
+      .field("psth_r2", s.psth_r2)
+      .field("decode_r2", s.decode_r2)
+      .end_object();
+}
+
+/// {"lfads": {...}, "gpfa": {...}, ...} for one evaluation set.
+void methods_json(util::Json& out, const eval::NlbScores& lfads, const eval::MethodScores& baselines) {
+  out.begin_object();
+  out.key("lfads");
+  scores_json(out, lfads);
+  for (const auto& [name, s] : baselines) {
+    out.key(name);
+    scores_json(out, s);
+  }
+  out.end_object();
+}
+
+void print_table(const char* title, const eval::NlbScores& lfads, const eval::MethodScores& baselines) {
+  std::printf("%s\n  %-10s %8s %8s %8s %8s %9s\n", title, "method", "co-bps", "fp-bps", "rate R2", "PSTH R2", "decode R2");
+  const auto row = [](const std::string& name, const eval::NlbScores& s) {
+    std::printf("  %-10s %8.3f %8.3f %8.3f %8.3f %9.3f\n", name.c_str(), s.co_bps, s.fp_bps, s.rate_r2, s.psth_r2, s.decode_r2);
+  };
+  row("lfads", lfads);
+  for (const auto& [name, s] : baselines) row(name, s);
 }
 
 }  // namespace
@@ -57,13 +76,18 @@ int train_lfads(Args& args) {
   tc.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1 << 30));
   const int eval_every = args.get_int("eval-every", 1000, 1, 1 << 30);
   const std::string out_path = args.get_string("out", "");
-  const bool json = args.flag("json");
   args.finish("train lfads");
 
-  const data::LorenzData d = data::make_lorenz(data::LorenzConfig{}, kDataSeed);
-  c.neurons = d.neurons;
-  std::vector<int> train, held_out;
-  data::split_trials(d, kHoldOutEvery, train, held_out);
+  // Training reads the training trials only: their held-in neurons over the observed bins, and
+  // scores every neuron over every bin. Progress is reported on the training trials too: the
+  // held-out sets are for `neuroai eval lfads`.
+  const eval::LfadsStudyData study = eval::lfads_study_data();
+  const data::LorenzData& d = study.data;
+  const data::NlbSplit& split = study.split;
+  c.neurons = split.heldin;
+  c.readout_neurons = d.neurons;
+  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
+  const int K = static_cast<int>(split.train_trials.size());
   models::Lfads model(c, tc, tc.seed);
   nn::Rng order(tc.seed, 0x0dd);
   const auto t0 = std::chrono::steady_clock::now();
@@ -71,14 +95,13 @@ int train_lfads(Args& args) {
   double recent = 0;
   for (int s = 1; s <= steps; ++s) {
     std::vector<int> batch(static_cast<size_t>(tc.batch));
-    for (int& b : batch) b = train[order.below(static_cast<uint32_t>(train.size()))];
-    last = model.train_step(d.spikes.data(), d.bins, batch);
+    for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(K)));
+    last = model.train_step(train.data(), d.bins, d.total_bins(), batch);
     recent += last.reconstruction;
     if (s % eval_every == 0 || s == steps) {
-      const auto r = eval::evaluate_lfads(model, d, train, held_out);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, "step %6d  recon %.2f  kl %.2f + %.2f  ramp %.2f  rate R2 %.3f  factor R2 %.3f  (%.0f s)\n",
-                   s, recent / eval_every, last.kl_ic, last.kl_inputs, last.ramp, r.rate_r2, r.factor_r2, secs);
+      std::fprintf(stderr, "step %6d  recon %.2f  kl %.2f + %.2f  ramp %.2f  (%.0f s)\n", s, recent / eval_every,
+                   last.kl_ic, last.kl_inputs, last.ramp, secs);
       recent = 0;
     }
   }
@@ -87,13 +110,14 @@ int train_lfads(Args& args) {
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
     nn::write_weights(f, model.params(), "lfads", c.to_text());
   }
-  const auto r = eval::evaluate_lfads(model, d, train, held_out);
   util::Json out;
-  out.begin_object().field("model", "lfads").field("steps", steps);
-  report_json(out, r);
-  out.end_object();
+  out.begin_object()
+      .field("model", "lfads")
+      .field("steps", steps)
+      .field("controller_input_lag", c.controller_input_lag)
+      .field("reconstruction", static_cast<double>(last.reconstruction))
+      .end_object();
   std::printf("%s\n", out.str().c_str());
-  (void)json;
   return 0;
 }
 
@@ -107,18 +131,58 @@ int eval_lfads(Args& args) {
   const models::LfadsConfig c = models::LfadsConfig::from_text(file.config);
   models::Lfads model(c, models::LfadsTrainConfig{}, 1);
   nn::assign_weights(model.params(), file, "lfads");
-  const data::LorenzData d = data::make_lorenz(data::LorenzConfig{}, kDataSeed);
-  std::vector<int> train, held_out;
-  data::split_trials(d, kHoldOutEvery, train, held_out);
-  const auto r = eval::evaluate_lfads(model, d, train, held_out);
+  const eval::LfadsStudyData study = eval::lfads_study_data();
+  const data::LorenzData& d = study.data;
+  const data::NlbSplit& split = study.split;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string last;
+  const eval::NlbBaselines baselines = eval::fit_baselines(d, split, [&](const std::string& what, int done, int of) {
+    const std::string line = what + " " + std::to_string(done) + "/" + std::to_string(of);
+    if (!json && line != last) std::fprintf(stderr, "\r%-70s", line.c_str());
+    last = line;
+  });
+  const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!json) std::fprintf(stderr, "\n");
+  const auto [trials, conditions] = eval::score_baselines(d, split, eval::EvalSets::all(split), baselines);
+  const eval::LfadsReport r = eval::evaluate_lfads(model, d, split);
+  if (!json) {
+    std::printf("LFADS (controller input lag %d) against the baselines, fitted on %zu training trials:\n",
+                c.controller_input_lag, split.train_trials.size());
+    print_table("held-out trials (of training conditions):", r.heldout_trials, trials);
+    print_table("held-out conditions (Lorenz starts never seen in training):", r.heldout_conditions, conditions);
+    std::printf("factors -> Lorenz state (affine, fitted on training trials): R2 %.3f held-out trials, %.3f held-out "
+                "conditions\nbaselines: smoothing sigma %.1f bins, PSTH sigma %.1f bins, GPFA %d latents (fits %.1f s)\n",
+                r.factor_r2_trials, r.factor_r2_conditions, baselines.smoothing.sigma, baselines.psth.sigma,
+                baselines.gpfa.latents, fit_seconds);
+    return 0;
+  }
   util::Json out;
-  out.begin_object();
-  report_json(out, r);
-  out.field("held_out_trials", static_cast<int>(held_out.size())).end_object();
-  if (json) std::printf("%s\n", out.str().c_str());
-  else std::printf("rate R2 %.3f (smoothing %.3f, trial average %.3f), factor R2 %.3f, %.3f bits/spike, "
-                   "decoding R2 smoothed %.3f vs factors %.3f\n", r.rate_r2, r.rate_r2_smoothed, r.rate_r2_trial_average,
-                   r.factor_r2, r.bits_per_spike, r.decode_r2_smoothed, r.decode_r2_factors);
+  out.begin_object().field("model", "lfads").field("controller_input_lag", c.controller_input_lag);
+  out.key("heldout_trials");
+  methods_json(out, r.heldout_trials, trials);
+  out.key("heldout_conditions");
+  methods_json(out, r.heldout_conditions, conditions);
+  out.key("factor_r2").begin_object().field("heldout_trials", r.factor_r2_trials)
+      .field("heldout_conditions", r.factor_r2_conditions).end_object();
+  out.key("baselines").begin_object()
+      .field("smoothing_sigma_bins", baselines.smoothing.sigma)
+      .field("psth_sigma_bins", baselines.psth.sigma)
+      .field("gpfa_latents", baselines.gpfa.latents)
+      .field("fit_seconds", fit_seconds)
+      .end_object();
+  out.key("split").begin_object()
+      .field("neurons", d.neurons)
+      .field("heldin_neurons", split.heldin)
+      .field("heldout_neurons", split.heldout)
+      .field("observed_bins", d.bins)
+      .field("forward_bins", d.forward_bins)
+      .field("train_trials", static_cast<int>(split.train_trials.size()))
+      .field("heldout_trials", static_cast<int>(split.heldout_trials.size()))
+      .field("heldout_conditions", static_cast<int>(split.heldout_conditions.size()))
+      .field("heldout_condition_trials", static_cast<int>(split.heldout_condition_trials.size()))
+      .end_object();
+  out.end_object();
+  std::printf("%s\n", out.str().c_str());
   return 0;
 }
 
@@ -132,19 +196,20 @@ int bench_lfads(Args& args) {
   dc.conditions = 8;
   dc.trials = 8;
   const data::LorenzData d = data::make_lorenz(dc, 1);
-  c.neurons = d.neurons;
+  c.neurons = static_cast<int>(0.8 * d.neurons);
+  c.readout_neurons = d.neurons;
   models::LfadsTrainConfig tc;
   tc.batch = batch;
   models::Lfads model(c, tc, 1);
   std::vector<int> idx(static_cast<size_t>(batch));
   for (int b = 0; b < batch; ++b) idx[static_cast<size_t>(b)] = b % d.count();
-  model.train_step(d.spikes.data(), d.bins, idx);  // warm-up (arena sizing)
+  model.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);  // warm-up (arena sizing)
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     int steps = 0;
     do {
-      model.train_step(d.spikes.data(), d.bins, idx);
+      model.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);
       ++steps;
     } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 0.3);
     rates.push_back(steps * batch / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -1,37 +1,53 @@
-// Evaluation of LFADS on Lorenz spike data, on held-out trials (every 5th trial of each condition).
+// Evaluation of LFADS on the Lorenz spike data as the Neural Latents Benchmark scores models
+// (eval/nlb.h): held-out neurons of held-out trials and of held-out conditions, next to the
+// baselines on the same splits with the same metrics.
 #pragma once
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "data/lorenz.h"
+#include "eval/nlb.h"
 #include "models/lfads.h"
 
 namespace eval {
 
+/// Every method's scores on one evaluation set, in a fixed order (lfads first when present).
+using MethodScores = std::vector<std::pair<std::string, NlbScores>>;
+
 struct LfadsReport {
-  double rate_r2 = 0;             // inferred vs true rates, R^2 per neuron averaged (held-out trials)
-  double factor_r2 = 0;           // affine map factors -> Lorenz state fitted on training trials, R^2 held out
-  double bits_per_spike = 0;      // held-out log-likelihood gain over each neuron's mean rate
-  double decode_r2_smoothed = 0;  // ridge from Gaussian-smoothed spikes to the Lorenz state, held out
-  double decode_r2_factors = 0;   // ridge from the factors to the Lorenz state, held out
-  double smoothing_sigma = 0;     // bins; chosen on the training trials for the smoothed decoder
-  double rate_r2_smoothed = 0;    // baseline: single-trial smoothed spikes vs true rates
-  double rate_r2_trial_average = 0;  // baseline: mean of the other trials of the same condition
+  NlbScores heldout_trials, heldout_conditions;  // LFADS
+  double factor_r2_trials = 0;      // affine map factors -> Lorenz state fitted on training trials, R^2 held out
+  double factor_r2_conditions = 0;  // the same map on the held-out conditions
 };
 
-/// held_out / train: trial indices (see data::split_trials).
-LfadsReport evaluate_lfads(models::Lfads& model, const data::LorenzData& d, const std::vector<int>& train,
-                           const std::vector<int>& held_out);
+/// The inputs LFADS reads of `trials` (data::heldin_spikes) and its read-outs over every bin.
+models::LfadsOutputs lfads_outputs(models::Lfads& model, const data::LorenzData& d, const data::NlbSplit& split,
+                                   const std::vector<int>& trials);
 
-/// The same metrics from read-outs computed elsewhere (e.g. the WebGPU path running
-/// Lfads::forward_plan): test = the outputs on held_out, fit = on train, each (T, K, .) as infer() gives.
-LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, int factors, const std::vector<int>& train,
-                                   const std::vector<int>& held_out, const models::LfadsOutputs& test,
-                                   const models::LfadsOutputs& fit);
+/// Time-major log-rates (T, K, N) -> rates (K, T, N) trial-major.
+std::vector<float> rates_from_log_rates(const std::vector<float>& log_rates, int T, int K, int N);
 
-/// Per-neuron R^2 averaged: pred and truth (n, N).
-double mean_neuron_r2(const float* pred, const float* truth, size_t n, int N);
+/// LFADS on the sets: its read-outs for the training trials, held-out trials and held-out
+/// conditions (each as Lfads::infer gives them, e.g. from the WebGPU path).
+LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, const data::NlbSplit& split, const EvalSets& sets,
+                                   int factors, const models::LfadsOutputs& train,
+                                   const models::LfadsOutputs& heldout_trials,
+                                   const models::LfadsOutputs& heldout_conditions);
+/// The same with the model's own read-outs; every trial of the split unless `sets` says otherwise.
+LfadsReport evaluate_lfads(models::Lfads& model, const data::LorenzData& d, const data::NlbSplit& split);
+LfadsReport evaluate_lfads(models::Lfads& model, const data::LorenzData& d, const data::NlbSplit& split,
+                           const EvalSets& sets);
 
-/// The baseline rate estimates of held-out trial k: mean of the other trials of its condition.
-std::vector<float> trial_average_rates(const data::LorenzData& d, int k);
+/// The baselines' scores: {gpfa, smoothing, psth} on held-out trials, {gpfa, smoothing} on held-out conditions.
+std::pair<MethodScores, MethodScores> score_baselines(const data::LorenzData& d, const data::NlbSplit& split,
+                                                      const EvalSets& sets, const NlbBaselines& baselines);
+
+/// The case study's data: Lorenz spikes from the fixed seed, split as NLB does.
+struct LfadsStudyData {
+  data::LorenzData data;
+  data::NlbSplit split;
+};
+LfadsStudyData lfads_study_data();
 
 }  // namespace eval

@@ -14,6 +14,9 @@ using nn::Var;
 
 void LfadsConfig::validate() const {
   nn::require_int_range(neurons, 1, 4096, "LfadsConfig.neurons");
+  nn::require(readout_neurons == 0 || (readout_neurons >= neurons && readout_neurons <= 4096),
+              "LfadsConfig.readout_neurons: expected 0 (the input neurons) or an integer in [", neurons,
+              ", 4096], got ", readout_neurons);
   nn::require_int_range(encoder, 1, 1024, "LfadsConfig.encoder");
   nn::require_int_range(ic, 1, 1024, "LfadsConfig.ic");
   nn::require_int_range(generator, 1, 1024, "LfadsConfig.generator");
@@ -21,6 +24,7 @@ void LfadsConfig::validate() const {
   nn::require_int_range(controller_encoder, 1, 1024, "LfadsConfig.controller_encoder");
   nn::require_int_range(controller_size, 1, 1024, "LfadsConfig.controller_size");
   nn::require_int_range(inputs, 1, 64, "LfadsConfig.inputs");
+  nn::require_int_range(controller_input_lag, 0, 16, "LfadsConfig.controller_input_lag");
   nn::require_range(ar_tau, 0.1, 1e4, "LfadsConfig.ar_tau");
   nn::require_range(ar_var, 1e-6, 100.0, "LfadsConfig.ar_var");
   nn::require_range(ic_prior_var, 1e-6, 100.0, "LfadsConfig.ic_prior_var");
@@ -29,11 +33,13 @@ void LfadsConfig::validate() const {
 }
 
 std::string LfadsConfig::to_text() const {
-  return util::format_kv({{"neurons", std::to_string(neurons)}, {"encoder", std::to_string(encoder)},
+  return util::format_kv({{"neurons", std::to_string(neurons)}, {"readout_neurons", std::to_string(out_neurons())},
+                          {"encoder", std::to_string(encoder)},
                           {"ic", std::to_string(ic)}, {"generator", std::to_string(generator)},
                           {"factors", std::to_string(factors)}, {"controller", controller ? "1" : "0"},
                           {"controller_encoder", std::to_string(controller_encoder)},
                           {"controller_size", std::to_string(controller_size)}, {"inputs", std::to_string(inputs)},
+                          {"controller_input_lag", std::to_string(controller_input_lag)},
                           {"ar_tau", std::to_string(ar_tau)}, {"ar_var", std::to_string(ar_var)},
                           {"ic_prior_var", std::to_string(ic_prior_var)}});
 }
@@ -42,6 +48,7 @@ LfadsConfig LfadsConfig::from_text(const std::string& text) {
   const auto kv = util::parse_kv(text);
   LfadsConfig c;
   c.neurons = util::kv_int(kv, "neurons", c.neurons);
+  c.readout_neurons = util::kv_int(kv, "readout_neurons", 0);  // files from before held-out neurons: none
   c.encoder = util::kv_int(kv, "encoder", c.encoder);
   c.ic = util::kv_int(kv, "ic", c.ic);
   c.generator = util::kv_int(kv, "generator", c.generator);
@@ -50,6 +57,7 @@ LfadsConfig LfadsConfig::from_text(const std::string& text) {
   c.controller_encoder = util::kv_int(kv, "controller_encoder", c.controller_encoder);
   c.controller_size = util::kv_int(kv, "controller_size", c.controller_size);
   c.inputs = util::kv_int(kv, "inputs", c.inputs);
+  c.controller_input_lag = util::kv_int(kv, "controller_input_lag", 0);  // files from before the lag read x_t
   c.ar_tau = static_cast<float>(util::kv_double(kv, "ar_tau", c.ar_tau));
   c.ar_var = static_cast<float>(util::kv_double(kv, "ar_var", c.ar_var));
   c.ic_prior_var = static_cast<float>(util::kv_double(kv, "ic_prior_var", c.ic_prior_var));
@@ -114,8 +122,8 @@ Lfads::Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t 
   }
   gen_ = add_gru("generator", c.controller ? c.inputs : 1, c.generator, init);
   fac_w_ = params_.add("factors.weight", nn::Shape{c.generator, c.factors});
-  out_w_ = params_.add("readout.weight", nn::Shape{c.factors, c.neurons});
-  out_b_ = params_.add("readout.bias", nn::Shape{c.neurons}, false);
+  out_w_ = params_.add("readout.weight", nn::Shape{c.factors, c.out_neurons()});
+  out_b_ = params_.add("readout.bias", nn::Shape{c.out_neurons()}, false);
   nn::init_normal(params_, fac_w_, init, 0.0f, 1.0f);
   nn::init_xavier_uniform(params_, out_w_, init);
   normalize_factor_readout();
@@ -192,22 +200,25 @@ Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau
 
 // ---------------------------------------------------------------- forward
 
-Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* noise, const float* drop_mask, float ramp,
-                          LfadsOutputs* out) {
+Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int B, nn::Rng* noise,
+                          const float* drop_mask, float ramp, LfadsOutputs* out) {
   const LfadsConfig& c = config_;
-  const int N = c.neurons, F = c.factors, U = c.inputs, G = c.generator;
-  nn::require(T >= 2, "Lfads: expected at least 2 bins, got ", T);
-  // What the encoders see: the kept counts scaled up by 1/keep (coordinated dropout).
-  const size_t n_in = static_cast<size_t>(T) * B * N;
-  std::vector<float> seen(x, x + n_in), scored(n_in, 1.0f);
-  if (drop_mask) {
-    const float keep = 1.0f - train_.coordinated_dropout;
-    for (size_t i = 0; i < n_in; ++i) {
-      seen[i] = drop_mask[i] != 0.0f ? x[i] / keep : 0.0f;
-      scored[i] = drop_mask[i] != 0.0f ? 0.0f : 1.0f;
+  const int N = c.neurons, No = c.out_neurons(), F = c.factors, U = c.inputs, T = T_in;
+  nn::require(T_in >= 2, "Lfads: expected at least 2 observed bins, got ", T_in);
+  nn::require(T_out >= T_in, "Lfads: expected at least the ", T_in, " observed bins to read out, got ", T_out);
+  // What the encoders see: the input neurons of the observed bins, the kept counts scaled up by
+  // 1/keep (coordinated dropout). Read entries are scored only where dropped; the rest always.
+  const size_t n_in = static_cast<size_t>(T_in) * B * N, n_out = static_cast<size_t>(T_out) * B * No;
+  std::vector<float> seen(n_in), scored(n_out, 1.0f);
+  const float keep = 1.0f - train_.coordinated_dropout;
+  for (size_t row = 0; row < static_cast<size_t>(T_in) * B; ++row)
+    for (int n = 0; n < N; ++n) {
+      const size_t i = row * N + n, o = row * No + n;
+      const bool kept = !drop_mask || drop_mask[i] != 0.0f;
+      seen[i] = kept ? (drop_mask ? x[o] / keep : x[o]) : 0.0f;
+      if (drop_mask && kept) scored[o] = 0.0f;
     }
-  }
-  Var x_seen = t.constant(seen.data(), nn::Shape{T * B, N});                                   // (T*B, N)
+  Var x_seen = t.constant(seen.data(), nn::Shape{T * B, N});                                   // (T_in*B, N_in)
   // Initial condition.
   std::vector<Var> ic_f = run_gru(t, ic_fwd_, x_seen, T, B, false);
   std::vector<Var> ic_b = run_gru(t, ic_bwd_, x_seen, T, B, true);
@@ -229,21 +240,27 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* no
     ci_b = run_gru(t, ci_bwd_, x_seen, T, B, true);
   }
   Var con = c.controller ? t.constant(nn::Shape{B, c.controller_size}, 0.0f) : Var{};
+  Var no_encoding = c.controller ? t.constant(nn::Shape{B, c.controller_encoder}, 0.0f) : Var{};
   std::vector<Var> u_mu, u_lv;
   Var zero_input = t.constant(nn::Shape{B, 1}, 0.0f);
   Var recon;
   if (out) {
-    out->T = T;
+    out->T = T_out;
     out->B = B;
-    out->log_rates.resize(n_in);
-    out->factors.resize(static_cast<size_t>(T) * B * F);
-    out->inputs.assign(static_cast<size_t>(T) * B * U, 0.0f);
+    out->log_rates.resize(n_out);
+    out->factors.resize(static_cast<size_t>(T_out) * B * F);
+    out->inputs.assign(static_cast<size_t>(T_out) * B * U, 0.0f);
     out->ic_mean.assign(mu0.data(), mu0.data() + static_cast<size_t>(B) * c.ic);
   }
-  for (int s = 0; s < T; ++s) {
+  const int lag = c.controller_input_lag;
+  for (int s = 0; s < T_out; ++s) {
     Var u = zero_input;
     if (c.controller) {
-      Var cin = nn::concat({ci_f[static_cast<size_t>(s)], ci_b[static_cast<size_t>(s)], fac}, 1);  // (B, 2Ce+F)
+      // lfads-torch's lag: the forward encoder state of bin s - lag and the backward one of bin
+      // s + lag, zeros where that bin is not observed.
+      Var ef = s - lag >= 0 && s - lag < T_in ? ci_f[static_cast<size_t>(s - lag)] : no_encoding;
+      Var eb = s + lag < T_in ? ci_b[static_cast<size_t>(s + lag)] : no_encoding;
+      Var cin = nn::concat({ef, eb, fac}, 1);                                                   // (B, 2Ce+F)
       con = gru_step(t, con_, nn::matmul(cin, params_.on(t, con_.wx)) + params_.on(t, con_.b), con);
       Var mu = nn::matmul(con, params_.on(t, u_mu_w_)) + params_.on(t, u_mu_b_);               // (B, U)
       Var lv = gaussian_log_var(nn::matmul(con, params_.on(t, u_lv_w_)) + params_.on(t, u_lv_b_));
@@ -259,18 +276,17 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* no
     }
     g = gru_step(t, gen_, nn::matmul(u, params_.on(t, gen_.wx)) + params_.on(t, gen_.b), g);    // (B, G)
     fac = nn::matmul(g, params_.on(t, fac_w_));                                                  // (B, F)
-    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);               // (B, N)
+    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);               // (B, N_out)
     // Poisson NLL (without log k!) on the scored entries: sum over bins and neurons, mean over trials.
-    const size_t off = static_cast<size_t>(s) * B * N;
-    Var k = t.constant(x + off, nn::Shape{B, N});
-    Var nll = (nn::exp(log_rate) - k * log_rate) * t.constant(scored.data() + off, nn::Shape{B, N});
+    const size_t off = static_cast<size_t>(s) * B * No;
+    Var k = t.constant(x + off, nn::Shape{B, No});
+    Var nll = (nn::exp(log_rate) - k * log_rate) * t.constant(scored.data() + off, nn::Shape{B, No});
     Var step_loss = nn::affine(nn::sum(nll), 1.0f / static_cast<float>(B), 0.0f);
     recon = recon.valid() ? recon + step_loss : step_loss;
     if (out) {
-      std::copy(log_rate.data(), log_rate.data() + B * N, out->log_rates.begin() + static_cast<std::ptrdiff_t>(off));
+      std::copy(log_rate.data(), log_rate.data() + B * No, out->log_rates.begin() + static_cast<std::ptrdiff_t>(off));
       std::copy(fac.data(), fac.data() + B * F, out->factors.begin() + static_cast<std::ptrdiff_t>(s) * B * F);
     }
-    (void)G;
   }
   Graph graph;
   graph.reconstruction = recon;
@@ -291,10 +307,11 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T, int B, nn::Rng* no
 // ---------------------------------------------------------------- the inference pass as data
 
 // build() with noise == nullptr (posterior means) and no dropout mask, step for step, as data.
-LfadsPlan Lfads::forward_plan(int T) const {
-  nn::require_int_range(T, 2, 100000, "Lfads::forward_plan: T");
+LfadsPlan Lfads::forward_plan(int T_in, int T_out) const {
+  nn::require_int_range(T_in, 2, 100000, "Lfads::forward_plan: T_in");
+  nn::require_int_range(T_out, T_in, 100000, "Lfads::forward_plan: T_out");
   const LfadsConfig& c = config_;
-  const int N = c.neurons, F = c.factors, G = c.generator, U = c.inputs;
+  const int T = T_in, N = c.out_neurons(), F = c.factors, G = c.generator, U = c.inputs, lag = c.controller_input_lag;
   const auto name = [&](int i) { return params_.entry(i).name; };
   const double clip = c.cell_clip;
   LfadsPlan plan;
@@ -336,18 +353,21 @@ LfadsPlan Lfads::forward_plan(int T) const {
   if (c.controller) {
     encoder(ci_fwd_, "ci_enc.fwd", false);
     encoder(ci_bwd_, "ci_enc.bwd", true);
+    if (lag > 0 || T_out > T_in) ops.push_back({"zeros", {}, "ci_enc.none", {-1, c.controller_encoder}, {}, {}});
   } else {
     // u = 0 (B, 1): the generator's input projection is its bias on every row, every step.
     ops.push_back({"bias_rows", {}, "gen.xproj", {-1, 3 * G}, {name(gen_.b)}, {}});
   }
   nn::PlanOutput log_rates{"log_rates", {}}, factors{"factors", {}}, inputs{"inputs", {}};
   std::string g = "gen.h.init", fac = "factors.init", con;
-  for (int s = 0; s < T; ++s) {
+  for (int s = 0; s < T_out; ++s) {
     const std::string at = "." + std::to_string(s);
     std::string gx = "gen.xproj";
     if (c.controller) {
-      // c_t = GRU([e_t, f_{t-1}], c_{t-1}); u_t = posterior mean.
-      ops.push_back({"concat", {"ci_enc.fwd.h" + at, "ci_enc.bwd.h" + at, fac}, "con.in" + at,
+      // c_t = GRU([e^f_{t-lag}, e^b_{t+lag}, f_{t-1}], c_{t-1}) (zeros outside the observed bins); u_t = posterior mean.
+      const std::string ef = s - lag >= 0 && s - lag < T ? "ci_enc.fwd.h." + std::to_string(s - lag) : "ci_enc.none";
+      const std::string eb = s + lag < T ? "ci_enc.bwd.h." + std::to_string(s + lag) : "ci_enc.none";
+      ops.push_back({"concat", {ef, eb, fac}, "con.in" + at,
                      {-1, 2 * c.controller_encoder + F}, {}, {}});
       linear("con.in" + at, "con.xproj" + at, 3 * c.controller_size, {name(con_.wx), name(con_.b)});
       gru(con_, "con", "con.xproj" + at, 0, 1, con, "con.h" + at, at);  // a one-step projection: step 0
@@ -380,24 +400,25 @@ float Lfads::ramp() const {
   return static_cast<float>(std::min(1.0, std::max(0.0, s)));
 }
 
-LfadsLosses Lfads::train_step(const float* trials, int T, const std::vector<int>& batch) {
-  const int B = static_cast<int>(batch.size()), N = config_.neurons;
+LfadsLosses Lfads::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
+  const int B = static_cast<int>(batch.size()), N = config_.out_neurons();
   nn::require(B >= 1, "Lfads::train_step: expected a non-empty batch");
-  // (K, T, N) trial-major -> (T, B, N) time-major.
-  batch_x_.resize(static_cast<size_t>(T) * B * N);
+  nn::require(T_in >= 2 && T_out >= T_in, "Lfads::train_step: expected 2 <= T_in <= T_out, got ", T_in, " and ", T_out);
+  // (K, T_out, N_out) trial-major -> (T_out, B, N_out) time-major.
+  batch_x_.resize(static_cast<size_t>(T_out) * B * N);
   for (int b = 0; b < B; ++b)
-    for (int s = 0; s < T; ++s)
-      std::copy_n(trials + (static_cast<size_t>(batch[static_cast<size_t>(b)]) * T + s) * N, N,
+    for (int s = 0; s < T_out; ++s)
+      std::copy_n(trials + (static_cast<size_t>(batch[static_cast<size_t>(b)]) * T_out + s) * N, N,
                   batch_x_.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
   const bool dropout = train_.coordinated_dropout > 0;
   if (dropout) {
-    batch_mask_.resize(batch_x_.size());
+    batch_mask_.resize(static_cast<size_t>(T_in) * B * config_.neurons);
     for (float& m : batch_mask_) m = rng_.uniform() < train_.coordinated_dropout ? 0.0f : 1.0f;
   }
   const float r = ramp();
   tape_.reset();
   params_.zero_grad();
-  Graph g = build(tape_, batch_x_.data(), T, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
+  Graph g = build(tape_, batch_x_.data(), T_in, T_out, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
   tape_.backward(g.total);
   nn::clip_grad_norm(params_, train_.grad_clip);
   adam_.config().lr = train_.lr * std::max(train_.lr_floor, std::pow(0.5f, static_cast<float>(steps_) / train_.lr_half_life));
@@ -407,9 +428,10 @@ LfadsLosses Lfads::train_step(const float* trials, int T, const std::vector<int>
   return {g.total.item(), g.reconstruction.item(), g.kl_ic.item(), g.kl_inputs.item(), g.l2.item(), r};
 }
 
-LfadsOutputs Lfads::infer(const float* trials, int T, const std::vector<int>& indices, int chunk) {
+LfadsOutputs Lfads::infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk) {
   nn::require_int_range(chunk, 1, 4096, "Lfads::infer: chunk");
-  const int N = config_.neurons, F = config_.factors, U = config_.inputs;
+  nn::require(T_in >= 2 && T_out >= T_in, "Lfads::infer: expected 2 <= T_in <= T_out, got ", T_in, " and ", T_out);
+  const int Ni = config_.neurons, N = config_.out_neurons(), F = config_.factors, U = config_.inputs, T = T_out;
   const int K = static_cast<int>(indices.size());
   LfadsOutputs all;
   all.T = T;
@@ -420,16 +442,17 @@ LfadsOutputs Lfads::infer(const float* trials, int T, const std::vector<int>& in
   all.ic_mean.resize(static_cast<size_t>(K) * config_.ic);
   for (int first = 0; first < K; first += chunk) {
     const int B = std::min(chunk, K - first);
-    std::vector<float> x(static_cast<size_t>(T) * B * N);
+    // build() takes the read-out layout (T_out, B, N_out); only the input part is filled (and read).
+    std::vector<float> x(static_cast<size_t>(T) * B * N, 0.0f);
     for (int b = 0; b < B; ++b)
-      for (int s = 0; s < T; ++s)
-        std::copy_n(trials + (static_cast<size_t>(indices[static_cast<size_t>(first + b)]) * T + s) * N, N,
+      for (int s = 0; s < T_in; ++s)
+        std::copy_n(inputs + (static_cast<size_t>(indices[static_cast<size_t>(first + b)]) * T_in + s) * Ni, Ni,
                     x.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
     LfadsOutputs part;
     tape_.reset();
     {
       nn::NoGradScope no_grad(tape_);
-      build(tape_, x.data(), T, B, nullptr, nullptr, 1.0f, &part);
+      build(tape_, x.data(), T_in, T_out, B, nullptr, nullptr, 1.0f, &part);
     }
     // Scatter the chunk's (T, B, .) into the full (T, K, .).
     auto place = [&](const std::vector<float>& src, std::vector<float>& dst, int width) {

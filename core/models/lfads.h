@@ -1,14 +1,19 @@
 // LFADS: latent factor analysis via dynamical systems (Sussillo et al. 2016; Pandarinath et al.
 // 2018; lfads-torch), at a small size.
 //
-//   spikes x (T, B, N) --coordinated dropout--> IC encoder (bidirectional GRU, final states)
+//   spikes x (T_in, B, N_in) --coordinated dropout--> IC encoder (bidirectional GRU, final states)
 //     -> q(ic) = N(mu0, var0) -> ic -> g0 = Linear(ic)
-//   controller encoder (bidirectional GRU) -> e_t
-//   for t: controller c_t = GRU([e_t, f_{t-1}], c_{t-1});  q(u_t) = N(mu_u, var_u) -> u_t
+//   controller encoder (bidirectional GRU) -> forward states e^f_t, backward states e^b_t
+//   for t < T_out: controller c_t = GRU([e^f_{t-lag}, e^b_{t+lag}, f_{t-1}], c_{t-1}) (zeros outside
+//            the observed bins; lag = controller_input_lag, 1 as in LFADS / lfads-torch, so the
+//            inferred input at t cannot carry x_t itself);  q(u_t) = N(mu_u, var_u) -> u_t
 //          generator g_t = GRU(u_t, g_{t-1});  factors f_t = W_f g_t (unit-norm readouts);
-//          log-rates l_t = W_o f_t + b;  x_t ~ Poisson(exp(l_t))
-//   loss = Poisson NLL on the dropped-out entries + ramp * (KL(q(ic) || N(mu_p, 0.1))
+//          log-rates l_t = W_o f_t + b over N_out >= N_in neurons;  x_t ~ Poisson(exp(l_t))
+//   loss = Poisson NLL on the scored entries (the dropped-out inputs, every neuron the encoders
+//          never read, every bin after the observed ones) + ramp * (KL(q(ic) || N(mu_p, 0.1))
 //          + KL(q(u) || AR(1) prior)) + ramp * L2 on the recurrent weights
+// The read-out neurons are the input neurons first (in order), then neurons the encoders never
+// read (held-out neurons, co-smoothing); bins T_in..T_out-1 are predicted without being read.
 // GRU states are clipped to [-5, 5]; posterior variances are floored at var_min.
 #pragma once
 #include <cstdint>
@@ -24,7 +29,8 @@
 namespace models {
 
 struct LfadsConfig {
-  int neurons = 30;
+  int neurons = 40;             // neurons the encoders read (the held-in neurons of the case study)
+  int readout_neurons = 0;      // neurons the rates are read out for (0: the input neurons): those, then held-out ones
   int encoder = 64;             // IC encoder GRU units per direction
   int ic = 32;                  // initial-condition dimension
   int generator = 64;
@@ -33,12 +39,14 @@ struct LfadsConfig {
   int controller_encoder = 32;  // per direction
   int controller_size = 32;
   int inputs = 1;               // inferred input dimension
+  int controller_input_lag = 1; // bins between the encoder states and the controller step reading them
   float ar_tau = 10.0f;         // AR(1) prior time constant, in bins
   float ar_var = 0.1f;          // AR(1) prior process variance
   float ic_prior_var = 0.1f;
   float var_min = 1e-4f;        // posterior variance floor
   float cell_clip = 5.0f;
   void validate() const;
+  int out_neurons() const { return readout_neurons > 0 ? readout_neurons : neurons; }
   std::string to_text() const;
   static LfadsConfig from_text(const std::string& text);
 };
@@ -58,10 +66,10 @@ struct LfadsTrainConfig {
   void validate() const;
 };
 
-/// What one forward pass produced, time-major: (T, B, .) flattened.
+/// What one forward pass produced, time-major over the T = T_out read-out bins: (T, B, .) flattened.
 struct LfadsOutputs {
   int T = 0, B = 0;
-  std::vector<float> log_rates;  // (T, B, N)
+  std::vector<float> log_rates;  // (T, B, N_out)
   std::vector<float> factors;    // (T, B, F)
   std::vector<float> inputs;     // (T, B, U) inferred inputs (posterior means or samples)
   std::vector<float> ic_mean;    // (B, IC)
@@ -72,15 +80,16 @@ struct LfadsLosses {
 };
 
 /// The posterior-mean inference pass (Lfads::infer) as data, for engines outside the core (the
-/// WebGPU path, web/js/gpu/lfads-forward.js), time steps unrolled. Input "spikes" (B, T, N),
+/// WebGPU path, web/js/gpu/lfads-forward.js), time steps unrolled. Input "spikes" (B, T_in, N_in),
 /// trial-major counts. Ops:
 ///   linear   x W (+ b): W (in, out) as stored; the bias when a second weight is named
 ///   gru      one GRU step from [x_proj, h_proj, h] (x_proj (B, steps, 3H) read at attr step;
 ///            h_proj = h W_h (B, 3H)); with only [x_proj] the previous state is zero (first step)
 ///   concat   along the last axis (2 or 3 inputs)
 ///   bias_rows  every row = the named bias (B, C): the generator's input projection without a controller
-/// outputs: log_rates (T, B, N), factors (T, B, F), inputs (T, B, U) when there is a controller,
-/// ic_mean (B, IC).
+///   zeros    (B, C) of zeros: the controller's encoder input outside the observed bins
+/// outputs: log_rates (T_out, B, N_out), factors (T_out, B, F), inputs (T_out, B, U) when there is a
+/// controller, ic_mean (B, IC).
 struct LfadsPlan {
   std::vector<nn::PlanOp> ops;
   std::vector<nn::PlanOutput> outputs;
@@ -95,25 +104,28 @@ class Lfads {
  public:
   Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed);
 
-  /// The whole model on the tape. x (T, B, N): spikes as given (no dropout applied here).
+  /// The whole model on the tape. x (T_out, B, N_out): counts as given (no dropout applied here);
+  /// the encoders read only x[:T_in, :, :N_in]; the rest is only scored.
   /// noise: sample the posteriors with it (training), or nullptr for posterior means.
-  /// drop_mask (T, B, N) optional: 1 where the encoders see the count (scaled by 1/keep), 0 where
-  /// it is hidden; the reconstruction is scored on the hidden entries (all entries when absent).
+  /// drop_mask (T_in, B, N_in) optional: 1 where the encoders see the count (scaled by 1/keep), 0
+  /// where it is hidden; read entries are scored only where hidden (all entries when absent).
   /// Returns the loss parts as tape scalars; outputs (optional) receives the read-outs.
   struct Graph {
     nn::Var total, reconstruction, kl_ic, kl_inputs, l2;
   };
-  Graph build(nn::Tape& tape, const float* x, int T, int B, nn::Rng* noise, const float* drop_mask, float ramp,
-              LfadsOutputs* outputs = nullptr);
+  Graph build(nn::Tape& tape, const float* x, int T_in, int T_out, int B, nn::Rng* noise, const float* drop_mask,
+              float ramp, LfadsOutputs* outputs = nullptr);
 
-  /// One Adam step on trials (K, T, N) at the given indices; returns the losses.
-  LfadsLosses train_step(const float* trials, int T, const std::vector<int>& batch);
-  /// Posterior-mean read-outs for trials (K, T, N) at the given indices, in chunks of `chunk`.
-  LfadsOutputs infer(const float* trials, int T, const std::vector<int>& indices, int chunk = 64);
+  /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
+  /// T_in bins of the first N_in neurons); returns the losses.
+  LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
+  /// Posterior-mean read-outs over T_out bins for inputs (K, T_in, N_in) at the given indices, in
+  /// chunks of `chunk`. Nothing but these inputs is read.
+  LfadsOutputs infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk = 64);
 
-  /// infer()'s computation for T bins as an ordered list of ops (see LfadsPlan); keep it in step
-  /// with build(): tests/wasm/lfads-plan.test.mjs runs it in plain JS against infer().
-  LfadsPlan forward_plan(int T) const;
+  /// infer()'s computation as an ordered list of ops (see LfadsPlan); keep it in step with
+  /// build(): tests/wasm/lfads-plan.test.mjs runs it in plain JS against infer().
+  LfadsPlan forward_plan(int T_in, int T_out) const;
 
   float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
   long long steps() const { return steps_; }

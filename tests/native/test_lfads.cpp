@@ -1,9 +1,11 @@
-// LFADS: Lorenz data, the closed-form KL terms, gradient check end to end, training, metrics.
+// LFADS: Lorenz data and its NLB split, the closed-form KL terms, gradient check end to end, the
+// controller's input lag, training against the baselines, and no leak of held-out data.
 #include <cmath>
 #include <numeric>
 
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
+#include "eval/nlb.h"
 #include "eval/regression.h"
 #include "gradcheck.h"
 #include "models/lfads.h"
@@ -17,6 +19,7 @@ data::LorenzConfig small_lorenz() {
   c.trials = 10;
   c.neurons = 12;
   c.bins = 40;
+  c.forward_bins = 8;
   return c;
 }
 }  // namespace
@@ -28,17 +31,19 @@ TEST_CASE("Lorenz data: normalized state, shared rates per condition, Poisson co
   for (int dim = 0; dim < 3; ++dim) {
     double mean = 0, max_abs = 0;
     for (int k = 0; k < d.count(); k += d.trials)  // one trial per condition carries its trajectory
-      for (int t = 0; t < d.bins; ++t) {
+      for (int t = 0; t < d.total_bins(); ++t) {
         const float v = d.trial_latent(k)[t * 3 + dim];
         mean += v;
         max_abs = std::max(max_abs, std::fabs(static_cast<double>(v)));
       }
-    CHECK(mean / (c.conditions * c.bins) == Approx(0.0).margin(1e-5));
+    CHECK(mean / (c.conditions * d.total_bins()) == Approx(0.0).margin(1e-5));
     CHECK(max_abs == Approx(1.0).margin(1e-6));
   }
   // Trials of one condition share rates and latents, not spikes.
-  CHECK(std::equal(d.trial_rates(0), d.trial_rates(0) + d.bins * d.neurons, d.trial_rates(1)));
-  CHECK(!std::equal(d.trial_spikes(0), d.trial_spikes(0) + d.bins * d.neurons, d.trial_spikes(1)));
+  const int per = d.total_bins() * d.neurons;
+  CHECK(std::equal(d.trial_rates(0), d.trial_rates(0) + per, d.trial_rates(1)));
+  CHECK(!std::equal(d.trial_spikes(0), d.trial_spikes(0) + per, d.trial_spikes(1)));
+  CHECK(d.spikes.size() == static_cast<size_t>(60) * 48 * 12);
   // Counts: integers, mean matching the rates, Poisson-like dispersion.
   double sum_k = 0, sum_r = 0, sum_sq = 0;
   for (size_t i = 0; i < d.spikes.size(); ++i) {
@@ -55,6 +60,41 @@ TEST_CASE("Lorenz data: normalized state, shared rates per condition, Poisson co
   data::split_trials(d, 5, train, held);
   CHECK(held.size() == 12);
   CHECK(train.size() == 48);
+}
+
+TEST_CASE("the NLB split: held-out neurons, trials and conditions, disjoint, seeded, neurons permuted", "[lfads]") {
+  const data::LorenzConfig c = small_lorenz();
+  const data::LorenzData original = data::make_lorenz(c, 3);
+  data::LorenzData d = original;
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 2;
+  const data::NlbSplit s = data::make_nlb_split(d, sc, 7);
+  CHECK(s.heldout == 2);  // round(0.2 * 12)
+  CHECK(s.heldin == 10);
+  CHECK(s.heldout_conditions.size() == 2);
+  CHECK(s.heldout_condition_trials.size() == 20);
+  CHECK(s.heldout_trials.size() == 8);   // every 5th of 10 trials, 4 training conditions
+  CHECK(s.train_trials.size() == 32);
+  std::vector<int> all;
+  for (const auto* v : {&s.train_trials, &s.heldout_trials, &s.heldout_condition_trials}) all.insert(all.end(), v->begin(), v->end());
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  CHECK(all.size() == 60u);
+  for (int k : s.train_trials)
+    CHECK(!std::binary_search(s.heldout_conditions.begin(), s.heldout_conditions.end(), d.condition[static_cast<size_t>(k)]));
+  // Neuron j of the split data is generated neuron order[j], in every bin of every trial.
+  for (int j = 0; j < d.neurons; ++j)
+    for (size_t row = 0; row < d.rates.size() / 12; row += 37)
+      REQUIRE(d.rates[row * 12 + j] == original.rates[row * 12 + s.neuron_order[static_cast<size_t>(j)]]);
+  // The same seed draws the same split; another seed another one.
+  data::LorenzData again = original, other = original;
+  CHECK(data::make_nlb_split(again, sc, 7).neuron_order == s.neuron_order);
+  const data::NlbSplit s2 = data::make_nlb_split(other, sc, 8);
+  CHECK((s2.neuron_order != s.neuron_order || s2.heldout_conditions != s.heldout_conditions));
+  // What a model reads: held-in neurons over the observed bins only.
+  const std::vector<float> x = data::heldin_spikes(d, s.heldin, {5});
+  REQUIRE(x.size() == static_cast<size_t>(40 * 10));
+  CHECK(x[39 * 10 + 9] == d.trial_spikes(5)[39 * 12 + 9]);
 }
 
 TEST_CASE("the AR(1) KL matches a Monte Carlo estimate; the Gaussian KL matches its closed form", "[lfads]") {
@@ -101,6 +141,7 @@ TEST_CASE("the AR(1) KL matches a Monte Carlo estimate; the Gaussian KL matches 
 TEST_CASE("a tiny LFADS with its controller: gradients match finite differences end to end", "[lfads]") {
   models::LfadsConfig c;
   c.neurons = 3;
+  c.readout_neurons = 4;  // one neuron the encoders never read
   c.encoder = 3;
   c.ic = 2;
   c.generator = 4;
@@ -111,47 +152,139 @@ TEST_CASE("a tiny LFADS with its controller: gradients match finite differences 
   models::LfadsTrainConfig tc;
   tc.coordinated_dropout = 0.3f;
   models::Lfads model(c, tc, 7);
-  const int T = 4, B = 2;
-  std::vector<float> x(static_cast<size_t>(T * B * 3)), mask(x.size());
+  const int T = 4, T_out = 5, B = 2;  // one forward bin
+  std::vector<float> x(static_cast<size_t>(T_out * B * 4)), mask(static_cast<size_t>(T * B * 3));
   nn::Rng rng(8);
   for (auto& v : x) v = static_cast<float>(rng.below(3));
   for (auto& m : mask) m = rng.uniform() < 0.3f ? 0.0f : 1.0f;
   testing::check_param_gradients(model.params(), [&](nn::Tape& t) {
     nn::Rng noise(11);  // the same posterior samples at every evaluation
-    return model.build(t, x.data(), T, B, &noise, mask.data(), 0.7f).total;
+    return model.build(t, x.data(), T, T_out, B, &noise, mask.data(), 0.7f).total;
   }, 6, 1e-2, 2e-3, 3e-2);  // eps 1e-2: the float loss (~100) quantizes finer differences
 }
 
-TEST_CASE("short fixed-seed training beats the trial-averaging baseline on a small set", "[lfads]") {
+TEST_CASE("the controller input lag: step t reads the forward encoder at t - lag and the backward one at t + lag", "[lfads]") {
+  models::LfadsConfig c;
+  c.neurons = 3;
+  c.encoder = c.generator = c.controller_encoder = c.controller_size = 4;
+  c.ic = c.factors = 2;
+  for (int lag : {0, 1, 2}) {
+    c.controller_input_lag = lag;
+    models::Lfads model(c, models::LfadsTrainConfig{}, 1);
+    const int T = 5, T_out = 7;
+    const models::LfadsPlan plan = model.forward_plan(T, T_out);
+    std::vector<std::vector<std::string>> reads;
+    for (const auto& op : plan.ops)
+      if (op.output.rfind("con.in.", 0) == 0) reads.push_back(op.inputs);
+    REQUIRE(reads.size() == static_cast<size_t>(T_out));
+    for (int s = 0; s < T_out; ++s) {
+      INFO("lag " << lag << ", step " << s);
+      const std::string fwd = s - lag >= 0 && s - lag < T ? "ci_enc.fwd.h." + std::to_string(s - lag) : "ci_enc.none";
+      const std::string bwd = s + lag < T ? "ci_enc.bwd.h." + std::to_string(s + lag) : "ci_enc.none";
+      CHECK(reads[static_cast<size_t>(s)][0] == fwd);
+      CHECK(reads[static_cast<size_t>(s)][1] == bwd);
+    }
+  }
+  // Weights files from before the lag existed read x_t (lag 0); new ones say their lag.
+  CHECK(models::LfadsConfig::from_text("neurons=3").controller_input_lag == 0);
+  c.controller_input_lag = 1;
+  CHECK(models::LfadsConfig::from_text(c.to_text()).controller_input_lag == 1);
+}
+
+TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons of held-out trials", "[lfads]") {
   data::LorenzConfig dc = small_lorenz();
   dc.steps_per_bin = 4;
-  const data::LorenzData d = data::make_lorenz(dc, 5);
-  std::vector<int> train, held;
-  data::split_trials(d, 5, train, held);
+  dc.conditions = 8;
+  dc.neurons = 20;  // 4 held out: enough spikes for co-bps to mean something
+  data::LorenzData d = data::make_lorenz(dc, 5);
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 2;
+  const data::NlbSplit split = data::make_nlb_split(d, sc, 5);
   models::LfadsConfig c;
-  c.neurons = d.neurons;
+  c.neurons = split.heldin;
+  c.readout_neurons = d.neurons;
   c.encoder = 24;
   c.ic = 8;
   c.generator = 24;
   c.factors = 4;
   c.controller = false;
   models::LfadsTrainConfig tc;
-  tc.lr = 0.01f;
+  tc.lr = 0.02f;
   tc.batch = 16;
   tc.ramp_start = 150;
   tc.ramp_steps = 150;
   models::Lfads model(c, tc, 3);
+  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
   nn::Rng order(3);
   for (int s = 0; s < 300; ++s) {
     std::vector<int> batch(16);
-    for (int& b : batch) b = train[order.below(static_cast<uint32_t>(train.size()))];
-    model.train_step(d.spikes.data(), d.bins, batch);
+    for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(split.train_trials.size())));
+    model.train_step(train.data(), d.bins, d.total_bins(), batch);
   }
-  const eval::LfadsReport r = eval::evaluate_lfads(model, d, train, held);
-  INFO("rate R2 " << r.rate_r2 << " vs trial average " << r.rate_r2_trial_average << ", smoothing " << r.rate_r2_smoothed);
-  CHECK(r.rate_r2 > r.rate_r2_trial_average);
-  CHECK(r.rate_r2 > r.rate_r2_smoothed);
-  CHECK(r.factor_r2 > 0.5);
+  const eval::LfadsReport r = eval::evaluate_lfads(model, d, split);
+  eval::SpikeSmoothing smoothing;
+  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
+  smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
+  const eval::MethodRates m = [&] {
+    eval::MethodRates out;
+    const eval::RateLayout l = eval::RateLayout::of(d, split, static_cast<int>(split.heldout_trials.size()));
+    out.heldout_trials = smoothing.predict(data::heldin_spikes(d, split.heldin, split.heldout_trials).data(), l);
+    out.train = smoothing.predict(data::heldin_spikes(d, split.heldin, split.train_trials).data(), lt);
+    return out;
+  }();
+  const eval::NlbScores smooth = eval::score_method(d, split, split.heldout_trials, m.heldout_trials, split.train_trials, m.train);
+  INFO("LFADS co-bps " << r.heldout_trials.co_bps << ", rate R2 " << r.heldout_trials.rate_r2 << "; smoothing co-bps "
+                       << smooth.co_bps << ", rate R2 " << smooth.rate_r2 << " (sigma " << smoothing.sigma << ")");
+  CHECK(r.heldout_trials.co_bps > smooth.co_bps);
+  CHECK(r.heldout_trials.rate_r2 > smooth.rate_r2);
+  CHECK(r.factor_r2_trials > 0.5);
+}
+
+TEST_CASE("no held-out information leaks: changing held-out neurons and forward bins of evaluation trials changes no prediction", "[lfads]") {
+  data::LorenzConfig dc = small_lorenz();
+  dc.conditions = 6;
+  data::LorenzData d = data::make_lorenz(dc, 9);
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 1;
+  const data::NlbSplit split = data::make_nlb_split(d, sc, 9);
+  models::LfadsConfig c;
+  c.neurons = split.heldin;
+  c.readout_neurons = d.neurons;
+  c.encoder = c.generator = c.controller_encoder = c.controller_size = 8;
+  c.ic = c.factors = 3;
+  models::Lfads model(c, models::LfadsTrainConfig{}, 2);
+  eval::NlbBaselines b;
+  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
+  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
+  b.smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
+  std::vector<int> cond;
+  for (int k : split.train_trials) cond.push_back(d.condition[static_cast<size_t>(k)]);
+  b.psth.fit(train.data(), cond, lt);
+  b.gpfa.candidates = {2};
+  b.gpfa.fit(train.data(), lt);
+  const auto predictions = [&](const data::LorenzData& data) {
+    std::vector<std::vector<float>> p;
+    for (const auto* trials : {&split.heldout_trials, &split.heldout_condition_trials}) {
+      p.push_back(eval::lfads_outputs(model, data, split, *trials).log_rates);
+      for (const char* m : {"smoothing", "gpfa", "psth"}) {
+        if (trials == &split.heldout_condition_trials && std::string(m) == "psth") continue;
+        const eval::MethodRates r = eval::baseline_rates(data, split, eval::EvalSets::all(split), b, m);
+        p.push_back(trials == &split.heldout_trials ? r.heldout_trials : r.heldout_conditions);
+      }
+    }
+    return p;
+  };
+  const auto before = predictions(d);
+  data::LorenzData changed = d;
+  nn::Rng rng(1);
+  const int T = d.total_bins(), N = d.neurons;
+  for (const auto* trials : {&split.heldout_trials, &split.heldout_condition_trials})
+    for (int k : *trials)
+      for (int t = 0; t < T; ++t)
+        for (int n = 0; n < N; ++n)
+          if (n >= split.heldin || t >= d.bins) changed.spikes[(static_cast<size_t>(k) * T + t) * N + n] = static_cast<float>(rng.below(9));
+  CHECK(changed.spikes != d.spikes);
+  CHECK(predictions(changed) == before);
 }
 
 TEST_CASE("metrics: ridge recovers a linear map, R^2 and bits per spike behave", "[lfads]") {
@@ -175,9 +308,9 @@ TEST_CASE("metrics: ridge recovers a linear map, R^2 and bits per spike behave",
   for (size_t i = 0; i < log_true.size(); ++i) log_true[i] = std::log(d.rates[i]);
   const size_t n = d.spikes.size() / static_cast<size_t>(d.neurons);
   CHECK(eval::bits_per_spike(log_true.data(), d.spikes.data(), n, d.neurons) > 0.1);
-  const auto smooth = eval::gaussian_smooth(d.trial_spikes(0), d.bins, d.neurons, 2.0);
+  const auto smooth = eval::gaussian_smooth(d.trial_spikes(0), d.total_bins(), d.neurons, 2.0);
   double before = 0, after = 0;
-  for (int i = 0; i < d.bins * d.neurons; ++i) { before += d.trial_spikes(0)[i]; after += smooth[static_cast<size_t>(i)]; }
+  for (int i = 0; i < d.total_bins() * d.neurons; ++i) { before += d.trial_spikes(0)[i]; after += smooth[static_cast<size_t>(i)]; }
   CHECK(after == Approx(before).epsilon(0.1));
   const auto p = eval::pca(X.data(), 200, 3, 2);
   CHECK(p.explained[0] >= p.explained[1]);
@@ -195,7 +328,17 @@ TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
   c = {};
   c.factors = 0;
   REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.factors"));
+  c = {};
+  c.readout_neurons = 20;
+  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.readout_neurons"));
+  c = {};
+  c.controller_input_lag = -1;
+  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.controller_input_lag"));
   data::LorenzConfig lc;
   lc.bins = 1;
   REQUIRE_THROWS_WITH(data::make_lorenz(lc, 1), Contains("LorenzConfig.bins"));
+  data::LorenzData small = data::make_lorenz(small_lorenz(), 1);
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 6;
+  REQUIRE_THROWS_WITH(data::make_nlb_split(small, sc, 1), Contains("NlbSplitConfig.heldout_conditions"));
 }
