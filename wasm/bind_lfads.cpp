@@ -143,11 +143,14 @@ class LfadsLabJs {
   }
 
   /// Fits the baselines on the training trials (spike smoothing, the smoothed PSTH, GPFA; settings
-  /// by cross-validation on training trials); progress(what, done, of) is called along the way.
+  /// by cross-validation on training trials); progress(what, done, of) is called along the way and
+  /// must not throw (a JS exception unwinds through the core without running its destructors).
   /// Returns {smoothingSigma, psthSigma, gpfaLatents, seconds}.
   val fit_baselines(val progress) {
     return js::guard([&] {
       const bool report_progress = progress.typeOf().as<std::string>() == "function";
+      nn::require(report_progress || progress.isUndefined(), "fitBaselines: progress: expected a function or undefined, got ",
+                  js::type_name(progress));
       const double t0 = emscripten_get_now();
       auto fitted = std::make_unique<eval::NlbBaselines>(eval::fit_baselines(
           study_.data, study_.split, [&](const std::string& what, int done, int of) {
@@ -264,16 +267,20 @@ class LfadsLabJs {
 
   /// Rates for spike counts of your own: spikes (trials * bins * neuronsIn, trial-major counts) ->
   /// rates (trials * bins * readout neurons).
-  val infer(val spikes, val trials, val bins) {
+  val infer(val spikes, val trials, val bins) { return infer_forward(spikes, trials, bins, bins); }
+  /// The same read out over `outBins` >= bins: the bins after the observed ones are predicted
+  /// forward -> rates (trials * outBins * readout neurons).
+  val infer_forward(val spikes, val trials, val bins, val out_bins) {
     return js::guard([&] {
       const int K = js::integer(trials, "infer: trials", 1, 100000), T = js::integer(bins, "infer: bins", 2, 100000);
+      const int To = js::integer(out_bins, "infer: outBins", T, 100000);
       const int N = model_->config().neurons, No = model_->config().out_neurons();
       const auto x = js::float32_array(spikes, "infer: spikes", static_cast<long long>(K) * T * N);
       data::validate_spikes(x.data(), K, T, N);
       std::vector<int> all(static_cast<size_t>(K));
       for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
-      const models::LfadsOutputs out = model_->infer(x.data(), T, T, all);
-      return floats(eval::rates_from_log_rates(out.log_rates, T, K, No));
+      const models::LfadsOutputs out = model_->infer(x.data(), T, To, all);
+      return floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
     });
   }
   /// The same for a JS array of per-trial Float32Arrays (bins * neuronsIn each); lengths must agree.
@@ -421,6 +428,7 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .function("trial", &LfadsLabJs::trial)
       .function("trajectories", &LfadsLabJs::trajectories)
       .function("infer", &LfadsLabJs::infer)
+      .function("inferForward", &LfadsLabJs::infer_forward)
       .function("inferTrials", &LfadsLabJs::infer_trials)
       .function("exportWeights", &LfadsLabJs::export_weights)
       .function("loadWeights", &LfadsLabJs::load_weights)

@@ -379,6 +379,25 @@ void SpikeSmoothing::fit(const float* heldin, const float* spikes, const RateLay
   std::vector<float> X, Y;
   glm_rows(features(heldin, l, sigma, log_input), spikes, l, l.bins, 0, l.neurons, X, Y);
   fit_glm(glm, std::move(X), std::move(Y), Hi, l.neurons, alpha);
+  // The forward bins: each neuron's mean training count per forward bin, or the last observed
+  // bin's rates held; whichever predicts the training trials' forward bins better.
+  const int T = l.total_bins(), N = l.neurons, F = l.forward;
+  forward_mean.assign(static_cast<size_t>(F) * N, 0.0f);
+  for (int k = 0; k < l.trials; ++k)
+    for (int i = 0; i < F * N; ++i)
+      forward_mean[static_cast<size_t>(i)] += spikes[(static_cast<size_t>(k) * T + l.bins) * N + i] / static_cast<float>(l.trials);
+  hold_last = true;
+  if (F > 0) {
+    double ll_hold = 0, ll_mean = 0;
+    const std::vector<float> r = predict(heldin, l);  // holds the last bin
+    for (int k = 0; k < l.trials; ++k)
+      for (int i = 0; i < F * N; ++i) {
+        const size_t at = (static_cast<size_t>(k) * T + l.bins) * N + i;
+        ll_hold += poisson_ll(spikes[at], r[at]);
+        ll_mean += poisson_ll(spikes[at], forward_mean[static_cast<size_t>(i)]);
+      }
+    hold_last = ll_hold > ll_mean;
+  }
 }
 
 std::vector<float> SpikeSmoothing::predict(const float* heldin, const RateLayout& l) const {
@@ -389,9 +408,10 @@ std::vector<float> SpikeSmoothing::predict(const float* heldin, const RateLayout
   std::vector<float> out(l.size());
   for (int k = 0; k < l.trials; ++k)
     for (int t = 0; t < T; ++t) {
-      const int from = std::min(t, l.bins - 1);  // forward bins repeat the last observed bin
-      std::copy_n(r.begin() + (static_cast<std::ptrdiff_t>(k) * l.bins + from) * N, N,
-                  out.begin() + (static_cast<std::ptrdiff_t>(k) * T + t) * N);
+      const bool mean = t >= l.bins && !hold_last && !forward_mean.empty();
+      const float* from = mean ? forward_mean.data() + static_cast<size_t>(t - l.bins) * N
+                               : r.data() + (static_cast<size_t>(k) * l.bins + std::min(t, l.bins - 1)) * N;
+      std::copy_n(from, N, out.begin() + (static_cast<std::ptrdiff_t>(k) * T + t) * N);
     }
   return out;
 }

@@ -70,13 +70,15 @@ using Progress = std::function<void(const std::string&, int, int)>;
 
 /// Single-trial spike smoothing with NLB's recipe: each held-in neuron smoothed by a Gaussian of
 /// `sigma` bins, then a Poisson GLM from the smoothed held-in neurons to every neuron (held-out
-/// ones included); forward bins repeat the last observed bin's rates. sigma, the GLM's penalty and
+/// ones included); forward bins hold the last observed bin's rates or take each neuron's mean
+/// training count per forward bin, whichever fits the training trials better. sigma, the GLM's penalty and
 /// its input (the smoothed counts as NLB, or their logarithm, log(x + 0.01): the Lorenz rates are
 /// log-linear, so the log makes the GLM the right model) by 3-fold cross-validation of co-bps on
 /// the training trials.
 struct SpikeSmoothing {
   double sigma = 0, alpha = 0;
-  bool log_input = false;
+  bool log_input = false, hold_last = true;
+  std::vector<float> forward_mean;  // (forward, N) mean training counts
   PoissonGlm glm;
   /// The GLM's input: held-in (K, bins, heldin) smoothed (and logged) -> (K * bins, heldin).
   static std::vector<float> features(const float* heldin, const RateLayout& l, double sigma, bool log_input);
@@ -125,8 +127,9 @@ NlbScores score_method(const data::LorenzData& d, const data::NlbSplit& split, c
                        const std::vector<float>& eval_rates, const std::vector<int>& train,
                        const std::vector<float>& train_rates);
 
-/// The trials a table is computed on: the split's sets, or the first trials of each (held-out
-/// sets) and trials spread over every condition (training) where the whole would take too long.
+/// The trials a table is computed on: the split's sets, or `n` trials of each spread evenly over
+/// it (so over every condition) where the whole would take too long. A held-out subset with fewer
+/// trials than its set has conditions leaves one trial per condition, where PSTH R^2 equals rate R^2.
 struct EvalSets {
   std::vector<int> train, heldout_trials, heldout_conditions;
   static EvalSets all(const data::NlbSplit& split);

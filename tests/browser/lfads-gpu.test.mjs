@@ -1,17 +1,21 @@
 // LFADS's batched inference on WebGPU (web/js/gpu/lfads-forward.js, run from the core's plan
-// LfadsLab.forwardPlan) on Chromium's SwiftShader adapter, against the wasm core's infer() with the
-// shipped weights: log-rates, factors and inferred inputs within TOLERANCE on 40 held-out trials
-// (passes of 16, 16 and 8 trials), both GEMM kernels; bad arguments refused by name. Then the LFADS
-// page: with gpu=on its evaluation runs on WebGPU (all trials on a GPU; on this CPU software
-// adapter the wasm path's 48 + 96, which take SwiftShader tens of seconds) and says so; with WebGPU
-// disabled the same page runs on wasm and says why; a lost device falls back to wasm without a reload.
+// LfadsLab.forwardPlan) on Chromium's SwiftShader adapter, against the wasm core with the shipped
+// weights: the model reads 40 held-in neurons over 100 observed bins and reads out 50 neurons over
+// 120 bins; log-rates within TOLERANCE on 40 held-out trials over the observed bins (infer(), passes
+// of 16, 16 and 8 trials) and, with factors and inferred inputs, over every bin (forward bins
+// included) of two of them (trial()), both GEMM kernels; bad arguments refused by name. Then the
+// LFADS page: with gpu=on its evaluation runs on WebGPU (every trial on a GPU; on this CPU software
+// adapter a subset of 130 held-out + 20 held-out-condition + 48 training trials, which takes
+// SwiftShader tens of seconds) and says so, and its scores match the wasm core's on the same trials;
+// with WebGPU disabled the same page runs on wasm and says why; a lost device falls back to wasm
+// without a reload.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage, screenshot } from './browser.mjs';
 
 const TRIALS = 40;
 // max |log-rate_gpu - log-rate_wasm| (and factors, inputs): float32 on both sides, GEMMs summed in
-// another order and exp-based sigmoid/tanh, carried through 100 recurrent steps of four GRUs.
+// another order and exp-based sigmoid/tanh, carried through 120 recurrent steps of four GRUs.
 const TOLERANCE = 1e-4;
 
 let env;
@@ -30,13 +34,14 @@ test('GPU inference = wasm infer() on 40 held-out trials with the shipped weight
     const M = await createNeuroAI();
     const lab = new M.LfadsLab({});
     lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
-    const c = lab.config(), T = c.bins, N = c.neurons, F = c.factors;
+    const c = lab.config(), T = c.bins, Tin = c.binsIn, N = c.neurons, F = c.factors;
     const got = await acquireDevice();
     if (!got.device) throw new Error(`no WebGPU device: ${got.reason}`);
     const plan = lab.forwardPlan();
-    const { heldOut } = lab.evalSpikes(K, 2);
+    // The first K held-out trials as the model reads them: (K, binsIn, neuronsIn).
+    const heldOut = lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, K * Tin * c.neuronsIn);
     let t = performance.now();
-    const rates = lab.infer(heldOut, K, T);  // (K, T, N)
+    const rates = lab.infer(heldOut, K, Tin);  // (K, Tin, N): the observed bins
     const wasmMs = performance.now() - t;
     const out = { adapter: got.adapterName, ops: plan.ops.length, wasmMs };
     for (const gemm of ['naive', 'tiled']) {
@@ -45,18 +50,19 @@ test('GPU inference = wasm infer() on 40 held-out trials with the shipped weight
       const o = await gpu.infer(heldOut, K);
       const ms = performance.now() - t;
       let dLog = 0, dFac = 0, dIn = 0;
-      for (let k = 0; k < K; ++k) for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) {
-        dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(rates[(k * T + s) * N + n])));
+      for (let k = 0; k < K; ++k) for (let s = 0; s < Tin; ++s) for (let n = 0; n < N; ++n) {
+        dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(rates[(k * Tin + s) * N + n])));
       }
-      // Factors and inputs of held-out trials 0 and 17 against trial(i) (the wasm core, one trial each).
+      // Every bin (the forward ones too) of held-out trials 0 and 17 against trial(i) (the wasm core, one trial each).
       for (const k of [0, 17]) {
-        const w = lab.trial(k);
+        const w = lab.trial(k, 'trials');
         for (let s = 0; s < T; ++s) {
+          for (let n = 0; n < N; ++n) dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(w.inferred[s * N + n])));
           for (let f = 0; f < F; ++f) dFac = Math.max(dFac, Math.abs(o.factors[(s * K + k) * F + f] - w.factors[s * F + f]));
           dIn = Math.max(dIn, Math.abs(o.inputs[s * K + k] - w.inputs[s]));
         }
       }
-      out[gemm] = { dLog, dFac, dIn, ms, finite: o.logRates.every(Number.isFinite) };
+      out[gemm] = { dLog, dFac, dIn, ms, finite: o.logRates.every(Number.isFinite), length: o.logRates.length };
       gpu.destroy();
     }
     // Bad arguments, refused by name.
@@ -64,12 +70,13 @@ test('GPU inference = wasm infer() on 40 held-out trials with the shipped weight
     const attempt = async (f) => { try { await f(); messages.push('no error'); } catch (e) { messages.push(e.message); } };
     const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch: 4 });
     await attempt(() => gpu.infer(new Float32Array(10), 1));
-    await attempt(() => gpu.infer(new Float32Array(T * N).fill(-1), 1));
-    await attempt(() => gpu.infer(heldOut.subarray(0, T * N), 0));
+    await attempt(() => gpu.infer(new Float32Array(Tin * c.neuronsIn).fill(-1), 1));
+    await attempt(() => gpu.infer(heldOut.subarray(0, Tin * c.neuronsIn), 0));
     await attempt(() => LF.createLfadsForward(got.device, { ...plan, ops: [{ ...plan.ops[0], op: 'conv9' }, ...plan.ops.slice(1)] }));
     await attempt(() => LF.createLfadsForward(got.device, { ...plan, outputs: [{ name: 'log_rates', steps: ['nowhere'] }] }));
     await attempt(() => LF.createLfadsForward(got.device, plan, { batch: 0 }));
     await attempt(() => LF.createLfadsForward(null, plan));
+    await attempt(() => LF.createLfadsForward(got.device, { ...plan, config: { ...plan.config, binsIn: 121 } }));
     out.messages = messages;
     return out;
   }, TRIALS);
@@ -78,16 +85,18 @@ test('GPU inference = wasm infer() on 40 held-out trials with the shipped weight
     console.log(`${gemm} GEMM, ${TRIALS} trials, ${r.ops} ops: max |d log-rate| ${s.dLog.toExponential(2)}, max |d factor| ${s.dFac.toExponential(2)}, ` +
       `max |d input| ${s.dIn.toExponential(2)}; ${s.ms.toFixed(0)} ms on ${r.adapter} (a CPU software adapter), wasm ${r.wasmMs.toFixed(0)} ms`);
     assert.ok(s.finite);
+    assert.equal(s.length, 120 * TRIALS * 50, 'log-rates of 50 neurons over 120 bins');
     assert.ok(s.dLog <= TOLERANCE && s.dFac <= TOLERANCE && s.dIn <= TOLERANCE, `${gemm}: ${JSON.stringify(s)}`);
   }
   const m = r.messages;
-  assert.match(m[0], /infer: spikes: expected a Float32Array of trials \* 100 bins \* 30 neurons = 3000 counts, got length 10/);
+  assert.match(m[0], /infer: spikes: expected a Float32Array of trials \* 100 observed bins \* 40 held-in neurons = 4000 counts, got length 10/);
   assert.match(m[1], /infer: spikes\[0\]: expected a finite count >= 0, got -1/);
   assert.match(m[2], /infer: trials: expected a positive integer, got 0/);
   assert.match(m[3], /createLfadsForward: plan\.ops\[0\]\.op: expected one of linear/);
-  assert.match(m[4], /createLfadsForward: plan\.outputs\[0\]\.steps: expected 100 activation names, got 1/);
+  assert.match(m[4], /createLfadsForward: plan\.outputs\[0\]\.steps: expected 120 activation names, got 1/);
   assert.match(m[5], /createLfadsForward: batch: expected an integer in \[1, 4096\], got 0/);
   assert.match(m[6], /createLfadsForward: device: expected a GPUDevice/);
+  assert.match(m[7], /createLfadsForward: plan\.config\.binsIn: expected at most the 120 read-out bins, got 121/);
   assert.match(r.adapter, /swiftshader/i);
   assert.deepEqual(page.problems, []);
   await page.close();
@@ -97,14 +106,30 @@ test('the LFADS page with gpu=on: evaluation on WebGPU, the path line, both path
   const page = await openPage(env.browser, `${env.url}lfads.html#gpu=on`);
   await ready(page);
   const line = await page.textContent('#lfads-lab .lfads-compute-path');
-  assert.match(line, /Compute path for the evaluation: WebGPU, 48 held-out \+ 96 training trials \(.*swiftshader.*on WGSL kernels, over the wasm path's subset on this CPU software adapter; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
+  assert.match(line, /Compute path for the evaluation: WebGPU, 130 held-out \+ 20 held-out-condition \+ 48 training trials \(.*swiftshader.*on WGSL kernels, over a subset on this CPU software adapter; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
   await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
   const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
-  console.log(`page, WebGPU: rate R² ${m.rateR2.toFixed(3)} on ${m.heldOut} held-out trials, factors -> Lorenz R² ${m.factorR2.toFixed(3)} (fit on ${m.train})`);
-  assert.equal(m.heldOut, 48);
-  assert.equal(m.train, 96);
+  console.log(`page, WebGPU: held-out trials ${JSON.stringify(m.heldOutTrials)}, held-out conditions ${JSON.stringify(m.heldOutConditions)}, ` +
+    `factors -> Lorenz R² ${m.factorR2Trials.toFixed(3)} (counts ${JSON.stringify(m.counts)})`);
+  assert.deepEqual(m.counts, { train: 48, heldOut: 130, conditions: 20 });
+  assert.notEqual(m.heldOutTrials.psthR2, m.heldOutTrials.rateR2, 'two trials of each condition: a PSTH R² of its own');
   assert.equal(m.compute.path, 'webgpu');
-  assert.ok(m.rateR2 > 0.7 && m.factorR2 > 0.7, JSON.stringify(m));
+  assert.ok(m.heldOutTrials.rateR2 > 0.7 && m.factorR2Trials > 0.7 && m.heldOutConditions.coBps > 0.1, JSON.stringify(m));
+  // The table's LFADS row is the GPU's; the wasm core's scores of the same trials agree.
+  await page.waitForSelector('#lfads-comparison table[data-set="heldOutTrials"] tr[data-method="lfads"]');
+  await page.waitForSelector('#lfads-comparison .lfads-baseline-progress progress');
+  const wasm = await page.evaluate(async (sets) => {
+    const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
+    const M = await createNeuroAI();
+    const lab = new M.LfadsLab({});
+    lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
+    const e = lab.evaluate(sets);
+    lab.delete();
+    return e;
+  }, m.counts);
+  for (const set of ['heldOutTrials', 'heldOutConditions']) {
+    for (const k of ['coBps', 'fpBps', 'rateR2', 'psthR2', 'decodeR2']) assert.ok(Math.abs(m[set][k] - wasm[set][k]) < 1e-3, `${set}.${k}: GPU ${m[set][k]}, wasm ${wasm[set][k]}`);
+  }
   await page.click('#lfads-lab button:has-text("Compare both paths")');
   await page.waitForFunction(() => /WebGPU \(/.test(document.querySelector('#lfads-lab .lfads-compare')?.textContent ?? ''), null, { timeout: 180000 });
   const text = await page.textContent('#lfads-lab .lfads-compare');
@@ -126,13 +151,13 @@ test('the path policy: auto skips SwiftShader, a check against wasm gates WebGPU
     const M = await createNeuroAI();
     const lab = new M.LfadsLab({ generator: 16, factors: 4, encoder: 8, ic: 4 });
     const c = lab.config();
-    const { heldOut } = lab.evalSpikes(2, 2);
-    // The check compares log-rates of 2 trials with the wasm core's; `skew` adds an error to the GPU side.
+    const { heldOut } = lab.evalSpikes({ train: 2, heldOut: 2, conditions: 2 });
+    // The check compares log-rates of 2 trials (observed bins) with the wasm core's; `skew` adds an error to the GPU side.
     const check = (skew) => async (f) => {
-      const logRates = (await f.infer(heldOut, 2)).logRates, rates = lab.infer(heldOut, 2, c.bins);
+      const logRates = (await f.infer(heldOut, 2)).logRates, rates = lab.infer(heldOut, 2, c.binsIn);
       let d = 0;
-      for (let k = 0; k < 2; ++k) for (let t = 0; t < c.bins; ++t) for (let n = 0; n < c.neurons; ++n) {
-        d = Math.max(d, Math.abs(logRates[(t * 2 + k) * c.neurons + n] + skew - Math.log(rates[(k * c.bins + t) * c.neurons + n])));
+      for (let k = 0; k < 2; ++k) for (let t = 0; t < c.binsIn; ++t) for (let n = 0; n < c.neurons; ++n) {
+        d = Math.max(d, Math.abs(logRates[(t * 2 + k) * c.neurons + n] + skew - Math.log(rates[(k * c.binsIn + t) * c.neurons + n])));
       }
       return { items: '2 held-out trials', maxAbsDiff: d, tolerance: 1e-4 };
     };
@@ -192,10 +217,10 @@ test('with WebGPU disabled the LFADS page evaluates on wasm and says why', async
     await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
     const line = await page.textContent('#lfads-lab .lfads-compute-path');
     console.log(`WebGPU disabled: ${line}`);
-    assert.match(line, /Compute path for the evaluation: WebAssembly, 48 held-out \+ 96 training trials \(no WebGPU here: (no navigator\.gpu|no adapter)\)/);
+    assert.match(line, /Compute path for the evaluation: WebAssembly, 260 held-out \+ 80 held-out-condition \+ 120 training trials \(no WebGPU here: (no navigator\.gpu|no adapter)\)/);
     const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
-    assert.equal(m.heldOut, 48);
-    assert.ok(m.rateR2 > 0.7, `rate R2 ${m.rateR2}`);
+    assert.deepEqual(m.counts, { train: 120, heldOut: 260, conditions: 80 });
+    assert.ok(m.heldOutTrials.rateR2 > 0.7, `rate R2 ${m.heldOutTrials.rateR2}`);
     await page.click('#lfads-lab button:has-text("Compare both paths")');
     await page.waitForFunction(() => /WebGPU: not available here/.test(document.querySelector('#lfads-lab .lfads-compare')?.textContent ?? ''), null, { timeout: 60000 });
     await screenshot(page, 'lfads-wasm');

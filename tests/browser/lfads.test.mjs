@@ -1,5 +1,8 @@
-// The LFADS page in headless Chromium: the shipped weights load, the raster, rates and the 3-D
-// trajectories render, metrics and decoding appear, training runs in the worker.
+// The LFADS page in headless Chromium: the shipped weights load; the raster (held-out neurons and
+// forward bins marked), rates and the 3-D trajectories render; the measured comparison shows
+// LFADS's row first, then the baselines' progress, then their rows (GPFA, smoothing, smoothed PSTH)
+// with finite numbers in both tables (held-out trials, held-out conditions) and the decoding chart;
+// the held-out conditions' view; the page at phone width; training runs in the worker.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { inkPixels, launch, openPage, screenshot } from './browser.mjs';
@@ -9,29 +12,90 @@ before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
 const ready = (page) => page.waitForSelector('#lfads-lab button.primary:not([disabled])', { timeout: 60000 });
+const BASELINE_TIMEOUT = 600000;  // the baselines' fit in wasm (GPFA's cross-validation) takes minutes on a loaded 2-core machine
 
-test('the shipped model: raster, rates, metrics, decoding and the 3-D view', async () => {
+/** A comparison table as {method: [numbers]} (the page writes a true minus sign). */
+const readTable = (page, set) => page.$$eval(`#lfads-comparison table[data-set="${set}"] tbody tr`, (rows) => Object.fromEntries(rows.map((r) =>
+  [r.dataset.method, [...r.querySelectorAll('td')].map((td) => Number(td.textContent.replace('−', '-')))])));
+
+test('the shipped model: raster, rates, the comparison tables (LFADS first, then the baselines), decoding, the 3-D view, conditions, phone width', async () => {
   const page = await openPage(env.browser, `${env.url}lfads.html`);
+  const t0 = Date.now();
   await ready(page);
   assert.match(await page.textContent('#lfads-lab .status'), /Showing the shipped weights/);
-  await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics && window.neuroaiLfads.panel.traj, null, { timeout: 60000 });
-  const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
-  assert.ok(m.rateR2 > 0.7, `shipped rate R2 on 48 held-out trials: ${m.rateR2}`);
-  assert.ok(m.rateR2 > m.rateR2TrialAverageBaseline && m.rateR2 > m.rateR2SmoothedBaseline);
-  assert.match(await page.textContent('#lfads-decoding-summary'), /from the LFADS factors/);
-  assert.match(await page.textContent('#lfads-lab .canvas-summary'), /Trial 1 \(condition \d+\): \d+ spikes from 30 neurons/);
+  // LFADS's row first, with the baselines' progress indication beside it.
+  await page.waitForSelector('#lfads-comparison table[data-set="heldOutTrials"] tr[data-method="lfads"]', { timeout: 60000 });
+  await page.waitForSelector('#lfads-comparison .lfads-baseline-progress progress', { timeout: 60000 });
+  const progress = await page.textContent('#lfads-comparison .lfads-baseline-progress');
+  console.log(`LFADS row after ${((Date.now() - t0) / 1000).toFixed(1)} s; progress: ${progress}`);
+  assert.match(progress, /Fitting the baselines on the 1040 training trials/);
+  assert.equal(await page.$('#lfads-comparison tr[data-method="gpfa"]'), null, 'the baselines come later');
+  // The progress moves on through the stages of the fit.
+  await page.waitForFunction(() => /GPFA: /.test(document.querySelector('#lfads-comparison .lfads-baseline-progress')?.textContent ?? ''), null, { timeout: BASELINE_TIMEOUT });
+  const bar = await page.$eval('#lfads-comparison .lfads-baseline-progress progress', (p) => p.value);
+  console.log(`progress reached GPFA after ${((Date.now() - t0) / 1000).toFixed(1)} s (bar at ${bar})`);
+  let table = await readTable(page, 'heldOutTrials');
+  assert.deepEqual(Object.keys(table), ['lfads']);
+  assert.ok(table.lfads.length === 5 && table.lfads.every(Number.isFinite), JSON.stringify(table));
+  const m = await page.evaluate(() => window.neuroaiLfads.panel.metrics);
+  assert.deepEqual(m.counts, { train: 120, heldOut: 260, conditions: 80 });
+  assert.ok(m.heldOutTrials.rateR2 > 0.7, `shipped rate R2 on 260 held-out trials: ${m.heldOutTrials.rateR2}`);
+  assert.ok(m.heldOutTrials.coBps > 0.1 && m.heldOutConditions.coBps > 0.1, JSON.stringify(m));
+  assert.match(await page.textContent('#lfads-lab .canvas-summary'), /Held-out trial 1 \(condition \d+\): \d+ spikes from 50 neurons over 120 bins of 10 ms; \d+ of them .* never read/);
+  assert.match(await page.textContent('#lfads-lab figure:nth-child(2) figcaption'), /neuron 0 \(held in\).*after 1000 ms \(shaded\) predicted without reading any spikes/);
+  await page.waitForFunction(() => window.neuroaiLfads.panel.traj, null, { timeout: 60000 });
   // The 3-D view drew coloured lines (WebGL through SwiftShader here).
   const drawn = await inkPixels(page, 'canvas.trajectories');
   assert.ok(drawn > 2000, `trajectory pixels: ${drawn}`);
-  assert.match(await page.textContent('#lfads-trajectories .canvas-summary'), /explain R² = 0\.\d+/);
+  assert.match(await page.textContent('#lfads-trajectories .canvas-summary'), /40 of the 260 held-out trials drawn .* explain R² = 0\.\d+/);
+  await screenshot(page, 'lfads-before-baselines');
+
+  // Then the baselines' rows, on the same trials, with the settings cross-validation chose.
+  await page.waitForSelector('#lfads-comparison table[data-set="heldOutConditions"] tr[data-method="gpfa"]', { timeout: BASELINE_TIMEOUT });
+  const status = await page.evaluate(() => window.neuroaiLfads.panel.baselineStatus);
+  console.log(`baselines fitted in the page's worker in ${status.seconds.toFixed(1)} s (${JSON.stringify(status.settings)}); shown ${((Date.now() - t0) / 1000).toFixed(0)} s after load`);
+  table = await readTable(page, 'heldOutTrials');
+  assert.deepEqual(Object.keys(table), ['lfads', 'gpfa', 'smoothing', 'psth']);
+  const conditions = await readTable(page, 'heldOutConditions');
+  assert.deepEqual(Object.keys(conditions), ['lfads', 'gpfa', 'smoothing'], 'no PSTH for held-out conditions');
+  for (const [method, row] of [...Object.entries(table), ...Object.entries(conditions)]) assert.ok(row.length === 5 && row.every(Number.isFinite), `${method}: ${row}`);
+  console.log(`held-out trials (co-bps, fp-bps, rate R2, PSTH R2, decoding R2): ${JSON.stringify(table)}; held-out conditions: ${JSON.stringify(conditions)}`);
+  assert.ok(table.lfads[0] > table.smoothing[0], 'LFADS co-bps above spike smoothing');
+  assert.equal(await page.$('#lfads-comparison .lfads-baseline-progress'), null, 'the progress indication is gone');
+  assert.match(await page.textContent('#lfads-comparison .lfads-baseline-settings'),
+    /Baselines fitted on the 1040 training trials in \d+\.\d s.*spike smoothing σ = \d+ bins? \(\d+ ms\).*smoothed PSTH σ = \d+ bins? \(\d+ ms\); GPFA with (4|8|12) latents\.$/);
+  assert.match(await page.textContent('#lfads-comparison .lfads-no-psth'), /these conditions have none/);
+  assert.equal(await page.$$eval('#lfads-comparison .metric-notes dt', (d) => d.length), 5);
+  const decoding = await page.textContent('#lfads-decoding-summary');
+  assert.match(decoding, /on 260 held-out trials.*LFADS 0\.\d+, GPFA 0\.\d+, smoothing 0\.\d+, smoothed PSTH 0\.\d+\./);
   await screenshot(page, 'lfads');
+
+  // The held-out conditions: the raster, rates and the 3-D view of a Lorenz start never seen in training.
+  await page.locator('#lfads-lab .lil-controller', { hasText: 'trials shown' }).locator('select').selectOption({ label: 'held-out conditions' });
+  await page.waitForFunction(() => /^Trial 1 of the held-out conditions/.test(document.querySelector('#lfads-lab .canvas-summary')?.textContent ?? ''), null, { timeout: 60000 });
+  await page.waitForFunction(() => /of the 200 trials of held-out conditions drawn/.test(document.querySelector('#lfads-trajectories .canvas-summary')?.textContent ?? ''),
+    null, { timeout: 60000 });
+  await page.locator('#lfads-lab .lil-controller', { hasText: '3-D: trials' }).locator('select').selectOption('one');
+  await page.waitForFunction(() => /^Trial 1 of the held-out conditions \(condition \d+\) drawn/.test(document.querySelector('#lfads-trajectories .canvas-summary')?.textContent ?? ''));
+  assert.match(await page.evaluate(() => location.hash), /set=conditions/);
+  assert.ok(await inkPixels(page, 'canvas.trajectories') > 300);
+  await screenshot(page, 'lfads-conditions');
+
+  // Phone width: nothing wider than the screen; the tables scroll inside their box.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(500);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 390, `page width at 390 px: ${overflow}`);
+  await screenshot(page, 'lfads-phone');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
 
-test('training from scratch runs in the worker and the losses fall', async () => {
-  const page = await openPage(env.browser, `${env.url}lfads.html#start=scratch&generator=16&factors=4`);
+test('training from scratch runs in the worker and the losses fall; a trial beyond its set is refused with a note', async () => {
+  const page = await openPage(env.browser, `${env.url}lfads.html#start=scratch&generator=16&factors=4&set=conditions&trial=230`);
   await ready(page);
+  assert.match(await page.textContent('.hash-note'), /Ignored in the link: trial=230/);
+  assert.match(await page.textContent('#lfads-lab .canvas-summary'), /^Trial 1 of the held-out conditions/);
   await page.click('#lfads-lab button.primary');
   await page.waitForFunction(() => window.neuroaiLfads.panel.lossChart.length > 8, null, { timeout: 90000 });
   await page.click('#lfads-lab button.primary');

@@ -1,8 +1,11 @@
 // LFADS's inference plan (LfadsLab.forwardPlan, built in core/models/lfads.cpp next to build): the
-// data the WebGPU path (web/js/gpu/lfads-forward.js) runs. A plain-JS interpreter of the plan
-// (float64, no GPU) must reproduce infer() with the shipped weights and with a model without a
-// controller, so the plan is the model and not a description of it; evaluateOutputs() fed with
-// infer()'s own read-outs must give evaluate()'s metrics; bad arguments are refused by name.
+// data the WebGPU path (web/js/gpu/lfads-forward.js) runs. The model reads the held-in neurons over
+// the observed bins and reads out every neuron over the observed and forward bins; its controller
+// reads the encoder states `controllerInputLag` bins away (zeros outside the observed bins: the
+// plan's `zeros` op). A plain-JS interpreter of the plan (float64, no GPU) must reproduce infer()
+// and trial() (the forward bins) with the shipped weights or a trained model, for other lags and
+// without a controller, so the plan is the model and not a description of it; evaluateOutputs()
+// fed with the plan's read-outs must give evaluate()'s metrics; bad arguments are refused by name.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,8 +13,8 @@ import path from 'node:path';
 
 import { loadModule, root, using } from './load.mjs';
 
-// Float64 here against the core's float32 over 100 recurrent steps (four GRUs feeding the
-// generator): measured max |d log-rate| 2.1e-6 with the shipped weights (see the log line).
+// Float64 here against the core's float32 over 120 recurrent steps (four GRUs feeding the
+// generator): measured max |d log-rate| ~1e-6 (see the log lines).
 const TOLERANCE = 1e-4;
 
 let M, shipped;
@@ -20,11 +23,32 @@ before(async () => {
   shipped = new Uint8Array(fs.readFileSync(path.join(root, 'assets/lfads/lfads-lorenz.nrai')));
 });
 
+/**
+ * The shipped weights when this build takes them; otherwise (a file for another split of the data)
+ * the model trained a few steps, so that every weight is off its initial value. Returns what it is.
+ */
+function trainedModel(lab) {
+  try {
+    lab.loadWeights(shipped);
+    return 'the shipped weights';
+  } catch (error) {
+    assert.match(error.message, /loadWeights: the file's model reads/);
+    lab.trainSteps(4);
+    return 'a model after 4 steps (the shipped file is for another split)';
+  }
+}
+
+/** The first K held-out trials as the model reads them: (K, binsIn, neuronsIn). */
+function heldOutSpikes(lab, K) {
+  const c = lab.config();
+  return lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, K * c.binsIn * c.neuronsIn);
+}
+
 /** Runs an LFADS plan on K trials of spikes (K, T, N) in plain JS (float64): {log_rates, factors, inputs, ic_mean}. */
 function runLfadsPlan(plan, spikes, K) {
   const W = plan.weights;
   const acts = new Map([['spikes', spikes]]);
-  const shapes = new Map([['spikes', ['B', plan.config.bins, plan.config.neurons]]]);
+  const shapes = new Map([['spikes', ['B', plan.config.binsIn, plan.config.neuronsIn]]]);
   const size = (shape) => K * shape.slice(1).reduce((a, b) => a * b, 1);
   const sigmoid = (x) => 1 / (1 + Math.exp(-x));
   for (const op of plan.ops) {
@@ -69,6 +93,9 @@ function runLfadsPlan(plan, spikes, K) {
         for (let i = 0; i < out.length; ++i) out[i] = bias[i % last];
         break;
       }
+      case 'zeros':  // (B, C) of zeros (Float64Array starts at zero)
+        assert.equal(op.inputs.length, 0);
+        break;
       default:
         throw new Error(`runLfadsPlan: unknown op ${op.op}`);
     }
@@ -86,82 +113,120 @@ function runLfadsPlan(plan, spikes, K) {
   return result;
 }
 
-/** Time-major (T, K, N) -> trial-major (K, T, N). */
-function trialMajor(v, T, K, N) {
-  const out = new Float64Array(v.length);
-  for (let s = 0; s < T; ++s) for (let k = 0; k < K; ++k) for (let n = 0; n < N; ++n) out[(k * T + s) * N + n] = v[(s * K + k) * N + n];
-  return out;
-}
-
-function maxLogDiff(logRates, rates) {
-  let m = 0;
-  for (let i = 0; i < rates.length; ++i) m = Math.max(m, Math.abs(logRates[i] - Math.log(rates[i])));
-  return m;
-}
-
-test('the plan run in plain JS = infer() with the shipped weights (rates, factors, inputs)', () => {
-  using(() => new M.LfadsLab({}), (lab) => {
-    lab.loadWeights(shipped);
-    const c = lab.config();
-    const plan = lab.forwardPlan();
-    assert.equal(plan.config.bins, c.bins);
-    assert.deepEqual(plan.outputs.map((o) => o.name), ['log_rates', 'factors', 'inputs', 'ic_mean']);
-    const K = 12;
-    const { heldOut } = lab.evalSpikes(K, 2);
-    assert.equal(heldOut.length, K * c.bins * c.neurons);
-    const got = runLfadsPlan(plan, heldOut, K);
-    const want = lab.infer(heldOut, K, c.bins);  // rates (K, T, N)
-    const d = maxLogDiff(trialMajor(got.log_rates, c.bins, K, c.neurons), want);
-    // Factors and inferred inputs of held-out trial 3 against trial(3).
-    const t = lab.trial(3);
-    let df = 0, du = 0;
+/**
+ * The plan against the core on K held-out trials: log-rates over the observed bins against infer()
+ * (K trials), and log-rates, factors and inferred inputs over every bin (the forward bins included)
+ * against trial(i) for the first `full` trials. Returns the largest differences.
+ */
+function planAgainstCore(lab, K, full) {
+  const c = lab.config();
+  const plan = lab.forwardPlan();
+  const spikes = heldOutSpikes(lab, K);
+  assert.equal(spikes.length, K * c.binsIn * c.neuronsIn);
+  const got = runLfadsPlan(plan, spikes, K);
+  assert.equal(got.log_rates.length, c.bins * K * c.neurons, 'log-rates of every read-out neuron over every bin');
+  const observed = lab.infer(spikes, K, c.binsIn);  // rates (K, binsIn, N) over the observed bins
+  assert.equal(observed.length, K * c.binsIn * c.neurons);
+  let dObserved = 0, dAll = 0, dFactor = 0, dInput = 0;
+  for (let k = 0; k < K; ++k) for (let s = 0; s < c.binsIn; ++s) for (let n = 0; n < c.neurons; ++n) {
+    dObserved = Math.max(dObserved, Math.abs(got.log_rates[(s * K + k) * c.neurons + n] - Math.log(observed[(k * c.binsIn + s) * c.neurons + n])));
+  }
+  for (let k = 0; k < full; ++k) {
+    const t = lab.trial(k, 'trials');
+    assert.equal(t.inferred.length, c.bins * c.neurons);
     for (let s = 0; s < c.bins; ++s) {
-      for (let f = 0; f < c.factors; ++f) df = Math.max(df, Math.abs(got.factors[(s * K + 3) * c.factors + f] - t.factors[s * c.factors + f]));
-      du = Math.max(du, Math.abs(got.inputs[s * K + 3] - t.inputs[s]));
+      for (let n = 0; n < c.neurons; ++n) dAll = Math.max(dAll, Math.abs(got.log_rates[(s * K + k) * c.neurons + n] - Math.log(t.inferred[s * c.neurons + n])));
+      for (let f = 0; f < c.factors; ++f) dFactor = Math.max(dFactor, Math.abs(got.factors[(s * K + k) * c.factors + f] - t.factors[s * c.factors + f]));
+      if (got.inputs) for (let u = 0; u < c.inputs; ++u) dInput = Math.max(dInput, Math.abs(got.inputs[(s * K + k) * c.inputs + u] - t.inputs[s * c.inputs + u]));
     }
-    console.log(`shipped weights, ${K} held-out trials: max |d log-rate| ${d.toExponential(2)}, max |d factor| ${df.toExponential(2)}, max |d input| ${du.toExponential(2)} (plan in float64 vs infer)`);
-    assert.ok(d <= TOLERANCE, `log-rates differ by ${d}`);
-    assert.ok(df <= TOLERANCE && du <= TOLERANCE, `factors ${df}, inputs ${du}`);
+  }
+  return { dObserved, dAll, dFactor, dInput, plan };
+}
+
+test('the plan run in plain JS = infer() and trial() over every bin and neuron (rates, factors, inputs)', () => {
+  using(() => new M.LfadsLab({}), (lab) => {
+    const what = trainedModel(lab);
+    const c = lab.config();
+    assert.deepEqual([c.neuronsIn, c.neurons, c.binsIn, c.bins, c.controllerInputLag], [40, 50, 100, 120, 1]);
+    const K = 12;
+    const { dObserved, dAll, dFactor, dInput, plan } = planAgainstCore(lab, K, 3);
+    assert.deepEqual([plan.config.bins, plan.config.binsIn, plan.config.neurons, plan.config.neuronsIn], [120, 100, 50, 40]);
+    assert.deepEqual(plan.outputs.map((o) => o.name), ['log_rates', 'factors', 'inputs', 'ic_mean']);
+    assert.ok(plan.outputs.slice(0, 3).every((o) => o.steps.length === c.bins));
+    // The lag: the controller's first step reads no forward state, its last observed step no backward one.
+    const conIn = (s) => plan.ops.find((op) => op.output === `con.in.${s}`).inputs;
+    assert.deepEqual(conIn(0).slice(0, 2), ['ci_enc.none', 'ci_enc.bwd.h.1']);
+    assert.deepEqual(conIn(99).slice(0, 2), ['ci_enc.fwd.h.98', 'ci_enc.none']);
+    assert.deepEqual(conIn(110).slice(0, 2), ['ci_enc.none', 'ci_enc.none'], 'forward bins: no encoder state');
+    console.log(`${what}, ${K} held-out trials: max |d log-rate| ${dObserved.toExponential(2)} (observed bins, vs infer), ` +
+      `${dAll.toExponential(2)} (all 120 bins of 3 trials, vs trial), max |d factor| ${dFactor.toExponential(2)}, max |d input| ${dInput.toExponential(2)}`);
+    assert.ok(dObserved <= TOLERANCE && dAll <= TOLERANCE, `log-rates differ by ${dObserved} / ${dAll}`);
+    assert.ok(dFactor <= TOLERANCE && dInput <= TOLERANCE, `factors ${dFactor}, inputs ${dInput}`);
   });
+});
+
+test('other controller input lags (0 and 3): the plan still = the core', () => {
+  for (const lag of [0, 3]) {
+    using(() => new M.LfadsLab({ controllerInputLag: lag, generator: 24, factors: 5, encoder: 16, ic: 8, seed: 4 }), (lab) => {
+      lab.trainSteps(3);
+      assert.equal(lab.config().controllerInputLag, lag);
+      const { dObserved, dAll, dInput, plan } = planAgainstCore(lab, 4, 2);
+      const conIn = plan.ops.find((op) => op.output === 'con.in.0').inputs;
+      assert.deepEqual(conIn.slice(0, 2), lag === 0 ? ['ci_enc.fwd.h.0', 'ci_enc.bwd.h.0'] : ['ci_enc.none', `ci_enc.bwd.h.${lag}`]);
+      console.log(`lag ${lag}, after 3 steps: max |d log-rate| ${Math.max(dObserved, dAll).toExponential(2)}, max |d input| ${dInput.toExponential(2)}`);
+      assert.ok(dObserved <= TOLERANCE && dAll <= TOLERANCE && dInput <= TOLERANCE, `lag ${lag}: ${dObserved}, ${dAll}, ${dInput}`);
+    });
+  }
+  assert.throws(() => new M.LfadsLab({ controllerInputLag: -1 }), (e) => e instanceof Error && /controller_input_lag: expected an integer in \[0, 16\], got -1/.test(e.message));
 });
 
 test('without a controller: bias_rows feeds the generator, and the plan still = infer()', () => {
   using(() => new M.LfadsLab({ controller: false, generator: 24, factors: 5, encoder: 16, ic: 8, seed: 3 }), (lab) => {
     lab.trainSteps(3);
-    const c = lab.config();
-    const plan = lab.forwardPlan();
+    const { dObserved, dAll, plan } = planAgainstCore(lab, 5, 2);
     assert.ok(plan.ops.some((op) => op.op === 'bias_rows'));
+    assert.ok(!plan.ops.some((op) => op.op === 'zeros'), 'no controller: no encoder states to replace');
     assert.ok(!plan.outputs.some((o) => o.name === 'inputs'));
-    const K = 5;
-    const { train } = lab.evalSpikes(2, K);
-    const got = runLfadsPlan(plan, train, K);
-    const d = maxLogDiff(trialMajor(got.log_rates, c.bins, K, c.neurons), lab.infer(train, K, c.bins));
-    console.log(`no controller, after 3 steps: max |d log-rate| ${d.toExponential(2)}`);
-    assert.ok(d <= TOLERANCE, `log-rates differ by ${d}`);
+    console.log(`no controller, after 3 steps: max |d log-rate| ${Math.max(dObserved, dAll).toExponential(2)}`);
+    assert.ok(dObserved <= TOLERANCE && dAll <= TOLERANCE, `log-rates differ by ${dObserved} / ${dAll}`);
   });
 });
 
-test('evaluateOutputs on infer()\'s read-outs gives evaluate()\'s metrics; bad arguments are named', () => {
+test('evaluateOutputs on the plan\'s read-outs gives evaluate()\'s scores; bad arguments are named', () => {
   using(() => new M.LfadsLab({}), (lab) => {
-    lab.loadWeights(shipped);
-    const c = lab.config();
-    const h = 20, t = 40;
-    const { heldOut, train } = lab.evalSpikes(h, t);
+    trainedModel(lab);
+    const sets = { train: 40, heldOut: 20, conditions: 20 };
+    const spikes = lab.evalSpikes(sets);
     const plan = lab.forwardPlan();
-    const test_ = runLfadsPlan(plan, heldOut, h), fit = runLfadsPlan(plan, train, t);
-    const m = lab.evaluateOutputs(h, t, { logRates: Float32Array.from(test_.log_rates), factors: Float32Array.from(test_.factors) },
-      { factors: Float32Array.from(fit.factors) });
-    const e = lab.evaluate(h, t);
-    assert.equal(m.heldOut, h);
-    assert.equal(m.train, t);
-    for (const k of ['rateR2', 'factorR2', 'bitsPerSpike', 'decodeR2Factors', 'rateR2SmoothedBaseline']) {
-      assert.ok(Math.abs(m[k] - e[k]) < 1e-3, `${k}: ${m[k]} vs ${e[k]}`);
+    const outputs = {};
+    for (const key of ['train', 'heldOut', 'conditions']) {
+      assert.equal(spikes[key].length, sets[key] * 100 * 40, key);
+      const o = runLfadsPlan(plan, spikes[key], sets[key]);
+      outputs[key] = { logRates: Float32Array.from(o.log_rates), factors: Float32Array.from(o.factors) };
     }
-    assert.throws(() => lab.evalSpikes(1, 10), /evalSpikes: heldOut: expected an integer in \[2, 260\], got 1/);
-    assert.throws(() => lab.evaluateOutputs(h, t, { logRates: new Float32Array(3), factors: Float32Array.from(test_.factors) },
-      { factors: Float32Array.from(fit.factors) }), /evaluateOutputs: heldOutOutputs\.logRates: expected .*60000/);
-    assert.throws(() => lab.evaluateOutputs(h, t, null, {}), /evaluateOutputs: heldOutOutputs: expected \{logRates, factors\}/);
-    assert.equal(c.heldOut, 260);
+    const m = lab.evaluateOutputs(sets, outputs);
+    const e = lab.evaluate(sets);
+    assert.deepEqual(m.counts, sets);
+    assert.deepEqual(e.counts, sets);
+    for (const set of ['heldOutTrials', 'heldOutConditions']) {
+      for (const k of ['coBps', 'fpBps', 'rateR2', 'psthR2', 'decodeR2']) {
+        assert.ok(Number.isFinite(m[set][k]), `${set}.${k}`);
+        assert.ok(Math.abs(m[set][k] - e[set][k]) < 1e-3, `${set}.${k}: ${m[set][k]} vs ${e[set][k]}`);
+      }
+    }
+    for (const k of ['factorR2Trials', 'factorR2Conditions']) assert.ok(Math.abs(m[k] - e[k]) < 1e-3, `${k}: ${m[k]} vs ${e[k]}`);
+    // Read-outs that are not the model's change the scores: evaluateOutputs scores what it is given.
+    const shifted = { ...outputs, heldOut: { ...outputs.heldOut, logRates: outputs.heldOut.logRates.map((v) => v + 0.5) } };
+    assert.ok(lab.evaluateOutputs(sets, shifted).heldOutTrials.coBps < m.heldOutTrials.coBps - 0.01);
+    const named = (f, re) => assert.throws(f, (err) => err instanceof Error && re.test(err.message), re.toString());
+    named(() => lab.evalSpikes({ heldOut: 1 }), /evalSpikes: sets\.heldOut: expected an integer in \[2, 260\], got 1/);
+    named(() => lab.evaluateOutputs(sets, { ...outputs, heldOut: { ...outputs.heldOut, logRates: new Float32Array(3) } }),
+      /evaluateOutputs: outputs\.heldOut\.logRates: expected .*120000/);
+    named(() => lab.evaluateOutputs(sets, { ...outputs, conditions: { ...outputs.conditions, factors: new Float32Array(5) } }),
+      /evaluateOutputs: outputs\.conditions\.factors/);
+    named(() => lab.evaluateOutputs(sets, { train: outputs.train, heldOut: outputs.heldOut }), /evaluateOutputs: outputs\.conditions: expected \{logRates, factors\}/);
+    named(() => lab.evaluateOutputs(sets, null), /evaluateOutputs: outputs: expected \{train, heldOut, conditions\}/);
+    assert.ok(Math.abs(lab.evaluate(sets).heldOutTrials.coBps - e.heldOutTrials.coBps) < 1e-9, 'still usable, unchanged');
   });
 });
 

@@ -1,7 +1,13 @@
-// The LFADS case study through wasm: training, read-outs, weights, errors on spike input.
+// The LFADS case study through wasm: the NLB split (held-in / held-out neurons, held-out trials,
+// held-out conditions, forward bins), training, read-outs, NLB scores, weights, errors on spike
+// input and on bad evaluation sets. (The baselines: lfads-baselines.test.mjs; the plan: lfads-plan.test.mjs.)
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadModule } from './load.mjs';
+import { loadModule, root } from './load.mjs';
+
+const METRICS = ['coBps', 'fpBps', 'rateR2', 'psthR2', 'decodeR2'];
 
 let M, lab;
 before(async () => {
@@ -10,68 +16,149 @@ before(async () => {
 });
 after(() => lab?.delete());
 
-test('training steps report the ELBO parts and the read-outs have the right shapes', () => {
+/** assert.throws for a JS Error whose message matches re. */
+const named = (f, re) => assert.throws(f, (e) => e instanceof Error && re.test(e.message), re.toString());
+
+test('the split and the model\'s shapes: 40 of 50 neurons read, 100 of 120 bins, 1040 / 260 / 200 trials', () => {
+  const c = lab.config();
+  assert.deepEqual(
+    [c.factors, c.neuronsIn, c.neurons, c.binsIn, c.bins, c.train, c.heldOut, c.conditionsTrials, c.conditions, c.heldOutConditions, c.controllerInputLag],
+    [4, 40, 50, 100, 120, 1040, 260, 200, 75, 10, 1]);
+  for (const set of ['trials', 'conditions']) {
+    const t = lab.trial(3, set);
+    assert.deepEqual([t.bins, t.observedBins, t.neurons, t.heldin], [120, 100, 50, 40]);
+    assert.equal(t.spikes.length, 120 * 50);
+    assert.equal(t.rates.length, 120 * 50);
+    assert.equal(t.inferred.length, 120 * 50, 'rates read out for every neuron over every bin');
+    assert.equal(t.factors.length, 120 * 4);
+    assert.equal(t.inputs.length, 120);
+    assert.equal(t.latent.length, 120 * 3);
+    for (const r of t.inferred) assert.ok(r > 0 && Number.isFinite(r));
+  }
+  assert.deepEqual(lab.trial(3, undefined).spikes, lab.trial(3, 'trials').spikes, "set 'trials' when undefined");
+  // Held-out conditions are conditions no held-out trial (hence no training trial) comes from.
+  const seen = new Set(), unseen = new Set();
+  for (let i = 0; i < 260; i += 4) seen.add(lab.trial(i, 'trials').condition);
+  for (let i = 0; i < 200; i += 20) unseen.add(lab.trial(i, 'conditions').condition);
+  assert.equal(seen.size, 65, 'one held-out trial of each training condition every 4th');
+  assert.equal(unseen.size, 10);
+  for (const k of unseen) assert.ok(!seen.has(k), `condition ${k} is both seen and held out`);
+  // What the model reads of a trial: the held-in neurons over the observed bins, in the trial's order.
+  const sets = { train: 2, heldOut: 2, conditions: 2 };
+  const spikes = lab.evalSpikes(sets);
+  assert.equal(spikes.heldOut.length, 2 * 100 * 40);
+  const t0 = lab.trial(0, 'trials');
+  for (let s = 0; s < 100; ++s) for (let n = 0; n < 40; ++n) assert.equal(spikes.heldOut[s * 40 + n], t0.spikes[s * 50 + n]);
+});
+
+test('training steps report the ELBO parts; evaluate() gives the NLB scores of both held-out sets', () => {
   const first = lab.trainSteps(1), later = lab.trainSteps(5);
   for (const k of ['total', 'reconstruction', 'klIc', 'klInputs', 'l2']) assert.ok(Number.isFinite(later[k]), k);
   assert.equal(later.steps, 6);
   assert.ok(later.reconstruction < first.reconstruction, `${first.reconstruction} -> ${later.reconstruction}`);
-  const c = lab.config();
-  assert.deepEqual([c.factors, c.neurons, c.bins, c.heldOut], [4, 30, 100, 260]);
-  const t = lab.trial(3);
-  assert.equal(t.spikes.length, 100 * 30);
-  assert.equal(t.inferred.length, 100 * 30);
-  assert.equal(t.factors.length, 100 * 4);
-  assert.equal(t.inputs.length, 100);
-  assert.equal(t.latent.length, 300);
-  for (const r of t.inferred) assert.ok(r > 0 && Number.isFinite(r));
-  const traj = lab.trajectories(4);
+  const traj = lab.trajectories(4, 'trials');
   assert.equal(traj.fitted.length, 4 * 100 * 3);
   assert.equal(traj.condition.length, 4);
-  const m = lab.evaluate(8, 16);
-  for (const k of ['rateR2', 'factorR2', 'bitsPerSpike', 'decodeR2Smoothed', 'decodeR2Factors']) assert.ok(Number.isFinite(m[k]), k);
-  assert.ok(m.rateR2SmoothedBaseline < 0, 'single-trial smoothing is a poor rate estimate on these sparse spikes');
+  const trajC = lab.trajectories(30, 'conditions');
+  assert.equal(trajC.condition.length, 30);
+  assert.deepEqual(Array.from(trajC.condition.slice(0, 3)), [0, 1, 2].map((i) => lab.trial(i, 'conditions').condition));
+  const sets = { train: 16, heldOut: 8, conditions: 8 };
+  const m = lab.evaluate(sets);
+  assert.deepEqual(m.counts, sets);
+  for (const set of ['heldOutTrials', 'heldOutConditions']) for (const k of METRICS) assert.ok(Number.isFinite(m[set][k]), `${set}.${k}`);
+  assert.ok(Number.isFinite(m.factorR2Trials) && Number.isFinite(m.factorR2Conditions));
+  // Counts left out mean every trial of that set.
+  assert.deepEqual(lab.evaluate({ train: 16, heldOut: 8 }).counts, { train: 16, heldOut: 8, conditions: 200 });
+});
+
+test('the shipped weights: NLB scores well above the mean-rate model on both held-out sets', () => {
+  const shipped = new M.LfadsLab({});
+  try {
+    const cfg = shipped.loadWeights(new Uint8Array(fs.readFileSync(path.join(root, 'assets/lfads/lfads-lorenz.nrai'))));
+    assert.deepEqual([cfg.neuronsIn, cfg.neurons, cfg.controllerInputLag], [40, 50, 1]);
+    const m = shipped.evaluate({ train: 120, heldOut: 260, conditions: 80 });
+    console.log(`shipped, 260 held-out trials: ${JSON.stringify(m.heldOutTrials)}; held-out conditions (80): ${JSON.stringify(m.heldOutConditions)}`);
+    assert.ok(m.heldOutTrials.coBps > 0.1 && m.heldOutConditions.coBps > 0.1, 'held-out neurons predicted');
+    assert.ok(m.heldOutTrials.rateR2 > 0.5, `rate R2 ${m.heldOutTrials.rateR2}`);
+  } finally {
+    shipped.delete();
+  }
 });
 
 test('weights round-trip; the loaded file sets the architecture', () => {
   const bytes = lab.exportWeights();
   const other = new M.LfadsLab({ seed: 9 });  // default sizes
   try {
-    const before = other.trial(0).inferred;
+    const before = other.trial(0, 'trials').inferred;
     const cfg = other.loadWeights(bytes);
-    assert.deepEqual([cfg.factors, cfg.generator], [4, 16]);
-    assert.deepEqual(other.trial(0).inferred, lab.trial(0).inferred);
-    assert.notDeepEqual(before, other.trial(0).inferred);
+    assert.deepEqual([cfg.factors, cfg.generator, cfg.neuronsIn, cfg.neurons], [4, 16, 40, 50]);
+    assert.deepEqual(other.trial(0, 'trials').inferred, lab.trial(0, 'trials').inferred);
+    assert.deepEqual(other.trial(5, 'conditions').inferred, lab.trial(5, 'conditions').inferred);
+    assert.notDeepEqual(before, other.trial(0, 'trials').inferred);
     const bad = bytes.slice();
     bad[bad.length >> 1] ^= 4;
-    assert.throws(() => other.loadWeights(bad), /checksum mismatch/);
-    assert.throws(() => other.loadWeights(new M.SpiralClassifier({}).exportWeights()), /holds a 'mlp' model, expected 'lfads'/);
-    assert.deepEqual(other.trial(0).inferred, lab.trial(0).inferred, 'a refused file changes nothing');
+    named(() => other.loadWeights(bad), /checksum mismatch/);
+    named(() => other.loadWeights(new M.SpiralClassifier({}).exportWeights()), /holds a 'mlp' model, expected 'lfads'/);
+    assert.deepEqual(other.trial(0, 'trials').inferred, lab.trial(0, 'trials').inferred, 'a refused file changes nothing');
   } finally {
     other.delete();
   }
 });
 
-test('spike counts of your own: inferred rates, and clear errors for bad counts and shapes', () => {
-  const spikes = new Float32Array(2 * 20 * 30);
+test('spike counts of your own: inferred rates for every read-out neuron, and clear errors for bad counts and shapes', () => {
+  // 2 trials x 20 bins x 40 held-in neurons in; 50 neurons out.
+  const spikes = new Float32Array(2 * 20 * 40);
   for (let i = 0; i < spikes.length; i += 7) spikes[i] = 1;
   const rates = lab.infer(spikes, 2, 20);
-  assert.equal(rates.length, spikes.length);
-  const perTrial = lab.inferTrials([spikes.subarray(0, 600), spikes.subarray(600)]);
+  assert.equal(rates.length, 2 * 20 * 50);
+  for (const r of rates) assert.ok(r > 0 && Number.isFinite(r));
+  const perTrial = lab.inferTrials([spikes.subarray(0, 800), spikes.subarray(800)]);
   assert.deepEqual(perTrial, rates);
   const bad = spikes.slice();
-  bad[35] = -1;
+  bad[45] = -1;  // trial 0, bin 1, neuron 5
   const cases = [
     [() => lab.infer(bad, 2, 20), /spikes: trial 0, bin 1, neuron 5: expected a non-negative integer count, got -1/],
-    [() => { const b = spikes.slice(); b[700] = 0.5; lab.infer(b, 2, 20); }, /trial 1, bin 3, neuron 10: expected a non-negative integer count, got 0.5/],
+    [() => { const b = spikes.slice(); b[930] = 0.5; lab.infer(b, 2, 20); }, /trial 1, bin 3, neuron 10: expected a non-negative integer count, got 0.5/],
     [() => { const b = spikes.slice(); b[9] = NaN; lab.infer(b, 2, 20); }, /infer: spikes\[9\]: expected a finite number/],
-    [() => lab.infer(spikes, 2, 21), /infer: spikes: expected a Float32Array of length 1260, got length 1200/],
-    [() => lab.inferTrials([spikes.subarray(0, 600), spikes.subarray(0, 630)]), /trials of unequal length/],
+    [() => lab.infer(spikes, 2, 21), /infer: spikes: expected a Float32Array of length 1680, got length 1600/],
+    [() => lab.infer(new Float32Array(2 * 20 * 50), 2, 20), /infer: spikes: expected a Float32Array of length 1600, got length 2000/],
+    [() => lab.inferTrials([spikes.subarray(0, 800), spikes.subarray(0, 840)]), /trials of unequal length/],
     [() => lab.inferTrials([]), /expected at least one trial/],
     [() => new M.LfadsLab({ factors: 0 }), /LfadsConfig.factors: expected an integer in \[1, 256\], got 0/],
     [() => new M.LfadsLab({ dropout: 0.95 }), /LfadsTrainConfig.coordinated_dropout/],
     [() => new M.LfadsLab({ neurons: 0 }), /LfadsLab config: unknown field 'neurons'/],
-    [() => lab.trial(260), /trial: index: expected an integer in \[0, 259\], got 260/],
   ];
-  for (const [f, re] of cases) assert.throws(f, (e) => e instanceof Error && re.test(e.message), re.toString());
+  for (const [f, re] of cases) named(f, re);
   assert.ok(Number.isFinite(lab.trainSteps(1).total), 'still usable');
+});
+
+test('bad evaluation sets, sets and indices are refused by name; the lab stays usable', () => {
+  const sets = { train: 8, heldOut: 4, conditions: 4 };
+  const outputs = (T, K, N, F) => ({ logRates: new Float32Array(T * K * N), factors: new Float32Array(T * K * F) });
+  const good = { train: outputs(120, 8, 50, 4), heldOut: outputs(120, 4, 50, 4), conditions: outputs(120, 4, 50, 4) };
+  const cases = [
+    [() => lab.evaluate({ heldOut: 0 }), /evaluate: sets\.heldOut: expected an integer in \[2, 260\], got 0/],
+    [() => lab.evaluate({ conditions: 201 }), /evaluate: sets\.conditions: expected an integer in \[2, 200\], got 201/],
+    [() => lab.evaluate({ train: 1041 }), /evaluate: sets\.train: expected an integer in \[2, 1040\], got 1041/],
+    [() => lab.evaluate({ train: 2.5 }), /evaluate: sets\.train: expected an integer/],
+    [() => lab.evaluate(7), /evaluate: sets: expected \{train, heldOut, conditions\} trial counts/],
+    [() => lab.evalSpikes({ conditions: 0 }), /evalSpikes: sets\.conditions: expected an integer in \[2, 200\], got 0/],
+    [() => lab.baselineScores(sets), /baselineScores: call fitBaselines\(\) first/],
+    [() => lab.evaluateOutputs({ heldOut: 300 }, good), /evaluateOutputs: sets\.heldOut: expected an integer in \[2, 260\], got 300/],
+    [() => lab.evaluateOutputs(sets, { ...good, train: outputs(100, 8, 50, 4) }), /evaluateOutputs: outputs\.train\.logRates: expected .*48000/],
+    [() => lab.evaluateOutputs(sets, { ...good, heldOut: outputs(120, 4, 40, 4) }), /evaluateOutputs: outputs\.heldOut\.logRates: expected .*24000/],
+    [() => lab.evaluateOutputs(sets, { ...good, conditions: outputs(120, 4, 50, 3) }), /evaluateOutputs: outputs\.conditions\.factors: expected .*1920/],
+    [() => lab.evaluateOutputs(sets, { ...good, conditions: undefined }), /evaluateOutputs: outputs\.conditions: expected \{logRates, factors\}/],
+    [() => lab.trial(0, 'foo'), /trial: set: expected 'trials' or 'conditions', got 'foo'/],
+    [() => lab.trial(0, 3), /trial: set: expected 'trials' or 'conditions'/],
+    [() => lab.trial(260, 'trials'), /trial: index: expected an integer in \[0, 259\], got 260/],
+    [() => lab.trial(200, 'conditions'), /trial: index: expected an integer in \[0, 199\], got 200/],
+    [() => lab.trajectories(4, 'foo'), /trajectories: set: expected 'trials' or 'conditions', got 'foo'/],
+    [() => lab.trajectories(201, 'conditions'), /trajectories: count: expected an integer in \[1, 200\], got 201/],
+  ];
+  for (const [f, re] of cases) named(f, re);
+  // Zero outputs are scored as given (rates of 1 spike per bin): finite, and the lab is unharmed.
+  assert.ok(Number.isFinite(lab.evaluateOutputs(sets, good).heldOutTrials.coBps));
+  assert.ok(Number.isFinite(lab.trainSteps(1).total), 'still usable');
+  assert.ok(Number.isFinite(lab.evaluate(sets).heldOutTrials.rateR2));
 });

@@ -1,4 +1,5 @@
-// Page-side handle on a training worker: start / pause / step / reset, snapshots as events.
+// Page-side handle on a training worker: start / pause / step / reset; snapshots, state changes,
+// errors and a job's notices arrive as events ('snapshot', 'state', 'error', 'notice', 'ready').
 export class TrainerClient extends EventTarget {
   /** @param {string} job worker job name; @param {object} config the job's model config */
   constructor(job, config) {
@@ -67,6 +68,9 @@ export class TrainerClient extends EventTarget {
         if (p) msg.error ? p.reject(new Error(msg.error)) : p.resolve(msg.result);
         break;
       }
+      case 'notice':  // a job's own news (e.g. progress of a long fit), as the job sent it
+        this.#emit('notice', msg);
+        break;
       case 'error':
         this.#emit('error', msg);
         break;

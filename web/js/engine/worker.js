@@ -8,9 +8,12 @@
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
+//                 | {type: 'notice', ...} (a job's own news, e.g. the progress of a long fit; see notify below)
 import createNeuroAI from '../../wasm/neuroai.mjs';
 
-// Jobs the page may ask for; each module exports create(module, config) -> job (see jobs/*.js).
+// Jobs the page may ask for; each module exports create(module, config, {notify}) -> job (see
+// jobs/*.js). notify(data) posts {type: 'notice', ...data} at once, even from inside a long
+// synchronous call (the page's event loop receives it while the worker is still busy).
 const JOBS = {
   spiral: () => import('./jobs/spiral.js'),
   vit: () => import('./jobs/vit.js'),
@@ -19,6 +22,7 @@ const JOBS = {
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),
   lfads: () => import('./jobs/lfads.js'),
+  'lfads-baselines': () => import('./jobs/lfads-baselines.js'),
 };
 
 let snapshotIntervalMs = 66;       // ~15 snapshots per second (500 when the page prefers reduced motion)
@@ -89,7 +93,8 @@ async function createJob(name, config) {
   jobModule = await JOBS[name]();
   job?.dispose();
   job = null;
-  job = await jobModule.create(neuroai, config);  // a job may load assets first
+  const notify = (data) => post({ type: 'notice', ...data });
+  job = await jobModule.create(neuroai, config, { notify });  // a job may load assets first
 }
 
 self.onmessage = async ({ data: msg }) => {

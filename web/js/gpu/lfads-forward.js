@@ -2,8 +2,12 @@
 // the model is defined once, in C++ (core/models/lfads.cpp, Lfads::forward_plan next to build),
 // and reaches this module as data (LfadsLab.forwardPlan(): {config, ops, outputs, weights}). The
 // time steps are unrolled in the plan: both bidirectional encoders, the controller, the generator,
-// factors and log-rates are linear / gru / concat ops over named activations, run by
+// factors and log-rates are linear / gru / concat / zeros ops over named activations, run by
 // ./plan-runner.js (weights uploaded once, buffers reused by liveness, one read-back per call).
+//
+// The model reads config.neuronsIn neurons (the held-in ones) over config.binsIn observed bins and
+// reads out rates of config.neurons neurons (held-in, then held-out) over config.bins bins (the
+// observed ones, then the forward bins it predicts without reading them).
 //
 //   const gpu = await createLfadsForward(device, lab.forwardPlan(), {loadSource: fetchSource});
 //   const {logRates, factors, inputs, icMean} = await gpu.infer(spikes, trials);   // time-major
@@ -11,7 +15,7 @@
 // Only the WebGPU API on the device passed in (no DOM): runs in a page, a worker, or Node with Dawn.
 import { checkForwardArgs, checkOps, COMMON_OPS, createPlanRunner } from './plan-runner.js';
 
-const CONFIG_FIELDS = ['neurons', 'bins', 'factors', 'inputs', 'ic', 'cellClip'];
+const CONFIG_FIELDS = ['neuronsIn', 'neurons', 'binsIn', 'bins', 'factors', 'inputs', 'ic', 'cellClip'];
 const OUTPUTS = ['log_rates', 'factors', 'inputs', 'ic_mean'];
 
 /** Checks a plan from LfadsLab.forwardPlan(); throws an Error naming the bad field. */
@@ -23,6 +27,8 @@ export function checkLfadsPlan(plan) {
   for (const f of CONFIG_FIELDS) {
     if (!(typeof config[f] === 'number' && Number.isFinite(config[f]) && config[f] > 0)) throw new Error(`${who}: plan.config.${f}: expected a positive number, got ${config[f]}`);
   }
+  if (config.neuronsIn > config.neurons) throw new Error(`${who}: plan.config.neuronsIn: expected at most the ${config.neurons} read-out neurons, got ${config.neuronsIn}`);
+  if (config.binsIn > config.bins) throw new Error(`${who}: plan.config.binsIn: expected at most the ${config.bins} read-out bins, got ${config.binsIn}`);
   checkOps(who, plan, ['spikes'], COMMON_OPS);
   if (!Array.isArray(outputs) || !outputs.some((o) => o?.name === 'log_rates')) throw new Error(`${who}: plan.outputs: expected [{name, steps}] with log_rates`);
   const produced = new Map(plan.ops.map((op) => [op.output, op.shape]));
@@ -33,6 +39,8 @@ export function checkLfadsPlan(plan) {
       throw new Error(`${who}: plan.outputs[${i}].steps: expected ${static_ ? 1 : config.bins} activation names, got ${Array.isArray(o.steps) ? o.steps.length : typeof o.steps}`);
     }
     for (const s of o.steps) if (!produced.has(s)) throw new Error(`${who}: plan.outputs[${i}].steps: '${s}' is not computed by the plan`);
+    const width = produced.get(o.steps[0]).at(-1);
+    if (o.name === 'log_rates' && width !== config.neurons) throw new Error(`${who}: plan.outputs[${i}]: log_rates of ${width} neurons, expected plan.config.neurons = ${config.neurons}`);
   });
   return plan;
 }
@@ -46,24 +54,25 @@ export async function createLfadsForward(device, plan, { loadSource, batch = 256
   checkForwardArgs('createLfadsForward', device, { batch, gemm, maxBatch: 4096 });
   checkLfadsPlan(plan);
   const { config } = plan;
-  const T = config.bins, N = config.neurons;
-  const perTrial = T * N;
+  const T = config.bins, Tin = config.binsIn, Nin = config.neuronsIn;
+  const perTrial = Tin * Nin;  // what the model reads of a trial
   const widthOf = new Map(plan.ops.map((op) => [op.output, op.shape.at(-1)]));
   const outputs = plan.outputs.map((o) => ({ ...o, width: widthOf.get(o.steps[0]) }));
   const runner = await createPlanRunner(device, plan, {
-    inputs: { spikes: ['B', T, N] }, keep: outputs.flatMap((o) => o.steps), batch, gemm, loadSource, label: 'lfads',
+    inputs: { spikes: ['B', Tin, Nin] }, keep: outputs.flatMap((o) => o.steps), batch, gemm, loadSource, label: 'lfads',
   });
   const spikesBuffer = runner.input('spikes');
 
   /**
-   * Posterior-mean read-outs of K trials: spikes (K * bins * neurons, trial-major counts) ->
-   * {logRates (T, K, N), factors (T, K, F), inputs (T, K, U) or null without a controller,
-   * icMean (K, IC)}, time-major as Lfads::infer.
+   * Posterior-mean read-outs of K trials: spikes (K * binsIn * neuronsIn, trial-major counts, as
+   * LfadsLab.evalSpikes gives them) -> {logRates (T, K, N), factors (T, K, F), inputs (T, K, U) or
+   * null without a controller, icMean (K, IC)}, time-major as Lfads::infer, over all T = bins bins
+   * and N = neurons read-out neurons.
    */
   async function infer(spikes, trials) {
     if (!Number.isInteger(trials) || trials < 1) throw new Error(`infer: trials: expected a positive integer, got ${trials}`);
     if (!(spikes instanceof Float32Array) || spikes.length !== trials * perTrial) {
-      throw new Error(`infer: spikes: expected a Float32Array of trials * ${T} bins * ${N} neurons = ${trials * perTrial} counts, got ${spikes instanceof Float32Array ? `length ${spikes.length}` : typeof spikes}`);
+      throw new Error(`infer: spikes: expected a Float32Array of trials * ${Tin} observed bins * ${Nin} held-in neurons = ${trials * perTrial} counts, got ${spikes instanceof Float32Array ? `length ${spikes.length}` : typeof spikes}`);
     }
     for (let i = 0; i < spikes.length; ++i) {
       if (!(spikes[i] >= 0 && Number.isFinite(spikes[i]))) throw new Error(`infer: spikes[${i}]: expected a finite count >= 0, got ${spikes[i]}`);

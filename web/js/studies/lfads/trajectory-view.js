@@ -1,6 +1,6 @@
-// The factors in 3-D (Three.js): each held-out trial's factors mapped into Lorenz space by the
-// affine fit, beside the true Lorenz trajectories, coloured by condition, rotatable with the mouse
-// or the keyboard's arrow keys. Renders on demand (no animation loop), so it costs nothing idle.
+// The factors in 3-D (Three.js): trials' factors mapped into Lorenz space by the affine fit (held-out
+// trials, or trials of held-out conditions: Lorenz starts never seen in training), beside the true
+// Lorenz trajectories, coloured by condition, rotatable with the mouse or the keyboard's arrow keys. Renders on demand (no animation loop), so it costs nothing idle.
 // Drawn by three's WebGPU renderer where WebGPU is available, WebGL2 otherwise (../../lib/three-renderer.js);
 // a line under the view says which and why.
 import * as THREE from '../../../vendor/three.module.js';
@@ -39,7 +39,7 @@ export class TrajectoryView {
       this.backendLine.textContent = view.describe();
       new ResizeObserver(() => this.resize()).observe(host);
       this.resize();
-      if (this.data) this.update(this.data, this.one);
+      if (this.data) this.update(this.data, this.shown);
     }, (error) => {
       this.backendLine.textContent = '';
       this.summary.textContent = `3-D view unavailable (no WebGPU or WebGL: ${error.message}).`;
@@ -61,27 +61,32 @@ export class TrajectoryView {
   resize() {
     if (!this.view) return;
     const width = Math.max(300, this.canvas.parentElement.clientWidth);
-    const height = Math.round(width * 0.46);
+    const height = Math.round(width * (width < 560 ? 0.62 : 0.46));  // taller on a phone: the two attractors stay readable
     this.view.setSize(width, height);
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
     this.render();
   }
 
-  /** data: {bins, fitted, latent (K*T*3), condition (K), r2}; one: index of the trial to show alone, or -1. */
-  update(data, one = -1) {
+  /**
+   * data: {bins, fitted, latent (K*T*3), condition (K), r2} (trajectories() of a set); indices: the
+   * trials to draw (all when omitted); label: what they are, setName: what the K trials are (for the summary).
+   */
+  update(data, { indices = null, label = null, setName = 'held-out trials' } = {}) {
     this.data = data;
-    this.one = one;
+    this.shown = { indices, label, setName };
     if (!this.view) return;
     for (const line of this.group.children) {
       line.geometry.dispose();
       line.material.dispose();
     }
     this.group.clear();
-    const T = data.bins, K = data.condition.length, conditions = Math.max(...data.condition) + 1;
+    const T = data.bins, K = data.condition.length;
+    // Colours by the rank of the condition among those drawn, so that ten conditions get ten distinct colours.
+    const ids = [...new Set(data.condition)].sort((a, b) => a - b), rank = new Map(ids.map((c, i) => [c, i]));
+    const drawn = indices ?? Array.from({ length: K }, (_, k) => k);
     for (const [source, offset] of [[data.fitted, -SEPARATION / 2], [data.latent, SEPARATION / 2]]) {
-      for (let k = 0; k < K; k++) {
-        if (one >= 0 && k !== one) continue;
+      for (const k of drawn) {
         const positions = new Float32Array(T * 3);
         for (let t = 0; t < T; t++) {
           // Lorenz (x, y, z) drawn with z up: screen (x, z, y).
@@ -91,13 +96,13 @@ export class TrajectoryView {
         }
         const geometry = new THREE.BufferGeometry();
         geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
-        const i = 3 * Math.round((data.condition[k] / Math.max(1, conditions - 1)) * 230);
+        const i = 3 * Math.round((rank.get(data.condition[k]) / Math.max(1, ids.length - 1)) * 230);
         const color = new THREE.Color(COLORMAPS.viridis[i] / 255, COLORMAPS.viridis[i + 1] / 255, COLORMAPS.viridis[i + 2] / 255);
         this.group.add(new THREE.Line(geometry, new THREE.LineBasicMaterial({ color })));
       }
     }
     this.render();
-    this.summary.textContent = `${one >= 0 ? 'One held-out trial' : `${K} held-out trials`}: the factors, mapped by an affine fit ` +
+    this.summary.textContent = `${label ?? `${K} ${setName}`} drawn (observed bins). Over all ${K} ${setName}, the factors, mapped by an affine fit ` +
       `learned on training trials, explain R² = ${data.r2.toFixed(3)} of the true Lorenz state.`;
   }
 
