@@ -1,9 +1,10 @@
 // The replay case study for JS:
-//   ReplayLab: two DQN agents (uniform and prioritized replay) from one seed, stepped in lockstep;
-//   read-outs of the prioritized agent's sum tree, its last batch and its sampling statistics.
-//   ReplayBuffer: the buffer itself (uniform or prioritized), for experiments of your own.
+//   ReplayLab: two DQN agents (uniform replay and a variant: proportional, rank-based or uniform) from
+//   one seed, stepped in lockstep; read-outs of the variant agent's sum tree or rank heap, its last
+//   batch and its sampling statistics.
+//   ReplayBuffer: the buffer itself (uniform, proportional or rank), for experiments of your own.
 //   cliffwalkMedians(n, seeds, alpha): the tabular Blind Cliffwalk replay experiment.
-//   benchReplay(capacity, repeats): sum tree vs linear scan throughput (the Node benchmark).
+//   benchReplay(capacity, repeats): sum tree and rank heap vs linear scan throughput (the Node benchmark).
 #include "envs/cartpole.h"
 #include "envs/catch.h"
 #include "eval/cliffwalk_replay.h"
@@ -17,14 +18,19 @@ namespace {
 
 models::ReplayLabConfig parse_config(const val& obj) {
   js::ConfigObject c(obj, "ReplayLab config",
-                     {"env", "alpha", "beta0", "capacity", "batch", "lr", "targetPeriod", "gamma", "epsDecaySteps",
-                      "learningStarts", "seed"});
+                     {"env", "variant", "alpha", "beta0", "capacity", "batch", "lr", "targetPeriod", "gamma",
+                      "epsDecaySteps", "learningStarts", "planSteps", "seed"});
   models::ReplayLabConfig cfg;
   cfg.env = c.string("env", "catch");
   nn::require(cfg.env == "catch" || cfg.env == "cartpole", "ReplayLab config.env: expected \"catch\" or \"cartpole\", got \"",
               cfg.env, "\"");
+  cfg.variant = models::parse_replay_kind(c.string("variant", "proportional"), "ReplayLab config.variant");
   models::DqnConfig& d = cfg.dqn;
   d = models::dqn_preset(cfg.env);
+  // The planned run in environment steps: beta reaches 1 at its last training step. Catch: 300
+  // episodes of 9 steps, the run `neuroai eval per` reports; CartPole: 20,000 steps.
+  d.planned_steps = c.integer("planSteps", cfg.env == "catch" ? 2700 : 20000);
+  nn::require(d.planned_steps >= 1, "ReplayLab config.planSteps: expected a positive integer, got ", d.planned_steps);
   d.replay.alpha = static_cast<float>(c.number("alpha", d.replay.alpha));
   d.replay.beta0 = static_cast<float>(c.number("beta0", d.replay.beta0));
   d.replay.capacity = c.integer("capacity", d.replay.capacity);
@@ -38,6 +44,7 @@ models::ReplayLabConfig parse_config(const val& obj) {
   nn::require(seed >= 0, "ReplayLab config.seed: expected a non-negative integer, got ", seed);
   d.seed = static_cast<uint64_t>(seed);
   d.validate();
+  d.replay.kind = cfg.variant;
   d.replay.validate(envs::make_env(cfg.env, 0)->observation_size());
   return cfg;
 }
@@ -62,7 +69,8 @@ class ReplayLabJs {
     js::guard([&] { lab_.step(js::integer(steps, "step: steps", 0, 100000)); });
   }
 
-  /// {episodes, lastReturn, envSteps, trainSteps, epsilon, beta, size} for agent 0 (uniform) or 1.
+  /// {episodes, episodeReturn, envSteps, trainSteps, epsilon, beta, size, variant, planSteps,
+  /// plannedTrainSteps} for agent 0 (uniform) or 1 (the variant). beta is the next batch's.
   val stats(val which) {
     return js::guard([&] {
       models::DqnRunner& r = runner(which);
@@ -75,6 +83,9 @@ class ReplayLabJs {
       o.set("beta", a.replay().current_beta());
       o.set("size", a.replay().size());
       o.set("episodeReturn", r.episode_return());
+      o.set("variant", std::string(models::replay_kind_name(a.replay().kind())));
+      o.set("planSteps", static_cast<double>(a.config().planned_steps));
+      o.set("plannedTrainSteps", static_cast<double>(a.planned_train_steps(a.config().planned_steps)));
       return o;
     });
   }
@@ -102,13 +113,16 @@ class ReplayLabJs {
     });
   }
 
-  /// The prioritized agent's sum tree from the smallest subtree that holds every stored
+  /// The variant's replay kind: "proportional", "rank" or "uniform".
+  std::string variant() const { return models::replay_kind_name(lab_.config().variant); }
+
+  /// The proportional agent's sum tree from the smallest subtree that holds every stored
   /// transition (node 2^k on the left edge), `levels` levels deep: {root, rootLevel, sums}, sums
   /// in heap order relative to that root (index 0 unused, index 1 = the root).
   val tree_top(val levels) {
     return js::guard([&] {
-      const models::SumTree& t = *prioritized().replay().tree();
-      const int stored = std::max(1, prioritized().replay().size());
+      const models::SumTree& t = tree("treeTop");
+      const int stored = std::max(1, variant_agent().replay().size());
       int span = 1, below = 0;  // leaves under the subtree root, and its height
       while (span < stored) { span *= 2; ++below; }
       const int root_level = t.depth() - below, root = 1 << root_level;
@@ -128,7 +142,8 @@ class ReplayLabJs {
   val leaf_bins(val bins) {
     return js::guard([&] {
       const int n = js::integer(bins, "leafBins: bins", 1, 4096);
-      const models::ReplayBuffer& rb = prioritized().replay();
+      tree("leafBins");
+      const models::ReplayBuffer& rb = variant_agent().replay();
       std::vector<float> out(static_cast<size_t>(n), 0.0f);
       for (int k = 0; k < n && rb.size() > 0; ++k) {
         const int lo = static_cast<int>(static_cast<long long>(k) * rb.size() / n);
@@ -138,21 +153,72 @@ class ReplayLabJs {
       return floats(out);
     });
   }
-  /// {depth, leaves, size, total, indices, weights, paths (B * (depth+1)), beta} of the last batch.
+  /// The rank agent's heap array, first `count` positions (rank = position + 1):
+  /// {size, priorities, slots, resorts}.
+  val heap_top(val count) {
+    return js::guard([&] {
+      const models::RankHeap& h = heap("heapTop");
+      const int n = std::min(js::integer(count, "heapTop: count", 1, 4096), h.size());
+      std::vector<float> priorities(static_cast<size_t>(n));
+      std::vector<int> slots(static_cast<size_t>(n));
+      for (int p = 0; p < n; ++p) {
+        priorities[static_cast<size_t>(p)] = static_cast<float>(h.priority_at(p));
+        slots[static_cast<size_t>(p)] = h.slot_at(p);
+      }
+      val o = val::object();
+      o.set("size", h.size());
+      o.set("priorities", floats(priorities));
+      o.set("slots", ints(slots));
+      o.set("resorts", static_cast<double>(h.resorts()));
+      return o;
+    });
+  }
+  /// The rank agent's heap array in `bins` equal ranges of positions: the mean priority in each.
+  val heap_bins(val bins) {
+    return js::guard([&] {
+      const int n = js::integer(bins, "heapBins: bins", 1, 4096);
+      const models::RankHeap& h = heap("heapBins");
+      std::vector<float> out(static_cast<size_t>(n), 0.0f);
+      for (int k = 0; k < n && h.size() > 0; ++k) {
+        const int lo = static_cast<int>(static_cast<long long>(k) * h.size() / n);
+        const int hi = static_cast<int>(static_cast<long long>(k + 1) * h.size() / n);
+        double sum = 0;
+        for (int p = lo; p < hi; ++p) sum += h.priority_at(p);
+        out[static_cast<size_t>(k)] = hi > lo ? static_cast<float>(sum / (hi - lo)) : 0.0f;
+      }
+      return floats(out);
+    });
+  }
+  /// The variant agent's last batch: {variant, size, beta, indices, weights, tdErrors} and, for
+  /// proportional, {depth, leaves, total, paths (B * (depth+1))}; for rank, {total (the rank mass),
+  /// positions (B heap positions), segments (B + 1 heap positions where the equal-mass segments start;
+  /// the last is the size)}.
   val last_batch() {
     return js::guard([&] {
-      const models::ReplayBuffer& rb = prioritized().replay();
+      const models::ReplayBuffer& rb = variant_agent().replay();
       const models::ReplayBatch& b = rb.last_batch();
       val o = val::object();
-      o.set("depth", rb.tree()->depth());
-      o.set("leaves", rb.tree()->leaves());
+      o.set("variant", variant());
       o.set("size", rb.size());
-      o.set("total", rb.tree()->total());
       o.set("beta", b.beta);
       o.set("indices", ints(b.indices));
       o.set("weights", floats(b.weights));
-      o.set("paths", ints(b.paths));
-      o.set("tdErrors", floats(prioritized().last_td_errors()));
+      o.set("tdErrors", floats(variant_agent().last_td_errors()));
+      if (const models::SumTree* t = rb.tree()) {
+        o.set("depth", t->depth());
+        o.set("leaves", t->leaves());
+        o.set("total", t->total());
+        o.set("paths", ints(b.paths));
+      }
+      if (const models::RankHeap* h = rb.rank_heap()) {
+        o.set("total", h->size() > 0 ? h->total() : 0.0);
+        o.set("positions", ints(b.positions));
+        std::vector<int> segments;
+        const int batch = static_cast<int>(b.positions.size());
+        for (int k = 0; k < batch && h->size() > 0; ++k) segments.push_back(h->find_rank(h->total() * k / batch, 1, h->size()) - 1);
+        segments.push_back(h->size());
+        o.set("segments", ints(segments));
+      }
       return o;
     });
   }
@@ -177,7 +243,17 @@ class ReplayLabJs {
   models::DqnRunner& runner(const val& which) {
     return lab_.agent(js::integer(which, "agent", 0, 1));
   }
-  models::DqnAgent& prioritized() { return lab_.agent(models::ReplayLab::kPrioritized).agent(); }
+  models::DqnAgent& variant_agent() { return lab_.agent(models::ReplayLab::kVariant).agent(); }
+  const models::SumTree& tree(const char* fn) {
+    const models::SumTree* t = variant_agent().replay().tree();
+    nn::require(t != nullptr, fn, ": the variant agent has no sum tree (its replay is ", variant(), ", not proportional)");
+    return *t;
+  }
+  const models::RankHeap& heap(const char* fn) {
+    const models::RankHeap* h = variant_agent().replay().rank_heap();
+    nn::require(h != nullptr, fn, ": the variant agent has no rank heap (its replay is ", variant(), ", not rank)");
+    return *h;
+  }
   models::ReplayLab lab_;
 };
 
@@ -186,10 +262,14 @@ class ReplayBufferJs {
   static ReplayBufferJs* create(val config) {
     return js::guard([&] {
       js::ConfigObject c(config, "ReplayBuffer config",
-                         {"capacity", "prioritized", "alpha", "beta0", "betaSteps", "eps", "observationSize", "seed"});
+                         {"capacity", "kind", "prioritized", "alpha", "beta0", "betaSteps", "eps", "resortPeriod",
+                          "observationSize", "seed"});
       models::ReplayConfig rc;
       rc.capacity = c.integer("capacity", rc.capacity);
-      rc.prioritized = c.boolean("prioritized", rc.prioritized);
+      // `kind` ("uniform", "proportional", "rank"); the older `prioritized` (true/false) still works.
+      const bool prioritized = c.boolean("prioritized", rc.prioritized());
+      rc.kind = models::parse_replay_kind(c.string("kind", prioritized ? "proportional" : "uniform"), "ReplayBuffer config.kind");
+      rc.resort_period = c.integer("resortPeriod", rc.resort_period);
       rc.alpha = static_cast<float>(c.number("alpha", rc.alpha));
       rc.beta0 = static_cast<float>(c.number("beta0", rc.beta0));
       rc.beta_steps = c.integer("betaSteps", rc.beta_steps);
@@ -211,7 +291,7 @@ class ReplayBufferJs {
     });
   }
 
-  /// {indices, weights, obs, actions, rewards, nextObs, dones, beta} for `batch` draws.
+  /// {indices, weights, obs, actions, rewards, nextObs, dones, beta, positions (rank: heap positions)}.
   val sample(val batch) {
     return js::guard([&] {
       const models::ReplayBatch& b = buffer_.sample(js::integer(batch, "sample: batch", 1, 1 << 20));
@@ -224,6 +304,7 @@ class ReplayBufferJs {
       o.set("nextObs", floats(b.next_obs));
       o.set("dones", floats(b.dones));
       o.set("beta", b.beta);
+      o.set("positions", ints(b.positions));
       return o;
     });
   }
@@ -239,7 +320,13 @@ class ReplayBufferJs {
   double probability(val i) {
     return js::guard([&] { return buffer_.probability(js::integer(i, "probability: i", -1, 1 << 30)); });
   }
-  double total() const { return buffer_.tree() ? buffer_.tree()->total() : static_cast<double>(buffer_.size()); }
+  /// The sampling mass: the sum tree's total, the rank mass sum_{r<=N} r^-alpha, or N for uniform.
+  double total() const {
+    if (buffer_.tree()) return buffer_.tree()->total();
+    if (buffer_.rank_heap()) return buffer_.size() > 0 ? buffer_.rank_heap()->total() : 0.0;
+    return static_cast<double>(buffer_.size());
+  }
+  std::string kind() const { return models::replay_kind_name(buffer_.kind()); }
 
  private:
   ReplayBufferJs(const models::ReplayConfig& c, int obs, uint64_t seed) : obs_size_(obs), buffer_(c, obs, seed) {}
@@ -278,7 +365,7 @@ val cliffwalk_medians(val n, val seeds, val alpha) {
   });
 }
 
-/// [{operation, treePerS, scanPerS}] at the given capacity.
+/// [{operation, treePerS, rankPerS, scanPerS}] at the given capacity.
 val bench_replay(val capacity, val repeats) {
   return js::guard([&] {
     const auto rows = eval::bench_replay(js::integer(capacity, "benchReplay: capacity", 1, 1 << 24),
@@ -288,6 +375,7 @@ val bench_replay(val capacity, val repeats) {
       val o = val::object();
       o.set("operation", r.what);
       o.set("treePerS", r.tree_per_s);
+      o.set("rankPerS", r.rank_per_s);
       o.set("scanPerS", r.scan_per_s);
       out.call<void>("push", o);
     }
@@ -307,6 +395,9 @@ EMSCRIPTEN_BINDINGS(neuroai_replay) {
       .function("qValues", &ReplayLabJs::q_values)
       .function("treeTop", &ReplayLabJs::tree_top)
       .function("leafBins", &ReplayLabJs::leaf_bins)
+      .function("variant", &ReplayLabJs::variant)
+      .function("heapTop", &ReplayLabJs::heap_top)
+      .function("heapBins", &ReplayLabJs::heap_bins)
       .function("lastBatch", &ReplayLabJs::last_batch)
       .function("sampling", &ReplayLabJs::sampling)
       .function("resetSampling", &ReplayLabJs::reset_sampling);
@@ -318,7 +409,8 @@ EMSCRIPTEN_BINDINGS(neuroai_replay) {
       .function("updatePriorities", &ReplayBufferJs::update_priorities)
       .function("size", &ReplayBufferJs::size)
       .function("probability", &ReplayBufferJs::probability)
-      .function("total", &ReplayBufferJs::total);
+      .function("total", &ReplayBufferJs::total)
+      .function("kind", &ReplayBufferJs::kind);
   emscripten::function("cliffwalkMedians", &cliffwalk_medians);
   emscripten::function("benchReplay", &bench_replay);
 }

@@ -14,10 +14,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Median operations per second of f(calls) over repeats, each batch lasting >= ~30 ms.
+/// Median operations per second of f(calls) over repeats, each batch lasting >= ~30 ms and
+/// making at least `min_calls` calls.
 template <class F>
-double rate(F&& f, int repeats) {
-  long long calls = 1;
+double rate(F&& f, int repeats, long long min_calls = 1) {
+  long long calls = std::max(1LL, min_calls);
   for (;;) {
     const auto t0 = Clock::now();
     f(calls);
@@ -72,12 +73,38 @@ std::vector<ReplayBenchRow> bench_replay(int capacity, int repeats) {
   }
   const models::SumTree& tree = *replay.tree();
   const double total = tree.total();
+  // The rank-based buffer over the same priorities (paper exponent alpha 0.7).
+  models::ReplayConfig rank_config = config;
+  rank_config.kind = models::ReplayKind::kRank;
+  rank_config.use_paper_exponents();
+  models::ReplayBuffer ranked(rank_config, 1, 7);
+  for (int i = 0; i < capacity; ++i) {
+    const float x = static_cast<float>(i);
+    ranked.add(&x, 0, 0.0f, &x, false);
+  }
+  {
+    std::vector<int> idx(static_cast<size_t>(capacity));
+    std::vector<float> pri(idx.size());
+    for (int i = 0; i < capacity; ++i) {
+      idx[static_cast<size_t>(i)] = i;
+      pri[static_cast<size_t>(i)] = static_cast<float>(priorities[static_cast<size_t>(i)]);  // the same order
+    }
+    ranked.set_priorities(idx, pri);
+  }
+  const models::RankHeap& heap = *ranked.rank_heap();
+  const double rank_total = heap.total();
   std::vector<ReplayBenchRow> rows;
 
   ReplayBenchRow single{"single draw"};
   single.tree_per_s = rate([&](long long n) {
     int acc = 0;
     for (long long k = 0; k < n; ++k) acc += tree.find(total * rng.uniform());
+    sink = acc;
+  }, repeats);
+  // A rank draw: the inverse CDF over the whole table (binary search), then the heap slot there.
+  single.rank_per_s = rate([&](long long n) {
+    int acc = 0;
+    for (long long k = 0; k < n; ++k) acc += heap.slot_at(heap.find_rank(rank_total * rng.uniform(), 1, capacity) - 1);
     sink = acc;
   }, repeats);
   single.scan_per_s = rate([&](long long n) {
@@ -90,6 +117,9 @@ std::vector<ReplayBenchRow> bench_replay(int capacity, int repeats) {
   ReplayBenchRow batch{"batch-64 draw"};
   batch.tree_per_s = 64 * rate([&](long long n) {
     for (long long k = 0; k < n; ++k) sink = replay.sample(64).indices[0];
+  }, repeats);
+  batch.rank_per_s = 64 * rate([&](long long n) {
+    for (long long k = 0; k < n; ++k) sink = ranked.sample(64).indices[0];
   }, repeats);
   batch.scan_per_s = 64 * rate([&](long long n) {
     int acc = 0;
@@ -111,6 +141,17 @@ std::vector<ReplayBenchRow> bench_replay(int capacity, int repeats) {
       replay.update_priorities(idx, err);
     }
   }, repeats);
+  // Heap sifts plus the full re-sort every `capacity` changes: each timed batch makes at least
+  // `capacity` changes, so the re-sort's cost is in every figure (amortized), not left to chance.
+  update.rank_per_s = 64 * rate([&](long long n) {
+    for (long long k = 0; k < n; ++k) {
+      for (int b = 0; b < 64; ++b) {
+        idx[static_cast<size_t>(b)] = static_cast<int>(rng.below(static_cast<uint32_t>(capacity)));
+        err[static_cast<size_t>(b)] = rng.uniform(0.0f, 2.0f);
+      }
+      ranked.update_priorities(idx, err);
+    }
+  }, repeats, (capacity + 63) / 64);
   // A flat array updates in O(1): the scan sampler's only advantage.
   update.scan_per_s = 64 * rate([&](long long n) {
     for (long long k = 0; k < n; ++k)

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "envs/catch.h"
 #include "nn/init.h"
 
 namespace models {
@@ -29,6 +30,7 @@ void DqnConfig::validate() const {
   nn::require_int_range(learning_starts, 0, 1 << 30, "DqnConfig.learning_starts");
   nn::require_int_range(train_every, 1, 1 << 20, "DqnConfig.train_every");
   nn::require_range(grad_clip, 1e-3, 1e6, "DqnConfig.grad_clip");
+  nn::require_int_range(planned_steps, 0, 1LL << 40, "DqnConfig.planned_steps");
 }
 
 DqnConfig dqn_preset(const std::string& env_name) {
@@ -111,6 +113,21 @@ DqnAgent::DqnAgent(const DqnConfig& config, nn::Shape observation_shape, int act
       replay_(config.replay, static_cast<int>(observation_shape.numel()), config.seed),
       rng_(config.seed, 0xa9e47) {
   target_.params().copy_values_from(online_.params());
+  if (config_.planned_steps > 0) {
+    // The k-th sample() call runs at beta0 + (1 - beta0) (k - 1) / beta_steps: beta_steps = k_last - 1
+    // puts the last planned training step at beta = 1.
+    const long long k = planned_train_steps(config_.planned_steps);
+    replay_.set_beta_steps(static_cast<int>(std::min<long long>(std::max<long long>(1, k - 1), 1 << 30)));
+  }
+}
+
+long long DqnAgent::planned_train_steps(long long env_steps) const {
+  // observe() trains at environment step e (1-based) when e >= learning_starts, the buffer holds a
+  // batch (e >= batch until the first wrap) and e is a multiple of train_every.
+  const long long first = std::max<long long>({1, config_.learning_starts, config_.batch});
+  if (env_steps < first) return 0;
+  const long long every = config_.train_every;
+  return env_steps / every - (first - 1) / every;
 }
 
 float DqnAgent::epsilon() const {
@@ -199,6 +216,35 @@ int episodes_to_reach(const std::string& env_name, const DqnConfig& config, floa
     if (e + 1 >= window && sum / window >= target) return e + 1;
   }
   return max_episodes;
+}
+
+PlannedRun run_planned_catch(const DqnConfig& config, int episodes, float target, int window) {
+  nn::require_int_range(episodes, 1, 1 << 20, "run_planned_catch: episodes");
+  nn::require_int_range(window, 1, episodes, "run_planned_catch: window");
+  DqnConfig c = config;
+  auto env = envs::make_env("catch", c.seed);
+  NN_ASSERT(dynamic_cast<const envs::Catch*>(env.get()) != nullptr);
+  const long long steps_per_episode = env->observation_shape()[1] - 1;  // the ball falls one row per step
+  c.planned_steps = steps_per_episode * episodes;
+  DqnRunner runner(std::move(env), c);
+  const auto returns = runner.run_episodes(episodes);
+  NN_ASSERT(runner.agent().env_steps() == c.planned_steps);
+  PlannedRun r;
+  r.episodes_to_reach = episodes;
+  double sum = 0;
+  for (int e = 0; e < episodes; ++e) {
+    sum += returns[static_cast<size_t>(e)];
+    if (e >= window) sum -= returns[static_cast<size_t>(e - window)];
+    if (e + 1 >= window && sum / window >= target) {
+      r.episodes_to_reach = e + 1;
+      break;
+    }
+  }
+  r.final_mean = std::accumulate(returns.end() - window, returns.end(), 0.0) / window;
+  r.final_beta = runner.agent().replay().last_batch().beta;
+  r.env_steps = runner.agent().env_steps();
+  r.train_steps = runner.agent().train_steps();
+  return r;
 }
 
 }  // namespace models

@@ -1,11 +1,13 @@
 // DQN (Mnih et al. 2015) with the Double-DQN target (van Hasselt et al. 2016) and a replay buffer
-// that is uniform or prioritized (Schaul et al. 2016) by one setting.
+// that is uniform, proportional or rank-based prioritized (Schaul et al. 2016) by one setting.
 //
 //   y_i = r_i + gamma (1 - done_i) Q_target(s'_i, argmax_a Q_online(s'_i, a))
 //   loss = mean_i w_i Huber(Q_online(s_i, a_i) - y_i),  w_i the importance weights (1 for uniform)
 // The TD errors |Q(s_i, a_i) - y_i| become the new priorities. The target network is a copy of
 // the online one refreshed every target_period training steps; actions are epsilon-greedy with
-// epsilon decaying linearly from eps_start to eps_end.
+// epsilon decaying linearly from eps_start to eps_end. With planned_steps set, the importance-sampling
+// exponent beta anneals from beta0 to 1 over the training steps of the planned run, reaching 1 at its
+// last one (the paper: "reaches 1 only at the end of learning").
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -57,6 +59,8 @@ struct DqnConfig {
   int train_every = 1;          // environment steps per training step
   float grad_clip = 10.0f;
   bool double_dqn = true;
+  long long planned_steps = 0;  // environment steps the run is planned for; beta reaches 1 at its last
+                                // training step (0: replay.beta_steps sample() calls, as configured)
   uint64_t seed = 1;
   void validate() const;
 };
@@ -77,6 +81,8 @@ class DqnAgent {
   float train_step();
 
   float epsilon() const;
+  /// Training steps in the first `env_steps` environment steps under this config's schedule.
+  long long planned_train_steps(long long env_steps) const;
   long long env_steps() const { return env_steps_; }
   long long train_steps() const { return train_steps_; }
   ReplayBuffer& replay() { return replay_; }
@@ -109,5 +115,16 @@ using DqnRunner = Runner<DqnAgent>;
 /// (max_episodes when it never does).
 int episodes_to_reach(const std::string& env_name, const DqnConfig& config, float target, int window,
                       int max_episodes);
+
+/// One run of a planned length, played to its end.
+struct PlannedRun {
+  int episodes_to_reach = 0;  // first episode whose trailing `window` mean reaches target (episodes when never)
+  double final_mean = 0;      // mean return of the last `window` episodes
+  float final_beta = 0;       // beta of the last training batch
+  long long env_steps = 0, train_steps = 0;
+};
+/// Plays `episodes` episodes of Catch (fixed length, so the plan is known in environment steps:
+/// config.planned_steps is set to it and beta reaches 1 at the last training step).
+PlannedRun run_planned_catch(const DqnConfig& config, int episodes, float target, int window);
 
 }  // namespace models

@@ -131,32 +131,164 @@ void SumTree::find_many(double* masses, int n, int* out, int* paths) const {
   }
 }
 
+// ---------------------------------------------------------------- RankHeap
+
+RankHeap::RankHeap(int capacity, double alpha, int resort_period)
+    : capacity_(capacity), period_(resort_period > 0 ? resort_period : capacity) {
+  nn::require(capacity >= 1 && capacity <= kMaxCapacity, "RankHeap: capacity: expected an integer in [1, ", kMaxCapacity,
+              "], got ", capacity);
+  nn::require(std::isfinite(alpha) && alpha >= 0 && alpha <= 1, "RankHeap: alpha: expected a number in [0, 1], got ", alpha);
+  heap_.reserve(static_cast<size_t>(capacity));
+  pos_.assign(static_cast<size_t>(capacity), -1);
+  priority_.assign(static_cast<size_t>(capacity), 0.0);
+  // Summed smallest-last would be a hair more accurate; in double the running sum's relative error
+  // stays below ~1e-9 at 2^24 terms, far below what a sampling test can see.
+  cum_.resize(static_cast<size_t>(capacity) + 1);
+  cum_[0] = 0;
+  for (int r = 1; r <= capacity; ++r) cum_[static_cast<size_t>(r)] = cum_[static_cast<size_t>(r - 1)] + std::pow(r, -alpha);
+}
+
+bool RankHeap::above(int a, int b, bool fresh) const {
+  const double pa = priority_[static_cast<size_t>(a)], pb = priority_[static_cast<size_t>(b)];
+  return fresh ? pa >= pb : pa > pb;
+}
+
+void RankHeap::place(size_t pos, int j) {
+  heap_[pos] = j;
+  pos_[static_cast<size_t>(j)] = static_cast<int>(pos);
+}
+
+void RankHeap::sift_up(size_t pos, bool fresh) {
+  const int j = heap_[pos];
+  while (pos > 0) {
+    const size_t parent = (pos - 1) / 2;
+    if (!above(j, heap_[parent], fresh)) break;
+    place(pos, heap_[parent]);
+    pos = parent;
+  }
+  place(pos, j);
+}
+
+void RankHeap::sift_down(size_t pos) {
+  const int j = heap_[pos];
+  const size_t n = heap_.size();
+  for (;;) {
+    size_t child = 2 * pos + 1;
+    if (child >= n) break;
+    if (child + 1 < n && above(heap_[child + 1], heap_[child], false)) ++child;
+    if (!above(heap_[child], j, false)) break;
+    place(pos, heap_[child]);
+    pos = child;
+  }
+  place(pos, j);
+}
+
+void RankHeap::set(int j, double priority, bool fresh) {
+  nn::require(j >= 0 && j < capacity_, "RankHeap::set: index: expected [0, ", capacity_ - 1, "], got ", j);
+  nn::require(std::isfinite(priority) && priority >= 0, "RankHeap::set: priority: expected a finite number >= 0, got ",
+              priority);
+  const double old = priority_[static_cast<size_t>(j)];
+  priority_[static_cast<size_t>(j)] = priority;
+  int pos = pos_[static_cast<size_t>(j)];
+  if (pos < 0) {
+    heap_.push_back(j);
+    pos = static_cast<int>(heap_.size()) - 1;
+    pos_[static_cast<size_t>(j)] = pos;
+    sift_up(static_cast<size_t>(pos), fresh);
+  } else if (fresh || priority > old) {
+    sift_up(static_cast<size_t>(pos), fresh);
+  } else {
+    sift_down(static_cast<size_t>(pos));
+  }
+  // The heap drifts from sorted order as priorities change; sort it fully now and then (the paper
+  // sorts every 10^6 steps for a memory of 10^6), amortized O(log N) per change.
+  if (++changes_ >= period_) resort();
+}
+
+void RankHeap::resort() {
+  // Ties keep their slot order (stable), so a re-sort is reproducible.
+  std::stable_sort(heap_.begin(), heap_.end(), [&](int a, int b) {
+    return priority_[static_cast<size_t>(a)] > priority_[static_cast<size_t>(b)];
+  });
+  for (size_t p = 0; p < heap_.size(); ++p) pos_[static_cast<size_t>(heap_[p])] = static_cast<int>(p);
+  changes_ = 0;
+  ++resorts_;
+}
+
+int RankHeap::find_rank(double u, int lo, int hi) const {
+  // The first r in [lo, hi] with cum(r) > u: rank r owns [cum(r-1), cum(r)).
+  const double* first = cum_.data() + lo;
+  const double* last = cum_.data() + hi + 1;
+  const int r = static_cast<int>(std::upper_bound(first, last, u) - cum_.data());
+  return std::min(std::max(r, lo), hi);
+}
+
+bool RankHeap::heap_ok() const {
+  for (size_t p = 1; p < heap_.size(); ++p)
+    if (priority_at(static_cast<int>((p - 1) / 2)) < priority_at(static_cast<int>(p))) return false;
+  for (size_t p = 0; p < heap_.size(); ++p)
+    if (pos_[static_cast<size_t>(heap_[p])] != static_cast<int>(p)) return false;
+  return true;
+}
+
 // ---------------------------------------------------------------- ReplayBuffer
 
-double replay_bytes(int capacity, int observation_size) {
+const char* replay_kind_name(ReplayKind kind) {
+  switch (kind) {
+    case ReplayKind::kUniform: return "uniform";
+    case ReplayKind::kProportional: return "proportional";
+    case ReplayKind::kRank: return "rank";
+  }
+  return "?";
+}
+
+ReplayKind parse_replay_kind(const std::string& name, const char* what) {
+  for (ReplayKind k : {ReplayKind::kUniform, ReplayKind::kProportional, ReplayKind::kRank})
+    if (name == replay_kind_name(k)) return k;
+  nn::fail(what, ": expected \"uniform\", \"proportional\" or \"rank\", got \"", name, "\"");
+}
+
+double replay_bytes(int capacity, int observation_size, ReplayKind kind) {
   const double per_item = (2.0 * observation_size + 3.0) * sizeof(float);
   int leaves = 1;
   while (leaves < capacity) leaves *= 2;
-  return capacity * per_item + 2.0 * leaves * 2 * sizeof(double);
+  double index = 0;
+  if (kind == ReplayKind::kProportional) index = 2.0 * leaves * 2 * sizeof(double);  // sum and min trees
+  if (kind == ReplayKind::kRank) index = capacity * (2.0 * sizeof(int) + 2.0 * sizeof(double));  // heap, pos, p, cum
+  return capacity * per_item + index;
+}
+
+void ReplayConfig::use_paper_exponents() {
+  if (kind == ReplayKind::kProportional) {
+    alpha = 0.6f;
+    beta0 = 0.4f;
+  } else if (kind == ReplayKind::kRank) {
+    alpha = 0.7f;
+    beta0 = 0.5f;
+  }
 }
 
 void ReplayConfig::validate(int observation_size) const {
   nn::require_int_range(capacity, 1, kMaxCapacity, "ReplayConfig.capacity");
   nn::require_int_range(observation_size, 1, 1 << 20, "ReplayBuffer: observation_size");
-  const double bytes = replay_bytes(capacity, observation_size);
+  const double bytes = replay_bytes(capacity, observation_size, kind);
   nn::require(bytes <= kMaxReplayBytes, "ReplayConfig.capacity: ", capacity, " transitions of ", observation_size,
               " floats need ", bytes / 1e6, " MB, more than the 1 GiB this buffer allows");
   nn::require_range(alpha, 0.0, 1.0, "ReplayConfig.alpha");
   nn::require_range(beta0, 0.0, 1.0, "ReplayConfig.beta0");
   nn::require_int_range(beta_steps, 1, 1 << 30, "ReplayConfig.beta_steps");
   nn::require_range(eps, 1e-12, 1.0, "ReplayConfig.eps");
+  nn::require_int_range(resort_period, 0, 1 << 30, "ReplayConfig.resort_period");
+  nn::require(kind == ReplayKind::kUniform || kind == ReplayKind::kProportional || kind == ReplayKind::kRank,
+              "ReplayConfig.kind: expected uniform, proportional or rank, got ", static_cast<int>(kind));
 }
 
 ReplayBuffer::ReplayBuffer(const ReplayConfig& config, int observation_size, uint64_t seed)
     : config_((config.validate(observation_size), config)),
       obs_size_(observation_size),
       rng_(seed, 0x2e91a7),
-      tree_(config.prioritized ? config.capacity : 1),
+      tree_(config.kind == ReplayKind::kProportional ? config.capacity : 1),
+      heap_(config.kind == ReplayKind::kRank ? config.capacity : 1, config.alpha, config.resort_period),
       obs_(static_cast<size_t>(config.capacity) * observation_size),
       next_obs_(obs_.size()),
       rewards_(static_cast<size_t>(config.capacity)),
@@ -174,9 +306,15 @@ void ReplayBuffer::add(const float* obs, int action, float reward, const float* 
   actions_[slot] = action;
   rewards_[slot] = reward;
   dones_[slot] = done ? 1.0f : 0.0f;
-  if (config_.prioritized) tree_.set(next_, std::pow(max_priority_, config_.alpha));
+  if (config_.kind == ReplayKind::kProportional) tree_.set(next_, std::pow(max_priority_, config_.alpha));
+  if (config_.kind == ReplayKind::kRank) heap_.set(next_, max_priority_, true);
   next_ = (next_ + 1) % config_.capacity;
   size_ = std::min(size_ + 1, config_.capacity);
+}
+
+void ReplayBuffer::set_beta_steps(int steps) {
+  nn::require_int_range(steps, 1, 1 << 30, "ReplayBuffer::set_beta_steps: steps");
+  config_.beta_steps = steps;
 }
 
 float ReplayBuffer::current_beta() const {
@@ -186,7 +324,11 @@ float ReplayBuffer::current_beta() const {
 
 double ReplayBuffer::probability(int i) const {
   nn::require(i >= 0 && i < size_, "ReplayBuffer::probability: index: expected [0, ", size_ - 1, "], got ", i);
-  return config_.prioritized ? tree_.get(i) / tree_.total() : 1.0 / size_;
+  switch (config_.kind) {
+    case ReplayKind::kProportional: return tree_.get(i) / tree_.total();
+    case ReplayKind::kRank: return heap_.rank_probability(heap_.position_of(i) + 1);
+    default: return 1.0 / size_;
+  }
 }
 
 void ReplayBuffer::copy_into_batch(int slot, int b) {
@@ -213,7 +355,14 @@ const ReplayBatch& ReplayBuffer::sample(int batch) {
   b.dones.resize(static_cast<size_t>(batch));
   b.beta = current_beta();
   ++samples_;
-  if (!config_.prioritized) {
+  b.positions.clear();
+  if (config_.kind == ReplayKind::kRank) {
+    b.paths.clear();
+    sample_rank(b, batch);
+    record_sampling(b);
+    return b;
+  }
+  if (config_.kind == ReplayKind::kUniform) {
     b.paths.clear();
     for (int k = 0; k < batch; ++k) {
       b.indices[static_cast<size_t>(k)] = static_cast<int>(rng_.below(static_cast<uint32_t>(size_)));
@@ -242,6 +391,44 @@ const ReplayBatch& ReplayBuffer::sample(int batch) {
   return b;
 }
 
+namespace {
+/// Uniform double in [0, 1) with 53 random bits (rank draws resolve masses far below 2^-24 of a segment).
+double uniform53(nn::Rng& rng) {
+  const uint64_t hi = rng.next_u32() >> 5, lo = rng.next_u32() >> 6;  // 27 + 26 bits
+  return static_cast<double>((hi << 26) | lo) * (1.0 / 9007199254740992.0);
+}
+}  // namespace
+
+void ReplayBuffer::sample_rank(ReplayBatch& b, int batch) {
+  const int n = size_;
+  const double total = heap_.total(), segment = total / batch;
+  // Segment k covers the mass [k total / B, (k+1) total / B): its ranks run from the one holding its
+  // start to the one holding its end. Recomputed only when the size or the batch changes (the paper
+  // reuses them across close sizes; here they are exact for each size).
+  if (segments_for_size_ != n || static_cast<int>(segment_lo_.size()) != batch) {
+    segment_lo_.resize(static_cast<size_t>(batch));
+    segment_hi_.resize(static_cast<size_t>(batch));
+    for (int k = 0; k < batch; ++k) {
+      segment_lo_[static_cast<size_t>(k)] = heap_.find_rank(segment * k, 1, n);
+      segment_hi_[static_cast<size_t>(k)] = heap_.find_rank(std::nextafter(segment * (k + 1), 0.0), 1, n);
+    }
+    segments_for_size_ = n;
+  }
+  // The largest weight is the last rank's: (N P(N))^-beta.
+  const double max_weight = std::pow(n * heap_.rank_probability(n), -b.beta);
+  b.positions.resize(static_cast<size_t>(batch));
+  for (int k = 0; k < batch; ++k) {
+    // Inverse CDF inside segment k: rank r is drawn when the uniform mass lands in [cum(r-1), cum(r)).
+    const double u = segment * (k + uniform53(rng_));
+    const int r = heap_.find_rank(u, segment_lo_[static_cast<size_t>(k)], segment_hi_[static_cast<size_t>(k)]);
+    const int slot = heap_.slot_at(r - 1);
+    b.positions[static_cast<size_t>(k)] = r - 1;
+    b.indices[static_cast<size_t>(k)] = slot;
+    b.weights[static_cast<size_t>(k)] = static_cast<float>(std::pow(n * heap_.rank_probability(r), -b.beta) / max_weight);
+    copy_into_batch(slot, k);
+  }
+}
+
 void ReplayBuffer::track_sampling(int bins) {
   nn::require_int_range(bins, 0, 4096, "ReplayBuffer::track_sampling: bins");
   drawn_.assign(static_cast<size_t>(bins), 0.0);
@@ -253,11 +440,15 @@ void ReplayBuffer::record_sampling(const ReplayBatch& b) {
   if (bins == 0 || size_ == 0) return;
   // Bins split the stored slots [0, size) evenly; bin k covers [k size / bins, (k+1) size / bins).
   auto bin_start = [&](int k) { return static_cast<int>(static_cast<long long>(k) * size_ / bins); };
-  for (int i : b.indices) drawn_[static_cast<size_t>(static_cast<long long>(i) * bins / size_)] += 1;
+  // Rank-based: bins over heap positions (ranks), where P is known in closed form.
+  const bool rank = config_.kind == ReplayKind::kRank;
+  const std::vector<int>& drawn = rank ? b.positions : b.indices;
+  for (int i : drawn) drawn_[static_cast<size_t>(static_cast<long long>(i) * bins / size_)] += 1;
   for (int k = 0; k < bins; ++k) {
     const int lo = bin_start(k), hi = bin_start(k + 1);
-    const double p = config_.prioritized ? (tree_.prefix(hi) - tree_.prefix(lo)) / tree_.total()
-                                         : static_cast<double>(hi - lo) / size_;
+    double p = static_cast<double>(hi - lo) / size_;
+    if (config_.kind == ReplayKind::kProportional) p = (tree_.prefix(hi) - tree_.prefix(lo)) / tree_.total();
+    if (rank) p = (heap_.cumulative(hi) - heap_.cumulative(lo)) / heap_.total();
     expected_[static_cast<size_t>(k)] += b.size * p;
   }
 }
@@ -288,11 +479,12 @@ void ReplayBuffer::check_slots(const std::vector<int>& indices, const std::vecto
 }
 
 void ReplayBuffer::apply_priorities(const std::vector<int>& indices, const std::vector<float>& priorities) {
-  if (!config_.prioritized) return;
+  if (!config_.prioritized()) return;
   for (size_t k = 0; k < indices.size(); ++k) {
     const double p = priorities[k];
     max_priority_ = std::max(max_priority_, p);
-    tree_.set(indices[k], std::pow(p, config_.alpha));
+    if (config_.kind == ReplayKind::kProportional) tree_.set(indices[k], std::pow(p, config_.alpha));
+    else heap_.set(indices[k], p);
   }
 }
 

@@ -5,10 +5,10 @@ namespace models {
 ReplayLab::ReplayLab(const ReplayLabConfig& config) : config_(config) {
   for (int k = 0; k < 2; ++k) {
     DqnConfig c = config.dqn;
-    c.replay.prioritized = k == kPrioritized;
+    c.replay.kind = k == kVariant ? config.variant : ReplayKind::kUniform;
     agents_[k] = std::make_unique<DqnRunner>(envs::make_env(config.env, c.seed), c);
     agents_[k]->agent().replay().track_sampling(config.histogram_bins);
-    agents_[k]->agent().replay().set_record_paths(k == kPrioritized);
+    agents_[k]->agent().replay().set_record_paths(k == kVariant);
   }
 }
 
@@ -19,7 +19,7 @@ void ReplayLab::step(int env_steps) {
 }
 
 DqnRunner& ReplayLab::agent(int which) {
-  nn::require(which == kUniform || which == kPrioritized, "ReplayLab::agent: which: expected 0 (uniform) or 1 (prioritized), got ",
+  nn::require(which == kUniform || which == kVariant, "ReplayLab::agent: which: expected 0 (uniform) or 1 (the variant), got ",
               which);
   return *agents_[which];
 }

@@ -1,5 +1,6 @@
 // The replay case study's live experiment: two DQN agents from the same seed in two copies of
-// the same environment, one replaying uniformly and one by priority, stepped in lockstep.
+// the same environment, one replaying uniformly and one with the chosen variant (proportional,
+// rank-based or, as a control, uniform too), stepped in lockstep.
 #pragma once
 #include <memory>
 #include <string>
@@ -10,13 +11,15 @@ namespace models {
 
 struct ReplayLabConfig {
   std::string env = "catch";  // "catch" or "cartpole"
-  DqnConfig dqn = dqn_preset("catch");  // replay.prioritized is set per agent
+  DqnConfig dqn = dqn_preset("catch");  // replay.kind is set per agent
+  ReplayKind variant = ReplayKind::kProportional;  // the second agent's replay
   int histogram_bins = 32;
 };
 
 class ReplayLab {
  public:
-  static constexpr int kUniform = 0, kPrioritized = 1;
+  static constexpr int kUniform = 0, kVariant = 1;
+  static constexpr int kPrioritized = kVariant;  // the name from before the variant setting
 
   explicit ReplayLab(const ReplayLabConfig& config);
   /// Advances both agents by `env_steps` environment steps each.

@@ -66,6 +66,57 @@ test('the Blind Cliffwalk experiment: prioritized replay needs fewer updates', (
   assert.ok(M.cliffwalkMedians(6, 3, 0).prioritized > 0);
 });
 
+test('the rank variant: heap read-outs, positions, segments and beta over the planned run', () => {
+  const rank = new M.ReplayLab({ env: 'catch', variant: 'rank', alpha: 0.7, beta0: 0.5, seed: 3, learningStarts: 64, planSteps: 400 });
+  try {
+    assert.equal(rank.variant(), 'rank');
+    rank.step(200);
+    const stats = rank.stats(1);
+    assert.equal(stats.variant, 'rank');
+    assert.equal(rank.stats(0).variant, 'uniform');
+    assert.equal(stats.planSteps, 400);
+    assert.equal(stats.plannedTrainSteps, 400 - 64 + 1);
+    const b = rank.lastBatch();
+    assert.equal(b.variant, 'rank');
+    assert.equal(b.positions.length, 32);
+    assert.equal(b.segments.length, 33);
+    assert.equal(b.segments[0], 0);
+    assert.equal(b.segments[32], b.size);
+    for (let k = 1; k <= 32; k++) assert.ok(b.segments[k] >= b.segments[k - 1], 'segments ascend');
+    for (let k = 0; k < 32; k++) {
+      assert.ok(b.positions[k] >= b.segments[k] && b.positions[k] <= b.segments[k + 1], `draw ${k} inside its segment`);
+      assert.ok(b.positions[k] < b.size);
+    }
+    const top = rank.heapTop(31);
+    assert.equal(top.size, b.size);
+    for (let p = 1; p < top.priorities.length; p++) assert.ok(top.priorities[(p - 1) >> 1] >= top.priorities[p], `heap at ${p}`);
+    assert.equal(rank.heapBins(16).length, 16);
+    assert.ok(Math.max(...b.weights) <= 1 && Math.min(...b.weights) > 0);
+    assert.throws(() => rank.treeTop(5), /treeTop: the variant agent has no sum tree \(its replay is rank, not proportional\)/);
+    assert.throws(() => lab.heapTop(5), /heapTop: the variant agent has no rank heap \(its replay is proportional, not rank\)/);
+    rank.step(200);  // past the plan: beta has reached 1
+    assert.equal(rank.lastBatch().beta, 1);
+    assert.equal(rank.sampling(1).drawn.length, 32);
+  } finally {
+    rank.delete();
+  }
+  const rb = new M.ReplayBuffer({ capacity: 16, kind: 'rank', alpha: 0.7, observationSize: 1, seed: 2 });
+  try {
+    assert.equal(rb.kind(), 'rank');
+    for (let i = 0; i < 5; i++) rb.add(new Float32Array([i]), 0, 0, new Float32Array([i]), false);
+    rb.setPriorities(new Int32Array([0, 1, 2, 3, 4]), new Float32Array([5, 4, 3, 2, 1]));
+    const z = [1, 2, 3, 4, 5].reduce((a, r) => a + r ** -0.7, 0);
+    assert.ok(Math.abs(rb.total() - z) < 1e-5);
+    const s = rb.sample(5);
+    assert.equal(s.positions.length, 5);
+  } finally {
+    rb.delete();
+  }
+  const old = new M.ReplayBuffer({ prioritized: false });
+  assert.equal(old.kind(), 'uniform', 'the older option still works');
+  old.delete();
+});
+
 test('bad input is a JS Error naming the argument, and the lab keeps working', () => {
   const cases = [
     [() => new M.ReplayLab({ env: 'pong' }), /ReplayLab config.env: expected "catch" or "cartpole", got "pong"/],
@@ -76,6 +127,10 @@ test('bad input is a JS Error naming the argument, and the lab keeps working', (
     [() => new M.ReplayLab({ batch: 0 }), /DqnConfig.batch/],
     [() => new M.ReplayLab({ lr: 'fast' }), /ReplayLab config.lr: expected a number, got string/],
     [() => new M.ReplayLab({ colour: 1 }), /ReplayLab config: unknown field 'colour'/],
+    [() => new M.ReplayLab({ variant: 'ranked' }), /ReplayLab config.variant: expected "uniform", "proportional" or "rank", got "ranked"/],
+    [() => new M.ReplayLab({ planSteps: 0 }), /ReplayLab config.planSteps: expected a positive integer, got 0/],
+    [() => new M.ReplayBuffer({ kind: 'heap' }), /ReplayBuffer config.kind: expected "uniform", "proportional" or "rank", got "heap"/],
+    [() => lab.heapBins(0), /heapBins: bins/],
     [() => lab.step(-1), /step: steps: expected an integer in \[0, 100000\], got -1/],
     [() => lab.step(NaN), /step: steps: expected a finite number/],
     [() => lab.stats(2), /agent: expected an integer in \[0, 1\], got 2/],

@@ -51,6 +51,13 @@ export class LossChart {
     this.plot.setData(this.data);
   }
 
+  /** Renames series i (0-based) in the plot and its legend. */
+  setLabel(i, label) {
+    this.plot.series[i + 1].label = label;
+    const el = this.plot.root.querySelectorAll('.u-legend .u-series')[i + 1]?.querySelector('.u-label');
+    if (el) el.textContent = label;
+  }
+
   clear() {
     for (const s of this.data) s.length = 0;
     this.plot.setData(this.data);

@@ -7,9 +7,9 @@ import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
 import { episodesToReach } from '../lib/returns.js';
-import { AGENTS, ReplayLabPanel, WINDOW } from '../studies/replay/lab-panel.js';
+import { ReplayLabPanel, WINDOW } from '../studies/replay/lab-panel.js';
 import { SCHEMA } from '../studies/replay/schema.js';
-import { TreeView } from '../studies/replay/tree-view.js';
+import { TreeView, structureTitle } from '../studies/replay/tree-view.js';
 
 renderNav('replay');
 registerOffline();
@@ -26,7 +26,7 @@ let cliffRows = null;
 
 function renderResults(snap) {
   const target = state.env === 'catch' ? 0.9 : 195;
-  const rows = AGENTS.map((a, k) => {
+  const rows = lab.agents.map((a, k) => {
     const n = snap ? episodesToReach(snap.agents[k].returns, target, WINDOW) : null;
     return h('tr', {}, h('td', {}, a.name), h('td', {}, snap ? String(snap.agents[k].returns.length) : '–'),
       h('td', {}, n === null ? 'not yet' : String(n)));
@@ -45,8 +45,10 @@ function renderResults(snap) {
 }
 
 let lastResults = 0;
+const treeTitle = document.getElementById('tree-title');
 lab.onSnapshotListener((snap) => {
   tree.update(snap, 5);
+  treeTitle.textContent = structureTitle(snap.variant);
   if (performance.now() - lastResults > 500) {
     renderResults(snap);
     lastResults = performance.now();

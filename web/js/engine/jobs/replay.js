@@ -1,16 +1,19 @@
-// Worker-side job: two DQN agents (uniform and prioritized replay) from one seed, in lockstep.
-// Snapshots carry both boards, their returns, and the prioritized agent's tree, batch and
-// sampling statistics.
+// Worker-side job: two DQN agents (uniform replay and a variant: proportional, rank-based or uniform)
+// from one seed, in lockstep. Snapshots carry both boards, their returns, and the variant agent's
+// batch and sampling statistics with its sum tree (proportional) or rank heap (rank-based).
 export const name = 'replay';
 
 const TREE_LEVELS = 5;  // the top of the sum tree that the page draws (31 nodes)
 const LEAF_BINS = 64;   // leaf priorities summed into this many slot ranges
+const HEAP_TOP = 31;    // the first heap positions drawn as a tree (5 levels)
+const HEAP_BINS = 128;  // the heap array's priorities averaged over this many position ranges
 
 export function create(neuroai, config) {
   const lab = new neuroai.ReplayLab(config);
   const env = config?.env ?? 'catch';
+  const variant = lab.variant();
   return {
-    describe: () => ({ env, treeLevels: TREE_LEVELS, leafBins: LEAF_BINS }),
+    describe: () => ({ env, variant, treeLevels: TREE_LEVELS, leafBins: LEAF_BINS, heapTop: HEAP_TOP, heapBins: HEAP_BINS }),
     chunk: 4,
     train(steps) {
       lab.step(steps);
@@ -24,13 +27,21 @@ export function create(neuroai, config) {
         sampling: lab.sampling(k),
       }));
       const batch = lab.lastBatch();
-      const tree = lab.treeTop(TREE_LEVELS);
-      const leaves = lab.leafBins(LEAF_BINS);
-      const transfer = [tree.sums.buffer, leaves.buffer, batch.indices.buffer, batch.weights.buffer, batch.paths.buffer,
-        batch.tdErrors.buffer];
+      const transfer = [batch.indices.buffer, batch.weights.buffer, batch.tdErrors.buffer];
+      const data = { step: agents[0].stats.envSteps, variant, agents, batch };
+      if (variant === 'proportional') {
+        data.tree = lab.treeTop(TREE_LEVELS);
+        data.leaves = lab.leafBins(LEAF_BINS);
+        transfer.push(data.tree.sums.buffer, data.leaves.buffer, batch.paths.buffer);
+      } else if (variant === 'rank') {
+        data.heap = lab.heapTop(HEAP_TOP);
+        data.heapBins = lab.heapBins(HEAP_BINS);
+        transfer.push(data.heap.priorities.buffer, data.heap.slots.buffer, data.heapBins.buffer, batch.positions.buffer,
+          batch.segments.buffer);
+      }
       for (const a of agents) transfer.push(a.returns.buffer, a.observation.buffer, a.q.buffer, a.sampling.drawn.buffer,
         a.sampling.expected.buffer);
-      return { data: { step: agents[0].stats.envSteps, agents, batch, tree, leaves }, transfer };
+      return { data, transfer };
     },
     calls: {
       resetSampling: () => {

@@ -1,8 +1,8 @@
-// Embeddable: the two DQN agents (uniform vs prioritized replay) and the sum tree.
+// Embeddable: the two DQN agents (uniform vs prioritized replay) and the sum tree or rank heap.
 import { h } from '../../lib/dom.js';
 import { ReplayLabPanel } from './lab-panel.js';
 import { SCHEMA } from './schema.js';
-import { TreeView } from './tree-view.js';
+import { TreeView, structureTitle } from './tree-view.js';
 
 export const title = 'Hippocampal replay: uniform vs prioritized experience replay';
 export const schema = SCHEMA;
@@ -10,9 +10,13 @@ export const styles = ['css/replay.css'];
 
 export function mount(host, store) {
   const lab = h('div', { class: 'panel-host' }), tree = h('div', { class: 'panel-host' });
-  host.replaceChildren(h('h2', { class: 'embed-title' }, title), lab, h('h3', { class: 'embed-subtitle' }, 'Inside the sum tree'), tree);
+  const subtitle = h('h3', { class: 'embed-subtitle' }, structureTitle(store.state.variant));
+  host.replaceChildren(h('h2', { class: 'embed-title' }, title), lab, subtitle, tree);
   const panel = new ReplayLabPanel(lab, store);
   const view = new TreeView(tree);
-  panel.onSnapshotListener((snap) => view.update(snap, 5));
+  panel.onSnapshotListener((snap) => {
+    view.update(snap, 5);
+    subtitle.textContent = structureTitle(snap.variant);
+  });
   return panel;
 }
