@@ -21,8 +21,9 @@ namespace {
 constexpr double kLog2Pi = 1.8378770664093454836;
 constexpr int kFaIterations = 200;        // factor-analysis EM iterations for the start (at most)
 constexpr double kFaTolerance = 1e-9;     // ...stopping when FA's log-likelihood gains less than this fraction
-constexpr int kTauSteps = 8;              // gradient steps on each log tau per M-step
+constexpr int kTauSteps = 3;              // gradient steps on each log tau per M-step (a partial M-step)
 constexpr double kMaxLogTauStep = 1.0;    // the largest change of log tau in one step
+constexpr double kMaxExtrapolation = 256; // SQUAREM's longest extrapolation (in EM steps, roughly)
 
 // ---------------------------------------------------------------- time-reversal parity
 //
@@ -160,10 +161,22 @@ struct PartPosterior {
   MatrixXd block_trace;           // (q, q): the trace of each (latent, latent) block: sum over bins of Cov(x_i, x_l)
   std::vector<MatrixXd> diag;     // [latent] (dim, dim): each latent's own block
   double logdet_a = 0;            // log |A| = log |Kp| + log |Kp^-1 + M ⊗ I|
+  bool ok = true;                 // false: A was not positive definite in floating point
 };
 
-PartPosterior part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, const ParityBasis& basis) {
-  PartPosterior out;
+// The (q dim)^2 buffers of one part, kept from one E-step to the next: no allocation churn in EM.
+struct PartWorkspace {
+  MatrixXd A;   // A, then its Cholesky factor L_A in place (lower triangle)
+  MatrixXd W;   // L_A^-1 Lbar' (block lower triangular)
+  MatrixXd lm;  // the covariance, latent-major
+  PartPosterior post;
+};
+using Workspace = std::array<PartWorkspace, 2>;
+
+// Fills ws.post for one part.
+void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, const ParityBasis& basis, PartWorkspace& ws) {
+  PartPosterior& out = ws.post;
+  out.ok = true;
   const int d = basis.dim, q = static_cast<int>(M.rows()), n = q * d;
   std::vector<MatrixXd> L(static_cast<size_t>(q));  // (d, d) lower Cholesky factors of each latent's kernel
   std::vector<double> k;
@@ -173,48 +186,58 @@ PartPosterior part_posterior(const MatrixXd& M, const VectorXd& tau, double eps,
     NN_ASSERT(llt.info() == Eigen::Success);
     L[static_cast<size_t>(i)] = llt.matrixL();
   }
-  MatrixXd A = MatrixXd::Identity(n, n);  // (q d, q d)
+  MatrixXd& A = ws.A;  // (q d, q d)
+  A.setIdentity(n, n);
   for (int i = 0; i < q; ++i)
     for (int l = 0; l <= i; ++l) {
       A.block(i * d, l * d, d, d).noalias() += M(i, l) * (L[static_cast<size_t>(i)].transpose() * L[static_cast<size_t>(l)]);
       if (l != i) A.block(l * d, i * d, d, d) = A.block(i * d, l * d, d, d).transpose();
     }
-  const Eigen::LLT<MatrixXd> llt(A);
-  NN_ASSERT(llt.info() == Eigen::Success);
-  const MatrixXd& LA = llt.matrixLLT();  // its lower triangle is L_A
-  out.logdet_a = 2.0 * sum_log(LA.diagonal());
+  const Eigen::LLT<Eigen::Ref<MatrixXd>> llt(A);  // in place: A's lower triangle becomes L_A
+  if (llt.info() != Eigen::Success) {             // only for absurd parameters (a SQUAREM extrapolation): A = I + PSD
+    out.ok = false;
+    return;
+  }
+  out.logdet_a = 2.0 * sum_log(A.diagonal());
   // W = L_A^-1 Lbar', one latent's columns at a time: they are zero above that latent's rows.
-  std::vector<MatrixXd> W(static_cast<size_t>(q));  // [i] (n - i d, d): rows i d .. n-1 of W's columns for latent i
+  MatrixXd& W = ws.W;
+  W.resize(n, n);
   for (int i = 0; i < q; ++i) {
     const int rows = n - i * d;
-    MatrixXd& w = W[static_cast<size_t>(i)];
-    w = MatrixXd::Zero(rows, d);
+    auto w = W.block(i * d, i * d, rows, d);
+    w.setZero();
     w.topRows(d) = L[static_cast<size_t>(i)].transpose();
-    LA.bottomRightCorner(rows, rows).triangularView<Eigen::Lower>().solveInPlace(w);
+    A.bottomRightCorner(rows, rows).triangularView<Eigen::Lower>().solveInPlace(w);
   }
-  // Sigma = W' W, block by block.
-  out.sigma.resize(n, n);
+  // Sigma = W' W, block by block (latent-major), then reordered basis-major.
+  MatrixXd& lm = ws.lm;
+  lm.resize(n, n);
   out.block_trace.resize(q, q);
   out.diag.resize(static_cast<size_t>(q));
   for (int i = 0; i < q; ++i)
     for (int l = i; l < q; ++l) {
-      const MatrixXd s = W[static_cast<size_t>(i)].bottomRows(n - l * d).transpose() * W[static_cast<size_t>(l)];  // (d, d)
-      for (int j = 0; j < d; ++j)
-        for (int jj = 0; jj < d; ++jj) {
-          out.sigma(j * q + i, jj * q + l) = s(j, jj);
-          out.sigma(jj * q + l, j * q + i) = s(j, jj);
-        }
+      MatrixXd s = W.block(l * d, i * d, n - l * d, d).transpose() * W.block(l * d, l * d, n - l * d, d);  // (d, d)
+      if (l == i) mirror_lower(s);  // exactly symmetric
+      lm.block(i * d, l * d, d, d) = s;
+      lm.block(l * d, i * d, d, d) = s.transpose();
       out.block_trace(i, l) = out.block_trace(l, i) = s.trace();
       if (l == i) out.diag[static_cast<size_t>(i)] = s;
     }
-  return out;
+  out.sigma.resize(n, n);
+  for (int jj = 0; jj < d; ++jj)
+    for (int l = 0; l < q; ++l) {
+      const double* src = lm.data() + static_cast<Index>(l * d + jj) * n;  // column (l, jj), latent-major rows
+      double* dst = out.sigma.data() + static_cast<Index>(jj * q + l) * n;  // column (jj, l), basis-major rows
+      for (int j = 0; j < d; ++j)
+        for (int i = 0; i < q; ++i) dst[j * q + i] = src[i * d + j];
+    }
 }
 
 // ---------------------------------------------------------------- E-step
 
 // Posterior means and the sufficient statistics of one E-step, summed over trials and bins.
 struct Estep {
-  double log_likelihood = 0;
+  double log_likelihood = 0;               // -inf (and nothing else filled) for parameters out of numerical reach
   std::array<MatrixXd, 2> mean;            // [part] (q dim, K): column k is trial k's posterior mean, basis-major
   MatrixXd exx;                            // (q, q) sum of E[x_t x_t']
   VectorXd ex;                             // (q) sum of E[x_t]
@@ -225,7 +248,7 @@ struct Estep {
 // C (N, q), d (N), R (N), tau (q); the trials in the parity bases. Trials are processed in
 // chunks, so each chunk's data stays in cache between the products that read it.
 Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const VectorXd& tau, double eps, const Parts& data,
-             bool want_stats, bool want_means) {
+             bool want_stats, bool want_means, Workspace& ws) {
   const int q = static_cast<int>(C.cols()), N = data.N, K = data.K, T = data.T;
   const VectorXd rinv = R.cwiseInverse();
   const MatrixXd G = C.transpose() * rinv.asDiagonal();  // (q, N): C' R^-1
@@ -246,7 +269,12 @@ Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const Vect
     if (dim == 0) continue;
     const VectorXd& ones = data.ones[static_cast<size_t>(p)];
     const MatrixXd& yp = data.y[static_cast<size_t>(p)];
-    const PartPosterior post = part_posterior(M, tau, eps, T, pb);
+    part_posterior(M, tau, eps, T, pb, ws[static_cast<size_t>(p)]);
+    const PartPosterior& post = ws[static_cast<size_t>(p)].post;
+    if (!post.ok) {
+      out.log_likelihood = -std::numeric_limits<double>::infinity();
+      return out;
+    }
     logdet += post.logdet_a;
     const MatrixXd offset = Gd * ones.transpose();  // (q, dim): C' R^-1 d in each basis vector
     const VectorXd rinv_d = rinv.cwiseProduct(d);
@@ -393,6 +421,47 @@ void factor_analysis(const MatrixXd& cov, int q, const VectorXd& floor, MatrixXd
   }
 }
 
+// Rotates the factor-analysis start so that its latents are uncorrelated at lag 1 too, and starts
+// each tau from that latent's lag-1 autocorrelation (second-order blind source separation, as in
+// AMUSE). With x = U z for independent unit-variance GPs z, FA's per-bin posterior means are
+// x^ = P x + (white noise), P = C'(C C' + R)^-1 C, so their lag-1 covariance is P U diag(rho) U' P
+// with rho_i = k_i(t, t+1): U and rho are the eigenvectors and eigenvalues of P^-1 S1 P^-1. Any
+// rotation of C is as good a factor analysis, so only the GP part of the model sees the change.
+// y (K, T, N) as given, mean (N); C (N, q) rotated in place, tau (q) out. T >= 2.
+void lag_start(const float* y, int K, int T, const VectorXd& mean, double eps, const VectorXd& R, MatrixXd& C,
+               VectorXd& tau) {
+  const int N = static_cast<int>(C.rows()), q = static_cast<int>(C.cols());
+  const MatrixXd G = C.transpose() * R.cwiseInverse().asDiagonal();  // (q, N)
+  const MatrixXd M = G * C;                                            // (q, q) C' R^-1 C
+  const MatrixXd beta = (MatrixXd::Identity(q, q) + M).llt().solve(G);  // (q, N): x^ = beta (y - mean)
+  MatrixXd S1 = MatrixXd::Zero(q, q);  // sum over adjacent bins of x^_t x^_{t+1}'
+  MatrixXd Yk(N, T);                   // one trial, centred
+  for (int k = 0; k < K; ++k) {
+    for (int t = 0; t < T; ++t)
+      for (int n = 0; n < N; ++n) Yk(n, t) = y[(static_cast<size_t>(k) * T + t) * N + n] - mean(n);
+    const MatrixXd X = beta * Yk;  // (q, T)
+    S1.noalias() += X.leftCols(T - 1) * X.rightCols(T - 1).transpose();
+  }
+  S1 = (S1 + S1.transpose()) / (2.0 * K * (T - 1));
+  // P = M (I + M)^-1, so P^-1 = I + M^-1 (M's eigenvalues floored: a latent FA barely sees).
+  const Eigen::SelfAdjointEigenSolver<MatrixXd> em(M);
+  NN_ASSERT(em.info() == Eigen::Success);
+  const VectorXd m = em.eigenvalues().cwiseMax(1e-9 * std::max(em.eigenvalues().maxCoeff(), 1e-300));
+  const MatrixXd Pinv = em.eigenvectors() * (VectorXd::Ones(q) + m.cwiseInverse()).asDiagonal() * em.eigenvectors().transpose();
+  MatrixXd lag = Pinv * S1 * Pinv;
+  lag = 0.5 * (lag + lag.transpose()).eval();
+  const Eigen::SelfAdjointEigenSolver<MatrixXd> el(lag);
+  NN_ASSERT(el.info() == Eigen::Success);
+  C = C * el.eigenvectors();
+  tau.resize(q);
+  for (int i = 0; i < q; ++i) {
+    // k(t, t+1) = (1 - eps) exp(-1 / (2 tau^2)); the start is kept within [kMinTau, T].
+    const double rho = el.eigenvalues()(i) / (1.0 - eps);
+    const double t = rho <= 0 ? Gpfa::kMinTau : rho >= 1 ? static_cast<double>(T) : std::sqrt(-0.5 / std::log(rho));
+    tau(i) = std::clamp(t, Gpfa::kMinTau, std::max(Gpfa::kMinTau, static_cast<double>(T)));
+  }
+}
+
 // ---------------------------------------------------------------- input checks
 
 // Checks the sizes of y (K, T, N) and that every value is finite; returns each neuron's mean.
@@ -503,17 +572,22 @@ std::vector<double> Gpfa::fit(const float* y, int K, int T, int N, const std::fu
     floor(n) = config_.min_private_var * ref;
   }
 
-  MatrixXd C;  // (N, q)
-  VectorXd R;  // (N)
-  factor_analysis(cov, q, floor, C, R);
-  VectorXd dc = VectorXd::Zero(N);  // d - mean
-  VectorXd tau = VectorXd::Constant(q, config_.initial_tau);
+  // The parameters EM moves, d relative to the data's mean.
+  struct Params {
+    MatrixXd C;       // (N, q)
+    VectorXd dc;      // (N) d - mean
+    VectorXd R, tau;  // (N), (q)
+  };
+  Params p0;
+  factor_analysis(cov, q, floor, p0.C, p0.R);
+  p0.dc = VectorXd::Zero(N);
+  p0.tau = VectorXd::Constant(q, config_.initial_tau);
+  if (config_.lag_start && T >= 2) lag_start(y, K, T, mean, eps, p0.R, p0.C, p0.tau);
   std::vector<double> eta(static_cast<size_t>(q), 1.0 / bins);  // the tau step scales
 
-  Estep st = e_step(C, dc, R, tau, eps, data, true, false);
-  double prev = st.log_likelihood;
-  std::vector<double> history;
-  for (int it = 1; it <= config_.max_iterations; ++it) {
+  Workspace ws;
+  const auto e_step_at = [&](const Params& p) { return e_step(p.C, p.dc, p.R, p.tau, eps, data, true, false, ws); };
+  const auto m_step = [&](const Estep& st, Params p) {
     // C and d jointly: [C d] = (sum y E[x~]') (sum E[x~ x~'])^-1 with x~ = [x; 1].
     MatrixXd xx(q + 1, q + 1), xy(q + 1, N);
     xx.topLeftCorner(q, q) = st.exx;
@@ -524,26 +598,97 @@ std::vector<double> Gpfa::fit(const float* y, int K, int T, int N, const std::fu
     xy.row(q) = ysum.transpose();
     const Eigen::LDLT<MatrixXd> ldlt(xx);
     const MatrixXd w = ldlt.solve(xy);  // (q + 1, N): column n is [c_n; d_n]
-    C = w.topRows(q).transpose();
-    dc = w.row(q).transpose();
+    p.C = w.topRows(q).transpose();
+    p.dc = w.row(q).transpose();
     // R: the expected squared residual per bin, sum E[(y - w' x~)^2] / (K T), floored.
     for (int n = 0; n < N; ++n) {
       const double resid = ss(n) - 2.0 * w.col(n).dot(xy.col(n)) + w.col(n).dot(xx * w.col(n));
-      R(n) = std::max(resid / bins, floor(n));
+      p.R(n) = std::max(resid / bins, floor(n));
     }
     for (int i = 0; i < q; ++i)
-      tau(i) = update_tau(tau(i), eta[static_cast<size_t>(i)], eps, T, K, data.basis,
-                          {st.s[0].empty() ? nullptr : &st.s[0][static_cast<size_t>(i)],
-                           st.s[1].empty() ? nullptr : &st.s[1][static_cast<size_t>(i)]});
+      p.tau(i) = update_tau(p.tau(i), eta[static_cast<size_t>(i)], eps, T, K, data.basis,
+                            {st.s[0].empty() ? nullptr : &st.s[0][static_cast<size_t>(i)],
+                             st.s[1].empty() ? nullptr : &st.s[1][static_cast<size_t>(i)]});
+    return p;
+  };
+  // SQUAREM works on (C, d, log R, log tau): R and tau stay positive.
+  const Index dims = static_cast<Index>(N) * q + 2 * N + q;
+  const auto to_vector = [&](const Params& p) {
+    VectorXd v(dims);
+    v << Eigen::Map<const VectorXd>(p.C.data(), static_cast<Index>(N) * q), p.dc, p.R.array().log().matrix(),
+        p.tau.array().log().matrix();
+    return v;
+  };
+  const auto from_vector = [&](const VectorXd& v) {
+    Params p;
+    p.C = Eigen::Map<const MatrixXd>(v.data(), N, q);
+    p.dc = v.segment(static_cast<Index>(N) * q, N);
+    p.R = v.segment(static_cast<Index>(N) * q + N, N).array().exp().matrix().cwiseMax(floor);
+    p.tau = v.tail(q).array().exp().matrix().cwiseMax(kMinTau).cwiseMin(kMaxTau);
+    return p;
+  };
 
-    st = e_step(C, dc, R, tau, eps, data, true, false);
+  std::vector<double> history;
+  int steps = 0;  // E-steps after the start's
+  Estep s0 = e_step_at(p0);
+  NN_ASSERT(s0.log_likelihood > -std::numeric_limits<double>::infinity());
+  // Takes p (with its E-step st) as the model's current parameters.
+  const auto record = [&](const Params& p, const Estep& st) {
+    set_parameters(RowMatrix(p.C), p.dc + mean, p.R, p.tau);
     history.push_back(st.log_likelihood);
-    if (progress) progress(it, st.log_likelihood);
-    const bool converged = st.log_likelihood - prev < config_.tolerance * std::fabs(prev);
-    prev = st.log_likelihood;
-    if (converged) break;
+    if (progress) progress(static_cast<int>(history.size()), st.log_likelihood);
+  };
+  // Whether the gain per E-step since the last check (one EM step, or one SQUAREM cycle) fell below the tolerance.
+  double mark_ll = s0.log_likelihood;
+  int mark_steps = 0;
+  const auto converged = [&](double ll) {
+    const double gain = (ll - mark_ll) / std::max(1, steps - mark_steps);
+    const bool done = gain < config_.tolerance * std::fabs(mark_ll);
+    mark_ll = ll;
+    mark_steps = steps;
+    return done;
+  };
+  double step_max = 1;  // SQUAREM's bound on the extrapolation length
+  while (steps < config_.max_iterations) {
+    Params p1 = m_step(s0, p0);
+    Estep s1 = e_step_at(p1);
+    NN_ASSERT(s1.log_likelihood > -std::numeric_limits<double>::infinity());
+    ++steps;
+    record(p1, s1);
+    if (!config_.accelerate || steps == config_.max_iterations) {
+      if (converged(s1.log_likelihood)) break;
+      p0 = std::move(p1);
+      s0 = std::move(s1);
+      continue;
+    }
+    // SQUAREM (Varadhan & Roland 2008, scheme 3): two EM steps p0 -> p1 -> p2, then a step along
+    // the extrapolated path p0 - 2 a r + a^2 v, kept only where it beats p2.
+    Params p2 = m_step(s1, p1);
+    Estep s2 = e_step_at(p2);
+    NN_ASSERT(s2.log_likelihood > -std::numeric_limits<double>::infinity());
+    ++steps;
+    record(p2, s2);
+    const VectorXd v0 = to_vector(p0), v1 = to_vector(p1), v2 = to_vector(p2);
+    const VectorXd r = v1 - v0, v = v2 - 2 * v1 + v0;
+    const double a = std::clamp(-std::sqrt(r.squaredNorm() / std::max(v.squaredNorm(), 1e-300)), -step_max, -1.0);
+    if (a == -step_max) step_max = std::min(4 * step_max, kMaxExtrapolation);
+    const VectorXd ve = v0 - 2 * a * r + a * a * v;
+    p0 = std::move(p2);  // unless the extrapolation does better
+    s0 = std::move(s2);
+    if (a != -1.0 && ve.allFinite() && steps < config_.max_iterations) {  // a = -1 lands on p2 itself
+      Params pe = from_vector(ve);
+      Estep se = e_step_at(pe);
+      ++steps;
+      if (se.log_likelihood > s0.log_likelihood) {
+        p0 = std::move(pe);
+        s0 = std::move(se);
+        record(p0, s0);
+      } else {  // not kept (the E-step is spent); later extrapolations are shorter
+        step_max = std::max(1.0, step_max / 4);
+      }
+    }
+    if (converged(s0.log_likelihood)) break;
   }
-  set_parameters(RowMatrix(C), dc + mean, R, tau);
   return history;
 }
 
@@ -576,8 +721,11 @@ std::vector<double> Gpfa::posterior_mean(const float* y, int K, int T_obs, const
     R(j) = R_(n);
   }
   const Parts data = to_parts(y, K, T_obs, Nobs, d);
-  const std::vector<double> seen_mean = means_in_bins(
-      e_step(C, VectorXd::Zero(Nobs), R, tau_, config_.gp_noise, data, false, true), data, q);  // (K, T_obs, q)
+  Workspace ws;
+  const Estep st = e_step(C, VectorXd::Zero(Nobs), R, tau_, config_.gp_noise, data, false, true, ws);
+  nn::require(st.log_likelihood > -std::numeric_limits<double>::infinity(),
+              "Gpfa::infer: the model's parameters are out of numerical range (C' R^-1 C overflows)");
+  const std::vector<double> seen_mean = means_in_bins(st, data, q);  // (K, T_obs, q)
   const int T_future = T_total - T_obs;
   if (T_future == 0) return seen_mean;
   std::vector<double> out(static_cast<size_t>(K) * T_total * q);  // (K, T_total, q)
@@ -630,7 +778,8 @@ double Gpfa::log_likelihood(const float* y, int K, int T, int N) const {
   check_trials("Gpfa::log_likelihood", y, K, T, N);
   nn::require(N == neurons_, "Gpfa::log_likelihood: N: expected ", neurons_, " neurons (as fitted), got ", N);
   const Parts data = to_parts(y, K, T, N, d_);
-  return e_step(C_, VectorXd::Zero(N), R_, tau_, config_.gp_noise, data, false, false).log_likelihood;
+  Workspace ws;
+  return e_step(C_, VectorXd::Zero(N), R_, tau_, config_.gp_noise, data, false, false, ws).log_likelihood;
 }
 
 }  // namespace models

@@ -23,11 +23,13 @@ namespace models {
 
 struct GpfaConfig {
   int latents = 8;               // q
-  int max_iterations = 200;      // EM iterations
+  int max_iterations = 200;      // E-steps (EM iterations, extrapolations included)
   double tolerance = 1e-6;       // stop when an iteration gains less than this fraction of |log-likelihood|
   double initial_tau = 5.0;      // GP timescale of every latent at the start, in bins
   double gp_noise = 1e-3;        // eps: the white part of each latent's unit prior variance (fixed)
   double min_private_var = 1e-3; // floor on R's diagonal, as a fraction of each neuron's variance
+  bool lag_start = true;         // start from FA rotated by lag-1 covariance, taus from it (false: FA, initial_tau)
+  bool accelerate = true;        // SQUAREM extrapolation between EM steps, kept only when it raises the likelihood
   void validate() const;
 };
 
@@ -41,11 +43,17 @@ class Gpfa {
   explicit Gpfa(const GpfaConfig& config);
 
   /// Fits by EM on y (K, T, N): K trials of T bins of N neurons. Starts from factor analysis of
-  /// all bins pooled (itself started from PCA: deterministic, no seed needed) with every tau at
-  /// config.initial_tau. M-step: C and d jointly in closed form, R in closed form (floored), each
-  /// tau by gradient ascent on log tau with a backtracking line search, so the log-likelihood never
-  /// decreases. progress(iteration, log_likelihood) is called after each iteration (iterations
-  /// count from 1). Returns the log-likelihood of y after each iteration.
+  /// all bins pooled (itself started from PCA: deterministic, no seed needed); with
+  /// config.lag_start its latents are rotated to be uncorrelated at lag 1 and each tau starts from
+  /// its latent's lag-1 autocorrelation, otherwise every tau starts at config.initial_tau (Yu et
+  /// al.). M-step: C and d jointly in closed form, R in closed form (floored), each tau by a few
+  /// steps of gradient ascent on log tau with a backtracking line search. With config.accelerate,
+  /// SQUAREM (Varadhan & Roland 2008) extrapolates after every two EM steps and the result is kept
+  /// only if its likelihood is higher (a rejected one costs an E-step and is not reported). So the
+  /// log-likelihood never decreases. progress(iteration, log_likelihood) is called for each new
+  /// parameter set (iterations count from 1) with the model already holding it (infer() may be
+  /// called from it; if progress throws, fitting stops there and the model keeps them). Returns
+  /// the log-likelihood of y at each of those parameter sets.
   std::vector<double> fit(const float* y, int K, int T, int N,
                           const std::function<void(int, double)>& progress = {});
 

@@ -8,11 +8,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <vector>
 
 #include "models/gpfa.h"
-#include "nn/check.h"
 #include "nn/rng.h"
 
 using Catch::Matchers::Contains;
@@ -145,31 +143,42 @@ TEST_CASE("GPFA: EM never lowers the log-likelihood and is deterministic", "[gpf
   nn::Rng rng(11);
   const Planted p = random_params(10, {2.0, 4.0, 8.0}, rng);
   std::vector<float> y, x;
-  simulate(p, 1e-3, 30, 20, rng, y, x);
+  simulate(p, 1e-3, 30, 21, rng, y, x);  // an odd T: the middle bin has no mirror image
+  for (const bool plain : {false, true}) {
+    INFO((plain ? "plain EM from factor analysis (Yu et al.)" : "lag-1 start, SQUAREM"));
+    models::GpfaConfig c;
+    c.latents = 3;
+    c.max_iterations = 60;
+    c.tolerance = 0;
+    c.lag_start = c.accelerate = !plain;
+    models::Gpfa a(c), b(c);
+    int calls = 0;
+    const std::vector<double> ll = a.fit(y.data(), 30, 21, 10, [&](int it, double v) {
+      ++calls;
+      CHECK(it == calls);
+      // The model holds this iteration's parameters already.
+      CHECK(a.log_likelihood(y.data(), 30, 21, 10) == Approx(v).epsilon(1e-10));
+    });
+    REQUIRE(ll.size() >= 20);
+    CHECK(calls == static_cast<int>(ll.size()));
+    for (size_t i = 1; i < ll.size(); ++i) {
+      INFO("iteration " << i + 1 << ": " << ll[i - 1] << " -> " << ll[i]);
+      CHECK(ll[i] >= ll[i - 1] - 1e-9 * std::fabs(ll[i - 1]));
+    }
+    CHECK(ll.back() > ll.front());
+    // Same data, same build: bit-identical.
+    CHECK(b.fit(y.data(), 30, 21, 10) == ll);
+    CHECK(a.timescales() == b.timescales());
+    CHECK(a.loading() == b.loading());
+  }
+  // One bin per trial: plain factor analysis (tau has nothing to act on and stays put).
+  simulate(p, 1e-3, 200, 1, rng, y, x);
   models::GpfaConfig c;
   c.latents = 3;
-  c.max_iterations = 60;
-  c.tolerance = 0;
-  models::Gpfa a(c), b(c);
-  int calls = 0;
-  const std::vector<double> ll = a.fit(y.data(), 30, 20, 10, [&](int it, double v) {
-    ++calls;
-    CHECK(it == calls);
-    CHECK(std::isfinite(v));
-  });
-  REQUIRE(ll.size() >= 20);
-  CHECK(calls == static_cast<int>(ll.size()));
-  for (size_t i = 1; i < ll.size(); ++i) {
-    INFO("iteration " << i + 1 << ": " << ll[i - 1] << " -> " << ll[i]);
-    CHECK(ll[i] >= ll[i - 1] - 1e-9 * std::fabs(ll[i - 1]));
-  }
-  CHECK(ll.back() > ll.front());
-  // The reported value is the model's log-likelihood of the data.
-  CHECK(a.log_likelihood(y.data(), 30, 20, 10) == Approx(ll.back()).epsilon(1e-10));
-  // Same data, same build: bit-identical.
-  CHECK(b.fit(y.data(), 30, 20, 10) == ll);
-  CHECK(a.timescales() == b.timescales());
-  CHECK(a.loading() == b.loading());
+  models::Gpfa a(c);
+  const std::vector<double> fa = a.fit(y.data(), 200, 1, 10);
+  for (size_t i = 1; i < fa.size(); ++i) CHECK(fa[i] >= fa[i - 1] - 1e-9 * std::fabs(fa[i - 1]));
+  CHECK(a.timescales()(0) == Approx(c.initial_tau).epsilon(1e-12));
 }
 
 TEST_CASE("GPFA: recovers planted GP latents and their timescales", "[gpfa]") {
@@ -183,11 +192,23 @@ TEST_CASE("GPFA: recovers planted GP latents and their timescales", "[gpfa]") {
   c.latents = 2;
   c.max_iterations = 500;
   c.tolerance = 1e-9;
+  {  // Yu et al.'s plain EM from factor analysis gets there too, more slowly.
+    models::GpfaConfig plain = c;
+    plain.lag_start = plain.accelerate = false;
+    models::Gpfa g(plain);
+    g.fit(y.data(), K, T, N);
+    std::vector<double> tau(g.timescales().data(), g.timescales().data() + 2);
+    std::sort(tau.begin(), tau.end());
+    INFO("plain EM: taus " << tau[0] << ", " << tau[1]);
+    CHECK(tau[0] == Approx(3.0).epsilon(0.15));
+    CHECK(tau[1] == Approx(10.0).epsilon(0.15));
+  }
   models::Gpfa g(c);
   const std::vector<double> ll = g.fit(y.data(), K, T, N);
   std::vector<double> tau(g.timescales().data(), g.timescales().data() + 2);
   std::sort(tau.begin(), tau.end());
   INFO("iterations " << ll.size() << ", taus " << tau[0] << ", " << tau[1]);
+  CHECK(ll.size() < 500u);  // converged
   CHECK(tau[0] == Approx(3.0).epsilon(0.15));
   CHECK(tau[1] == Approx(10.0).epsilon(0.15));
   // Private variances: close to the planted ones.
@@ -325,29 +346,40 @@ TEST_CASE("GPFA: bad input is refused with the argument named", "[gpfa]") {
   CHECK(h.infer(y.data(), 2, 4).size() == 2u * 4u * 2u);
 }
 
-// Speed, not a test: q = 8 latents, 1000 trials of 100 bins, 50 neurons. Run with
+// Speed, not a test: q = 8 latents (taus 2, 4, ..., 16 bins), 1000 trials of 100 bins, 50
+// neurons; the default fit (lag-1 start, SQUAREM) and Yu et al.'s plain EM. Run with
 //   neuroai_tests "[.gpfa-bench]"
 TEST_CASE("GPFA: fit speed at q = 8, K = 1000, T = 100, N = 50", "[.gpfa-bench]") {
   nn::Rng rng(1);
   std::vector<double> taus;
   for (int i = 0; i < 8; ++i) taus.push_back(2.0 + 2.0 * i);
-  const Planted p = random_params(50, taus, rng);
+  const int K = 1000, T = 100, N = 50;
+  const Planted p = random_params(N, taus, rng);
   std::vector<float> y, x;
-  simulate(p, 1e-3, 1000, 100, rng, y, x);
+  simulate(p, 1e-3, K, T, rng, y, x);
   models::GpfaConfig c;
   c.latents = 8;
-  models::Gpfa g(c);
-  const auto start = std::chrono::steady_clock::now();
-  auto last = start;
-  double first_iteration = 0;
-  const std::vector<double> ll = g.fit(y.data(), 1000, 100, 50, [&](int it, double) {
-    const auto now = std::chrono::steady_clock::now();
-    if (it == 1) first_iteration = std::chrono::duration<double>(now - start).count();
-    last = now;
-  });
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double per = (std::chrono::duration<double>(last - start).count() - first_iteration) / std::max<size_t>(1, ll.size() - 1);
-  std::printf("gpfa bench: %zu EM iterations, %.4f s per iteration, %.3f s total (start + first iteration %.3f s)\n",
-              ll.size(), per, total, first_iteration);
-  CHECK(ll.size() >= 1);
+  models::Gpfa truth(c);
+  truth.set_parameters(p.C, p.d, p.R, p.tau);
+  std::printf("gpfa bench: log-likelihood at the true parameters %.1f\n", truth.log_likelihood(y.data(), K, T, N));
+  for (const bool plain : {false, true}) {
+    models::GpfaConfig cc = c;
+    cc.lag_start = cc.accelerate = !plain;
+    models::Gpfa g(cc);
+    const auto start = std::chrono::steady_clock::now();
+    double first = 0;
+    const std::vector<double> ll = g.fit(y.data(), K, T, N, [&](int it, double) {
+      if (it == 1) first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    });
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<double> tau(g.timescales().data(), g.timescales().data() + 8);
+    std::sort(tau.begin(), tau.end());
+    std::printf("gpfa bench (%s): %.2f s in all (start and first E-step %.2f s), %zu parameter sets (%.1f ms per set "
+                "after the first), final log-likelihood %.1f, taus",
+                plain ? "plain EM" : "default", total, first, ll.size(), 1e3 * (total - first) / std::max<size_t>(1, ll.size() - 1),
+                ll.back());
+    for (double t : tau) std::printf(" %.2f", t);
+    std::printf("\n");
+    CHECK(ll.size() >= 1);
+  }
 }
