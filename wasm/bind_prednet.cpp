@@ -37,7 +37,8 @@ std::vector<float> number_array(const val& v, const std::string& name) {
 
 struct ParsedConfig {
   models::PredNetTrainerConfig trainer;
-  data::IdxImages images;  // sprites only
+  data::IdxImages images;           // sprites only
+  data::IdxImages held_out_images;  // sprites only, optional (count 0: held-out sprites use `images`)
 };
 
 // Channel sizes for `layers` when the caller gives none: the default model and its deeper/shallower kin.
@@ -48,7 +49,7 @@ ParsedConfig parse_config(const val& obj) {
   const char* owner = "PredNet config";
   js::ConfigObject c(obj, owner,
                      {"size", "frames", "layers", "aChannels", "rChannels", "loss", "layerWeights", "lr", "batch",
-                      "clip", "seed", "dataset", "blobs", "sprites", "images", "imageRows", "imageCols"});
+                      "clip", "seed", "dataset", "blobs", "sprites", "images", "heldOutImages", "imageRows", "imageCols"});
   ParsedConfig p;
   models::PredNetTrainerConfig& t = p.trainer;
   models::PredNetConfig& m = t.model;
@@ -78,18 +79,22 @@ ParsedConfig parse_config(const val& obj) {
   t.dataset = c.string("dataset", t.dataset);
   t.blobs.blobs = c.integer("blobs", t.blobs.blobs);
   t.sprites.sprites = c.integer("sprites", t.sprites.sprites);
-  if (!given["images"].isUndefined()) {
-    p.images.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"],
-                                "PredNet config.imageRows", 1, 1024);
-    p.images.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"],
-                                "PredNet config.imageCols", 1, 1024);
-    p.images.pixels = js::uint8_array(given["images"], "PredNet config.images");
-    const size_t per = static_cast<size_t>(p.images.rows) * p.images.cols;
-    nn::require(!p.images.pixels.empty() && p.images.pixels.size() % per == 0, "PredNet config.images: expected a ",
-                "whole number of ", p.images.rows, "x", p.images.cols, " images, got ", p.images.pixels.size(),
-                " bytes");
-    p.images.count = static_cast<int>(p.images.pixels.size() / per);
-  }
+  // images: the training sprites; heldOutImages (optional): the held-out sequences' sprites, images
+  // training never sees (the page passes the subset's test split, as the native eval uses t10k).
+  const auto read_images = [&](const char* key, const char* what, data::IdxImages& out) {
+    if (given[key].isUndefined()) return;
+    out.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"],
+                           "PredNet config.imageRows", 1, 1024);
+    out.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"],
+                           "PredNet config.imageCols", 1, 1024);
+    out.pixels = js::uint8_array(given[key], what);
+    const size_t per = static_cast<size_t>(out.rows) * out.cols;
+    nn::require(!out.pixels.empty() && out.pixels.size() % per == 0, what, ": expected a whole number of ", out.rows,
+                "x", out.cols, " images, got ", out.pixels.size(), " bytes");
+    out.count = static_cast<int>(out.pixels.size() / per);
+  };
+  read_images("images", "PredNet config.images", p.images);
+  read_images("heldOutImages", "PredNet config.heldOutImages", p.held_out_images);
   t.sync();
   t.validate();
   return p;
@@ -297,7 +302,8 @@ class PredNetJs {
     o.set("linearMsePerStep", doubles(e.linear.mse_per_step));
     return o;
   }
-  /// Layer-0 error at a surprise frame over the mean elsewhere, on `count` sequences of one kind.
+  /// Layer-0 error at a surprise frame on `count` sequences of one kind, against the same sequences
+  /// without the event and against the other frames t in [3, T) (eval::evaluate_surprise).
   val surprise_score(val kind, val frame, val count, val seed) {
     return js::guard([&] {
       const data::SurpriseConfig s = surprise_config(kind, frame, "surpriseScore");
@@ -307,10 +313,13 @@ class PredNetJs {
       val o = val::object();
       o.set("kind", sc.kind);
       o.set("frame", sc.frame);
-      o.set("ratio", sc.ratio);
+      o.set("surpriseVsControl", sc.surprise_vs_control);
+      o.set("surpriseVsOtherFrames", sc.surprise_vs_other_frames);
       o.set("errorAtSurprise", sc.error_at_surprise);
-      o.set("errorElsewhere", sc.error_elsewhere);
+      o.set("controlErrorAtFrame", sc.control_error_at_frame);
+      o.set("errorOtherFrames", sc.error_other_frames);
       o.set("errorPerStep", doubles(sc.error_per_step));
+      o.set("controlErrorPerStep", doubles(sc.control_error_per_step));
       return o;
     });
   }
@@ -330,7 +339,8 @@ class PredNetJs {
 
  private:
   explicit PredNetJs(const ParsedConfig& p)
-      : trainer_(p.trainer, p.trainer.dataset == "sprites" ? &p.images : nullptr) {}
+      : trainer_(p.trainer, p.trainer.dataset == "sprites" ? &p.images : nullptr,
+                 p.trainer.dataset == "sprites" && p.held_out_images.count > 0 ? &p.held_out_images : nullptr) {}
 
   /// Copies whole sequences from JS and sets count_; refuses a partial sequence with the layout.
   std::vector<float> sequences(const val& frames, const char* name) {

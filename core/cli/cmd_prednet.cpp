@@ -1,7 +1,9 @@
 // neuroai train / eval / bench prednet: the predictive-coding case study natively.
 //   train: makes the shipped weights (fixed seed, fresh bouncing-blob sequences every step).
 //   eval:  the evidence on held-out sequences: PredNet vs copy-last and linear extrapolation
-//          (MSE, SSIM), the surprise ratio of the layer-0 errors, and multi-step extrapolation.
+//          (MSE, SSIM), the layer-0 error at a surprise against the same sequences without it and
+//          against the other settled frames, and a closed-loop rollout (the one-step model fed its
+//          own predictions; not coxlab's fine-tuned extrapolation).
 //   bench: training sequences/s and forward frames/s at the page's default size.
 #include <algorithm>
 #include <chrono>
@@ -174,7 +176,7 @@ int eval_prednet(Args& args) {
   const int sequences = args.get_int("sequences", 256, 1, 1 << 14);
   const int surprise_sequences = args.get_int("surprise-sequences", 128, 1, 1 << 14);
   const int surprise_frame = args.get_int("surprise-frame", 6, 2, 999);
-  const int extrapolate_from = args.get_int("extrapolate-from", 5, 1, 999);
+  const int rollout_from = args.get_int("rollout-from", 5, 1, 999);
   auto images = read_images(args, c, "t10k");  // sprites: held-out images of the test split
   const bool json = args.flag("json");
   args.finish("eval prednet");
@@ -186,20 +188,21 @@ int eval_prednet(Args& args) {
   nn::assign_weights(trainer.model().params(), file, kPredNetWeightsKind);
   const int T = c.model.frames, H = c.model.height, W = c.model.width;
   nn::require_int_range(surprise_frame, 2, T - 1, "--surprise-frame");
-  nn::require_int_range(extrapolate_from, 2, T - 1, "--extrapolate-from");
+  nn::require_int_range(rollout_from, 2, T - 1, "--rollout-from");
 
   const auto t0 = Clock::now();
   const std::vector<float> held_out = trainer.held_out(sequences);
   const eval::PredNetEvaluation e = eval::evaluate_predictions(trainer, held_out.data(), sequences);
 
-  // Surprises (blob sequences, so only for a blob model): one set per kind (seeds 2017...), pooled
-  // into one ratio of means; "none" is the control, the same sequences without the event.
+  // Surprises (blob sequences, so only for a blob model): one set per kind (seeds 2017...), each
+  // against its control (the same sequences without the event) and against its own other frames
+  // t in [3, T) except the event frame; pooled over the kinds as ratios of means.
   std::vector<eval::SurpriseScore> surprises;
-  double at = 0, elsewhere = 0;
+  double at = 0, control = 0, others = 0;
   int index = 0;
   const auto kinds = c.dataset == "blobs"
                          ? std::vector<data::SurpriseKind>{data::SurpriseKind::reverse, data::SurpriseKind::appear,
-                                                           data::SurpriseKind::occluder, data::SurpriseKind::none}
+                                                           data::SurpriseKind::occluder}
                          : std::vector<data::SurpriseKind>{};
   for (auto kind : kinds) {
     data::SurpriseConfig sc;
@@ -207,18 +210,22 @@ int eval_prednet(Args& args) {
     sc.kind = kind;
     sc.frame = surprise_frame;
     surprises.push_back(eval::evaluate_surprise(trainer, sc, surprise_sequences, 2017 + index++));
-    if (kind == data::SurpriseKind::none) continue;
     at += surprises.back().error_at_surprise;
-    elsewhere += surprises.back().error_elsewhere;
+    control += surprises.back().control_error_at_frame;
+    others += surprises.back().error_other_frames;
   }
-  const double surprise_ratio = kinds.empty() ? std::nan("") : at / std::max(elsewhere, 1e-12);
+  const double vs_control = kinds.empty() ? std::nan("") : at / std::max(control, 1e-12);
+  const double vs_other_frames = kinds.empty() ? std::nan("") : at / std::max(others, 1e-12);
 
-  // Multi-step extrapolation from `extrapolate_from`: the model sees frames 0 .. k-1 and then its own
-  // predictions; the baselines hold the last seen frame or continue its linear trend.
-  const models::PredNetReadout ex = trainer.run(held_out.data(), sequences, extrapolate_from);
+  // Closed-loop rollout from `rollout_from` = k: the model sees frames 0 .. k-1; from step k on its
+  // own prediction of frame t replaces frame t as the input (so E_0(t) = 0), with the weights trained
+  // for one-step prediction (not fine-tuned for this, unlike coxlab's extrap_start_time, which also
+  // feeds the previous step's prediction). The baselines hold the last seen frame or continue its
+  // linear trend.
+  const models::PredNetReadout ex = trainer.run(held_out.data(), sequences, rollout_from);
   const int64_t plane = int64_t{H} * W;
   double ex_prednet = 0, ex_copy = 0, ex_linear = 0;
-  const int k = extrapolate_from;
+  const int k = rollout_from;
   for (int n = 0; n < sequences; ++n) {
     const float* seq = held_out.data() + int64_t{n} * T * plane;
     const float* last = seq + (k - 1) * plane;
@@ -246,7 +253,8 @@ int eval_prednet(Args& args) {
         .field("linear_mse", e.linear.mse)
         .field("prednet_ssim", e.prednet.ssim)
         .field("copy_last_ssim", e.copy_last.ssim)
-        .field("surprise_ratio", surprise_ratio)
+        .field("surprise_vs_control", vs_control)
+        .field("surprise_vs_other_frames", vs_other_frames)
         .field("linear_ssim", e.linear.ssim)
         .field("blank_mse", e.blank_mse)
         .field("prednet_over_copy_last", e.prednet.mse / e.copy_last.mse)
@@ -254,7 +262,7 @@ int eval_prednet(Args& args) {
         .begin_object()
         .field("prednet_mse_at_most_half_copy_last", e.prednet.mse <= 0.5 * e.copy_last.mse)
         .field("prednet_mse_below_linear", e.prednet.mse < e.linear.mse);
-    if (!kinds.empty()) out.field("surprise_ratio_above_2", surprise_ratio > 2);  // blob models only
+    if (!kinds.empty()) out.field("surprise_vs_control_above_2", vs_control > 2);  // blob models only
     out.end_object()
         .field("prednet_mse_per_step", e.prednet.mse_per_step)
         .field("copy_last_mse_per_step", e.copy_last.mse_per_step)
@@ -267,13 +275,19 @@ int eval_prednet(Args& args) {
           .field("frame", s.frame)
           .field("sequences", s.sequences)
           .field("error_at_surprise", s.error_at_surprise)
-          .field("error_elsewhere", s.error_elsewhere)
-          .field("ratio", s.ratio)
+          .field("control_error_at_frame", s.control_error_at_frame)
+          .field("error_other_frames", s.error_other_frames)
+          .field("other_frames", "t in [3, T) except the event frame")
+          .field("surprise_vs_control", s.surprise_vs_control)
+          .field("surprise_vs_other_frames", s.surprise_vs_other_frames)
+          .field("error_per_step", s.error_per_step)
+          .field("control_error_per_step", s.control_error_per_step)
           .end_object();
     out.end_array()
-        .key("extrapolation")
+        .key("closed_loop_rollout")
         .begin_object()
         .field("from_step", k)
+        .field("fine_tuned", false)
         .field("prednet_mse", ex_prednet / ex_norm)
         .field("hold_last_mse", ex_copy / ex_norm)
         .field("linear_mse", ex_linear / ex_norm)
@@ -295,9 +309,14 @@ int eval_prednet(Args& args) {
     std::printf("  %-22s %10.5f %8.4f\n", "linear extrapolation", e.linear.mse, e.linear.ssim);
     std::printf("  %-22s %10.5f\n", "blank frame", e.blank_mse);
     if (!kinds.empty())
-      std::printf("surprise ratio (layer-0 error at the surprise / elsewhere): %.2f\n", surprise_ratio);
-    for (const auto& s : surprises) std::printf("  %-9s %.2f\n", s.kind.c_str(), s.ratio);
-    std::printf("extrapolation from step %d: PredNet %.5f, hold last %.5f, linear %.5f\n", k, ex_prednet / ex_norm,
+      std::printf("layer-0 error at the surprise frame %d: / same sequences without it %.2f, / other frames "
+                  "t in [3, %d) %.2f\n",
+                  surprise_frame, vs_control, T, vs_other_frames);
+    for (const auto& s : surprises)
+      std::printf("  %-9s %.2f %.2f\n", s.kind.c_str(), s.surprise_vs_control, s.surprise_vs_other_frames);
+    std::printf("closed-loop rollout from step %d (one-step model fed its own predictions, not fine-tuned): PredNet "
+                "%.5f, hold last %.5f, linear %.5f\n",
+                k, ex_prednet / ex_norm,
                 ex_copy / ex_norm, ex_linear / ex_norm);
   }
   return 0;

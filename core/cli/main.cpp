@@ -19,9 +19,11 @@ const std::vector<Command>& commands() {
        "[--steps 2000] [--batch 4] [--lr 0.001] [--lr-drop 0.75] [--seed 1] [--size 32] [--frames 10] "
        "[--a-channels 1,8,16] [--r-channels 8,16,32] [--loss L0|Lall] [--clip 1] [--dataset blobs|sprites] "
        "[--blobs 2] [--sprites 1] [--data DIR] [--init FILE] [--eval-every 500] [--out FILE] [--json]", train_prednet},
-      {"eval", "prednet", "PredNet vs copy-last and linear extrapolation on held-out sequences; surprise ratio",
+      {"eval", "prednet",
+       "PredNet vs copy-last and linear extrapolation on held-out sequences; surprise vs control and other "
+       "frames; closed-loop rollout",
        "[--weights assets/prednet/prednet-blobs.nrai] [--dataset blobs|sprites] [--sequences 256] "
-       "[--surprise-sequences 128] [--surprise-frame 6] [--extrapolate-from 5] [--json]", eval_prednet},
+       "[--surprise-sequences 128] [--surprise-frame 6] [--rollout-from 5] [--json]", eval_prednet},
       {"bench", "prednet", "PredNet training sequences/s and forward frames/s (single thread)",
        "[--batch 4] [--repeats 5] [--forward-sequences 16] [model options as train] [--json]", bench_prednet},
       {"train", "dqn", "DQN with uniform, proportional or rank-based replay on catch or cartpole",

@@ -121,30 +121,61 @@ PredNetEvaluation evaluate_prediction_values(const float* predictions, const flo
   return e;
 }
 
+SurprisePairs make_surprise_pairs(const data::SurpriseConfig& config, int count, uint64_t seed) {
+  nn::require_int_range(count, 1, 1 << 14, "make_surprise_pairs: count");
+  config.validate();
+  data::SurpriseConfig control = config;
+  control.kind = data::SurpriseKind::none;
+  const int64_t size = config.video.sequence_size();
+  SurprisePairs p;
+  p.event.resize(static_cast<size_t>(count * size));
+  p.control.resize(static_cast<size_t>(count * size));
+  nn::Rng rng(seed, 0x5c4e);
+  for (int i = 0; i < count; ++i) {
+    nn::Rng same = rng;  // the control replays this sequence's draws without the event
+    data::make_surprise_sequence(config, rng, p.event.data() + i * size);
+    data::make_surprise_sequence(control, same, p.control.data() + i * size);
+  }
+  return p;
+}
+
 SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseConfig config, int count,
                                 uint64_t seed) {
   const auto& c = trainer.config().model;
   nn::require_int_range(count, 1, 1 << 14, "evaluate_surprise: count");
+  nn::require(config.kind != data::SurpriseKind::none,
+              "evaluate_surprise: expected a surprise kind (reverse, appear, occluder), got none");
+  nn::require(c.frames >= SurpriseScore::kFirstSettledFrame + 2, "evaluate_surprise: expected at least ",
+              SurpriseScore::kFirstSettledFrame + 2, " frames, got ", c.frames);
   config.video.height = c.height;
   config.video.width = c.width;
   config.video.frames = c.frames;
   config.validate();
   const int T = c.frames, L = c.layers();
-  std::vector<float> frames(static_cast<size_t>(count * trainer.sequence_size()));
-  nn::Rng rng(seed, 0x5c4e);
-  for (int i = 0; i < count; ++i)
-    data::make_surprise_sequence(config, rng, frames.data() + i * trainer.sequence_size());
-  const models::PredNetReadout out = trainer.run(frames.data(), count);
+  const SurprisePairs pairs = make_surprise_pairs(config, count, seed);
+  const models::PredNetReadout out = trainer.run(pairs.event.data(), count);
+  const models::PredNetReadout ctl = trainer.run(pairs.control.data(), count);
   SurpriseScore s;
   s.kind = data::surprise_name(config.kind);
   s.frame = config.frame;
   s.sequences = count;
   s.error_per_step.resize(static_cast<size_t>(T));
-  for (int t = 0; t < T; ++t) s.error_per_step[t] = out.layer_error[t * L];
-  for (int t = 1; t < T; ++t)
-    if (t != config.frame) s.error_elsewhere += s.error_per_step[t] / (T - 2);
+  s.control_error_per_step.resize(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    s.error_per_step[t] = out.layer_error[t * L];
+    s.control_error_per_step[t] = ctl.layer_error[t * L];
+  }
+  int others = 0;
+  for (int t = SurpriseScore::kFirstSettledFrame; t < T; ++t)
+    if (t != config.frame) {
+      s.error_other_frames += s.error_per_step[t];
+      ++others;
+    }
+  s.error_other_frames /= std::max(others, 1);
   s.error_at_surprise = s.error_per_step[config.frame];
-  s.ratio = s.error_at_surprise / std::max(s.error_elsewhere, 1e-12);
+  s.control_error_at_frame = s.control_error_per_step[config.frame];
+  s.surprise_vs_control = s.error_at_surprise / std::max(s.control_error_at_frame, 1e-12);
+  s.surprise_vs_other_frames = s.error_at_surprise / std::max(s.error_other_frames, 1e-12);
   return s;
 }
 

@@ -46,16 +46,34 @@ PredNetEvaluation evaluate_predictions(models::PredNetTrainer& trainer, const fl
 PredNetEvaluation evaluate_prediction_values(const float* predictions, const float* frames, int count, int T, int H,
                                              int W, bool with_ssim = true);
 
-/// Layer-0 error around a surprise: mean(E_0(t)) at the surprise frame divided by the mean of
-/// mean(E_0(t)) over the other frames t >= 1 (ratio of means over the sequences).
+/// `count` blob sequences with a surprise (config.kind) and their controls: the same sequences
+/// (same seed, same blobs and motion) with the event removed (kind none). Both (N, T, 1, H, W).
+/// Each control is drawn from a copy of the generator's state before its event sequence, so the
+/// two agree bit for bit at every frame before config.frame.
+struct SurprisePairs {
+  std::vector<float> event, control;
+};
+SurprisePairs make_surprise_pairs(const data::SurpriseConfig& config, int count, uint64_t seed);
+
+/// Layer-0 error around a surprise at frame F (mean(E_0(t)), averaged over the sequences):
+///   surprise_vs_control      = error at F / error at F of the same sequences without the event;
+///   surprise_vs_other_frames = error at F / mean error over the frames t in [3, T), t != F, of
+///                              the event sequences (t = 0..2 are start-up: the model has not yet
+///                              seen two frames of motion).
 struct SurpriseScore {
+  static constexpr int kFirstSettledFrame = 3;
   std::string kind;
   int frame = 0;
   int sequences = 0;
-  double error_at_surprise = 0, error_elsewhere = 0, ratio = 0;
-  std::vector<double> error_per_step;  // (T) mean(E_0(t)) over the sequences
+  double error_at_surprise = 0;       // event sequences, frame F
+  double control_error_at_frame = 0;  // control sequences, frame F
+  double error_other_frames = 0;      // event sequences, t in [3, T) except F
+  double surprise_vs_control = 0, surprise_vs_other_frames = 0;
+  std::vector<double> error_per_step;          // (T) event sequences
+  std::vector<double> control_error_per_step;  // (T) control sequences
 };
-/// `count` sequences of one surprise kind drawn with `seed`, at the trainer's frame geometry.
+/// `count` sequences of one surprise kind (not none) drawn with `seed`, with their controls, at the
+/// trainer's frame geometry. config.frame must be >= 2 and T >= 5 (some settled frame besides F).
 SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseConfig config, int count, uint64_t seed);
 
 }  // namespace eval

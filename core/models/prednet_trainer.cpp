@@ -51,7 +51,8 @@ nn::AdamConfig adam_config(const PredNetTrainerConfig& c) {
 }
 }  // namespace
 
-PredNetTrainer::PredNetTrainer(const PredNetTrainerConfig& config, const data::IdxImages* images)
+PredNetTrainer::PredNetTrainer(const PredNetTrainerConfig& config, const data::IdxImages* images,
+                               const data::IdxImages* held_out_images)
     : config_((config.validate(), config)),
       model_(config.model, config.seed),
       adam_(model_.params(), adam_config(config)),
@@ -60,6 +61,10 @@ PredNetTrainer::PredNetTrainer(const PredNetTrainerConfig& config, const data::I
     nn::require(images != nullptr && images->count > 0,
                 "PredNetTrainer: dataset \"sprites\" needs images (e.g. Fashion-MNIST), got none");
     images_ = std::make_unique<data::IdxImages>(*images);
+    if (held_out_images != nullptr) {
+      nn::require(held_out_images->count > 0, "PredNetTrainer: held-out images: expected at least one, got none");
+      held_out_images_ = std::make_unique<data::IdxImages>(*held_out_images);
+    }
   }
 }
 
@@ -79,11 +84,15 @@ int PredNetTrainer::check_sequences(int64_t values, const char* what) const {
 }
 
 void PredNetTrainer::sample(int count, nn::Rng& rng, float* out) const {
+  sample_from(images_.get(), count, rng, out);
+}
+
+void PredNetTrainer::sample_from(const data::IdxImages* images, int count, nn::Rng& rng, float* out) const {
   nn::require_int_range(count, 0, 1 << 16, "PredNetTrainer.sample: count");
   for (int i = 0; i < count; ++i) {
     float* seq = out + i * sequence_size();
     if (config_.dataset == "sprites")
-      data::make_sprite_sequence(config_.sprites, *images_, rng, seq);
+      data::make_sprite_sequence(config_.sprites, *images, rng, seq);
     else
       data::make_blob_sequence(config_.blobs, rng, seq);
   }
@@ -96,7 +105,7 @@ const std::vector<float>& PredNetTrainer::held_out(int count) {
   if (held_out_.size() != need) {
     held_out_.resize(need);
     nn::Rng rng(config_.seed, kHeldOutStream);
-    sample(count, rng, held_out_.data());
+    sample_from(held_out_images_ ? held_out_images_.get() : images_.get(), count, rng, held_out_.data());
   }
   return held_out_;
 }

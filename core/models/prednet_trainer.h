@@ -47,7 +47,10 @@ struct PredNetReadout {
 class PredNetTrainer {
  public:
   /// images: the sprite source when config.dataset == "sprites" (copied); ignored for blobs.
-  explicit PredNetTrainer(const PredNetTrainerConfig& config, const data::IdxImages* images = nullptr);
+  /// held_out_images (optional, copied): the sprite source of held_out() only, so that the held-out
+  /// sequences move images that training never sees (e.g. the test split); default: `images`.
+  explicit PredNetTrainer(const PredNetTrainerConfig& config, const data::IdxImages* images = nullptr,
+                          const data::IdxImages* held_out_images = nullptr);
   ~PredNetTrainer();
 
   /// One Adam step on `batch` fresh sequences from the data source; returns the loss.
@@ -65,7 +68,8 @@ class PredNetTrainer {
 
   /// `count` sequences from the data source drawn with `rng` into out (count, T, C, H, W).
   void sample(int count, nn::Rng& rng, float* out) const;
-  /// The fixed held-out sequences (drawn once from a stream disjoint from training), (count, T, C, H, W).
+  /// The fixed held-out sequences (drawn once from a stream disjoint from training; sprites from
+  /// held_out_images where given), (count, T, C, H, W).
   const std::vector<float>& held_out(int count);
 
   /// The number of whole sequences in `values` floats; nn::Error naming `what` when it is not a
@@ -88,8 +92,9 @@ class PredNetTrainer {
 
  private:
   float step_on(const float* frames, int count);
+  void sample_from(const data::IdxImages* images, int count, nn::Rng& rng, float* out) const;
   PredNetTrainerConfig config_;
-  std::unique_ptr<data::IdxImages> images_;
+  std::unique_ptr<data::IdxImages> images_, held_out_images_;
   PredNet model_;
   nn::Adam adam_;
   nn::Rng rng_;

@@ -1,6 +1,6 @@
 // The predictive-coding page in headless Chromium (strict CSP): it loads the shipped weights and
 // plays a sequence, the measured table shows PredNet beating both baselines, a surprise makes the
-// error units flare, extrapolation feeds predictions back, training runs in the worker with its
+// error units flare, a closed-loop rollout feeds predictions back, training runs in the worker with its
 // charts, and the URL hash holds every knob.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,7 +22,8 @@ const open = async (hash = '') => {
 const drawn = (page) => page.evaluate(() => {
   const p = window.neuroaiPrednet;
   const L = p.info.layers;
-  return { e0: Array.from({ length: p.info.frames }, (_, t) => p.view.layerError[t * L]), state: { ...p.state }, step: p.view.step };
+  const control = p.view.controlLayerError && Array.from({ length: p.info.frames }, (_, t) => p.view.controlLayerError[t * L]);
+  return { e0: Array.from({ length: p.info.frames }, (_, t) => p.view.layerError[t * L]), control, state: { ...p.state }, step: p.view.step };
 });
 const meanOthers = (e, skip) => {
   const xs = e.filter((_, t) => t >= 1 && t !== skip);
@@ -45,9 +46,11 @@ test('the page loads the shipped weights, draws every layer and measures PredNet
   assert.ok(m.prednetMse <= 0.5 * m.copyLastMse, `PredNet ${m.prednetMse} vs copy-last ${m.copyLastMse}`);
   assert.ok(m.prednetMse < m.linearMse, `PredNet ${m.prednetMse} vs linear ${m.linearMse}`);
   assert.ok(m.prednetSsim > m.copyLastSsim);
-  const ratios = Object.fromEntries(m.surprise.map((s) => [s.kind, s.ratio]));
+  const ratios = Object.fromEntries(m.surprise.map((s) => [s.kind, s.surpriseVsControl]));
+  assert.deepEqual(Object.keys(ratios), ['reverse', 'appear', 'occluder']);
   for (const kind of ['reverse', 'appear', 'occluder']) assert.ok(ratios[kind] > 2, `${kind}: ${ratios[kind]}`);
-  assert.ok(ratios.none < 1.5, `control: ${ratios.none}`);
+  assert.equal(await page.textContent('#prednet-surprise tr[data-kind="appear"] td.vs-control'), ratios.appear.toPrecision(3));
+  assert.match(await page.textContent('#prednet-surprise caption'), /same sequences without the event.*frames 3–9 except 6/);
   assert.match(await page.textContent('#prednet-evaluation .verdict'), /PredNet's MSE is 0\.\d+ of copy-last's/);
   // The filmstrip, every layer's units and the timeline are drawn (not blank).
   assert.ok(await colours(page, '.film-cell.frames') >= 2);
@@ -76,6 +79,10 @@ test('injecting a surprise makes the layer-0 error flare at that frame; the hash
   assert.ok(ratio > 2, `layer-0 error at the surprise: ${ratio.toFixed(2)} x the other frames`);
   assert.ok(appear.e0[6] > 3 * plain.e0[6], `flare ${appear.e0[6]} vs ${plain.e0[6]} without the surprise`);
   for (let t = 1; t < 6; t++) assert.equal(appear.e0[t], plain.e0[t], `before the surprise nothing changes (t = ${t})`);
+  // The control drawn beside it is the same sequence without the event: the plain view's errors.
+  assert.equal(plain.control, undefined, 'no control without a surprise');
+  assert.deepEqual(appear.control, plain.e0);
+  assert.match(await page.textContent('#prednet-panel .canvas-summary'), /The same sequence without the surprise: /);
   assert.match(page.url(), /surprise=appear/);
   assert.equal(await page.getAttribute('.film-time:nth-child(8)', 'aria-pressed'), 'true');
   await screenshot(page, 'prednet-surprise');
@@ -111,7 +118,7 @@ test('scrubbing and playback move through time, by mouse and keyboard', async ()
   await page.close();
 });
 
-test('multi-step extrapolation feeds the predictions back from the chosen frame', async () => {
+test('the closed-loop rollout feeds the model its own predictions from the chosen frame', async () => {
   const page = await open('#t=8');
   const normal = await drawn(page);
   await page.selectOption('#prednet-panel select[aria-label="Feed predictions back from frame"]', '5');

@@ -3,6 +3,7 @@
 // copy-last-frame on bouncing blobs.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "eval/prednet_eval.h"
 #include "gradcheck.h"
@@ -312,6 +313,60 @@ TEST_CASE("bouncing blobs: seeded, in range, moving at bounded speed; surprises 
                     Contains("kind: expected \"none\", \"reverse\", \"appear\" or \"occluder\""));
 }
 
+TEST_CASE("surprise controls are the event sequences without the event, and the scores compare against them",
+          "[prednet]") {
+  // Several sequences per set, so that a kind drawing extra numbers for its event (appear) would
+  // shift the later sequences if the control did not replay each sequence's own draws.
+  data::SurpriseConfig s;
+  s.video.height = s.video.width = 16;
+  s.video.frames = 8;
+  s.frame = 5;
+  const int count = 6;
+  const int64_t plane = 16 * 16, size = s.video.sequence_size();
+  for (auto kind : {data::SurpriseKind::reverse, data::SurpriseKind::appear, data::SurpriseKind::occluder}) {
+    s.kind = kind;
+    const eval::SurprisePairs p = eval::make_surprise_pairs(s, count, 2017);
+    INFO(data::surprise_name(kind));
+    // The control is what kind none draws alone for the first sequence of the same seed.
+    data::SurpriseConfig none = s;
+    none.kind = data::SurpriseKind::none;
+    std::vector<float> alone(static_cast<size_t>(size));
+    nn::Rng rng(2017, 0x5c4e);
+    data::make_surprise_sequence(none, rng, alone.data());
+    CHECK(std::equal(alone.begin(), alone.end(), p.control.begin()));
+    for (int n = 0; n < count; ++n) {
+      const float* e = p.event.data() + n * size;
+      const float* c = p.control.data() + n * size;
+      for (int t = 0; t < s.frame; ++t)  // identical, bit for bit, before the event frame
+        REQUIRE(std::equal(e + t * plane, e + (t + 1) * plane, c + t * plane));
+      double diff = 0;  // and different at it
+      for (int64_t i = 0; i < plane; ++i) diff += std::abs(e[s.frame * plane + i] - c[s.frame * plane + i]);
+      CHECK(diff > 0.1);
+    }
+  }
+  // The scores: a fresh model on 16x16, 8-frame sequences; the ratios are the quotients they name.
+  models::PredNetConfig m;
+  m.height = m.width = 16;
+  m.frames = 8;
+  m.a_channels = {1, 4};
+  m.r_channels = {4, 4};
+  m.layer_weights = {1, 0};
+  models::PredNetTrainer trainer(trainer_config(m));
+  s.kind = data::SurpriseKind::appear;
+  const eval::SurpriseScore sc = eval::evaluate_surprise(trainer, s, 4, 2018);
+  REQUIRE(sc.error_per_step.size() == 8);
+  REQUIRE(sc.control_error_per_step.size() == 8);
+  for (int t = 0; t < s.frame; ++t) CHECK(sc.error_per_step[t] == sc.control_error_per_step[t]);
+  CHECK(sc.error_at_surprise == sc.error_per_step[5]);
+  CHECK(sc.control_error_at_frame == sc.control_error_per_step[5]);
+  const double others = (sc.error_per_step[3] + sc.error_per_step[4] + sc.error_per_step[6] + sc.error_per_step[7]) / 4;
+  CHECK(sc.error_other_frames == Approx(others).epsilon(1e-12));
+  CHECK(sc.surprise_vs_control == Approx(sc.error_at_surprise / sc.control_error_at_frame).epsilon(1e-12));
+  CHECK(sc.surprise_vs_other_frames == Approx(sc.error_at_surprise / others).epsilon(1e-12));
+  s.kind = data::SurpriseKind::none;
+  CHECK_THROWS_WITH(eval::evaluate_surprise(trainer, s, 4, 2018), Contains("expected a surprise kind"));
+}
+
 TEST_CASE("moving sprites: shrunk images move inside the frame", "[prednet]") {
   data::IdxImages images;
   images.count = 2;
@@ -337,6 +392,37 @@ TEST_CASE("moving sprites: shrunk images move inside the frame", "[prednet]") {
   }
   data::IdxImages empty;
   CHECK_THROWS_WITH(data::make_sprite_sequence(c, empty, rng, seq.data()), Contains("expected at least one image"));
+}
+
+TEST_CASE("held-out sprites come from their own images when the trainer is given them", "[prednet]") {
+  // Training images all black, held-out images all white: the held-out sequences show sprites and
+  // the training samples none; without held-out images both use the training pool.
+  data::IdxImages train, test;
+  train.count = test.count = 1;
+  train.rows = train.cols = test.rows = test.cols = 28;
+  train.pixels.assign(28 * 28, 0);
+  test.pixels.assign(28 * 28, 255);
+  models::PredNetConfig m;
+  m.height = m.width = 16;
+  m.frames = 3;
+  m.a_channels = {1, 2};
+  m.r_channels = {2, 2};
+  m.layer_weights = {1, 0};
+  models::PredNetTrainerConfig c = trainer_config(m);
+  c.dataset = "sprites";
+  c.sprites.sprite_size = 8;
+  c.sync();
+  const auto mass = [](const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+  models::PredNetTrainer split(c, &train, &test);
+  CHECK(mass(split.held_out(2)) > 2 * 3 * 8 * 8 * 0.5);
+  std::vector<float> drawn(static_cast<size_t>(2 * split.sequence_size()));
+  nn::Rng rng(4);
+  split.sample(2, rng, drawn.data());
+  CHECK(mass(drawn) == 0.0);
+  models::PredNetTrainer pooled(c, &train);
+  CHECK(mass(pooled.held_out(2)) == 0.0);
+  test.count = 0;
+  CHECK_THROWS_WITH(models::PredNetTrainer(c, &train, &test), Contains("held-out images: expected at least one"));
 }
 
 TEST_CASE("prediction metrics: SSIM, copy-last and linear extrapolation", "[prednet]") {

@@ -109,7 +109,14 @@ test('surprise sequences share their past and differ at the surprise frame', () 
     }
     const score = m.surpriseScore('appear', 3, 4, 1);
     assert.equal(score.errorPerStep.length, 5);
-    assert.ok(Math.abs(score.ratio - score.errorAtSurprise / score.errorElsewhere) < 1e-9);
+    assert.equal(score.controlErrorPerStep.length, 5);
+    // The control is the same sequences without the event: the same errors before the event frame.
+    assert.deepEqual(score.controlErrorPerStep.slice(0, 3), score.errorPerStep.slice(0, 3));
+    assert.ok(Math.abs(score.surpriseVsControl - score.errorAtSurprise / score.controlErrorAtFrame) < 1e-9);
+    // The other frames are t in [3, T) except the event frame: here t = 4 alone.
+    assert.equal(score.errorOtherFrames, score.errorPerStep[4]);
+    assert.ok(Math.abs(score.surpriseVsOtherFrames - score.errorAtSurprise / score.errorOtherFrames) < 1e-9);
+    assert.throws(() => m.surpriseScore('none', 3, 4, 1), /expected a surprise kind/);
   });
 });
 
@@ -129,6 +136,14 @@ test('moving sprites come from the images given in the config', () => {
     assert.ok(Number.isFinite(m.trainSteps(1)));
     throwsError(() => m.surpriseSequence('appear', 3, 1), /surpriseSequence: surprises are injected into bouncing-blob sequences, but this model's data set is "sprites"/);
   });
+  // heldOutImages: the held-out sequences move those images only (the page passes the test split).
+  const black = new Uint8Array(28 * 28), white = new Uint8Array(28 * 28).fill(255);
+  using(() => new M.PredNet({ ...TINY, dataset: 'sprites', images: black, heldOutImages: white }), (m) => {
+    assert.ok(m.heldOut(1).some((v) => v > 0.5), 'held-out sprites come from heldOutImages');
+    assert.ok(m.sample(2, 3).every((v) => v === 0), 'training sprites come from images');
+  });
+  throwsError(() => new M.PredNet({ ...TINY, dataset: 'sprites', images: black, heldOutImages: new Uint8Array(100) }),
+    /config\.heldOutImages: expected a whole number of 28x28 images, got 100 bytes/);
 });
 
 test('exportWeights/importWeights round trip; a different layer count is refused', () => {
@@ -156,7 +171,7 @@ test('the shipped weights beat copy-last by half and linear extrapolation on hel
     assert.ok(e.prednetMse < e.linearMse, `PredNet ${e.prednetMse} vs linear ${e.linearMse}`);
     assert.ok(e.prednetSsim > e.copyLastSsim);
     const s = m.surpriseScore('appear', 6, 8, 4);
-    assert.ok(s.ratio > 2, `surprise ratio for an appearing blob: ${s.ratio}`);
+    assert.ok(s.surpriseVsControl > 2, `an appearing blob against the same sequences without it: ${s.surpriseVsControl}`);
   });
 });
 
@@ -205,10 +220,13 @@ test('neuroai eval prednet --json prints the evidence keys for the shipped weigh
     '--surprise-sequences', '6', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const e = JSON.parse(r.stdout);
-  for (const key of ['prednet_mse', 'copy_last_mse', 'linear_mse', 'prednet_ssim', 'copy_last_ssim', 'surprise_ratio'])
+  for (const key of ['prednet_mse', 'copy_last_mse', 'linear_mse', 'prednet_ssim', 'copy_last_ssim', 'surprise_vs_control',
+    'surprise_vs_other_frames'])
     assert.ok(Number.isFinite(e[key]), `${key}: ${e[key]}`);
   assert.equal(e.sequences, 12);
-  assert.deepEqual(e.surprise.map((s) => s.kind), ['reverse', 'appear', 'occluder', 'none']);
+  assert.deepEqual(e.surprise.map((s) => s.kind), ['reverse', 'appear', 'occluder']);
+  for (const s of e.surprise) assert.deepEqual(s.control_error_per_step.slice(0, 6), s.error_per_step.slice(0, 6), s.kind);
+  assert.equal(e.closed_loop_rollout.fine_tuned, false);
   assert.equal(e.prednet_mse_per_step.length, 10);
   assert.ok(e.prednet_mse < e.copy_last_mse);
   assert.equal(e.targets.prednet_mse_below_linear, e.prednet_mse < e.linear_mse);

@@ -36,7 +36,9 @@ const fetchBytes = (url) => fetch(url)
 const shipped = { blobs: await fetchBytes(WEIGHTS_URL.blobs), sprites: { error: 'not loaded' } };
 
 // The Fashion-MNIST images for moving sprites: fetched only when the page asks (calls.loadSprites).
-const sprites = { state: 'idle', error: null, images: null, rows: 0, cols: 0 };
+// images: the subset's train split (training); heldOut: its test split (the held-out sequences, as
+// the native evaluation draws them from Fashion-MNIST's t10k images).
+const sprites = { state: 'idle', error: null, images: null, heldOut: null, rows: 0, cols: 0 };
 function loadSprites(neuroai) {
   if (sprites.state !== 'idle') return;
   sprites.state = 'loading';
@@ -49,7 +51,7 @@ function loadSprites(neuroai) {
     .then((buffer) => {
       if (typeof neuroai.decodeFashionSubset !== 'function') throw new Error('this build of the module has no Fashion-MNIST decoder');
       const subset = neuroai.decodeFashionSubset(new Uint8Array(buffer));
-      Object.assign(sprites, { images: subset.train.pixels, rows: subset.rows, cols: subset.cols });
+      Object.assign(sprites, { images: subset.train.pixels, heldOut: subset.test.pixels, rows: subset.rows, cols: subset.cols });
     });
   Promise.all([images, weights])
     .then(() => { sprites.state = 'ready'; })
@@ -65,7 +67,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   const config = { ...modelConfig };
   if (config.dataset === 'sprites') {
     if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
-    Object.assign(config, { images: sprites.images, imageRows: sprites.rows, imageCols: sprites.cols });
+    Object.assign(config, { images: sprites.images, heldOutImages: sprites.heldOut, imageRows: sprites.rows, imageCols: sprites.cols });
   }
   const model = new neuroai.PredNet(config);
   let initNote = 'random initial weights';
@@ -156,12 +158,20 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
       return { data: { step, loss: recentLoss, sequencesPerSecond, running: running.result }, transfer: [] };
     },
     calls: {
-      /** Every unit of the model on one sequence: {frames, predictions, layerError, ahat[], error[], r[]}. */
+      /**
+       * Every unit of the model on one sequence: {frames, predictions, layerError, ahat[], error[], r[]}.
+       * With a surprise, also controlLayerError: the mean errors (T, L) of the same sequence
+       * (same seed, same blobs and motion) without the event, run the same way.
+       */
       view(spec = {}) {
         const frames = sequence(spec);
         const out = model.run(frames, spec.extrapolateFrom ?? -1);
         const result = { frames, step: model.steps(), ...out };
         const arrays = [frames, out.predictions, out.layerError, ...out.ahat, ...out.error, ...out.r];
+        if (info.dataset === 'blobs' && (spec.kind ?? 'none') !== 'none') {
+          result.controlLayerError = model.run(sequence({ ...spec, kind: 'none' }), spec.extrapolateFrom ?? -1).layerError;
+          arrays.push(result.controlLayerError);
+        }
         return { result, transfer: arrays.map((a) => a.buffer) };
       },
       /**
@@ -173,7 +183,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
           const frames = model.heldOut(gpuSequences);
           return model.evaluatePredictions(gpuSequences, await fresh(f).predict(frames, gpuSequences), true);
         }, () => model.evaluate(sequences, true));
-        const surprise = ['reverse', 'appear', 'occluder', 'none'].map((kind, i) =>
+        const surprise = ['reverse', 'appear', 'occluder'].map((kind, i) =>
           (info.dataset === 'blobs' ? model.surpriseScore(kind, frame, surpriseSequences, 2017 + i) : null));
         return { result: { step: model.steps(), surpriseSequences, ...e, surprise, compute: computeInfo(sequences) } };
       },

@@ -1,4 +1,4 @@
-// Embeddable: PredNet predicting bouncing blobs, with surprises, extrapolation and live training.
+// Embeddable: PredNet predicting bouncing blobs, with surprises, closed-loop rollouts and live training.
 import { h } from '../../lib/dom.js';
 import { PredNetPanel, SCHEMA } from './panel.js';
 

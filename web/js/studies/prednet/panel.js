@@ -1,4 +1,4 @@
-// The PredNet panel: a sequence played through the model (scrub, surprises, extrapolation), live
+// The PredNet panel: a sequence played through the model (scrub, surprises, closed-loop rollout), live
 // training in the worker with the loss and the held-out MSE against both baselines, and the
 // evaluation table measured in the page. View and controller only: the model lives in the worker
 // (engine/jobs/prednet.js); every knob and the view are in the panel's state store (the URL hash on
@@ -127,7 +127,9 @@ export class PredNetPanel extends EventTarget {
           h('div', { class: 'control-row', role: 'group', 'aria-label': 'Inject a surprise' },
             h('span', { class: 'control-label' }, 'Surprise:'), ...this.surpriseButtons, h('label', {}, ' at ', this.atSelect)),
           h('div', { class: 'control-row' },
-            h('label', {}, 'Multi-step extrapolation: feed the predictions back from ', this.extrapSelect)),
+            h('label', {}, 'Closed-loop rollout: from frame ', this.extrapSelect,
+              ' on, the model\u2019s own prediction of each frame replaces that frame (the model trained for ' +
+              'one-step prediction, not fine-tuned for this)')),
           this.surpriseNote),
         this.viewHost, this.viewCaption),
       h('div', { class: 'panel-body prednet-training' },
@@ -387,7 +389,10 @@ export class PredNetPanel extends EventTarget {
   }
 }
 
-/** The evaluation table: MSE and SSIM against the baselines, and the surprise ratios. */
+/**
+ * The evaluation table: MSE and SSIM against the baselines, and the layer-0 error at the surprise
+ * frame against the same sequences without the event and against the other frames t in [3, T).
+ */
 function renderEvaluation(host, m, info) {
   const row = (name, mse, ssim, cls) => h('tr', { class: cls }, h('td', {}, name), h('td', {}, fmt(mse, 3)), h('td', {}, fmt(ssim, 3)));
   const table = h('table', { class: 'metric-table', id: 'prednet-metrics' },
@@ -405,11 +410,14 @@ function renderEvaluation(host, m, info) {
     `Compute path for the rollouts: ${c.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}, ${c.sequences} held-out sequences (${c.reason}).`) : null;
   const parts = [table, verdict, ...(path ? [path] : [])];
   if (m.surprise.some(Boolean)) {
-    const names = { reverse: 'a blob reverses', appear: 'an object appears', occluder: 'an occluder passes', none: 'no surprise (control)' };
+    const names = { reverse: 'a blob reverses', appear: 'an object appears', occluder: 'an occluder passes' };
+    const last = m.surprise.find(Boolean).errorPerStep.length - 1;
     parts.push(h('table', { class: 'metric-table', id: 'prednet-surprise' },
-      h('caption', {}, `Layer-0 error at frame 6 over its mean at the other frames (${m.surpriseSequences} sequences each)`),
-      h('thead', {}, h('tr', {}, h('th', {}, 'sequence'), h('th', {}, 'surprise ratio'))),
-      h('tbody', {}, m.surprise.map((s) => h('tr', { dataset: { kind: s.kind } }, h('td', {}, names[s.kind]), h('td', {}, fmt(s.ratio, 3)))))));
+      h('caption', {}, `Layer-0 error at the surprise frame 6 (${m.surpriseSequences} sequences each), divided by the error ` +
+        `at frame 6 of the same sequences without the event, and by its mean over frames 3–${last} except 6`),
+      h('thead', {}, h('tr', {}, h('th', {}, 'sequence'), h('th', {}, '÷ same sequences without it'), h('th', {}, '÷ other frames'))),
+      h('tbody', {}, m.surprise.map((s) => h('tr', { dataset: { kind: s.kind } }, h('td', {}, names[s.kind]),
+        h('td', { class: 'vs-control' }, fmt(s.surpriseVsControl, 3)), h('td', { class: 'vs-other-frames' }, fmt(s.surpriseVsOtherFrames, 3)))))));
   }
   host.replaceChildren(...parts);
 }

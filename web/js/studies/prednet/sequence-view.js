@@ -206,26 +206,38 @@ export class SequenceView {
     this.drawTimeline();
   }
 
-  /** Bars of mean(E_0(t)); the surprise frame in orange, extrapolated steps hatched, t outlined. */
+  /**
+   * Bars of mean(E_0(t)); the surprise frame in orange, extrapolated steps hatched, t outlined. With
+   * a surprise, a grey bar beside each: the same sequence without the event (the control).
+   */
   drawTimeline() {
-    const { layerError } = this.view;
+    const { layerError, controlLayerError } = this.view;
     const { frames: T, layers: L } = this.info;
     const { t, surpriseFrame, extrapolateFrom } = this.options;
     const c = this.timeline, ctx = c.getContext('2d');
     const W = c.width, H = c.height, left = 48, bottom = 22, top = 18;
     ctx.clearRect(0, 0, W, H);
     const values = Array.from({ length: T }, (_, k) => layerError[k * L]);
-    const hi = Math.max(1e-9, ...values.slice(1));
+    const control = controlLayerError ? Array.from({ length: T }, (_, k) => controlLayerError[k * L]) : null;
+    const hi = Math.max(1e-9, ...values.slice(1), ...(control ? control.slice(1) : []));
     const bw = (W - left - 8) / T;
     ctx.font = '12px system-ui, sans-serif';
     ctx.fillStyle = '#5a6270';
-    ctx.fillText('mean layer-0 error per frame', left, 12);
+    ctx.fillText(control ? 'mean layer-0 error per frame: with the surprise (colour) and the same sequence without it (grey)'
+      : 'mean layer-0 error per frame', left, 12);
     ctx.fillText(hi.toPrecision(2), 2, top + 10);
     ctx.fillText('0', 2, H - bottom);
     for (let k = 0; k < T; k++) {
       const x = left + k * bw + 4, bh = (Math.min(values[k], hi) / hi) * (H - top - bottom);
       ctx.fillStyle = k === 0 ? '#c9ccd3' : k === surpriseFrame ? cssColor('errorPlus', 0.66) : '#56b4e9';
-      ctx.fillRect(x, H - bottom - bh, bw - 8, bh);
+      if (control) {
+        const half = (bw - 8) / 2, ch = (Math.min(control[k], hi) / hi) * (H - top - bottom);
+        ctx.fillRect(x, H - bottom - bh, half, bh);
+        ctx.fillStyle = '#8a909c';
+        ctx.fillRect(x + half, H - bottom - ch, half, ch);
+      } else {
+        ctx.fillRect(x, H - bottom - bh, bw - 8, bh);
+      }
       if (extrapolateFrom >= 0 && k >= extrapolateFrom) {
         ctx.strokeStyle = '#5a6270';
         ctx.setLineDash([3, 3]);
@@ -256,7 +268,14 @@ export class SequenceView {
     if (t === 0) s += 'At frame 0 the model has seen nothing yet, so its error is the whole frame. ';
     else s += `Mean layer-0 error ${e(t).toPrecision(3)}, ${(e(t) / mean).toFixed(1)} times the mean of the other frames. `;
     if (surpriseFrame >= 0) s += t === surpriseFrame ? 'This is the surprise frame. ' : `The surprise happens at frame ${surpriseFrame}. `;
-    if (extrapolateFrom >= 0) s += `From frame ${extrapolateFrom} on the model sees only its own predictions.`;
+    if (this.view.controlLayerError && t > 0) {
+      const c = this.view.controlLayerError[t * L];
+      s += `The same sequence without the surprise: ${c.toPrecision(3)} here; with it, ${(e(t) / Math.max(c, 1e-12)).toFixed(1)} times that. `;
+    }
+    if (extrapolateFrom >= 0) {
+      s += `From frame ${extrapolateFrom} on the model sees only its own predictions (a closed-loop rollout of the ` +
+        'model trained for one-step prediction).';
+    }
     return s;
   }
 }
