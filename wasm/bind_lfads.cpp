@@ -402,6 +402,7 @@ class LfadsLabJs {
     o.set("smoothingSigma", baselines_->smoothing.sigma);
     o.set("psthSigma", baselines_->psth.sigma);
     o.set("gpfaLatents", baselines_->gpfa.latents);
+    o.set("gpfaBinMs", 10 * baselines_->gpfa.bin_width);
     if (seconds >= 0) o.set("seconds", seconds);
     return o;
   }

@@ -151,9 +151,11 @@ int eval_lfads(Args& args) {
     print_table("held-out trials (of training conditions):", r.heldout_trials, trials);
     print_table("held-out conditions (Lorenz starts never seen in training):", r.heldout_conditions, conditions);
     std::printf("factors -> Lorenz state (affine, fitted on training trials): R2 %.3f held-out trials, %.3f held-out "
-                "conditions\nbaselines: smoothing sigma %.1f bins, PSTH sigma %.1f bins, GPFA %d latents (fits %.1f s)\n",
-                r.factor_r2_trials, r.factor_r2_conditions, baselines.smoothing.sigma, baselines.psth.sigma,
-                baselines.gpfa.latents, fit_seconds);
+                "conditions\nbaselines: smoothing sigma %.1f bins%s, PSTH sigma %.1f bins, GPFA %d latents on %d ms "
+                "bins (fits %.1f s)\n",
+                r.factor_r2_trials, r.factor_r2_conditions, baselines.smoothing.sigma,
+                baselines.smoothing.log_input ? " (log input)" : "", baselines.psth.sigma, baselines.gpfa.latents,
+                10 * baselines.gpfa.bin_width, fit_seconds);
     return 0;
   }
   util::Json out;
@@ -167,7 +169,9 @@ int eval_lfads(Args& args) {
   out.key("baselines").begin_object()
       .field("smoothing_sigma_bins", baselines.smoothing.sigma)
       .field("psth_sigma_bins", baselines.psth.sigma)
+      .field("smoothing_log_input", baselines.smoothing.log_input)
       .field("gpfa_latents", baselines.gpfa.latents)
+      .field("gpfa_bin_ms", 10 * baselines.gpfa.bin_width)
       .field("fit_seconds", fit_seconds)
       .end_object();
   out.key("split").begin_object()

@@ -19,9 +19,10 @@ constexpr double kMinRate = 1e-9;          // nlb_tools replaces zero rates by t
 const std::vector<double> kGlmAlphas = {1e-3, 1e-2, 1e-1};
 constexpr size_t kGlmMaxRows = 16000;      // GLM fits read every k-th row of longer inputs...
 constexpr size_t kGlmMaxRowsCv = 6000;     // ...and of the folds while settings are chosen
+constexpr int kGpfaCvIterations = 30;      // EM iterations of the fits that choose the latent dimension
 constexpr double kLogInputOffset = 0.01;  // spikes per bin: log(smoothed + this) as a GLM input
 constexpr int kSmoothingFolds = 3, kPsthFolds = 3, kGpfaFolds = 2, kDecoderFolds = 5;
-const std::vector<double> kSmoothingSigmas = {1.0, 2.0, 4.0, 8.0};  // bins
+const std::vector<double> kSmoothingSigmas = {1.0, 2.0, 4.0};  // bins
 const std::vector<double> kPsthSigmas = {0.5, 1.0, 2.0, 3.0, 4.0, 6.0};       // bins
 
 double poisson_ll(double k, double rate) {
@@ -496,27 +497,56 @@ std::vector<float> SmoothedPsth::predict(const std::vector<int>& condition, cons
 // ---------------------------------------------------------------- GPFA
 
 namespace {
-std::vector<float> sqrt_counts(const float* x, size_t n) {
-  std::vector<float> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = std::sqrt(x[i]);
+/// Counts summed over `w` consecutive bins: x (K, T, W) -> (K, T / w, W), T divisible by w.
+std::vector<float> rebin(const float* x, int K, int T, int W, int w) {
+  const int Tc = T / w;
+  std::vector<float> out(static_cast<size_t>(K) * Tc * W, 0.0f);
+  for (int k = 0; k < K; ++k)
+    for (int t = 0; t < Tc * w; ++t)
+      for (int n = 0; n < W; ++n)
+        out[(static_cast<size_t>(k) * Tc + t / w) * W + n] += x[(static_cast<size_t>(k) * T + t) * W + n];
   return out;
 }
 
-/// Latents (K, T_total, q) of trials from their held-in square-root counts.
-std::vector<float> gpfa_latents(const models::Gpfa& g, const float* heldin, const RateLayout& l) {
+/// Latents (K, T_total, q) of trials from their held-in square-root counts, in bins of `w` fine
+/// bins, interpolated linearly between coarse bin centres back to every fine bin.
+std::vector<float> gpfa_latents(const models::Gpfa& g, const float* heldin, const RateLayout& l, int w) {
   std::vector<int> observed(static_cast<size_t>(l.heldin));
   for (int i = 0; i < l.heldin; ++i) observed[static_cast<size_t>(i)] = i;
-  const std::vector<float> y = sqrt_counts(heldin, static_cast<size_t>(l.trials) * l.bins * l.heldin);
-  return g.infer(y.data(), l.trials, l.bins, observed, l.total_bins());
+  const int Tc = l.bins / w, Tt = l.total_bins() / w, q = g.config().latents, T = l.total_bins();
+  std::vector<float> y = rebin(heldin, l.trials, l.bins, l.heldin, w);
+  for (float& v : y) v = std::sqrt(v);
+  const std::vector<float> zc = g.infer(y.data(), l.trials, Tc, observed, Tt);  // (K, Tt, q)
+  if (w == 1) return zc;
+  std::vector<float> z(static_cast<size_t>(l.trials) * T * q);
+  for (int t = 0; t < T; ++t) {
+    const double p = std::clamp((t + 0.5) / w - 0.5, 0.0, static_cast<double>(Tt - 1));
+    const int c0 = static_cast<int>(p), c1 = std::min(c0 + 1, Tt - 1);
+    const double f = p - c0;
+    for (int k = 0; k < l.trials; ++k)
+      for (int i = 0; i < q; ++i)
+        z[(static_cast<size_t>(k) * T + t) * q + i] = static_cast<float>(
+            (1 - f) * zc[(static_cast<size_t>(k) * Tt + c0) * q + i] + f * zc[(static_cast<size_t>(k) * Tt + c1) * q + i]);
+  }
+  return z;
 }
 }  // namespace
 
 void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress& progress) {
   const int T = l.total_bins(), N = l.neurons, Hi = l.heldin, Ho = N - Hi;
   const std::vector<float> heldin = slice(spikes, l.trials, T, N, l.bins, 0, Hi);
-  const std::vector<float> observed = sqrt_counts(slice(spikes, l.trials, T, N, l.bins, 0, N).data(),
-                                                  static_cast<size_t>(l.trials) * l.bins * N);
-  const int steps = static_cast<int>(candidates.size()) * kGpfaFolds + 1;
+  const std::vector<float> observed = slice(spikes, l.trials, T, N, l.bins, 0, N);
+  // GPFA's observations: square-root counts in bins of w fine bins (Yu et al. used 20 ms bins).
+  const auto gpfa_input = [&](const std::vector<float>& counts, int K, int w) {
+    std::vector<float> y = rebin(counts.data(), K, l.bins, N, w);
+    for (float& v : y) v = std::sqrt(v);
+    return y;
+  };
+  std::vector<int> widths;
+  for (int w : bin_widths)
+    if (l.bins % w == 0 && T % w == 0 && l.bins / w >= 2) widths.push_back(w);
+  nn::require(!widths.empty(), "GpfaBaseline::fit: no bin width divides ", l.bins, " and ", T, " bins");
+  const int steps = static_cast<int>(candidates.size() * widths.size()) * kGpfaFolds + 1;
   int done = 0;
   const auto report = [&](const std::string& what) {
     return [&, what](int it, double) {
@@ -524,58 +554,65 @@ void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress&
     };
   };
   double best = -std::numeric_limits<double>::infinity();
-  for (int q : candidates) {
-    if (q > N) continue;
-    std::vector<double> ll(kGlmAlphas.size(), 0.0);
-    for (int f = 0; f < kGpfaFolds; ++f, ++done) {
-      const size_t per_y = static_cast<size_t>(l.bins) * N, per_in = static_cast<size_t>(l.bins) * Hi,
-                   per_s = static_cast<size_t>(T) * N;
-      const std::vector<float> fit_y = fold_rows(observed, l.trials, per_y, kGpfaFolds, f, false);
-      const std::vector<float> fit_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, false);
-      const std::vector<float> val_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, true);
-      const std::vector<float> all_spikes(spikes, spikes + static_cast<size_t>(l.trials) * per_s);
-      const std::vector<float> fit_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, false);
-      const std::vector<float> val_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, true);
-      RateLayout lf = l, lv = l;
-      lf.trials = static_cast<int>(fit_in.size() / per_in);
-      lv.trials = static_cast<int>(val_in.size() / per_in);
-      models::GpfaConfig c;
-      c.latents = q;
-      models::Gpfa g(c);
-      g.fit(fit_y.data(), lf.trials, l.bins, N, report("GPFA: choosing the latent dimension (" + std::to_string(q) + ")"));
-      lf.forward = lv.forward = 0;  // the choice scores held-out neurons over observed bins
-      lf.neurons = lv.neurons = N;
-      std::vector<float> zf = gpfa_latents(g, fit_in.data(), lf), zv = gpfa_latents(g, val_in.data(), lv);
-      std::vector<float> yf = slice(fit_spikes.data(), lf.trials, T, N, l.bins, Hi, Ho);
-      const std::vector<float> yv = slice(val_spikes.data(), lv.trials, T, N, l.bins, Hi, Ho);
-      thin_rows(zf, yf, q, Ho);
-      const size_t n = yf.size() / static_cast<size_t>(Ho);
-      for (size_t a = 0; a < kGlmAlphas.size(); ++a) {
-        PoissonGlm glm_q;
-        glm_q.fit(zf.data(), yf.data(), n, q, Ho, kGlmAlphas[a] * static_cast<double>(n));
-        ll[a] += sum_ll(glm_q.rates(zv.data(), zv.size() / static_cast<size_t>(q)), yv);
+  for (int w : widths)
+    for (int q : candidates) {
+      if (q > N) continue;
+      std::vector<double> ll(kGlmAlphas.size(), 0.0);
+      for (int f = 0; f < kGpfaFolds; ++f, ++done) {
+        const size_t per_y = static_cast<size_t>(l.bins) * N, per_in = static_cast<size_t>(l.bins) * Hi,
+                     per_s = static_cast<size_t>(T) * N;
+        const std::vector<float> fit_counts = fold_rows(observed, l.trials, per_y, kGpfaFolds, f, false);
+        const std::vector<float> fit_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, false);
+        const std::vector<float> val_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, true);
+        const std::vector<float> all_spikes(spikes, spikes + static_cast<size_t>(l.trials) * per_s);
+        const std::vector<float> fit_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, false);
+        const std::vector<float> val_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, true);
+        RateLayout lf = l, lv = l;
+        lf.trials = static_cast<int>(fit_in.size() / per_in);
+        lv.trials = static_cast<int>(val_in.size() / per_in);
+        models::GpfaConfig c;
+        c.latents = q;
+        c.max_iterations = kGpfaCvIterations;
+        models::Gpfa g(c);
+        const std::vector<float> y = gpfa_input(fit_counts, lf.trials, w);
+        g.fit(y.data(), lf.trials, l.bins / w, N,
+              report("GPFA: choosing the latent dimension and bin width (" + std::to_string(q) + " latents, " +
+                     std::to_string(10 * w) + " ms)"));
+        lf.forward = lv.forward = 0;  // the choice scores held-out neurons over observed bins
+        std::vector<float> zf = gpfa_latents(g, fit_in.data(), lf, w), zv = gpfa_latents(g, val_in.data(), lv, w);
+        std::vector<float> yf = slice(fit_spikes.data(), lf.trials, T, N, l.bins, Hi, Ho);
+        const std::vector<float> yv = slice(val_spikes.data(), lv.trials, T, N, l.bins, Hi, Ho);
+        thin_rows(zf, yf, q, Ho);
+        const size_t n = yf.size() / static_cast<size_t>(Ho);
+        for (size_t a = 0; a < kGlmAlphas.size(); ++a) {
+          PoissonGlm glm_q;
+          glm_q.fit(zf.data(), yf.data(), n, q, Ho, kGlmAlphas[a] * static_cast<double>(n));
+          ll[a] += sum_ll(glm_q.rates(zv.data(), zv.size() / static_cast<size_t>(q)), yv);
+        }
       }
+      for (size_t a = 0; a < ll.size(); ++a)
+        if (ll[a] > best) {
+          best = ll[a];
+          latents = q;
+          bin_width = w;
+          alpha = kGlmAlphas[a];
+        }
     }
-    for (size_t a = 0; a < ll.size(); ++a)
-      if (ll[a] > best) {
-        best = ll[a];
-        latents = q;
-        alpha = kGlmAlphas[a];
-      }
-  }
   models::GpfaConfig c;
   c.latents = latents;
   gpfa = models::Gpfa(c);
-  gpfa.fit(observed.data(), l.trials, l.bins, N, report("GPFA: fitting " + std::to_string(latents) + " latents"));
+  const std::vector<float> y = gpfa_input(observed, l.trials, bin_width);
+  gpfa.fit(y.data(), l.trials, l.bins / bin_width, N, report("GPFA: fitting " + std::to_string(latents) + " latents"));
   ++done;
   // The GLM from latents inferred as at evaluation (held-in neurons, GP-extended) to every neuron and bin.
-  fit_glm(glm, gpfa_latents(gpfa, heldin.data(), l), std::vector<float>(spikes, spikes + l.size()), latents, N, alpha);
+  fit_glm(glm, gpfa_latents(gpfa, heldin.data(), l, bin_width), std::vector<float>(spikes, spikes + l.size()), latents,
+          N, alpha);
   if (progress) progress("GPFA: done", steps, steps);
 }
 
 std::vector<float> GpfaBaseline::predict(const float* heldin, const RateLayout& l) const {
   nn::require(glm.inputs() == latents && latents > 0, "GpfaBaseline::predict: fit first");
-  const std::vector<float> z = gpfa_latents(gpfa, heldin, l);
+  const std::vector<float> z = gpfa_latents(gpfa, heldin, l, bin_width);
   return glm.rates(z.data(), static_cast<size_t>(l.trials) * l.total_bins());
 }
 

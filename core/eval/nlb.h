@@ -101,14 +101,16 @@ struct SmoothedPsth {
 };
 
 /// GPFA (Yu et al. 2009) on square-root counts of every neuron over the observed bins of the
-/// training trials, its latent dimension (and the GLM's penalty) by 2-fold cross-validation of
+/// training trials, in bins of 10 or 20 ms (Yu et al. used 20 ms; latents interpolated back to
+/// 10 ms), its latent dimension, bin width and the GLM's penalty by 2-fold cross-validation of
 /// co-bps on the training trials; an evaluation trial's latents are the exact posterior given its
 /// held-in neurons, extended over the forward bins by the GP prior; rates by a Poisson GLM from the
 /// latents to every neuron, fitted on the training trials' latents inferred the same way.
 struct GpfaBaseline {
-  int latents = 0;
+  int latents = 0, bin_width = 1;  // bin_width: fine bins summed into one GPFA bin
   double alpha = 0;
   std::vector<int> candidates = {4, 8, 12};
+  std::vector<int> bin_widths = {1, 2};
   models::Gpfa gpfa{models::GpfaConfig{}};
   PoissonGlm glm;
   /// spikes (K, T, N) of the training trials.

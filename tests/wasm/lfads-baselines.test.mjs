@@ -54,7 +54,7 @@ test('fitBaselines reports progress and the CV-chosen settings; baselineScores h
     }
   }
   assert.deepEqual(b.counts, sets);
-  assert.deepEqual(b.settings, { smoothingSigma: settings.smoothingSigma, psthSigma: settings.psthSigma, gpfaLatents: settings.gpfaLatents });
+  assert.deepEqual(b.settings, { smoothingSigma: settings.smoothingSigma, psthSigma: settings.psthSigma, gpfaLatents: settings.gpfaLatents, gpfaBinMs: settings.gpfaBinMs });
   // The baselines see the held-out neurons' structure through the held-in ones: better than the mean rate.
   for (const method of ['gpfa', 'smoothing']) {
     assert.ok(b.heldOutTrials[method].coBps > 0 && b.heldOutConditions[method].coBps > 0, `${method} co-bps ${JSON.stringify(b.heldOutTrials[method])}`);

@@ -289,7 +289,7 @@ export class LfadsPanel extends EventTarget {
     return h('p', { class: 'canvas-summary lfads-baseline-settings' },
       `Baselines fitted on the ${train} training trials in ${s.seconds.toFixed(1)} s, settings by cross-validation there: ` +
       `spike smoothing σ = ${bins(set.smoothingSigma)} (${set.smoothingSigma * 10} ms), then a Poisson GLM to every neuron; ` +
-      `smoothed PSTH σ = ${bins(set.psthSigma)} (${set.psthSigma * 10} ms); GPFA with ${set.gpfaLatents} latents.` +
+      `smoothed PSTH σ = ${bins(set.psthSigma)} (${set.psthSigma * 10} ms); GPFA with ${set.gpfaLatents} latents on ${set.gpfaBinMs} ms bins.` +
       (scored ? '' : ' Scoring them on these trials…'));
   }
 
