@@ -209,14 +209,15 @@ TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons o
   c.factors = 4;
   c.controller = false;
   models::LfadsTrainConfig tc;
-  tc.lr = 0.02f;
+  tc.lr = 0.01f;
   tc.batch = 16;
-  tc.ramp_start = 150;
-  tc.ramp_steps = 150;
+  tc.ramp_start = 300;
+  tc.ramp_steps = 300;
   models::Lfads model(c, tc, 3);
   const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
   nn::Rng order(3);
-  for (int s = 0; s < 300; ++s) {
+  // 600 steps: the -march=native and the sanitizer builds round differently, and both must pass.
+  for (int s = 0; s < 600; ++s) {
     std::vector<int> batch(16);
     for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(split.train_trials.size())));
     model.train_step(train.data(), d.bins, d.total_bins(), batch);

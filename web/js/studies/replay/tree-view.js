@@ -141,19 +141,8 @@ export class TreeView {
       ctx.lineTo(x, H - 14);
       ctx.stroke();
     }
-    ctx.fillStyle = PATH;
-    for (const p of batch.positions) {
-      const x = ((p + 0.5) / size) * W;
-      ctx.beginPath();
-      ctx.moveTo(x, H - 12);
-      ctx.lineTo(x - 4, H - 2);
-      ctx.lineTo(x + 4, H - 2);
-      ctx.fill();
-    }
-    ctx.fillStyle = MUTED;
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textAlign = 'left';
-    ctx.fillText('the heap array, rank 1 … N: priorities |δ| (bars), segments of equal probability (lines); ▲ the last batch', 4, 11);
+    markBatch(ctx, Array.from(batch.positions, (p) => ((p + 0.5) / size) * W), H,
+      'the heap array, rank 1 … N: priorities |δ| (bars), segments of equal probability (lines); ▲ the last batch');
   }
 
   // tree: {root, rootLevel, sums}: the subtree holding every stored transition, heap order
@@ -218,19 +207,8 @@ export class TreeView {
       const bh = (leaves[k] / max) * (H - 26);
       ctx.fillRect(k * bw + 1, H - 14 - bh, bw - 2, bh);
     }
-    ctx.fillStyle = PATH;  // the batch's draws, as ticks under the slots they came from
-    for (const i of batch.indices) {
-      const x = (i / batch.size) * W;
-      ctx.beginPath();
-      ctx.moveTo(x, H - 12);
-      ctx.lineTo(x - 4, H - 2);
-      ctx.lineTo(x + 4, H - 2);
-      ctx.fill();
-    }
-    ctx.fillStyle = MUTED;
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textAlign = 'left';
-    ctx.fillText('leaf priorities p^α over the memory (slot 0 … N−1); ▲ the last batch', 4, 11);
+    markBatch(ctx, Array.from(batch.indices, (i) => (i / batch.size) * W), H,  // ticks under the slots drawn from
+      'leaf priorities p^α over the memory (slot 0 … N−1); ▲ the last batch');
   }
 }
 
@@ -251,4 +229,20 @@ function barChart(host, series, yRange) {
   }, [[], ...series.map(() => [])], host);
   new ResizeObserver(() => plot.setSize({ width: Math.max(260, host.clientWidth), height: 170 })).observe(host);
   return plot;
+}
+
+/** The last batch's draws as ticks at x positions along the bottom, and the strip's caption on top. */
+function markBatch(ctx, xs, H, caption) {
+  ctx.fillStyle = PATH;
+  for (const x of xs) {
+    ctx.beginPath();
+    ctx.moveTo(x, H - 12);
+    ctx.lineTo(x - 4, H - 2);
+    ctx.lineTo(x + 4, H - 2);
+    ctx.fill();
+  }
+  ctx.fillStyle = MUTED;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'left';
+  ctx.fillText(caption, 4, 11);
 }
