@@ -554,19 +554,31 @@ void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress&
     };
   };
   double best = -std::numeric_limits<double>::infinity();
+  // Each fold's slices, made once for every (bin width, latent dimension) pair.
+  struct Fold {
+    std::vector<float> fit_counts, fit_in, val_in, fit_spikes, val_spikes;
+  };
+  std::vector<Fold> folds(kGpfaFolds);
+  {
+    const size_t per_y = static_cast<size_t>(l.bins) * N, per_in = static_cast<size_t>(l.bins) * Hi,
+                 per_s = static_cast<size_t>(T) * N;
+    const std::vector<float> all_spikes(spikes, spikes + static_cast<size_t>(l.trials) * per_s);
+    for (int f = 0; f < kGpfaFolds; ++f) {
+      Fold& fd = folds[static_cast<size_t>(f)];
+      fd.fit_counts = fold_rows(observed, l.trials, per_y, kGpfaFolds, f, false);
+      fd.fit_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, false);
+      fd.val_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, true);
+      fd.fit_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, false);
+      fd.val_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, true);
+    }
+  }
+  const size_t per_in = static_cast<size_t>(l.bins) * Hi;
   for (int w : widths)
     for (int q : candidates) {
       if (q > N) continue;
       std::vector<double> ll(kGlmAlphas.size(), 0.0);
       for (int f = 0; f < kGpfaFolds; ++f, ++done) {
-        const size_t per_y = static_cast<size_t>(l.bins) * N, per_in = static_cast<size_t>(l.bins) * Hi,
-                     per_s = static_cast<size_t>(T) * N;
-        const std::vector<float> fit_counts = fold_rows(observed, l.trials, per_y, kGpfaFolds, f, false);
-        const std::vector<float> fit_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, false);
-        const std::vector<float> val_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, true);
-        const std::vector<float> all_spikes(spikes, spikes + static_cast<size_t>(l.trials) * per_s);
-        const std::vector<float> fit_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, false);
-        const std::vector<float> val_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, true);
+        const auto& [fit_counts, fit_in, val_in, fit_spikes, val_spikes] = folds[static_cast<size_t>(f)];
         RateLayout lf = l, lv = l;
         lf.trials = static_cast<int>(fit_in.size() / per_in);
         lv.trials = static_cast<int>(val_in.size() / per_in);
