@@ -1,6 +1,9 @@
 // neuroai train vit | eval vit | export fashion-subset: the attention case study, natively.
 //   train: a ViT on Fashion-MNIST (the Debian files) with a fixed seed; writes a weights file.
-//   eval:  the shipped weights on the full 10,000-image test set, plus training throughput.
+//          With --val N the last N training images are held out for model selection and the test
+//          set is not read at all (tools/vit-select.mjs runs the grid this way).
+//   eval:  the shipped weights on the held-out validation images and on the full 10,000-image
+//          test set, plus training throughput.
 //   export: the page's image subset (data/vit_data.h has the format).
 #include <chrono>
 #include <cstdio>
@@ -24,6 +27,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 const char* kDefaultWeights = "assets/vit/vit-fashion.nrai";
 const char* kDefaultSubset = "assets/vit/fashion-subset.bin";
+const int kShippedValImages = 5000;  // the validation split the shipped settings were chosen on
 
 /// The model options shared by train (to build) and eval (to override nothing: read from weights).
 models::VitConfig model_options(Args& args) {
@@ -90,15 +94,16 @@ int train_vit(Args& args) {
   args.finish("train vit");
 
   // Fashion-MNIST from the Debian files, or the page's subset file (--subset: its training and
-  // test images; the native twin of what the page trains on).
+  // test images; the native twin of what the page trains on). A run with a validation split is a
+  // model-selection run: it never reads the test images.
   data::LabeledImages all, test;
   if (subset_path.empty()) {
     all = load_fashion_mnist(dir, "train");
-    test = load_fashion_mnist(dir, "t10k");
+    if (val_images == 0) test = load_fashion_mnist(dir, "t10k");
   } else {
     data::FashionSubset s = load_subset(subset_path);
     all = std::move(s.train);
-    test = std::move(s.test);
+    if (val_images == 0) test = std::move(s.test);
   }
   const int used = train_images > 0 ? std::min(train_images, all.count) : all.count;
   nn::require(val_images < used, "--val: expected fewer than the ", used, " training images, got ", val_images);
@@ -111,10 +116,12 @@ int train_vit(Args& args) {
   c.decay_steps = std::max(1, n_epochs * steps_per_epoch - c.warmup);
   models::VitClassifier model(c);
   model.set_train_data(std::move(train));
-  if (!json)
-    std::printf("neuroai train vit: %s, %zu parameters, %d training images, %d epochs of %d steps (batch %d)\n",
-                c.model.to_text().c_str(), model.vit().params().count(), model.train_data().count, n_epochs,
-                steps_per_epoch, c.batch);
+  // Progress goes to stdout, or to stderr when stdout carries the JSON.
+  FILE* progress = json ? stderr : stdout;
+  std::fprintf(progress, "neuroai train vit: %s, %zu parameters, %d training images, %d validation images, "
+               "%d epochs of %d steps (batch %d, lr %g)\n",
+               c.model.to_text().c_str(), model.vit().params().count(), model.train_data().count, val.count, n_epochs,
+               steps_per_epoch, c.batch, static_cast<double>(c.lr));
 
   const auto t0 = Clock::now();
   std::vector<double> step_losses;  // with --steps: every step's loss (the wasm parity test reads them)
@@ -128,15 +135,15 @@ int train_vit(Args& args) {
     const float loss = model.train(steps_per_epoch);
     const double val_acc = val.count > 0 ? model.evaluate(val).accuracy : -1.0;
     log.push_back({loss, val_acc, seconds_since(t0)});
-    if (!json) {
-      std::printf("epoch %3d  loss %.4f  lr %.2e", e, loss, model.learning_rate());
-      if (val_acc >= 0) std::printf("  val accuracy %.4f", val_acc);
-      std::printf("  (%.0f s)\n", seconds_since(t0));
-      std::fflush(stdout);
-    }
+    std::fprintf(progress, "epoch %3d  loss %.4f  lr %.2e", e, loss, model.learning_rate());
+    if (val_acc >= 0) std::fprintf(progress, "  val accuracy %.4f", val_acc);
+    std::fprintf(progress, "  (%.0f s)\n", seconds_since(t0));
+    std::fflush(progress);
   }
   const double train_seconds = seconds_since(t0);
-  const models::VitEvaluation result = model.evaluate(test);
+  const bool tested = test.count > 0;
+  const models::VitEvaluation result = tested ? model.evaluate(test) : models::VitEvaluation{};
+  const models::VitEvaluation validation = val.count > 0 ? model.evaluate(val) : models::VitEvaluation{};
   if (!out_path.empty()) {
     std::ofstream f(out_path, std::ios::binary);
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
@@ -152,11 +159,13 @@ int train_vit(Args& args) {
         .field("seed", static_cast<long long>(c.seed))
         .field("epochs", model.epochs())
         .field("steps", model.steps())
+        .field("lr", static_cast<double>(c.lr))
         .field("train_images", model.train_data().count)
-        .field("test_images", result.images)
-        .field("test_accuracy", result.accuracy)
-        .field("test_loss", result.loss)
-        .field("params", static_cast<long long>(model.vit().params().count()))
+        .field("val_images", val.count);
+    if (val.count > 0) out.field("val_accuracy", validation.accuracy).field("val_loss", validation.loss);
+    out.field("test_images", result.images);
+    if (tested) out.field("test_accuracy", result.accuracy).field("test_loss", result.loss);
+    out.field("params", static_cast<long long>(model.vit().params().count()))
         .field("train_images_per_s", rate)
         .field("seconds", train_seconds);
     if (fixed_steps > 0) out.field("losses", step_losses);
@@ -169,8 +178,12 @@ int train_vit(Args& args) {
     out.end_array().end_object();
     std::printf("%s\n", out.str().c_str());
   } else {
-    std::printf("test accuracy %.4f (loss %.4f) on %d images; %.0f training images/s; %.0f s\n", result.accuracy,
-                result.loss, result.images, rate, train_seconds);
+    if (val.count > 0)
+      std::printf("validation accuracy %.4f (loss %.4f) on %d held-out training images; test set not read\n",
+                  validation.accuracy, validation.loss, validation.images);
+    if (tested)
+      std::printf("test accuracy %.4f (loss %.4f) on %d images\n", result.accuracy, result.loss, result.images);
+    std::printf("%.0f training images/s; %.0f s\n", rate, train_seconds);
     if (!out_path.empty()) std::printf("weights written to %s\n", out_path.c_str());
   }
   return 0;
@@ -181,6 +194,8 @@ int eval_vit(Args& args) {
   const std::string dir = args.get_string("data", kFashionMnistDir);
   const std::string subset_path = args.get_string("subset", "");
   const int test_images = args.get_int("test-images", 10000, 1, 10000);
+  // The shipped recipe held out the last 5,000 of the 60,000 training images (tools/vit-select.mjs).
+  const int val_images = args.get_int("val", subset_path.empty() ? kShippedValImages : 0, 0, 30000);
   const int bench_steps = args.get_int("bench-steps", 20, 0, 10000);
   const bool lesions = args.flag("lesions");
   const bool baseline = args.flag("baseline");
@@ -224,8 +239,14 @@ int eval_vit(Args& args) {
 
   // The training images: the Debian files, or the subset's (for the baseline with --subset).
   data::LabeledImages train_set;
-  if (baseline || bench_steps > 0)
+  if (baseline || bench_steps > 0 || val_images > 0)
     train_set = subset_path.empty() ? load_fashion_mnist(dir, "train") : load_subset(subset_path).train;
+  nn::require(val_images < train_set.count || val_images == 0, "--val: expected fewer than the ", train_set.count,
+              " training images, got ", val_images);
+  // Validation: the last --val training images, the ones `train vit --val` held out.
+  const models::VitEvaluation validation =
+      val_images > 0 ? model.evaluate(data::slice(train_set, train_set.count - val_images, val_images))
+                     : models::VitEvaluation{};
   double knn_accuracy = -1;
   if (baseline) knn_accuracy = eval::knn_classify(train_set, test, 5, K).accuracy;
 
@@ -242,7 +263,9 @@ int eval_vit(Args& args) {
         .field("model", "vit")
         .field("weights", weights)
         .field("config", file.config)
-        .field("test_images", result.images)
+        .field("val_images", validation.images);
+    if (val_images > 0) out.field("val_accuracy", validation.accuracy).field("val_loss", validation.loss);
+    out.field("test_images", result.images)
         .field("test_accuracy", result.accuracy)
         .field("test_loss", result.loss)
         .field("params", static_cast<long long>(model.vit().params().count()))
@@ -257,6 +280,9 @@ int eval_vit(Args& args) {
     std::printf("%s\n", out.str().c_str());
   } else {
     std::printf("ViT %s, %zu parameters (%s)\n", file.config.c_str(), model.vit().params().count(), weights.c_str());
+    if (val_images > 0)
+      std::printf("validation accuracy %.4f, loss %.4f on the last %d training images\n", validation.accuracy,
+                  validation.loss, validation.images);
     std::printf("test accuracy %.4f, loss %.4f on %d images (%.0f images/s)\n", result.accuracy, result.loss,
                 result.images, eval_rate);
     const auto per_class = per_class_accuracy(result, K);

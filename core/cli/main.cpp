@@ -44,10 +44,10 @@ const std::vector<Command>& commands() {
        "[--batch 32] [--repeats 5] [--controller 1] [--json]", bench_lfads},
       {"train", "vit", "Vision Transformer on Fashion-MNIST (writes a weights file with --out)",
        "[--epochs 30] [--seed 1] [--patch 4] [--dim 64] [--depth 4] [--heads 4] [--mlp 128] [--lr 0.001] "
-       "[--batch 128] [--train-images 0] [--val 0] [--steps N] [--data DIR | --subset FILE] [--out FILE] [--json]",
+       "[--batch 128] [--train-images 0] [--val 0 (held out; the test set is then not read)] [--steps N] [--data DIR | --subset FILE] [--out FILE] [--json]",
        train_vit},
-      {"eval", "vit", "ViT weights on the Fashion-MNIST test set: accuracy, attention distance, throughput",
-       "[--weights assets/vit/vit-fashion.nrai] [--test-images 10000] [--lesions] [--baseline] [--subset FILE] "
+      {"eval", "vit", "ViT weights on the validation split and the Fashion-MNIST test set: accuracy, attention distance, throughput",
+       "[--weights assets/vit/vit-fashion.nrai] [--val 5000] [--test-images 10000] [--lesions] [--baseline] [--subset FILE] "
        "[--data DIR] [--json]", eval_vit},
       {"export", "fashion-subset", "the attention page's Fashion-MNIST images (a subset file)",
        "[--train-per-class 500] [--test-per-class 100] [--out assets/vit/fashion-subset.bin] [--json]",
