@@ -3,16 +3,33 @@
 // as HTML.
 //
 // schema: { key: {type: 'int'|'number'|'enum'|'bool', default, min?, max?, options?} }
+//
+// A link is untrusted input: the whole hash and every value have a length cap, and every
+// pattern is linear-time (no two adjacent quantifiers can share a character, so a failing match
+// never backtracks: Firefox, Safari and Node have no fallback for runaway patterns).
+
+/** Longer hashes are not read at all (every knob's link together is a few hundred characters). */
+export const MAX_HASH_CHARS = 4096;
+/** Longer values are rejected unread (a number knob needs at most ~24 characters). */
+export const MAX_VALUE_CHARS = 64;
+/** At most this many rejected entries are listed; the rest are counted. */
+const MAX_REJECTED_LISTED = 8;
+
+const INT = /^-?\d+$/;
+// Digits, then an optional fraction, then an optional exponent: each part starts with a character
+// the previous one cannot match ('.', 'e'), so there is one way to read any text.
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
 
 function parseValue(spec, raw) {
+  if (raw.length > MAX_VALUE_CHARS) return undefined;
   switch (spec.type) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) return undefined;
+      if (!INT.test(raw)) return undefined;
       const v = Number(raw);
       return v >= spec.min && v <= spec.max ? v : undefined;
     }
     case 'number': {
-      if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(raw)) return undefined;
+      if (!NUMBER.test(raw)) return undefined;
       const v = Number(raw);
       return Number.isFinite(v) && v >= spec.min && v <= spec.max ? v : undefined;
     }
@@ -32,14 +49,19 @@ export function defaults(schema) {
 /** Returns {state, rejected}: state has every schema key; rejected lists 'key=value' that were ignored. */
 export function readHash(schema, hash = location.hash) {
   const state = defaults(schema);
+  const text = String(hash ?? '');
+  if (text.length > MAX_HASH_CHARS)
+    return { state, rejected: [`the whole link state (${text.length} characters, at most ${MAX_HASH_CHARS} are read)`] };
   const rejected = [];
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  for (const [key, raw] of params) {
+  let unlisted = 0;
+  for (const [key, raw] of new URLSearchParams(text.replace(/^#/, ''))) {
     const spec = Object.hasOwn(schema, key) ? schema[key] : null;
     const value = spec ? parseValue(spec, raw) : undefined;
-    if (value === undefined) rejected.push(`${key}=${raw}`.slice(0, 80));
-    else state[key] = value;
+    if (value !== undefined) state[key] = value;
+    else if (rejected.length < MAX_REJECTED_LISTED) rejected.push(`${key}=${raw}`.slice(0, 80));
+    else unlisted += 1;
   }
+  if (unlisted) rejected.push(`${unlisted} more`);
   return { state, rejected };
 }
 
