@@ -6,7 +6,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+// base-uri and object-src close the two holes default-src leaves open. No frame-ancestors: the
+// studies are meant to be embedded in course sites on any origin, so it could only say '*'.
+export const STRICT_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; base-uri 'self'; object-src 'none'";
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -25,36 +28,56 @@ const MIME = {
   '.webmanifest': 'application/manifest+json',
 };
 
+/**
+ * The file a request path names inside `base`, or an HTTP status when it names none: 400 for a
+ * path that is not valid percent-encoding or holds a NUL byte (the fs calls would throw), 403 for
+ * one that leaves the folder. The check is against `base` plus a separator, so `/..%2fsite2`
+ * cannot reach a sibling folder whose name starts with the site's.
+ */
+export function resolveRequestPath(base, url) {
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return 400;
+  }
+  if (pathname.includes('\0')) return 400;
+  const file = path.join(base, pathname);
+  if (file !== base && !file.startsWith(base + path.sep)) return 403;
+  return file;
+}
+
 /** Starts a server; resolves to {server, url, port}. port 0 picks a free port. */
 export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true } = {}) {
   const base = path.resolve(root);
+  // Every response, errors included, carries the same security headers.
+  const headersFor = (type) => ({
+    'Content-Type': type,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    ...(csp ? { 'Content-Security-Policy': csp } : {}),
+  });
+  const send = (req, res, status, type, body, extra = {}) => {
+    if (!quiet) console.log(`${req.method} ${req.url} ${status}`);
+    res.writeHead(status, { ...headersFor(type), ...extra });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const fail = (req, res, status, text, extra) => send(req, res, status, 'text/plain; charset=utf-8', text, extra);
+
   const server = http.createServer((req, res) => {
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    } catch {
-      res.writeHead(400).end('bad request');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      fail(req, res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
       return;
     }
-    let file = path.join(base, pathname);
-    if (!file.startsWith(base)) {
-      res.writeHead(403).end('forbidden');
-      return;
-    }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (!quiet) console.log(`${req.method} ${req.url} ${err ? 404 : 200}`);
-      if (err) {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-        return;
-      }
-      const headers = {
-        'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-      };
-      if (csp) headers['Content-Security-Policy'] = csp;
-      res.writeHead(200, headers).end(body);
+    let file = resolveRequestPath(base, req.url);
+    if (file === 400) return fail(req, res, 400, 'bad request');
+    if (file === 403) return fail(req, res, 403, 'forbidden');
+    fs.stat(file, (statErr, stat) => {
+      if (!statErr && stat.isDirectory()) file = path.join(file, 'index.html');
+      fs.readFile(file, (err, body) => {
+        if (err) return fail(req, res, 404, 'not found');
+        send(req, res, 200, MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', body);
+      });
     });
   });
   return new Promise((resolve, reject) => {
