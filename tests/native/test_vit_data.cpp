@@ -219,4 +219,16 @@ TEST_CASE("k nearest neighbours in pixel space", "[vit_data]") {
   REQUIRE_THROWS_WITH(eval::knn_classify(train, test, 5, 3), Contains("knn_classify: k: expected an integer in [1, 4], got 5"));
   data::LabeledImages wide{1, 1, 3, {0, 0, 0}, {0}};
   REQUIRE_THROWS_WITH(eval::knn_classify(train, wide, 1, 3), Contains("train images are 1x2 but test images are 1x3"));
+
+  // Several k in one pass give what each k alone gives.
+  const std::vector<eval::KnnResult> all = eval::knn_classify(train, test, std::vector<int>{3, 1, 2}, 3);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].predictions == three.predictions);
+  CHECK(all[1].predictions == one.predictions);
+  CHECK(all[2].predictions == eval::knn_classify(train, test, 2, 3).predictions);
+  // k chosen on validation images: k = 1 gets all three right, k = 3 two; listed order does not matter.
+  const eval::KnnSelection chosen = eval::knn_select_k(train, test, {3, 1}, 3);
+  CHECK(chosen.k == 1);
+  CHECK(chosen.val_accuracy == std::vector<double>{2.0 / 3, 1.0});
+  REQUIRE_THROWS_WITH(eval::knn_classify(train, test, std::vector<int>{}, 3), Contains("ks: expected at least one k"));
 }

@@ -21,7 +21,9 @@ async function showEvidence() {
     const values = {
       test_accuracy: Number.isFinite(e.test_accuracy) ? `${(100 * e.test_accuracy).toFixed(2)}%` : null,
       params: Number.isFinite(e.params) ? e.params.toLocaleString('en') : null,
-      knn: Number.isFinite(e.knn5_pixels_accuracy) ? `${(100 * e.knn5_pixels_accuracy).toFixed(2)}%` : null,
+      knn: Number.isFinite(e.knn_pixels_accuracy) ? `${(100 * e.knn_pixels_accuracy).toFixed(2)}%` : null,
+      knnK: Number.isFinite(e.knn_k) ? String(e.knn_k) : null,
+      val_accuracy: Number.isFinite(e.val_accuracy) ? `${(100 * e.val_accuracy).toFixed(2)}%` : null,
     };
     for (const span of document.querySelectorAll('[data-evidence]'))
       if (values[span.dataset.evidence]) span.textContent = values[span.dataset.evidence];
