@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Usage: node tools/assemble-site.mjs [--wasm build/wasm] [--out build/site]
+// Usage: node tools/assemble-site.mjs [--wasm build/wasm] [--out build/site] [--web web]
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? path.resolve(args[args.indexOf(name) + 1]) : fallback);
 const out = option('--out', path.join(root, 'build/site'));
 const wasmDir = option('--wasm', path.join(root, 'build/wasm'));
+const webDir = option('--web', path.join(root, 'web'));  // another source tree (the update test deploys a changed copy)
 
 // Third-party files the pages load (source in node_modules -> name in site/vendor).
 const VENDOR = {
@@ -39,7 +40,7 @@ function need(file, hint) {
 }
 
 fs.rmSync(out, { recursive: true, force: true });
-fs.cpSync(path.join(root, 'web'), out, { recursive: true });
+fs.cpSync(webDir, out, { recursive: true });
 fs.mkdirSync(path.join(out, 'wasm'), { recursive: true });
 for (const f of WASM) fs.copyFileSync(need(path.join(wasmDir, f), 'build the wasm preset first'), path.join(out, 'wasm', f));
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
@@ -78,5 +79,15 @@ const hash = crypto.createHash('sha256');
 })(out);
 const version = hash.digest('hex').slice(0, 16);
 fs.writeFileSync(path.join(out, 'precache.json'), JSON.stringify({ version, files: ['./', ...listed] }));
+// The worker carries the version too: a new deployment is then a new worker to the browser (see web/sw.js).
+{
+  const swFile = path.join(out, 'sw.js'), slot = "const VERSION = 'unassembled';";
+  const sw = fs.readFileSync(swFile, 'utf8');
+  if (!sw.includes(slot)) {
+    console.error(`assemble-site: sw.js lacks the line ${slot}`);
+    process.exit(1);
+  }
+  fs.writeFileSync(swFile, sw.replace(slot, `const VERSION = '${version}';`));
+}
 let files = listed.length + 1, bytes = listed.reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
 console.log(`site assembled in ${path.relative(process.cwd(), out) || '.'}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);

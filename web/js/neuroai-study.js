@@ -11,25 +11,40 @@ class NeuroAIStudy extends HTMLElement {
   static get observedAttributes() { return ['study']; }
 
   async connectedCallback() {
-    if (this.mounted) return;
-    this.mounted = true;
+    if (this.loading || this.panel) return;  // still there after a move (see disconnectedCallback)
+    this.loading = true;
     const name = this.getAttribute('study') ?? '';
     const host = document.createElement('div');
     this.replaceChildren(host);
     const bool = (attr) => !['false', '0', 'no'].includes((this.getAttribute(attr) ?? 'true').toLowerCase());
     const emit = (type, detail) => this.dispatchEvent(new CustomEvent('neuroai', { bubbles: true, detail: { type, ...detail } }));
     try {
-      const { store } = await mountStudy(name, host,
+      const { store, panel } = await mountStudy(name, host,
         (schema) => createStore(schema, { text: this.getAttribute('state') ?? '', save: (text) => this.setAttribute('state', text) }),
         { controls: bool('controls'), text: bool('text'), emit });
       this.store = store;
+      this.panel = panel;
     } catch (error) {
       const p = document.createElement('p');
       p.className = 'error';
       p.setAttribute('role', 'alert');
       p.textContent = `<neuroai-study>: ${error.message}`;
       this.replaceChildren(p);
+    } finally {
+      this.loading = false;
     }
+    if (!this.isConnected) this.release();  // removed while it loaded
+  }
+
+  // A removed element ends its study (its worker and training); one moved elsewhere in the page
+  // (removed and put back by the same script) keeps it. Put back later, it starts again from `state`.
+  disconnectedCallback() {
+    queueMicrotask(() => { if (!this.isConnected) this.release(); });
+  }
+
+  release() {
+    this.panel?.dispose();
+    this.panel = null;
   }
 }
 

@@ -1,8 +1,8 @@
 // The studies that can be embedded (embed.html and <neuroai-study>): each loader resolves to a
 // module exporting `title`, `schema`, optionally `styles` (its stylesheets, relative to the site
 // root) and `mount(host, store)`, which builds the study's live panel in `host` and returns an
-// EventTarget that fires 'ready', 'training' {running} and 'milestone' {text}. Only studies whose
-// pages exist are listed.
+// EventTarget that fires 'ready', 'training' {running} and 'milestone' {text} and has dispose()
+// (ends its workers when the panel goes). Only studies whose pages exist are listed.
 export const EMBEDS = {
   spiral: () => import('../studies/spiral-embed.js'),
   prednet: () => import('../studies/prednet/embed.js'),

@@ -18,6 +18,7 @@ export class TrainerClient extends EventTarget {
     const pace = () => this.worker.postMessage({ type: 'interval', ms: reduced?.matches ? 500 : 66 });
     pace();
     reduced?.addEventListener?.('change', pace);
+    this.unpace = () => reduced?.removeEventListener?.('change', pace);
   }
 
   start() { this.worker.postMessage({ type: 'start' }); }
@@ -33,16 +34,21 @@ export class TrainerClient extends EventTarget {
   setSpeed(stepsPerSecond) { this.worker.postMessage({ type: 'speed', stepsPerSecond }); }
 
   /** Calls a job method in the worker; resolves with its result. */
-  call(method, ...args) {
+  call(method, ...args) { return this.#request({ type: 'call', method, args }); }
+  /** Resolves to {wasmInstances, liveObjects}: what the worker holds (a leak check, see worker.js). */
+  counts() { return this.#request({ type: 'counts' }); }
+
+  #request(message) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'call', id, method, args });
+      this.worker.postMessage({ ...message, id });
     });
   }
 
   dispose() {
     this.worker.terminate();
+    this.unpace();
     for (const { reject } of this.pending.values()) reject(new Error('worker terminated'));
     this.pending.clear();
   }

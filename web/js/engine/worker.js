@@ -6,6 +6,7 @@
 // page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps} | 'snapshot'
 //                 | {type: 'interval', ms} (time between snapshots while training)
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
+//                 | {type: 'counts', id} (a leak check: see liveCounts below)
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
 //                 | {type: 'notice', ...} (a job's own news, e.g. the progress of a long fit; see notify below)
@@ -37,6 +38,22 @@ let owedSteps = 0;       // fractional steps carried between ticks under a speed
 let lastTick = 0;
 let lastSnapshot = 0;
 let timer = null;
+
+// A leak check: wasm instances made in this worker, and the embind objects the jobs made with `new`
+// (models, labs) that are not .delete()d yet. A live job holds one; none should outlive it.
+let wasmInstances = 0;
+const constructed = new Set();
+function countObjects(module) {
+  wasmInstances++;
+  for (const [key, value] of Object.entries(module))
+    if (typeof value === 'function' && typeof value.prototype?.isDeleted === 'function')  // an embind class
+      module[key] = new Proxy(value, { construct: (target, args) => { const o = Reflect.construct(target, args); constructed.add(o); return o; } });
+  return module;
+}
+function liveCounts() {
+  for (const o of constructed) if (o.isDeleted()) constructed.delete(o);
+  return { wasmInstances, liveObjects: constructed.size };
+}
 
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
@@ -87,14 +104,34 @@ function tick() {
   timer = setTimeout(tick, stepsPerSecond > 0 ? TICK_MS : 0);
 }
 
-async function createJob(name, config) {
+// Jobs are made one at a time (an init or reset waits for the one before it to finish), and one
+// superseded by a newer init/reset while it waits is skipped: however fast resets come, the worker
+// holds one wasm instance and at most one job.
+let creating = Promise.resolve();
+let generation = 0;
+
+/** Replaces the job; resolves to false when a newer init/reset superseded this one. */
+function createJob(name, config) {
   if (!Object.hasOwn(JOBS, name)) throw new Error(`unknown job '${name}' (expected one of: ${Object.keys(JOBS).join(', ')})`);
-  neuroai ??= await createNeuroAI();
-  jobModule = await JOBS[name]();
-  job?.dispose();
-  job = null;
-  const notify = (data) => post({ type: 'notice', ...data });
-  job = await jobModule.create(neuroai, config, { notify });  // a job may load assets first
+  const mine = ++generation;
+  const made = creating.then(async () => {
+    try {
+      if (mine !== generation) return false;
+      neuroai ??= countObjects(await createNeuroAI());
+      jobModule = await JOBS[name]();
+      if (mine !== generation) return false;
+      job?.dispose();
+      job = null;
+      const notify = (data) => post({ type: 'notice', ...data });
+      job = await jobModule.create(neuroai, config, { notify });  // a job may load assets first
+      return mine === generation;  // if not, the newer one (next in line) replaces this job
+    } catch (error) {
+      if (mine !== generation) return false;  // moot: a newer one is on its way
+      throw error;
+    }
+  });
+  creating = made.catch(() => {});
+  return made;
 }
 
 self.onmessage = async ({ data: msg }) => {
@@ -103,7 +140,7 @@ self.onmessage = async ({ data: msg }) => {
       case 'init':
       case 'reset': {
         running = false;
-        await createJob(msg.job ?? jobModule?.name, msg.config);
+        if (!(await createJob(msg.job ?? jobModule?.name, msg.config))) break;
         post({ type: 'ready', info: neuroai.buildInfo(), static: job.describe() });
         postSnapshot();
         post({ type: 'state', running });
@@ -142,6 +179,9 @@ self.onmessage = async ({ data: msg }) => {
         break;
       case 'speed':
         stepsPerSecond = Math.max(0, Number(msg.stepsPerSecond) || 0);
+        break;
+      case 'counts':
+        post({ type: 'reply', id: msg.id, result: liveCounts() });
         break;
       case 'call': {
         if (!job || typeof job.calls?.[msg.method] !== 'function') throw new Error(`call: unknown method '${msg.method}'`);

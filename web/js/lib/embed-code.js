@@ -41,6 +41,8 @@ export function embedCodeButton(container, study, store, { height = 900 } = {}) 
       const { iframe, element } = codes();
       dialog.replaceChildren(
         h('p', {}, 'Paste into a course page. The link carries the current knobs and seed; events (ready, training started and stopped, milestones) reach your page as postMessage (iframe) or a "neuroai" DOM event (element).'),
+        h('p', {}, 'The iframe posts its events to whichever page embeds it. To send them only to your course site, add its origin to the link: ',
+          h('code', {}, 'embed.html?study=…&origin=https://course.example'), '.'),
         field('iframe (any site)', iframe),
         field('custom element (a page served from this site)', element));
     }

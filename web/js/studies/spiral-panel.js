@@ -171,4 +171,9 @@ export class SpiralPanel extends EventTarget {
     this.error.hidden = false;
     this.error.textContent = `Training stopped: ${message}`;
   }
+
+  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
+  dispose() {
+    this.trainer.dispose();
+  }
 }

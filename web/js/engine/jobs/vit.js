@@ -35,24 +35,29 @@ const toPixels = (bytes) => Float32Array.from(bytes, (b) => b / 255);
 export async function create(neuroai, config = {}) {
   if (subsetBytes instanceof Error) throw subsetBytes;
   const { init = 'scratch', gpu = 'auto', ...knobs } = config;
+  const subset = neuroai.decodeFashionSubset(subsetBytes);
+  const testPixels = toPixels(subset.test.pixels);
+  const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
   let model;
   if (init === 'shipped') {
     if (weightsBytes instanceof Error) throw weightsBytes;
     const c = neuroai.vitWeightsConfig(weightsBytes);
     model = new neuroai.VitClassifier({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp,
                                         lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0 });
-    model.importWeights(weightsBytes);
   } else {
     model = new neuroai.VitClassifier({ ...knobs, warmup: 100 });
   }
-  const subset = neuroai.decodeFashionSubset(subsetBytes);
-  model.setTrainData(subset.train.pixels, subset.train.labels);
-  model.setTestData(subset.test.pixels, subset.test.labels);
-
-  // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
-  const testPixels = toPixels(subset.test.pixels);
-  const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
-  const compute = await createComputePath(model, gpu, pixelsOf(CHECK_IMAGES));
+  let compute;
+  try {  // a job that fails to start frees its model: the wasm heap is not garbage-collected
+    if (init === 'shipped') model.importWeights(weightsBytes);
+    model.setTrainData(subset.train.pixels, subset.train.labels);
+    model.setTestData(subset.test.pixels, subset.test.labels);
+    // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
+    compute = await createComputePath(model, gpu, pixelsOf(CHECK_IMAGES));
+  } catch (error) {
+    model.delete();
+    throw error;
+  }
   const computeInfo = () => ({ path: compute.path, reason: compute.reason });
 
   /** As VitClassifier.evaluate, from the compute path's probabilities: the first n test images. */

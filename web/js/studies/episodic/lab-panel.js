@@ -130,4 +130,9 @@ export class EpisodicLabPanel extends EventTarget {
     this.error.hidden = false;
     this.error.textContent = `Training stopped: ${message}`;
   }
+
+  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
+  dispose() {
+    this.trainer.dispose();
+  }
 }

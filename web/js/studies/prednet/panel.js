@@ -266,6 +266,12 @@ export class PredNetPanel extends EventTarget {
     this.error.textContent = `Stopped: ${message}`;
   }
 
+  /** Ends the training worker and the playback (the panel is gone: see <neuroai-study>). */
+  dispose() {
+    this.trainer.dispose();
+    clearInterval(this.playing);
+  }
+
   // ---------------------------------------------------------------- the sequence view
 
   viewSpec() {

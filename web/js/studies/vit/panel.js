@@ -371,6 +371,11 @@ export class VitPanel extends EventTarget {
     this.error.textContent = `The model stopped: ${message}`;
   }
 
+  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
+  dispose() {
+    this.trainer.dispose();
+  }
+
   // ---------------------------------------------------------------- evaluation
 
   modelDescription() {
