@@ -16,6 +16,13 @@ using emscripten::val;
 
 namespace {
 
+constexpr long long kMaxRefElements = 1LL << 26;  // 256 MiB of float32: more is surely a mistake
+
+/// A product of dimensions from JS, at most kMaxRefElements (overflow-safe); `what` names the arguments.
+long long checked_numel(std::initializer_list<int64_t> dims, const char* what) {
+  return nn::checked_product(dims, kMaxRefElements, what);
+}
+
 val build_info() {
   val info = val::object();
   info.set("version", "0.1.0");
@@ -39,10 +46,11 @@ val gemm(val trans_a, val trans_b, val m, val n, val k, val alpha, val a, val b,
     nn::require(trans_b.isTrue() || trans_b.isFalse(), "gemm: transB: expected true or false");
     const float al = static_cast<float>(js::number(alpha, "gemm: alpha"));
     const float be = static_cast<float>(js::number(beta, "gemm: beta"));
-    const auto A = js::float32_array(a, "gemm: A", static_cast<long long>(M) * K);
-    const auto B = js::float32_array(b, "gemm: B", static_cast<long long>(K) * N);
-    std::vector<float> C = c.isUndefined() || c.isNull() ? std::vector<float>(static_cast<size_t>(M) * N, 0.0f)
-                                                         : js::float32_array(c, "gemm: C", static_cast<long long>(M) * N);
+    const long long MN = checked_numel({M, N}, "gemm: M * N");  // C is allocated here
+    const auto A = js::float32_array(a, "gemm: A", checked_numel({M, K}, "gemm: M * K"));
+    const auto B = js::float32_array(b, "gemm: B", checked_numel({K, N}, "gemm: K * N"));
+    std::vector<float> C = c.isUndefined() || c.isNull() ? std::vector<float>(static_cast<size_t>(MN), 0.0f)
+                                                         : js::float32_array(c, "gemm: C", MN);
     const bool ta = trans_a.as<bool>(), tb = trans_b.as<bool>();
     nn::gemm(ta, tb, M, N, K, al, A.data(), ta ? M : K, B.data(), tb ? K : N, be, C.data(), N);
     return js::to_float32_array(C.data(), C.size());
@@ -65,16 +73,6 @@ double bench_gemm(val n_arg, val calls_arg) {
 }
 
 // ---- reference ops: each runs the core's forward kernel on a tape with gradients off ----------
-
-constexpr long long kMaxRefElements = 1LL << 26;  // 256 MiB of float32: more is surely a mistake
-
-/// Checks that a product of dimensions stays within kMaxRefElements; `what` names the arguments.
-long long checked_numel(std::initializer_list<int> dims, const char* what) {
-  long long n = 1;
-  for (int d : dims) n *= d;
-  nn::require(n <= kMaxRefElements, what, ": expected at most ", kMaxRefElements, " elements, got ", n);
-  return n;
-}
 
 /// A copy of a tape value as a new Float32Array.
 val to_js(nn::Var v) { return js::to_float32_array(v.data(), static_cast<size_t>(v.numel())); }
@@ -134,7 +132,7 @@ val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip)
     const long long n = checked_numel({R, 3 * H}, "gruGates: rows * 3 * hidden");
     const auto X = js::float32_array(x_proj, "gruGates: xProj", n);
     const auto P = js::float32_array(h_proj, "gruGates: hProj", n);
-    const auto S = js::float32_array(h, "gruGates: h", static_cast<long long>(R) * H);
+    const auto S = js::float32_array(h, "gruGates: h", checked_numel({R, H}, "gruGates: rows * hidden"));
     const double c = js::number(clip, "gruGates: clip");
     nn::require(c > 0, "gruGates: clip: expected a positive number, got ", c);
     nn::Tape tape;
@@ -182,9 +180,10 @@ val attention_distance_ref(val attention, val batch, val heads, val grid, val pa
   });
 }
 
-/// An (n, c, h, w) Float32Array argument of a reference op, checked; `what` names it.
-std::vector<float> nchw(const val& x, const char* what, int n, int c, int h, int w) {
-  return js::float32_array(x, what, checked_numel({n, c, h, w}, what));
+/// An (n, c, h, w) Float32Array argument of a reference op, its sizes checked first; `what` names
+/// the array, `sizes` the product ("upsample2x: n * c * h * w").
+std::vector<float> nchw(const val& x, const char* what, const char* sizes, int n, int c, int h, int w) {
+  return js::float32_array(x, what, checked_numel({n, c, h, w}, sizes));
 }
 int dim_arg(const val& v, const char* name) { return js::integer(v, name, 1, 1 << 16); }
 
@@ -192,7 +191,8 @@ int dim_arg(const val& v, const char* name) { return js::integer(v, name, 1, 1 <
 val upsample2x_ref(val x, val n, val c, val h, val w) {
   return js::guard([&] {
     const int N = dim_arg(n, "upsample2x: n"), C = dim_arg(c, "upsample2x: c"), H = dim_arg(h, "upsample2x: h"), W = dim_arg(w, "upsample2x: w");
-    const auto X = nchw(x, "upsample2x: x", N, C, H, W);
+    const auto X = nchw(x, "upsample2x: x", "upsample2x: n * c * h * w", N, C, H, W);
+    checked_numel({N, C, 2 * H, 2 * W}, "upsample2x: n * c * 2h * 2w (the output)");
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     return to_js(nn::upsample2x(tape.constant(X.data(), nn::Shape{N, C, H, W})));
@@ -204,7 +204,7 @@ val max_pool2x2_ref(val x, val n, val c, val h, val w) {
   return js::guard([&] {
     const int N = dim_arg(n, "maxPool2x2: n"), C = dim_arg(c, "maxPool2x2: c"), H = dim_arg(h, "maxPool2x2: h"), W = dim_arg(w, "maxPool2x2: w");
     nn::require(H % 2 == 0 && W % 2 == 0, "maxPool2x2: h, w: expected even sides, got ", H, " x ", W);
-    const auto X = nchw(x, "maxPool2x2: x", N, C, H, W);
+    const auto X = nchw(x, "maxPool2x2: x", "maxPool2x2: n * c * h * w", N, C, H, W);
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     return to_js(nn::max_pool2x2(tape.constant(X.data(), nn::Shape{N, C, H, W})));
@@ -216,8 +216,8 @@ val max_pool2x2_ref(val x, val n, val c, val h, val w) {
 val convlstm_ref(val z, val cell, val n, val r, val h, val w) {
   return js::guard([&] {
     const int N = dim_arg(n, "convLstm: n"), Rc = dim_arg(r, "convLstm: r"), H = dim_arg(h, "convLstm: h"), W = dim_arg(w, "convLstm: w");
-    const auto Z = nchw(z, "convLstm: z", N, 4 * Rc, H, W);
-    const auto C = nchw(cell, "convLstm: cell", N, Rc, H, W);
+    const auto Z = nchw(z, "convLstm: z", "convLstm: n * 4r * h * w", N, 4 * Rc, H, W);
+    const auto C = nchw(cell, "convLstm: cell", "convLstm: n * r * h * w", N, Rc, H, W);
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     const models::ConvLstmState s = models::convlstm_update(tape.constant(Z.data(), nn::Shape{N, 4 * Rc, H, W}),
@@ -233,8 +233,9 @@ val convlstm_ref(val z, val cell, val n, val r, val h, val w) {
 val error_units_ref(val a, val ahat, val n, val c, val h, val w) {
   return js::guard([&] {
     const int N = dim_arg(n, "errorUnits: n"), C = dim_arg(c, "errorUnits: c"), H = dim_arg(h, "errorUnits: h"), W = dim_arg(w, "errorUnits: w");
-    const auto A = nchw(a, "errorUnits: a", N, C, H, W);
-    const auto P = nchw(ahat, "errorUnits: ahat", N, C, H, W);
+    const auto A = nchw(a, "errorUnits: a", "errorUnits: n * c * h * w", N, C, H, W);
+    const auto P = nchw(ahat, "errorUnits: ahat", "errorUnits: n * c * h * w", N, C, H, W);
+    checked_numel({N, 2 * C, H, W}, "errorUnits: n * 2c * h * w (the output)");
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     return to_js(models::prednet_error_units(tape.constant(A.data(), nn::Shape{N, C, H, W}), tape.constant(P.data(), nn::Shape{N, C, H, W})));

@@ -274,7 +274,11 @@ class LfadsLabJs {
     return js::guard([&] {
       const int K = js::integer(trials, "infer: trials", 1, 100000), T = js::integer(bins, "infer: bins", 2, 100000);
       const int To = js::integer(out_bins, "infer: outBins", T, 100000);
-      const int N = model_->config().neurons, No = model_->config().out_neurons();
+      const int N = model_->config().neurons, No = model_->config().out_neurons(), F = model_->config().factors;
+      // The read-outs (outBins, trials, neurons) and (outBins, trials, factors) are sized in wasm32's
+      // size_t, where 1000 trials of 100000 bins wrapped: check before the core allocates them.
+      nn::checked_product({K, To, No}, js::kMaxElements, "infer: trials * outBins * neurons");
+      nn::checked_product({K, To, F}, js::kMaxElements, "infer: trials * outBins * factors");
       const auto x = js::float32_array(spikes, "infer: spikes", static_cast<long long>(K) * T * N);
       data::validate_spikes(x.data(), K, T, N);
       std::vector<int> all(static_cast<size_t>(K));

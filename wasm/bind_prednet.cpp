@@ -172,7 +172,7 @@ class PredNetJs {
   /// `count` sequences of the data source drawn with `seed` (N*T*H*W).
   val sample(val count, val seed) {
     return js::guard([&] {
-      const int n = js::integer(count, "sample: count", 1, 4096);
+      const int n = sequence_count(count, "sample");
       nn::Rng rng(static_cast<uint64_t>(js::integer(seed, "sample: seed", 0, 1 << 30)), 0x5a3b1e);
       std::vector<float> out(static_cast<size_t>(n * trainer_.sequence_size()));
       trainer_.sample(n, rng, out.data());
@@ -192,7 +192,7 @@ class PredNetJs {
   /// The first `count` held-out sequences (never trained on).
   val held_out(val count) {
     return js::guard([&] {
-      const auto& h = trainer_.held_out(js::integer(count, "heldOut: count", 1, 4096));
+      const auto& h = trainer_.held_out(sequence_count(count, "heldOut"));
       return js::to_float32_array(h.data(), h.size());
     });
   }
@@ -238,7 +238,7 @@ class PredNetJs {
   /// ssim (default true): also SSIM, which costs about as much again as the MSE (NaN without).
   val evaluate(val count, val with_ssim) {
     return js::guard([&] {
-      const int n = js::integer(count, "evaluate: count", 1, 4096);
+      const int n = sequence_count(count, "evaluate");
       nn::require(with_ssim.isUndefined() || with_ssim.isTrue() || with_ssim.isFalse(),
                   "evaluate: ssim: expected true or false, got ", js::type_name(with_ssim));
       const bool ssim = !with_ssim.isFalse();
@@ -251,7 +251,7 @@ class PredNetJs {
   /// `count` held-out sequences, (count, T, H, W) as predict() gives; ssim as in evaluate().
   val evaluate_predictions(val count, val predictions, val with_ssim) {
     return js::guard([&] {
-      const int n = js::integer(count, "evaluatePredictions: count", 1, 4096);
+      const int n = sequence_count(count, "evaluatePredictions");
       nn::require(with_ssim.isUndefined() || with_ssim.isTrue() || with_ssim.isFalse(),
                   "evaluatePredictions: ssim: expected true or false, got ", js::type_name(with_ssim));
       const bool ssim = !with_ssim.isFalse();
@@ -308,7 +308,7 @@ class PredNetJs {
     return js::guard([&] {
       const data::SurpriseConfig s = surprise_config(kind, frame, "surpriseScore");
       const eval::SurpriseScore sc =
-          eval::evaluate_surprise(trainer_, s, js::integer(count, "surpriseScore: count", 1, 4096),
+          eval::evaluate_surprise(trainer_, s, sequence_count(count, "surpriseScore"),
                                   static_cast<uint64_t>(js::integer(seed, "surpriseScore: seed", 0, 1 << 30)));
       val o = val::object();
       o.set("kind", sc.kind);
@@ -341,6 +341,14 @@ class PredNetJs {
   explicit PredNetJs(const ParsedConfig& p)
       : trainer_(p.trainer, p.trainer.dataset == "sprites" ? &p.images : nullptr,
                  p.trainer.dataset == "sprites" && p.held_out_images.count > 0 ? &p.held_out_images : nullptr) {}
+
+  /// A count of sequences from JS (1 to 4096) whose values fit one allocation: count * sequence size
+  /// once wrapped wasm32's size_t (1024 sequences of 2^22 values allocated nothing).
+  int sequence_count(const val& count, const std::string& fn) const {
+    const int n = js::integer(count, (fn + ": count").c_str(), 1, 4096);
+    nn::checked_product({n, trainer_.sequence_size()}, js::kMaxElements, fn + ": count * sequence size");
+    return n;
+  }
 
   /// Copies whole sequences from JS and sets count_; refuses a partial sequence with the layout.
   std::vector<float> sequences(const val& frames, const char* name) {

@@ -58,7 +58,9 @@ class SpiralClassifierJs {
     return js::guard([&] {
       const auto in = js::float32_array(xy, "predict: xy", -1, 2);
       const int n = static_cast<int>(in.size() / 2);
-      std::vector<float> out(static_cast<size_t>(n * classes()));
+      // Not n * classes() in int, which a long enough array overflows.
+      const int64_t size = nn::checked_product({n, classes()}, js::kMaxElements, "predict: points * classes");
+      std::vector<float> out(static_cast<size_t>(size));
       model_.predict(in.data(), n, out.data());
       return js::to_float32_array(out.data(), out.size());
     });

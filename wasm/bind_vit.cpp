@@ -74,9 +74,11 @@ data::LabeledImages labeled_from(const val& pixels, const val& labels, const mod
   s.labels = js::uint8_array(labels, l.c_str());
   s.count = static_cast<int>(s.labels.size());
   s.pixels = js::uint8_array(pixels, p.c_str());
-  nn::require(s.pixels.size() == s.labels.size() * static_cast<size_t>(m.pixels()), p, ": expected ",
-              s.labels.size() * static_cast<size_t>(m.pixels()), " bytes (", s.labels.size(), " images of ", m.image, "x",
-              m.image, "), got ", s.pixels.size());
+  // Overflow-safe: labels * pixels per image wrapped wasm32's size_t (5478275 labels of 784 pixels: 304 bytes).
+  const int64_t bytes = nn::checked_product({static_cast<int64_t>(s.labels.size()), m.pixels()}, int64_t{1} << 31,
+                                            p + ": images * pixels per image");
+  nn::require(static_cast<int64_t>(s.pixels.size()) == bytes, p, ": expected ", bytes, " bytes (", s.labels.size(),
+              " images of ", m.image, "x", m.image, "), got ", s.pixels.size());
   data::validate(s, m.classes, what);
   return s;
 }
@@ -153,7 +155,7 @@ class VitClassifierJs {
       const auto& m = model_.config().model;
       const auto mask = mask_from(head_mask, "inspect: headMask");
       std::vector<float> attention;
-      val o = maps_object(images_from(image, "inspect: image", m, m.pixels()), mask, attention);
+      val o = maps_object(images_from(image, "inspect: image", m, m.pixels()), mask, attention, "inspect");
       std::vector<float> rollout(static_cast<size_t>(m.tokens()) * m.tokens());
       models::vit_rollout(m, attention.data(), mask.empty() ? nullptr : mask.data(), rollout.data());
       o.set("rollout", js::to_float32_array(rollout.data(), rollout.size()));
@@ -166,7 +168,8 @@ class VitClassifierJs {
     return js::guard([&] {
       const auto& m = model_.config().model;
       std::vector<float> attention;
-      return maps_object(images_from(images, "attentionMaps: images", m), mask_from(head_mask, "attentionMaps: headMask"), attention);
+      return maps_object(images_from(images, "attentionMaps: images", m), mask_from(head_mask, "attentionMaps: headMask"),
+                         attention, "attentionMaps");
     });
   }
 
@@ -258,11 +261,15 @@ class VitClassifierJs {
  private:
   /// {probs, attention} of the images x (n * pixels) with the head mask (empty: none); `attention`
   /// keeps the maps, (n, depth, heads, T, T).
-  val maps_object(const std::vector<float>& x, const std::vector<float>& mask, std::vector<float>& attention) {
+  val maps_object(const std::vector<float>& x, const std::vector<float>& mask, std::vector<float>& attention,
+                  const std::string& fn) {
     const auto& m = model_.config().model;
     const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
+    // n * depth * heads * T^2 wrapped wasm32's size_t for many images: check it before allocating.
+    const int64_t maps = nn::checked_product({n, m.depth, m.heads, m.tokens(), m.tokens()}, js::kMaxElements,
+                                             fn + ": images * depth * heads * tokens^2");
     std::vector<float> probs(static_cast<size_t>(n) * m.classes);
-    attention.assign(static_cast<size_t>(n) * m.depth * m.heads * m.tokens() * m.tokens(), 0.0f);
+    attention.assign(static_cast<size_t>(maps), 0.0f);
     model_.vit().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
     val o = val::object();
     o.set("probs", js::to_float32_array(probs.data(), probs.size()));

@@ -45,6 +45,10 @@ auto guard(F&& f) -> decltype(f()) {
   throw_pending_error();
 }
 
+/// The most float32 elements one call allocates from sizes JS passed (1 GiB, half the module's
+/// 2 GiB ceiling): products of such sizes go through nn::checked_product with this limit first.
+constexpr int64_t kMaxElements = int64_t{1} << 28;
+
 /// What JS calls typeof, for error messages.
 std::string type_name(const val& v);
 

@@ -6,9 +6,12 @@
 // - NN_ASSERT: an internal invariant; always on (also in release builds), reports file:line.
 #pragma once
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace nn {
 
@@ -54,6 +57,33 @@ inline void require_range(double value, double lo, double hi, const char* name) 
 /// Requires an integer in [lo, hi].
 inline void require_int_range(long long value, long long lo, long long hi, const char* name) {
   if (value < lo || value > hi) fail(name, ": expected an integer in [", lo, ", ", hi, "], got ", value);
+}
+
+/// The product of sizes from outside (JS arguments, a file header), each >= 0, checked against
+/// `max` before it is computed: a product that wrapped in 64 bits, or in wasm32's 32-bit size_t,
+/// once let a tiny buffer through for a huge shape. Call it before allocating from such sizes.
+/// Throws "<what>: expected at most <max> elements, got d0 x d1 x ..." past the limit.
+template <class It>
+int64_t checked_product(It first, It last, int64_t max, std::string_view what) {
+  int64_t n = 1;
+  bool zero = false, over = false;
+  for (It it = first; it != last; ++it) {
+    const int64_t d = *it;
+    require(d >= 0, what, ": expected non-negative sizes, got ", d);
+    zero = zero || d == 0;
+    over = over || (d > 0 && n > max / d);  // n * d > max, without computing n * d
+    if (!over) n *= d;
+  }
+  if (zero) return 0;  // an empty tensor, however large the other sizes
+  if (over) {
+    std::ostringstream dims;
+    for (It it = first; it != last; ++it) dims << (it == first ? "" : " x ") << int64_t{*it};
+    fail(what, ": expected at most ", max, " elements, got ", dims.str());
+  }
+  return n;
+}
+inline int64_t checked_product(std::initializer_list<int64_t> dims, int64_t max, std::string_view what) {
+  return checked_product(dims.begin(), dims.end(), max, what);
 }
 
 }  // namespace nn

@@ -12,6 +12,8 @@ namespace {
 constexpr char kMagic[4] = {'N', 'R', 'A', 'I'};
 constexpr uint32_t kMaxStringLength = 1u << 16;
 constexpr uint32_t kMaxTensors = 1u << 16;
+// 1 GiB of float32 per tensor: keeps a tensor's byte count within wasm32's 32-bit size_t.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 28;
 
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -124,9 +126,11 @@ WeightsFile decode_weights(const uint8_t* bytes, size_t size) {
       require(dim <= (1u << 28), "weights file: tensor '", t.name, "': dimension ", dim, " is implausible");
       t.shape.dims[d] = static_cast<int>(dim);
     }
+    checked_product(t.shape.dims.begin(), t.shape.dims.begin() + rank, kMaxTensorElements,
+                    "weights file: tensor '" + t.name + "'");
   }
   for (auto& t : f.tensors) {
-    const size_t n = static_cast<size_t>(t.shape.numel());
+    const size_t n = static_cast<size_t>(t.shape.numel());  // at most kMaxTensorElements (checked above)
     require(n * sizeof(float) <= r.remaining(), "weights file is truncated: the data of tensor '", t.name,
             "' is incomplete");
     t.data.resize(n);

@@ -1,5 +1,9 @@
 #include "kv.h"
 
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cmath>
 #include <cstdlib>
 
 #include "nn/check.h"
@@ -29,21 +33,31 @@ std::string format_kv(const KeyValues& kv) {
   return s;
 }
 
+// Values are read exactly as format_kv writes them: no leading space or '+' (strtol and strtod
+// skip those), and nothing cast into range.
 int kv_int(const KeyValues& kv, const std::string& key, int fallback) {
   auto it = kv.find(key);
   if (it == kv.end()) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(it->second.c_str(), &end, 10);
-  nn::require(end != it->second.c_str() && *end == '\0', "config: ", key, ": expected an integer, got '", it->second, "'");
-  return static_cast<int>(v);
+  const std::string& s = it->second;
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  nn::require(ec != std::errc::result_out_of_range, "config: ", key, ": expected an integer in [", INT_MIN, ", ",
+              INT_MAX, "], got '", s, "'");
+  nn::require(ec == std::errc() && end == s.data() + s.size(), "config: ", key, ": expected an integer, got '", s, "'");
+  return v;
 }
 
 double kv_double(const KeyValues& kv, const std::string& key, double fallback) {
   auto it = kv.find(key);
   if (it == kv.end()) return fallback;
+  const std::string& s = it->second;
+  // An optional '-', then a digit or '.': strtod would also take leading space, '+', "inf" and "nan".
+  const size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  const bool starts_well = i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.');
   char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  nn::require(end != it->second.c_str() && *end == '\0', "config: ", key, ": expected a number, got '", it->second, "'");
+  const double v = starts_well ? std::strtod(s.c_str(), &end) : 0.0;
+  nn::require(starts_well && end == s.c_str() + s.size(), "config: ", key, ": expected a number, got '", s, "'");
+  nn::require(std::isfinite(v), "config: ", key, ": expected a finite number, got '", s, "'");
   return v;
 }
 

@@ -12,7 +12,9 @@ KeyValues parse_kv(const std::string& text);
 /// Formats in key order.
 std::string format_kv(const KeyValues& kv);
 
-/// Typed lookups; `fallback` when the key is absent, nn::Error when the value does not parse.
+/// Typed lookups; `fallback` when the key is absent, nn::Error when the value is not exactly a
+/// number as format_kv writes it (no leading space or '+', no trailing text, an int within int range,
+/// a finite double).
 int kv_int(const KeyValues& kv, const std::string& key, int fallback);
 double kv_double(const KeyValues& kv, const std::string& key, double fallback);
 std::string kv_string(const KeyValues& kv, const std::string& key, const std::string& fallback);

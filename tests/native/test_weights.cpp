@@ -13,6 +13,28 @@ namespace {
 std::vector<uint8_t> sample_file(models::Mlp& mlp) {
   return encode_weights(mlp.params(), "mlp", mlp.config().to_text());
 }
+
+/// A well-formed file of one tensor `dims` followed by `data_bytes` zero bytes, with a valid CRC.
+std::vector<uint8_t> one_tensor_file(const std::vector<uint32_t>& dims, size_t data_bytes) {
+  std::vector<uint8_t> out{'N', 'R', 'A', 'I'};
+  const auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  const auto str = [&](const std::string& s) {
+    u32(static_cast<uint32_t>(s.size()));
+    out.insert(out.end(), s.begin(), s.end());
+  };
+  u32(kWeightsFormatVersion);
+  str("mlp");
+  str("");
+  u32(1);
+  str("w");
+  u32(static_cast<uint32_t>(dims.size()));
+  for (uint32_t d : dims) u32(d);
+  out.resize(out.size() + data_bytes);
+  u32(crc32(out.data(), out.size()));
+  return out;
+}
 }  // namespace
 
 TEST_CASE("weights round-trip exactly, through bytes and streams", "[weights]") {
@@ -68,4 +90,21 @@ TEST_CASE("weights for another model or shape are refused", "[weights]") {
 TEST_CASE("crc32 matches the standard check value", "[weights]") {
   const char* s = "123456789";
   CHECK(crc32(reinterpret_cast<const uint8_t*>(s), 9) == 0xCBF43926u);
+}
+
+TEST_CASE("a tensor whose element count overflows is refused before anything is read", "[weights]") {
+  // 2^16 in each of 4 dimensions is 2^64 elements: the count wrapped to 0 in 64 bits, so the file
+  // decoded with no data for a tensor that claims 2^64 elements.
+  const auto wrap64 = one_tensor_file({65536, 65536, 65536, 65536}, 0);
+  REQUIRE_THROWS_WITH(decode_weights(wrap64.data(), wrap64.size()),
+                      Contains("tensor 'w': expected at most 268435456 elements, got 65536 x 65536 x 65536 x 65536"));
+  // 65536 x 65537 floats is 2^34 + 2^18 bytes: a 32-bit size_t (wasm32) wrapped it to 2^18.
+  const auto wrap32 = one_tensor_file({65536, 65537}, 1 << 18);
+  REQUIRE_THROWS_WITH(decode_weights(wrap32.data(), wrap32.size()),
+                      Contains("tensor 'w': expected at most 268435456 elements, got 65536 x 65537"));
+  // Within the limit: an empty tensor and a small one still decode.
+  const auto empty = one_tensor_file({0, 65536}, 0);
+  CHECK(decode_weights(empty.data(), empty.size()).tensors.at(0).data.empty());
+  const auto small = one_tensor_file({2, 3}, 24);
+  CHECK(decode_weights(small.data(), small.size()).tensors.at(0).data.size() == 6);
 }

@@ -247,3 +247,106 @@ test('many errors in a row leak neither wasm heap nor emval handles', () => {
   assert.equal(probe(), top, 'a 1 MiB allocation moved: the error paths leak heap memory');
   stillWorks();
 });
+
+// ---- sizes whose product overflows -----------------------------------------------------------
+// Sizes from JS are multiplied in overflow-safe arithmetic before anything is allocated: a
+// product that wrapped (in 64 bits, or in wasm32's 32-bit size_t) once let a 1-element array
+// through and the op wrote past its buffer until the module trapped.
+
+const huge = [65536, 65536, 65536, 32768]; // n * c * h * w = 2^63
+const tooMany = (what, dims) => new RegExp(`${what}: expected at most \\d+ elements, got ${dims.join(' x ')}`);
+const sizeCases = [
+  ['upsample2x', () => M.upsample2x(f32(1), ...huge), tooMany('upsample2x: n \\* c \\* h \\* w', huge)],
+  ['maxPool2x2', () => M.maxPool2x2(f32(1), ...huge), tooMany('maxPool2x2: n \\* c \\* h \\* w', huge)],
+  ['errorUnits', () => M.errorUnits(f32(1), f32(1), ...huge), tooMany('errorUnits: n \\* c \\* h \\* w', huge)],
+  ['convLstm', () => M.convLstm(f32(1), f32(1), ...huge),
+    tooMany('convLstm: n \\* 4r \\* h \\* w', [65536, 4 * 65536, 65536, 32768])],
+  ['conv2d3x3', () => M.conv2d3x3(f32(1), 65536, 65536, 65536, 65536, f32(9), 1, null),
+    tooMany('conv2d3x3: n \\* c \\* h \\* w', [65536, 65536, 65536, 65536])],
+  ['gemm', () => M.gemm(false, false, 16384, 16384, 0, 1, f32(0), f32(0), 0, null),
+    tooMany('gemm: M \\* N', [16384, 16384])],
+];
+
+for (const [name, f, re] of sizeCases) {
+  test(`${name} with sizes whose product overflows throws ${re}`, () => {
+    throwsError(f, re);
+    assert.deepEqual(M.upsample2x(new Float32Array([1, 2, 3, 4]), 1, 1, 2, 2),
+      new Float32Array([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]), 'the module still works');
+    stillWorks();
+  });
+}
+
+/** CRC-32 (IEEE 802.3), as the weights format stores it. */
+function crc32(bytes) {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/** A well-formed weights file (core/nn/weights.h) of one tensor `dims` followed by `dataBytes` bytes. */
+function weightsFile(kind, name, dims, dataBytes) {
+  const enc = new TextEncoder();
+  const parts = [];
+  const u32 = (v) => parts.push(...new Uint8Array(new Uint32Array([v]).buffer));
+  const str = (s) => { const b = enc.encode(s); u32(b.length); parts.push(...b); };
+  parts.push(...enc.encode('NRAI'));
+  u32(1);
+  str(kind);
+  str('');
+  u32(1);
+  str(name);
+  u32(dims.length);
+  dims.forEach(u32);
+  const out = new Uint8Array(parts.length + dataBytes + 4);
+  out.set(parts);
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
+
+test('importWeights of a (65536, 65537) tensor throws: its size wraps a 32-bit size_t', () => {
+  // 65536 * 65537 floats is 2^34 + 2^18 bytes: in wasm32 that wrapped to 2^18, so 256 KiB of data decoded.
+  importFails(weightsFile('mlp', 'layer0.weight', [65536, 65537], 1 << 18),
+    /weights file: tensor 'layer0\.weight': expected at most 268435456 elements, got 65536 x 65537/);
+});
+
+test('PredNet.sample and heldOut refuse a count whose sequences overflow', () => {
+  // One 64-frame 256x256 sequence is 2^22 floats: 1024 of them are 2^32, which wrapped to 0.
+  using(() => new M.PredNet({ size: 256, frames: 64, batch: 1 }), (p) => {
+    throwsError(() => p.sample(1024, 1), /sample: count \* sequence size: expected at most \d+ elements, got 1024 x 4194304/);
+    throwsError(() => p.heldOut(1024), /heldOut: count \* sequence size: expected at most \d+ elements, got 1024 x 4194304/);
+    assert.equal(p.sample(1, 1).length, 64 * 256 * 256, 'the model still works');
+  });
+  stillWorks();
+});
+
+test('VitClassifier.attentionMaps refuses more attention weights than one call may allocate', () => {
+  // depth 24 x heads 64 x 785^2 tokens: about 9.5e8 floats per image; three images overflow.
+  using(() => new M.VitClassifier({ patch: 1, dim: 64, depth: 24, heads: 64, mlp: 8 }), (v) => {
+    throwsError(() => v.attentionMaps(new Float32Array(3 * 784), null),
+      /attentionMaps: images \* depth \* heads \* tokens\^2: expected at most \d+ elements, got 3 x 24 x 64 x 785 x 785/);
+  });
+  stillWorks();
+});
+
+test('LfadsLab.inferForward refuses trials * outBins whose read-out overflows', () => {
+  // 1000 trials x 100000 bins x 50 neurons is 5e9 floats: 705032704 in a 32-bit size_t.
+  using(() => new M.LfadsLab({ factors: 4, generator: 16, encoder: 16, ic: 8, batch: 8, seed: 2 }), (lab) => {
+    const spikes = new Float32Array(1000 * 2 * 40);
+    throwsError(() => lab.inferForward(spikes, 1000, 2, 100000),
+      /infer: trials \* outBins \* neurons: expected at most \d+ elements, got 1000 x 100000 x 50/);
+    assert.equal(lab.inferForward(spikes.subarray(0, 80), 1, 2, 3).length, 3 * 50, 'the lab still works');
+  });
+  stillWorks();
+});
+
+test('VitClassifier.setTrainData refuses labels * image size past the limit', () => {
+  // 5478275 images of 784 pixels is 2^32 + 304 bytes: a 32-bit size_t took 304 bytes for all of them.
+  using(() => new M.VitClassifier({ dim: 8, depth: 1, heads: 1, mlp: 8 }), (v) => {
+    throwsError(() => v.setTrainData(new Uint8Array(304), new Uint8Array(5478275)),
+      /setTrainData: pixels: images \* pixels per image: expected at most 2147483648 elements, got 5478275 x 784/);
+  });
+  stillWorks();
+});
