@@ -62,25 +62,27 @@ inline void require_int_range(long long value, long long lo, long long hi, const
 /// The product of sizes from outside (JS arguments, a file header), each >= 0, checked against
 /// `max` before it is computed: a product that wrapped in 64 bits, or in wasm32's 32-bit size_t,
 /// once let a tiny buffer through for a huge shape. Call it before allocating from such sizes.
-/// Throws "<what>: expected at most <max> elements, got d0 x d1 x ..." past the limit.
+/// Throws "<what>: expected at most <max> elements, got d0 x d1 x ..." past the limit. A size of 0
+/// makes the product 0, but the other sizes must still multiply to at most `max`: a partial product
+/// (Shape::numel multiplies left to right) must not overflow either.
 template <class It>
 int64_t checked_product(It first, It last, int64_t max, std::string_view what) {
-  int64_t n = 1;
+  int64_t n = 1;  // the product of the non-zero sizes
   bool zero = false, over = false;
   for (It it = first; it != last; ++it) {
     const int64_t d = *it;
     require(d >= 0, what, ": expected non-negative sizes, got ", d);
     zero = zero || d == 0;
     over = over || (d > 0 && n > max / d);  // n * d > max, without computing n * d
-    if (!over) n *= d;
+    if (!over && d > 0) n *= d;
   }
-  if (zero) return 0;  // an empty tensor, however large the other sizes
   if (over) {
     std::ostringstream dims;
     for (It it = first; it != last; ++it) dims << (it == first ? "" : " x ") << int64_t{*it};
-    fail(what, ": expected at most ", max, " elements, got ", dims.str());
+    fail(what, ": expected at most ", max, zero ? " elements in the non-zero sizes" : " elements", ", got ",
+         dims.str());
   }
-  return n;
+  return zero ? 0 : n;
 }
 inline int64_t checked_product(std::initializer_list<int64_t> dims, int64_t max, std::string_view what) {
   return checked_product(dims.begin(), dims.end(), max, what);

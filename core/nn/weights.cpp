@@ -44,6 +44,7 @@ class Reader {
   }
   void floats(float* dst, size_t count, const std::string& field) {
     need(count * sizeof(float), field.c_str());
+    if (count == 0) return;  // dst may be null then, and memcpy must not see a null pointer
     std::memcpy(dst, data_ + pos_, count * sizeof(float));
     pos_ += count * sizeof(float);
   }
@@ -92,9 +93,9 @@ std::vector<uint8_t> encode_weights(const Params& params, const std::string& kin
     put_u32(out, static_cast<uint32_t>(e.shape.rank));
     for (int d = 0; d < e.shape.rank; ++d) put_u32(out, static_cast<uint32_t>(e.shape[d]));
   }
-  const size_t header = out.size();
-  out.resize(header + params.count() * sizeof(float));
-  std::memcpy(out.data() + header, params.values().data(), params.count() * sizeof(float));
+  // insert, not memcpy: with no parameters values().data() may be null.
+  const auto* values = reinterpret_cast<const uint8_t*>(params.values().data());
+  out.insert(out.end(), values, values + params.count() * sizeof(float));
   put_u32(out, crc32(out.data(), out.size()));
   return out;
 }
@@ -114,7 +115,10 @@ WeightsFile decode_weights(const uint8_t* bytes, size_t size) {
   f.kind = r.string("model kind");
   f.config = r.string("config");
   const uint32_t count = r.u32("tensor count");
-  require(count <= kMaxTensors, "weights file: tensor count ", count, " is implausible (corrupt file?)");
+  // Each tensor takes at least 8 bytes (name length, rank): a count the rest of the file cannot hold
+  // is refused before 2^16 empty tensors are made for a 20-byte file (found by tests/fuzz).
+  require(count <= kMaxTensors && count <= r.remaining() / 8, "weights file: tensor count ", count,
+          " is implausible (corrupt file?)");
   f.tensors.resize(count);
   for (auto& t : f.tensors) {
     t.name = r.string("tensor name");

@@ -102,9 +102,38 @@ TEST_CASE("a tensor whose element count overflows is refused before anything is 
   const auto wrap32 = one_tensor_file({65536, 65537}, 1 << 18);
   REQUIRE_THROWS_WITH(decode_weights(wrap32.data(), wrap32.size()),
                       Contains("tensor 'w': expected at most 268435456 elements, got 65536 x 65537"));
+  // Found by tests/fuzz/fuzz_weights: an empty tensor whose other sizes overflow (Shape::numel
+  // multiplies left to right, so it overflowed before the 0; UBSan reported it).
+  const auto empty_overflow = one_tensor_file({1u << 24, 1u << 24, 1u << 25, 0}, 0);
+  REQUIRE_THROWS_WITH(decode_weights(empty_overflow.data(), empty_overflow.size()),
+                      Contains("tensor 'w': expected at most 268435456 elements in the non-zero sizes"));
   // Within the limit: an empty tensor and a small one still decode.
   const auto empty = one_tensor_file({0, 65536}, 0);
   CHECK(decode_weights(empty.data(), empty.size()).tensors.at(0).data.empty());
   const auto small = one_tensor_file({2, 3}, 24);
   CHECK(decode_weights(small.data(), small.size()).tensors.at(0).data.size() == 6);
+}
+
+TEST_CASE("a file with no data round-trips: no tensors, or only empty ones", "[weights]") {
+  // Found by tests/fuzz/fuzz_weights: with no data the encoder and decoder passed memcpy a null
+  // pointer (undefined behaviour, which UBSan in the asan build reports).
+  Params none;
+  const auto bytes = encode_weights(none, "mlp", "");
+  CHECK(decode_weights(bytes.data(), bytes.size()).tensors.empty());
+  Params empty;
+  empty.add("e", Shape{0, 3});
+  const auto file = encode_weights(empty, "mlp", "");
+  const WeightsFile f = decode_weights(file.data(), file.size());
+  REQUIRE(f.tensors.size() == 1);
+  CHECK(f.tensors[0].shape == Shape{0, 3});
+  CHECK(f.tensors[0].data.empty());
+}
+
+TEST_CASE("a tensor count the file cannot hold is refused before tensors are made for it", "[weights]") {
+  // Found by tests/fuzz/fuzz_weights: a 29-byte file declaring 60000 tensors made 60000 empty
+  // tensors (megabytes) before it ran out of bytes. Each tensor takes at least 8 bytes.
+  std::vector<uint8_t> bytes{'N', 'R', 'A', 'I', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x60, 0xea, 0, 0, 0, 0, 0, 0, 0};
+  const uint32_t crc = crc32(bytes.data(), bytes.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+  REQUIRE_THROWS_WITH(decode_weights(bytes.data(), bytes.size()), Contains("tensor count 60000 is implausible"));
 }
