@@ -127,8 +127,10 @@ test('attention views: heads, rollout, the query patch by click and keys, all in
 });
 
 test('lesioning heads changes the prediction, and the accuracy cost is measured', async () => {
-  // Image 6 (a coat) is one the model is not certain of; on a near-certain image (a trouser at
-  // p = 0.9999) the softmax hides what the lesion does to the logits.
+  // Image 6 (a coat) is one the model is less certain of; on a near-certain image (a trouser at
+  // p = 0.9999) the softmax hides what the lesion does to the logits. A mask the forward pass
+  // ignored would change nothing at all; how much the last block moves this one image depends on
+  // the shipped weights (0.09 for the weights chosen on the validation split), hence 0.02.
   const page = await openPage(env.browser, url('#img=6'));
   await ready(page);
   await inspected(page);
@@ -138,7 +140,7 @@ test('lesioning heads changes the prediction, and the accuracy cost is measured'
   for (let k = 1; k <= 4; k++) await page.click(`#vit-panel button[aria-label="silence block 4, head ${k}"]`);
   await page.waitForFunction(() => window.neuroaiVit.inspection?.intactProbs && !window.neuroaiVit.inflight);
   const lesioned = await probs(page);
-  assert.ok(maxDiff(lesioned, intact) > 0.1, `silencing block 4 changes the probabilities (max change ${maxDiff(lesioned, intact)})`);
+  assert.ok(maxDiff(lesioned, intact) > 0.02, `silencing block 4 changes the probabilities (max change ${maxDiff(lesioned, intact)})`);
   assert.equal(await page.getAttribute('#vit-panel button[aria-label="silence block 4, head 2"]', 'aria-pressed'), 'true');
   assert.match(await page.textContent('#vit-panel .vit-heads .canvas-summary'), /4 of 16 heads are silenced/);
   assert.match(await page.evaluate(() => location.hash), /lesions=61440/);  // bits 12..15
