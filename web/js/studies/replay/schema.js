@@ -6,7 +6,7 @@ export const SCHEMA = {
   variant: { type: 'enum', default: 'proportional', options: ['uniform', 'proportional', 'rank'] },
   alpha: { type: 'number', default: 0.6, min: 0, max: 1 },
   beta0: { type: 'number', default: 0.4, min: 0, max: 1 },
-  capacity: { type: 'int', default: 10000, min: 64, max: 1000000 },
+  capacity: { type: 'int', default: 10000, min: 64, max: 100000 },  // the slider's range: 10^6 grew the heap to 917 MB
   batch: { type: 'int', default: 32, min: 1, max: 256 },
   lr: { type: 'number', default: 0.001, min: 0.00001, max: 0.1 },
   target: { type: 'int', default: 100, min: 1, max: 10000 },
