@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 
 #include "data/prednet_video.h"
 #include "nn/rng.h"
@@ -21,18 +22,23 @@ std::string join(const std::vector<T>& xs) {
   return os.str();
 }
 
+// A comma-separated list, each item read as strictly as a config value (no spaces, no '+', no
+// empty items: "1,,2" and "1,2," are refused).
 template <class T>
 std::vector<T> split(const std::string& text, const char* what) {
   std::vector<T> out;
   if (text.empty()) return out;
-  std::istringstream is(text);
-  std::string item;
-  while (std::getline(is, item, ',')) {
-    std::istringstream one(item);
-    T v{};
-    one >> v;
-    nn::require(!one.fail() && one.eof(), what, ": expected comma-separated numbers, got '", text, "'");
-    out.push_back(v);
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string name = std::string(what) + "[" + std::to_string(out.size()) + "] in '" + text + "'";
+    if constexpr (std::is_integral_v<T>)
+      out.push_back(util::parse_int(item, name));
+    else
+      out.push_back(static_cast<T>(util::parse_double(item, name)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
   return out;
 }

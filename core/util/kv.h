@@ -19,4 +19,9 @@ int kv_int(const KeyValues& kv, const std::string& key, int fallback);
 double kv_double(const KeyValues& kv, const std::string& key, double fallback);
 std::string kv_string(const KeyValues& kv, const std::string& key, const std::string& fallback);
 
+/// The number readers behind kv_int and kv_double, for values inside a config entry (a list's
+/// items); `what` names the value in the error.
+int parse_int(const std::string& s, const std::string& what);
+double parse_double(const std::string& s, const std::string& what);
+
 }  // namespace util

@@ -52,7 +52,8 @@ TEST_CASE("kv_double reads a finite number and refuses the rest", "[kv]") {
   CHECK(util::kv_double(kv, "dot", 0) == 0.5);
   CHECK(util::kv_double(kv, "tiny", 1) < 1e-300);
   CHECK(util::kv_double(kv, "absent", 2.5) == 2.5);
-  for (const char* v : {" +0.5", " 0.5", "+0.5", "0.5x", "", "-", "nan", "inf", "-inf", "- 1"}) {
+  CHECK(util::kv_double({{"lr", "1e+2"}}, "lr", 0) == 100);
+  for (const char* v : {" +0.5", " 0.5", "+0.5", "0.5x", "", "-", "nan", "inf", "-inf", "- 1", "0x1p3", "0X10"}) {
     INFO("'" << v << "'");
     REQUIRE_THROWS_WITH(util::kv_double({{"lr", v}}, "lr", 0),
                         Contains("config: lr: expected a number, got '" + std::string(v) + "'"));

@@ -247,7 +247,13 @@ TEST_CASE("PredNet weights and config survive a round trip through a weights fil
   const auto frames = random_frames(2, c, 8);
   CHECK(b.run(frames.data(), 2).predictions == a.run(frames.data(), 2).predictions);
   CHECK_THROWS_WITH(models::PredNetConfig::from_text("a_channels=1,x"),
-                    Contains("a_channels: expected comma-separated numbers"));
+                    Contains("config: a_channels[1] in '1,x': expected an integer, got 'x'"));
+  // List items are read as strictly as config values: no spaces, '+', empty items or hex.
+  for (const char* text : {"a_channels= 1,4", "a_channels=+1,4", "a_channels=1,,4", "a_channels=1,4,",
+                           "layer_weights=1,0x1p3", "layer_weights=1, 0.5", "layer_weights=inf,0"}) {
+    INFO(text);
+    CHECK_THROWS_AS(models::PredNetConfig::from_text(text), nn::Error);
+  }
 }
 
 TEST_CASE("bouncing blobs: seeded, in range, moving at bounded speed; surprises break the rules at their frame",
