@@ -43,15 +43,20 @@ let timer = null;
 // (models, labs) that are not .delete()d yet. A live job holds one; none should outlive it.
 let wasmInstances = 0;
 const constructed = new Set();
+// Deleted objects leave the set whenever one is added or counted, so it never grows past the live ones.
+function pruneDeleted() {
+  for (const o of constructed) if (o.isDeleted()) constructed.delete(o);
+}
 function countObjects(module) {
   wasmInstances++;
+  const track = (o) => { pruneDeleted(); constructed.add(o); return o; };
   for (const [key, value] of Object.entries(module))
     if (typeof value === 'function' && typeof value.prototype?.isDeleted === 'function')  // an embind class
-      module[key] = new Proxy(value, { construct: (target, args) => { const o = Reflect.construct(target, args); constructed.add(o); return o; } });
+      module[key] = new Proxy(value, { construct: (target, args) => track(Reflect.construct(target, args)) });
   return module;
 }
 function liveCounts() {
-  for (const o of constructed) if (o.isDeleted()) constructed.delete(o);
+  pruneDeleted();
   return { wasmInstances, liveObjects: constructed.size };
 }
 
