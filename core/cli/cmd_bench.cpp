@@ -1,8 +1,11 @@
-// neuroai bench gemm: GFLOP/s of nn::gemm (the kernel behind matmul and conv2d).
+// neuroai bench gemm: GFLOP/s of nn::gemm (the kernel behind matmul and conv2d) beside Eigen's
+// GEMM in the same build, timed alternately so that the ratio shares the machine's noise.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
+
+#include "nn/eigen.h"
 
 #include "nn/gemm.h"
 #include "nn/rng.h"
@@ -45,9 +48,12 @@ int bench_gemm(Args& args) {
   nn::Rng rng(42);
   util::Json out;
   out.begin_object().field("bench", "gemm").field("kernel", nn::gemm_kernel_name()).field("threads", 1);
-  out.field("repeats", repeats).key("results").begin_array();
-  if (!json) std::printf("neuroai bench gemm (kernel: %s, 1 thread, median of %d)\n%6s %10s\n",
-                         nn::gemm_kernel_name(), repeats, "n", "GFLOP/s");
+  out.field("peer", "eigen").field("repeats", repeats).key("results").begin_array();
+  if (!json)
+    std::printf("neuroai bench gemm (kernel: %s vs Eigen %d.%d.%d in this build, 1 thread, median of %d)\n"
+                "%6s %10s %10s %8s\n",
+                nn::gemm_kernel_name(), EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, repeats, "n",
+                "GFLOP/s", "Eigen", "ratio");
   for (int n : sizes) {
     // A, B, C side by side in one buffer, as the tape's arena lays tensors out.
     const size_t nn2 = static_cast<size_t>(n) * n, gap = 16;
@@ -57,11 +63,17 @@ int bench_gemm(Args& args) {
       a[i] = rng.uniform(-1, 1);
       b[i] = rng.uniform(-1, 1);
     }
-    const double s = median_seconds(
-        [&] { nn::gemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); }, repeats);
-    const double gflops = 2.0 * n * n * n / s / 1e9;
-    out.begin_object().field("n", n).field("gflops", gflops).field("ms", s * 1e3).end_object();
-    if (!json) std::printf("%6d %10.2f\n", n, gflops);
+    std::vector<double> ours, eigen;
+    for (int r = 0; r < repeats; ++r) {
+      ours.push_back(median_seconds([&] { nn::gemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); }, 1));
+      eigen.push_back(median_seconds([&] { nn::gemm_eigen(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); }, 1));
+    }
+    std::sort(ours.begin(), ours.end());
+    std::sort(eigen.begin(), eigen.end());
+    const double flop = 2.0 * n * n * n, s = ours[ours.size() / 2], s_eigen = eigen[eigen.size() / 2];
+    out.begin_object().field("n", n).field("gflops", flop / s / 1e9).field("ms", s * 1e3);
+    out.field("eigen_gflops", flop / s_eigen / 1e9).field("ratio_vs_eigen", s_eigen / s).end_object();
+    if (!json) std::printf("%6d %10.2f %10.2f %8.2f\n", n, flop / s / 1e9, flop / s_eigen / 1e9, s_eigen / s);
   }
   out.end_array().end_object();
   if (json) std::printf("%s\n", out.str().c_str());

@@ -5,6 +5,7 @@
 
 #include "nn/check.h"
 #include "nn/rng.h"
+#include "util/det_math.h"
 
 namespace data {
 
@@ -78,7 +79,7 @@ LorenzData make_lorenz(const LorenzConfig& c, uint64_t seed) {
         for (int n = 0; n < c.neurons; ++n) {
           const double drive = w[static_cast<size_t>(3 * n)] * z[0] + w[static_cast<size_t>(3 * n + 1)] * z[1] +
                                w[static_cast<size_t>(3 * n + 2)] * z[2];
-          const double rate = base[static_cast<size_t>(n)] * std::exp(drive) * c.bin_seconds;  // per bin
+          const double rate = base[static_cast<size_t>(n)] * util::det_exp(drive) * c.bin_seconds;  // per bin
           const size_t i = (static_cast<size_t>(k) * T + t) * c.neurons + n;
           d.rates[i] = static_cast<float>(rate);
           d.spikes[i] = static_cast<float>(rng.poisson(rate));

@@ -4,6 +4,7 @@
 
 #include "nn/check.h"
 #include "nn/rng.h"
+#include "util/det_math.h"
 
 namespace data {
 
@@ -26,8 +27,8 @@ Points2D make_spiral(const SpiralConfig& c, uint64_t seed) {
     for (int i = 0; i < c.points_per_class; ++i) {
       const double r = 0.05 + 0.95 * i / (c.points_per_class - 1);
       const double theta = kTwoPi * (c.turns * r + static_cast<double>(j) / c.classes) + c.noise * rng.normal() * r;
-      p.xy.push_back(static_cast<float>(r * std::cos(theta)));
-      p.xy.push_back(static_cast<float>(r * std::sin(theta)));
+      p.xy.push_back(static_cast<float>(r * util::det_cos(theta)));
+      p.xy.push_back(static_cast<float>(r * util::det_sin(theta)));
       p.label.push_back(j);
     }
   return p;

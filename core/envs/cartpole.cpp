@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace envs {
 
@@ -37,7 +38,7 @@ Step CartPole::step(int action) {
               action);
   nn::require(!over_, "CartPole::step: the episode is over; call reset()");
   const double force = action == 1 ? kForce : -kForce;
-  const double cos_t = std::cos(s_[2]), sin_t = std::sin(s_[2]);
+  const double cos_t = util::det_cos(s_[2]), sin_t = util::det_sin(s_[2]);
   // Barto et al. (1983), eqs. for the pole's angular and the cart's linear acceleration.
   const double temp = (force + kPoleMassLength * s_[3] * s_[3] * sin_t) / kTotalMass;
   const double theta_acc =

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace envs {
 
@@ -41,7 +42,7 @@ void BlindCliffwalk::observe(float* out) const {
 }
 
 double BlindCliffwalk::optimal_q(int s, int a, double gamma) const {
-  return a == right_action(s) ? std::pow(gamma, n_ - 1 - s) : 0.0;
+  return a == right_action(s) ? util::det_pow(gamma, n_ - 1 - s) : 0.0;
 }
 
 }  // namespace envs

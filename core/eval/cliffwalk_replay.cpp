@@ -8,6 +8,7 @@
 #include "envs/cliffwalk.h"
 #include "models/replay.h"
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace eval {
 
@@ -175,7 +176,7 @@ class CliffwalkQ {
     q_star_.resize(static_cast<size_t>(2 * n));
     for (int s = 0; s < n; ++s)
       for (int a = 0; a < 2; ++a)
-        q_star_[static_cast<size_t>(2 * s + a)] = a == cliffwalk_right_action(s) ? std::pow(gamma, n - 1 - s) : 0.0;
+        q_star_[static_cast<size_t>(2 * s + a)] = a == cliffwalk_right_action(s) ? util::det_pow(gamma, n - 1 - s) : 0.0;
     // Tabular: theta (2n), one per pair. Linear: theta (2, n + 1), per action n state weights and a bias.
     theta_.resize(linear_ ? static_cast<size_t>(2 * (n + 1)) : static_cast<size_t>(2 * n));
     for (double& t : theta_) t = init_std * rng.normal();

@@ -5,10 +5,11 @@
 #include <limits>
 
 #include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "nn/eigen.h"
 
 #include "eval/regression.h"
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace eval {
 
@@ -27,7 +28,7 @@ const std::vector<double> kPsthSigmas = {0.5, 1.0, 2.0, 3.0, 4.0, 6.0};       //
 
 double poisson_ll(double k, double rate) {
   rate = std::max(rate, kMinRate);
-  return k * std::log(rate) - rate;  // log k! cancels in every comparison made here
+  return k * util::det_log(rate) - rate;  // log k! cancels in every comparison made here
 }
 
 /// Gaussian smoothing of every trial of x (K, T, W) along time.
@@ -134,7 +135,7 @@ double bits_per_spike(const float* rates, const float* spikes, const RateLayout&
         ll_model += poisson_ll(c, rates[at(k, t, n)]);
         ll_null += poisson_ll(c, mean[static_cast<size_t>(n - n0)]);
       }
-  return (ll_model - ll_null) / (total * std::log(2.0));
+  return (ll_model - ll_null) / (total * util::det_log(2.0));
 }
 
 double co_bps(const float* rates, const float* spikes, const RateLayout& l) {
@@ -250,7 +251,7 @@ double decode_r2(const float* train_rates, const float* train_latent, const Rate
   };
   double best_alpha = 1, best = -std::numeric_limits<double>::infinity();
   for (int e = 0; e <= 8; ++e) {
-    const double alpha = std::pow(10.0, -4.0 + 0.5 * e);
+    const double alpha = util::det_pow(10.0, -4.0 + 0.5 * e);
     double score = 0;
     for (int f = 0; f < kDecoderFolds; ++f) {
       MatrixXd W;
@@ -294,7 +295,7 @@ void PoissonGlm::fit(const float* X, const float* Y, size_t n, int p, int q, dou
     Eigen::VectorXd y(static_cast<Eigen::Index>(n));
     for (size_t i = 0; i < n; ++i) y(static_cast<Eigen::Index>(i)) = Y[i * q + o];
     Eigen::VectorXd beta = Eigen::VectorXd::Zero(p + 1);
-    beta(p) = std::log(std::max(y.mean(), kMinRate));
+    beta(p) = util::det_log(std::max(y.mean(), kMinRate));
     // The penalized negative log-likelihood (without log k!), minimized by damped Newton steps.
     const auto objective = [&](const Eigen::VectorXd& b, Eigen::VectorXd& mu) {
       const Eigen::VectorXd eta = (x * b).cwiseMin(30.0);
@@ -333,7 +334,7 @@ std::vector<float> PoissonGlm::rates(const float* X, size_t n) const {
     for (int o = 0; o < q_; ++o) {
       double eta = w_[static_cast<size_t>(p_) * q_ + o];
       for (int j = 0; j < p_; ++j) eta += X[i * p_ + j] * w_[static_cast<size_t>(j) * q_ + o];
-      out[i * q_ + o] = static_cast<float>(std::exp(std::min(eta, 30.0)));
+      out[i * q_ + o] = static_cast<float>(util::det_exp(std::min(eta, 30.0)));
     }
   return out;
 }

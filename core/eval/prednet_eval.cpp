@@ -5,6 +5,7 @@
 
 #include "nn/check.h"
 #include "nn/rng.h"
+#include "util/det_math.h"
 
 namespace eval {
 
@@ -18,7 +19,7 @@ double ssim(const float* x, const float* y, int height, int width) {
   double gsum = 0;
   for (int i = 0; i < k; ++i) {
     const double d = i - (k - 1) / 2.0;
-    g[i] = std::exp(-d * d / (2 * sigma * sigma));
+    g[i] = util::det_exp(-d * d / (2 * sigma * sigma));
     gsum += g[i];
   }
   for (auto& v : g) v /= gsum;

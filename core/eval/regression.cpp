@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace eval {
 
@@ -64,7 +65,7 @@ std::vector<float> gaussian_smooth(const float* x, int T, int N, double sigma) {
   nn::require(sigma > 0 && std::isfinite(sigma), "gaussian_smooth: sigma: expected a positive number, got ", sigma);
   const int half = static_cast<int>(std::ceil(3 * sigma));
   std::vector<double> kernel(static_cast<size_t>(2 * half + 1));
-  for (int d = -half; d <= half; ++d) kernel[static_cast<size_t>(d + half)] = std::exp(-0.5 * d * d / (sigma * sigma));
+  for (int d = -half; d <= half; ++d) kernel[static_cast<size_t>(d + half)] = util::det_exp(-0.5 * d * d / (sigma * sigma));
   std::vector<float> out(static_cast<size_t>(T) * N);
   for (int t = 0; t < T; ++t)
     for (int c = 0; c < N; ++c) {
@@ -132,10 +133,10 @@ double bits_per_spike(const float* log_rates, const float* spikes, size_t n, int
   for (size_t i = 0; i < n; ++i)
     for (int j = 0; j < N; ++j) {
       const double k = spikes[i * N + j], l = log_rates[i * N + j];
-      ll_model += k * l - std::exp(l);
-      ll_null += k * std::log(mean[static_cast<size_t>(j)]) - mean[static_cast<size_t>(j)];
+      ll_model += k * l - util::det_exp(l);
+      ll_null += k * util::det_log(mean[static_cast<size_t>(j)]) - mean[static_cast<size_t>(j)];
     }
-  return (ll_model - ll_null) / (total * std::log(2.0));
+  return (ll_model - ll_null) / (total * util::det_log(2.0));
 }
 
 }  // namespace eval

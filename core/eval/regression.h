@@ -4,7 +4,7 @@
 #pragma once
 #include <vector>
 
-#include <Eigen/Core>
+#include "nn/eigen.h"
 
 namespace eval {
 

@@ -7,6 +7,7 @@
 #include "models/replay.h"
 #include "nn/check.h"
 #include "nn/rng.h"
+#include "util/det_math.h"
 
 namespace eval {
 
@@ -156,7 +157,7 @@ std::vector<ReplayBenchRow> bench_replay(int capacity, int repeats) {
   update.scan_per_s = 64 * rate([&](long long n) {
     for (long long k = 0; k < n; ++k)
       for (int b = 0; b < 64; ++b)
-        priorities[rng.below(static_cast<uint32_t>(capacity))] = std::pow(rng.uniform(0.0f, 2.0f) + 1e-6, 0.6);
+        priorities[rng.below(static_cast<uint32_t>(capacity))] = util::det_pow(rng.uniform(0.0f, 2.0f) + 1e-6, 0.6);
   }, repeats);
   rows.push_back(update);
   return rows;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace models {
 
@@ -78,7 +79,7 @@ void kernel_lags(double tau, double eps, int T, std::vector<double>& k, std::vec
   if (dk) dk->assign(static_cast<size_t>(T), 0.0);
   for (int lag = 0; lag < T; ++lag) {
     const double s = static_cast<double>(lag) * lag / (tau * tau);
-    const double se = (1.0 - eps) * std::exp(-0.5 * s);
+    const double se = (1.0 - eps) * util::det_exp(-0.5 * s);
     k[static_cast<size_t>(lag)] = se + (lag == 0 ? eps : 0.0);
     if (dk) (*dk)[static_cast<size_t>(lag)] = se * s;
   }
@@ -98,7 +99,7 @@ MatrixXd kernel_matrix(double tau, double eps, int T) {
 template <class Vector>
 double sum_log(const Vector& v) {
   double s = 0;
-  for (Index i = 0; i < v.size(); ++i) s += std::log(v(i));
+  for (Index i = 0; i < v.size(); ++i) s += util::det_log(v(i));
   return s;
 }
 
@@ -332,7 +333,7 @@ Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const Vect
 double tau_objective(double log_tau, double eps, int T, int K, const std::array<ParityBasis, 2>& basis,
                      const std::array<const MatrixXd*, 2>& S, double* grad) {
   std::vector<double> k, dk;
-  kernel_lags(std::exp(log_tau), eps, T, k, &dk);
+  kernel_lags(util::det_exp(log_tau), eps, T, k, &dk);
   double f = 0, g = 0;
   for (int p = 0; p < 2; ++p) {
     if (basis[static_cast<size_t>(p)].dim == 0) continue;
@@ -353,8 +354,8 @@ double tau_objective(double log_tau, double eps, int T, int K, const std::array<
 // decreases. eta is the step scale, kept between calls and adapted.
 double update_tau(double tau, double& eta, double eps, int T, int K, const std::array<ParityBasis, 2>& basis,
                   const std::array<const MatrixXd*, 2>& S) {
-  const double lo = std::log(Gpfa::kMinTau), hi = std::log(Gpfa::kMaxTau);
-  double theta = std::log(tau), g = 0;
+  const double lo = util::det_log(Gpfa::kMinTau), hi = util::det_log(Gpfa::kMaxTau);
+  double theta = util::det_log(tau), g = 0;
   double f = tau_objective(theta, eps, T, K, basis, S, &g);
   bool moved = false;
   for (int step = 0; step < kTauSteps; ++step) {
@@ -379,7 +380,7 @@ double update_tau(double tau, double& eta, double eps, int T, int K, const std::
     }
     if (std::fabs(delta) < 1e-10) break;
   }
-  return moved ? std::clamp(std::exp(theta), Gpfa::kMinTau, Gpfa::kMaxTau) : tau;
+  return moved ? std::clamp(util::det_exp(theta), Gpfa::kMinTau, Gpfa::kMaxTau) : tau;
 }
 
 // ---------------------------------------------------------------- the start: factor analysis
@@ -457,7 +458,7 @@ void lag_start(const float* y, int K, int T, const VectorXd& mean, double eps, c
   for (int i = 0; i < q; ++i) {
     // k(t, t+1) = (1 - eps) exp(-1 / (2 tau^2)); the start is kept within [kMinTau, T].
     const double rho = el.eigenvalues()(i) / (1.0 - eps);
-    const double t = rho <= 0 ? Gpfa::kMinTau : rho >= 1 ? static_cast<double>(T) : std::sqrt(-0.5 / std::log(rho));
+    const double t = rho <= 0 ? Gpfa::kMinTau : rho >= 1 ? static_cast<double>(T) : std::sqrt(-0.5 / util::det_log(rho));
     tau(i) = std::clamp(t, Gpfa::kMinTau, std::max(Gpfa::kMinTau, static_cast<double>(T)));
   }
 }

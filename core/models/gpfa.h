@@ -17,7 +17,7 @@
 #include <functional>
 #include <vector>
 
-#include <Eigen/Core>
+#include "nn/eigen.h"
 
 namespace models {
 

@@ -5,6 +5,7 @@
 
 #include "nn/init.h"
 #include "util/kv.h"
+#include "util/det_math.h"
 
 namespace models {
 
@@ -421,7 +422,7 @@ LfadsLosses Lfads::train_step(const float* trials, int T_in, int T_out, const st
   Graph g = build(tape_, batch_x_.data(), T_in, T_out, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
   tape_.backward(g.total);
   nn::clip_grad_norm(params_, train_.grad_clip);
-  adam_.config().lr = train_.lr * std::max(train_.lr_floor, std::pow(0.5f, static_cast<float>(steps_) / train_.lr_half_life));
+  adam_.config().lr = train_.lr * std::max(train_.lr_floor, static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
   adam_.step(params_);
   normalize_factor_readout();
   ++steps_;

@@ -10,6 +10,7 @@
 #endif
 
 #include "nn/check.h"
+#include "util/det_math.h"
 
 namespace models {
 
@@ -145,7 +146,7 @@ RankHeap::RankHeap(int capacity, double alpha, int resort_period)
   // stays below ~1e-9 at 2^24 terms, far below what a sampling test can see.
   cum_.resize(static_cast<size_t>(capacity) + 1);
   cum_[0] = 0;
-  for (int r = 1; r <= capacity; ++r) cum_[static_cast<size_t>(r)] = cum_[static_cast<size_t>(r - 1)] + std::pow(r, -alpha);
+  for (int r = 1; r <= capacity; ++r) cum_[static_cast<size_t>(r)] = cum_[static_cast<size_t>(r - 1)] + util::det_pow(r, -alpha);
 }
 
 bool RankHeap::above(int a, int b, bool fresh) const {
@@ -306,7 +307,7 @@ void ReplayBuffer::add(const float* obs, int action, float reward, const float* 
   actions_[slot] = action;
   rewards_[slot] = reward;
   dones_[slot] = done ? 1.0f : 0.0f;
-  if (config_.kind == ReplayKind::kProportional) tree_.set(next_, std::pow(max_priority_, config_.alpha));
+  if (config_.kind == ReplayKind::kProportional) tree_.set(next_, util::det_pow(max_priority_, config_.alpha));
   if (config_.kind == ReplayKind::kRank) heap_.set(next_, max_priority_, true);
   next_ = (next_ + 1) % config_.capacity;
   size_ = std::min(size_ + 1, config_.capacity);
@@ -375,7 +376,7 @@ const ReplayBatch& ReplayBuffer::sample(int batch) {
   const double total = tree_.total();
   const double segment = total / batch;
   // The largest weight over the buffer belongs to the smallest priority: (N P_min)^-beta.
-  const double max_weight = std::pow(size_ * tree_.min_positive() / total, -b.beta);
+  const double max_weight = util::det_pow(size_ * tree_.min_positive() / total, -b.beta);
   const int stride = tree_.depth() + 1;
   b.paths.resize(record_paths_ ? static_cast<size_t>(batch) * stride : 0);
   masses_.resize(static_cast<size_t>(batch));
@@ -384,7 +385,7 @@ const ReplayBatch& ReplayBuffer::sample(int batch) {
   for (int k = 0; k < batch; ++k) {
     const int i = b.indices[static_cast<size_t>(k)];
     const double p = tree_.get(i) / total;
-    b.weights[static_cast<size_t>(k)] = static_cast<float>(std::pow(size_ * p, -b.beta) / max_weight);
+    b.weights[static_cast<size_t>(k)] = static_cast<float>(util::det_pow(size_ * p, -b.beta) / max_weight);
     copy_into_batch(i, k);
   }
   record_sampling(b);
@@ -415,7 +416,7 @@ void ReplayBuffer::sample_rank(ReplayBatch& b, int batch) {
     segments_for_size_ = n;
   }
   // The largest weight is the last rank's: (N P(N))^-beta.
-  const double max_weight = std::pow(n * heap_.rank_probability(n), -b.beta);
+  const double max_weight = util::det_pow(n * heap_.rank_probability(n), -b.beta);
   b.positions.resize(static_cast<size_t>(batch));
   for (int k = 0; k < batch; ++k) {
     // Inverse CDF inside segment k: rank r is drawn when the uniform mass lands in [cum(r-1), cum(r)).
@@ -424,7 +425,7 @@ void ReplayBuffer::sample_rank(ReplayBatch& b, int batch) {
     const int slot = heap_.slot_at(r - 1);
     b.positions[static_cast<size_t>(k)] = r - 1;
     b.indices[static_cast<size_t>(k)] = slot;
-    b.weights[static_cast<size_t>(k)] = static_cast<float>(std::pow(n * heap_.rank_probability(r), -b.beta) / max_weight);
+    b.weights[static_cast<size_t>(k)] = static_cast<float>(util::det_pow(n * heap_.rank_probability(r), -b.beta) / max_weight);
     copy_into_batch(slot, k);
   }
 }
@@ -483,7 +484,7 @@ void ReplayBuffer::apply_priorities(const std::vector<int>& indices, const std::
   for (size_t k = 0; k < indices.size(); ++k) {
     const double p = priorities[k];
     max_priority_ = std::max(max_priority_, p);
-    if (config_.kind == ReplayKind::kProportional) tree_.set(indices[k], std::pow(p, config_.alpha));
+    if (config_.kind == ReplayKind::kProportional) tree_.set(indices[k], util::det_pow(p, config_.alpha));
     else heap_.set(indices[k], p);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include "util/det_math.h"
 
 namespace models {
 
@@ -54,7 +55,7 @@ float VitClassifier::learning_rate() const {
   if (t < config_.warmup) return static_cast<float>(config_.lr * (t + 1) / config_.warmup);
   if (config_.decay_steps == 0) return config_.lr;
   const double progress = std::min(1.0, (t - config_.warmup) / config_.decay_steps);
-  return static_cast<float>(config_.lr * 0.5 * (1.0 + std::cos(kPi * progress)));
+  return static_cast<float>(config_.lr * 0.5 * (1.0 + util::det_cos(kPi * progress)));
 }
 
 // Sampling without replacement: each epoch is a fresh Fisher-Yates shuffle of all indices.

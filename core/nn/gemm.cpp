@@ -1,6 +1,6 @@
 #include "gemm.h"
 
-#include <Eigen/Core>
+#include "eigen.h"
 
 namespace nn {
 
@@ -28,11 +28,7 @@ void eigen_gemm(const OpA& a, const OpB& b, float alpha, float beta, Map& c) {
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
-#ifdef __wasm_simd128__
   gemm_packed(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-  gemm_eigen(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
 }
 
 void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
@@ -67,10 +63,12 @@ void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha
 }
 
 const char* gemm_kernel_name() {
-#ifdef __wasm_simd128__
+#if defined(__wasm_simd128__)
   return "packed-simd128";
+#elif defined(__x86_64__)
+  return gemm_packed_uses_avx2() ? "packed-avx2" : "packed-sse2";
 #else
-  return "eigen";
+  return "packed";
 #endif
 }
 

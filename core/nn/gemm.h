@@ -1,7 +1,8 @@
 // Single-precision GEMM, row-major: C = alpha * op(A) * op(B) + beta * C.
-// Every matmul and convolution in the core goes through here. Natively that is Eigen's blocked
-// GEMM; in the wasm build it is gemm_packed(), a register-blocked kernel on 4-wide vectors (Eigen
-// 3.4 has no wasm SIMD kernels). gemm_reference() is a plain loop that the tests compare with both.
+// Every matmul and convolution in the core goes through here: gemm_packed(), a register-blocked
+// kernel whose result bits do not depend on the machine (natively and in wasm alike). Eigen's
+// GEMM stays as the speed peer of `neuroai bench gemm`; gemm_reference() is a plain loop that the
+// tests compare with both.
 #pragma once
 
 namespace nn {
@@ -12,19 +13,22 @@ namespace nn {
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc);
 
-/// Eigen's GEMM (the native default).
+/// Eigen's GEMM: faster with -march=native, but its bits depend on the CPU (the benchmark's peer).
 void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                 const float* B, int ldb, float beta, float* C, int ldc);
 
-/// The packed vector-extension kernel (the wasm default); compiled and tested natively too.
+/// The packed vector-extension kernel behind gemm().
 void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                  const float* B, int ldb, float beta, float* C, int ldc);
+
+/// Whether gemm_packed() runs its AVX2 copy on this machine (same bits, more speed).
+bool gemm_packed_uses_avx2();
 
 /// The same contract as gemm(), computed by a plain loop in double precision.
 void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                     const float* B, int ldb, float beta, float* C, int ldc);
 
-/// Which kernel gemm() uses in this build ("eigen" or "packed-simd128").
+/// Which kernel gemm() runs on this machine ("packed-avx2", "packed-sse2", "packed-simd128").
 const char* gemm_kernel_name();
 
 }  // namespace nn

@@ -1,48 +1,56 @@
-// A packed, register-blocked GEMM written with 4-wide vector extensions (GCC/Clang), so one
-// source compiles to WebAssembly SIMD (f32x4) under -msimd128 and to SSE natively, where the
-// tests check it against the reference. Eigen 3.4 has no wasm SIMD packets; this kernel is
-// what gemm() uses in the wasm build.
+// A packed, register-blocked GEMM written with generic vector extensions (GCC/Clang), so one
+// source compiles to WebAssembly SIMD (two f32x4 per f32x8) under -msimd128, to SSE2 on any
+// x86-64 and to AVX2 where the CPU has it, with the same result bits on all of them. It is what
+// gemm() uses everywhere (Eigen 3.4 has no wasm SIMD packets, and Eigen's own GEMM rounds
+// differently with each instruction set and cache size).
 //
 // Goto/BLIS structure: C (M x N) += op(A) (M x K) op(B) (K x N) is cut into K-blocks of kKc;
 // B's block is packed into column panels of kNr (k-major, kNr floats per k), A's rows into
-// panels of kMr (k-major, kMr floats per k), and a kMr x kNr micro-kernel keeps its tile of C in
-// 2 * kMr = 8 vector registers: per k it loads 2 vectors of B, splats kMr values of A and does
-// 2 * kMr multiply-adds. Edges are zero-padded in the packs and stored through a small tile.
+// panels of MR (k-major, MR floats per k), and an MR x kNr micro-kernel keeps its tile of C in
+// MR eight-wide accumulators: per k it loads one row of B's panel, splats MR values of A and does
+// MR vector multiply-adds. MR is 8 with AVX2 (eight independent sums hide the add latency in 16
+// ymm registers) and 4 elsewhere (8 spills SSE's and V8's 16 registers). Edges are zero-padded in
+// the packs and stored through a small tile.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "gemm.h"
+
+// f32x8 values pass between inlined helpers only; GCC's note that their ABI differs with and
+// without AVX does not concern code that is never called across that boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace nn {
 
 namespace {
 
-typedef float f32x4 __attribute__((vector_size(16)));
-
-constexpr int kMr = 4;    // rows of the micro-tile (6 spills registers in V8 on x86-64)
-constexpr int kNr = 8;    // columns of the micro-tile (two f32x4)
+constexpr int kNr = 8;    // columns of the micro-tile (one f32x8)
 constexpr int kKc = 256;  // depth of a packed block: a kNr panel of B stays in L1
-constexpr int kMc = 64;   // rows of A packed at once (a multiple of kMr)
+constexpr int kMc = 64;   // rows of A packed at once (a multiple of every MR)
 
-inline f32x4 load4(const float* p) {
-  f32x4 v;
+typedef float f32x8 __attribute__((vector_size(32)));
+
+inline f32x8 load8(const float* p) {
+  f32x8 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store4(float* p, f32x4 v) { std::memcpy(p, &v, sizeof v); }
+inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
 
-// Packs rows [i0, i0 + mc) x depth [k0, k0 + kc) of op(A) into kMr-row panels, k-major.
-void pack_a(bool trans, const float* A, int lda, int i0, int mc, int k0, int kc, float* out) {
-  for (int ip = 0; ip < mc; ip += kMr) {
-    const int rows = std::min(kMr, mc - ip);
+// Packs rows [i0, i0 + mc) x depth [k0, k0 + kc) of op(A) into mr-row panels, k-major.
+void pack_a(bool trans, const float* A, int lda, int i0, int mc, int k0, int kc, int mr, float* out) {
+  for (int ip = 0; ip < mc; ip += mr) {
+    const int rows = std::min(mr, mc - ip);
     for (int k = 0; k < kc; ++k) {
       for (int r = 0; r < rows; ++r) {
         const int i = i0 + ip + r, kk = k0 + k;
         out[r] = trans ? A[static_cast<size_t>(kk) * lda + i] : A[static_cast<size_t>(i) * lda + kk];
       }
-      for (int r = rows; r < kMr; ++r) out[r] = 0.0f;
-      out += kMr;
+      for (int r = rows; r < mr; ++r) out[r] = 0.0f;
+      out += mr;
     }
   }
 }
@@ -65,39 +73,33 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* o
   }
 }
 
-// acc = Ap (kMr x kc) * Bp (kc x kNr); then C tile = alpha * acc + beta * C (rows x cols valid).
-void micro_kernel(int kc, const float* Ap, const float* Bp, float alpha, float beta, float* C, int ldc, int rows,
-                  int cols) {
-  f32x4 c0[kMr], c1[kMr];
-  for (int r = 0; r < kMr; ++r) c0[r] = c1[r] = f32x4{0, 0, 0, 0};
+// The arithmetic of every element of C is fixed by the source, not by the machine: acc starts at
+// zero, takes a[k] * b[k] for k in order within one K-block (a multiply, then an add: no fused
+// multiply-add, see -ffp-contract=off), and C = alpha * acc + beta * C closes the block. Vector
+// lanes and MR only decide which elements are computed together, so the hardware changes the
+// speed, never a bit: SSE2, AVX2 and wasm SIMD give the same numbers (the golden tests hold us to it).
+
+// acc = Ap (MR x kc) * Bp (kc x kNr); then C tile = alpha * acc + beta * C (rows x cols valid).
+template <int MR>
+__attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap, const float* Bp, float alpha,
+                                                        float beta, float* C, int ldc, int rows, int cols) {
+  f32x8 acc[MR];
+  for (int r = 0; r < MR; ++r) acc[r] = f32x8{};
   for (int k = 0; k < kc; ++k) {
-    const f32x4 b0 = load4(Bp), b1 = load4(Bp + 4);
-    for (int r = 0; r < kMr; ++r) {
-      const float a = Ap[r];
-      c0[r] += a * b0;
-      c1[r] += a * b1;
-    }
-    Ap += kMr;
+    const f32x8 b = load8(Bp);
+    for (int r = 0; r < MR; ++r) acc[r] += Ap[r] * b;
+    Ap += MR;
     Bp += kNr;
   }
-  if (rows == kMr && cols == kNr) {
-    for (int r = 0; r < kMr; ++r) {
+  if (rows == MR && cols == kNr) {
+    for (int r = 0; r < MR; ++r) {
       float* row = C + static_cast<size_t>(r) * ldc;
-      if (beta == 0.0f) {
-        store4(row, alpha * c0[r]);
-        store4(row + 4, alpha * c1[r]);
-      } else {
-        store4(row, alpha * c0[r] + beta * load4(row));
-        store4(row + 4, alpha * c1[r] + beta * load4(row + 4));
-      }
+      store8(row, beta == 0.0f ? alpha * acc[r] : alpha * acc[r] + beta * load8(row));
     }
     return;
   }
-  float tile[kMr * kNr];
-  for (int r = 0; r < kMr; ++r) {
-    store4(tile + r * kNr, c0[r]);
-    store4(tile + r * kNr + 4, c1[r]);
-  }
+  float tile[MR * kNr];
+  for (int r = 0; r < MR; ++r) store8(tile + r * kNr, acc[r]);
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) {
       float& out = C[static_cast<size_t>(r) * ldc + c];
@@ -105,7 +107,47 @@ void micro_kernel(int kc, const float* Ap, const float* Bp, float alpha, float b
     }
 }
 
+// Every micro-tile of one packed block: rows [0, mc) of Ap against all N columns of Bp.
+template <int MR>
+__attribute__((always_inline)) inline void macro_kernel(int kc, int mc, int N, const float* Ap, const float* Bp,
+                                                        float alpha, float beta, float* C, int ldc) {
+  for (int jp = 0; jp < N; jp += kNr)
+    for (int ip = 0; ip < mc; ip += MR)
+      micro_kernel<MR>(kc, Ap + static_cast<size_t>(ip) * kc, Bp + static_cast<size_t>(jp) * kc, alpha, beta,
+                       C + static_cast<size_t>(ip) * ldc + jp, ldc, std::min(MR, mc - ip), std::min(kNr, N - jp));
+}
+
+void macro_kernel_generic(int kc, int mc, int N, const float* Ap, const float* Bp, float alpha, float beta, float* C,
+                          int ldc) {
+  macro_kernel<4>(kc, mc, N, Ap, Bp, alpha, beta, C, ldc);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// One build for every x86-64: this AVX2 copy runs where the CPU has AVX2 (checked at run time).
+#define NEUROAI_GEMM_AVX2 1
+__attribute__((target("avx2"))) void macro_kernel_avx2(int kc, int mc, int N, const float* Ap, const float* Bp,
+                                                       float alpha, float beta, float* C, int ldc) {
+  macro_kernel<8>(kc, mc, N, Ap, Bp, alpha, beta, C, ldc);
+}
+#endif
+
 }  // namespace
+
+bool gemm_packed_uses_avx2() {
+#ifdef NEUROAI_GEMM_AVX2
+  // NEUROAI_GEMM_NO_AVX2=1 runs the SSE2 path on any CPU: the golden tests use it to show that
+  // both paths give the same bits.
+  static const bool use_avx2 = [] {
+    const char* off = std::getenv("NEUROAI_GEMM_NO_AVX2");
+    if (off && std::string(off) == "1") return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return use_avx2;
+#else
+  return false;
+#endif
+}
 
 void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                  const float* B, int ldb, float beta, float* C, int ldc) {
@@ -115,6 +157,8 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
       for (int j = 0; j < N; ++j) C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
     return;
   }
+  const bool avx2 = gemm_packed_uses_avx2();
+  const int mr = avx2 ? 8 : 4;
   // Reused across calls: packing buffers never shrink (single-threaded by design).
   static thread_local std::vector<float> packed_a, packed_b;
   const int n_panels = (N + kNr - 1) / kNr;
@@ -126,12 +170,15 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
     pack_b(trans_b, B, ldb, N, k0, kc, packed_b.data());
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int mc = std::min(kMc, M - i0);
-      pack_a(trans_a, A, lda, i0, mc, k0, kc, packed_a.data());
-      for (int jp = 0; jp < N; jp += kNr)
-        for (int ip = 0; ip < mc; ip += kMr)
-          micro_kernel(kc, packed_a.data() + static_cast<size_t>(ip) * kc, packed_b.data() + static_cast<size_t>(jp) * kc,
-                       alpha, beta_k, C + static_cast<size_t>(i0 + ip) * ldc + jp, ldc, std::min(kMr, mc - ip),
-                       std::min(kNr, N - jp));
+      pack_a(trans_a, A, lda, i0, mc, k0, kc, mr, packed_a.data());
+      float* c_block = C + static_cast<size_t>(i0) * ldc;
+#ifdef NEUROAI_GEMM_AVX2
+      if (avx2) {
+        macro_kernel_avx2(kc, mc, N, packed_a.data(), packed_b.data(), alpha, beta_k, c_block, ldc);
+        continue;
+      }
+#endif
+      macro_kernel_generic(kc, mc, N, packed_a.data(), packed_b.data(), alpha, beta_k, c_block, ldc);
     }
   }
 }

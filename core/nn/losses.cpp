@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ops_common.h"
+#include "util/det_math.h"
 
 namespace nn {
 
@@ -192,7 +193,7 @@ Var poisson_nll(Var log_rates, Var counts) {
   Var out = t.record(Shape{}, {log_rates, counts}, poisson_backward);
   double acc = 0;
   for (int64_t i = 0; i < total; ++i)
-    acc += std::exp(static_cast<double>(log_rates.data()[i])) - counts.data()[i] * log_rates.data()[i];
+    acc += util::det_exp(static_cast<double>(log_rates.data()[i])) - counts.data()[i] * log_rates.data()[i];
   t.node(out.id).value[0] = static_cast<float>(acc / static_cast<double>(std::max<int64_t>(total, 1)));
   return out;
 }
@@ -215,7 +216,7 @@ Var gaussian_kl(Var mu, Var logvar, Var prior_mu, Var prior_logvar) {
   for_each_broadcast2(bm, bl, [&](int64_t i, int64_t jm, int64_t jl) {
     const double diff = static_cast<double>(mq[i]) - mp[jm];
     acc += 0.5 * (lp[jl] - lq[i] +
-                  (std::exp(static_cast<double>(lq[i])) + diff * diff) * std::exp(-static_cast<double>(lp[jl])) - 1.0);
+                  (util::det_exp(static_cast<double>(lq[i])) + diff * diff) * util::det_exp(-static_cast<double>(lp[jl])) - 1.0);
   });
   n.value[0] = static_cast<float>(acc) * n.fattr[0];
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include "util/det_math.h"
 
 namespace nn {
 
@@ -29,8 +30,8 @@ void Adam::step(Params& params) {
   ++t_;
   const float b1 = config_.beta1, b2 = config_.beta2;
   // Bias corrections folded into the step size: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t).
-  const double c1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t_));
-  const double c2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(t_));
+  const double c1 = 1.0 - util::det_pow(static_cast<double>(b1), static_cast<double>(t_));
+  const double c2 = 1.0 - util::det_pow(static_cast<double>(b2), static_cast<double>(t_));
   const float lr_t = static_cast<float>(config_.lr * std::sqrt(c2) / c1);
   const float eps_t = static_cast<float>(config_.eps * std::sqrt(c2));
   float* w = params.values().data();

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include "util/det_math.h"
 
 namespace nn {
 
@@ -53,11 +54,11 @@ class Rng {
     }
     double u1 = (static_cast<double>(next_u32()) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
     double u2 = static_cast<double>(next_u32()) * (1.0 / 4294967296.0);
-    double r = std::sqrt(-2.0 * std::log(u1));
+    double r = std::sqrt(-2.0 * util::det_log(u1));
     double theta = 6.283185307179586 * u2;
-    spare_ = static_cast<float>(r * std::sin(theta));
+    spare_ = static_cast<float>(r * util::det_sin(theta));
     has_spare_ = true;
-    return static_cast<float>(r * std::cos(theta));
+    return static_cast<float>(r * util::det_cos(theta));
   }
   float normal(float mean, float stddev) { return mean + stddev * normal(); }
   /// Poisson sample (Knuth for small means, a rounded normal approximation above 30).
@@ -67,7 +68,7 @@ class Rng {
       double v = std::round(mean + std::sqrt(mean) * normal());
       return v < 0 ? 0 : static_cast<int>(v);
     }
-    double limit = std::exp(-mean), p = 1.0;
+    double limit = util::det_exp(-mean), p = 1.0;
     int k = 0;
     do {
       ++k;
