@@ -6,7 +6,7 @@
 // page -> worker: {type: 'init', job, config} | 'start' | 'pause' | {type: 'step', steps} | 'snapshot'
 //                 | {type: 'interval', ms} (time between snapshots while training)
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
-//                 | {type: 'counts', id} (a leak check: see liveCounts below)
+//                 | {type: 'counts', id} (a leak check and the heap's size: see liveCounts below)
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
 //                 | {type: 'notice', ...} (a job's own news, e.g. the progress of a long fit; see notify below)
@@ -57,7 +57,8 @@ function countObjects(module) {
 }
 function liveCounts() {
   pruneDeleted();
-  return { wasmInstances, liveObjects: constructed.size };
+  // The wasm heap never shrinks, so its size now is the worker's peak (the memory budget's measure).
+  return { wasmInstances, liveObjects: constructed.size, heapBytes: neuroai?.HEAP8?.buffer.byteLength ?? 0 };
 }
 
 function post(message, transfer = []) {
