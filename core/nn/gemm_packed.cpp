@@ -38,7 +38,7 @@ inline f32x8 load8(const float* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+inline void store8(float* p, const f32x8& v) { std::memcpy(p, &v, sizeof v); }
 
 // Packs rows [i0, i0 + mc) x depth [k0, k0 + kc) of op(A) into mr-row panels, k-major.
 void pack_a(bool trans, const float* A, int lda, int i0, int mc, int k0, int kc, int mr, float* out) {

@@ -1,6 +1,6 @@
 // Golden trajectories: a short fixed-seed training of every model must reproduce its stored
-// values to the last bit, on any x86-64, and with the CPU features that change library code
-// switched off (ctest runs this file a second
+// values to the last bit, on any x86-64, under the sanitizers (another optimisation level) and
+// with the CPU features that change library code switched off (ctest runs this file a second
 // time with NEUROAI_GEMM_NO_AVX2=1 and glibc's FMA variants disabled: see CMakeLists.txt).
 // The values live in tests/golden/<name>.txt, one per line as the float's bits and its decimal
 // value. Regenerate them only on purpose, after a change meant to alter the arithmetic:
