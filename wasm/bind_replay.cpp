@@ -70,7 +70,8 @@ class ReplayLabJs {
   }
 
   /// {episodes, episodeReturn, envSteps, trainSteps, epsilon, beta, size, variant, planSteps,
-  /// plannedTrainSteps} for agent 0 (uniform) or 1 (the variant). beta is the next batch's.
+  /// plannedTrainSteps, lastLoss} for agent 0 (uniform) or 1 (the variant). beta is the next
+  /// batch's; lastLoss the last environment step's training loss (NaN when it did not train).
   val stats(val which) {
     return js::guard([&] {
       models::DqnRunner& r = runner(which);
@@ -86,6 +87,7 @@ class ReplayLabJs {
       o.set("variant", std::string(models::replay_kind_name(a.replay().kind())));
       o.set("planSteps", static_cast<double>(a.config().planned_steps));
       o.set("plannedTrainSteps", static_cast<double>(a.planned_train_steps(a.config().planned_steps)));
+      o.set("lastLoss", lab_.last_loss(js::integer(which, "agent", 0, 1)));
       return o;
     });
   }

@@ -1,9 +1,12 @@
 #include "replay_lab.h"
 
+#include <limits>
+
 namespace models {
 
 ReplayLab::ReplayLab(const ReplayLabConfig& config) : config_(config) {
   for (int k = 0; k < 2; ++k) {
+    last_loss_[k] = std::numeric_limits<float>::quiet_NaN();
     DqnConfig c = config.dqn;
     c.replay.kind = k == kVariant ? config.variant : ReplayKind::kUniform;
     agents_[k] = std::make_unique<DqnRunner>(envs::make_env(config.env, c.seed), c);
@@ -15,7 +18,13 @@ ReplayLab::ReplayLab(const ReplayLabConfig& config) : config_(config) {
 void ReplayLab::step(int env_steps) {
   nn::require_int_range(env_steps, 0, 1 << 20, "ReplayLab::step: env_steps");
   for (int s = 0; s < env_steps; ++s)
-    for (auto& a : agents_) a->step();
+    for (int k = 0; k < 2; ++k) last_loss_[k] = agents_[k]->step().info;
+}
+
+float ReplayLab::last_loss(int which) const {
+  nn::require(which == kUniform || which == kVariant, "ReplayLab::last_loss: which: expected 0 (uniform) or 1 (the variant), got ",
+              which);
+  return last_loss_[which];
 }
 
 DqnRunner& ReplayLab::agent(int which) {

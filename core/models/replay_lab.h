@@ -25,11 +25,14 @@ class ReplayLab {
   /// Advances both agents by `env_steps` environment steps each.
   void step(int env_steps);
   DqnRunner& agent(int which);
+  /// The training loss of agent `which`'s last environment step (NaN when that step did not train).
+  float last_loss(int which) const;
   const ReplayLabConfig& config() const { return config_; }
 
  private:
   ReplayLabConfig config_;
   std::unique_ptr<DqnRunner> agents_[2];
+  float last_loss_[2];
 };
 
 }  // namespace models

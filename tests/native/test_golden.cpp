@@ -147,8 +147,11 @@ TEST_CASE("golden: LFADS with its controller on Lorenz spikes, 10 Adam steps", "
 }
 
 TEST_CASE("golden: DQN with prioritized replay on Catch, its losses over 600 steps", "[golden]") {
+  // The replay page's second agent at its defaults (ReplayLab: beta planned over 2,700 steps), so
+  // that tests/wasm/golden.test.mjs can run the same agent through the page's binding.
   models::DqnConfig c = models::dqn_preset("catch");
   c.replay.kind = models::ReplayKind::kProportional;
+  c.planned_steps = 2700;
   c.seed = 17;
   models::DqnRunner runner(envs::make_env("catch", c.seed), c);
   std::vector<float> losses;

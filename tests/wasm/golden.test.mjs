@@ -1,9 +1,10 @@
-// The golden spiral trajectory (tests/golden/spiral.txt, checked bit for bit natively by
-// tests/native/test_golden.cpp) computed by the wasm module. The GEMM is the same packed kernel
+// Golden trajectories (tests/golden/*.txt, checked bit for bit natively by
+// tests/native/test_golden.cpp) computed by the wasm module: the spiral MLP's and the replay
+// page's prioritized DQN agent's. The GEMM is the same packed kernel
 // in both builds, with the same order of every sum, and the double-precision transcendental
 // functions are the core's own (util/det_math.h); only the float expf/logf of the C library differ
 // (emscripten's musl against glibc), by an ulp now and then. Stated tolerance: 1e-6 relative on
-// each of the 60 losses, and most of them exactly equal.
+// each loss, and most of them exactly equal (DQN's 501 losses, measured: all of them).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -38,4 +39,26 @@ test('wasm reproduces the golden spiral trajectory within 1e-6, mostly to the bi
     if (Math.fround(loss) === golden[i]) exact++;
   });
   assert.ok(exact >= 30, `only ${exact} of 60 losses are bit-identical`);
+});
+
+test('wasm reproduces the golden DQN + prioritized replay trajectory on Catch (the replay page\'s agent)', () => {
+  const golden = readGolden('dqn-per');
+  assert.equal(golden.length, 501);
+  const losses = using(() => new M.ReplayLab({ env: 'catch', variant: 'proportional', seed: 17 }), (lab) => {
+    const out = [];
+    for (let step = 0; step < 600; step++) {
+      lab.step(1);
+      const loss = lab.stats(1).lastLoss;  // NaN on the steps that do not train
+      if (!Number.isNaN(loss)) out.push(loss);
+    }
+    return out;
+  });
+  assert.equal(losses.length, golden.length);
+  let exact = 0;
+  losses.forEach((loss, i) => {
+    const relative = Math.abs(loss - golden[i]) / Math.abs(golden[i]);
+    assert.ok(relative <= 1e-6, `training step ${i + 1}: wasm ${loss} vs native ${golden[i]} (relative ${relative.toExponential(2)})`);
+    if (Math.fround(loss) === golden[i]) exact++;
+  });
+  assert.ok(exact >= losses.length / 2, `only ${exact} of ${losses.length} losses are bit-identical`);
 });
