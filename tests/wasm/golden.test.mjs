@@ -1,10 +1,11 @@
 // Golden trajectories (tests/golden/*.txt, checked bit for bit natively by
-// tests/native/test_golden.cpp) computed by the wasm module: the spiral MLP's and the replay
-// page's prioritized DQN agent's. The GEMM is the same packed kernel
+// tests/native/test_golden.cpp) computed by the wasm module: the spiral MLP's, the replay page's
+// prioritized DQN agent's and the episodic page's MFEC agent's. (ViT and PredNet are compared with
+// the native CLI run for run in vit-parity.test.mjs and prednet.test.mjs.) The GEMM is the same packed kernel
 // in both builds, with the same order of every sum, and the double-precision transcendental
 // functions are the core's own (util/det_math.h); only the float expf/logf of the C library differ
 // (emscripten's musl against glibc), by an ulp now and then. Stated tolerance: 1e-6 relative on
-// each loss, and most of them exactly equal (DQN's 501 losses, measured: all of them).
+// each value, and most of them exactly equal (measured: all 501 DQN losses and all 120 MFEC values).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -61,4 +62,25 @@ test('wasm reproduces the golden DQN + prioritized replay trajectory on Catch (t
     if (Math.fround(loss) === golden[i]) exact++;
   });
   assert.ok(exact >= losses.length / 2, `only ${exact} of ${losses.length} losses are bit-identical`);
+});
+
+test('wasm reproduces the golden episodic-control values on Catch (the episodic page\'s MFEC agent)', () => {
+  const golden = readGolden('episodic');
+  assert.equal(golden.length, 120);  // 3 actions after each of 40 episodes
+  const values = using(() => new M.EpisodicLab({ env: 'catch', seed: 19 }), (lab) => {
+    const out = [];
+    for (let episode = 1; episode <= 40; episode++) {
+      while (lab.stats(0).episodes < episode) lab.step(1);
+      out.push(...lab.mfecDecision().q);  // MFEC's estimates for the next observation
+    }
+    return out;
+  });
+  assert.equal(values.length, golden.length);
+  let exact = 0;
+  values.forEach((v, i) => {
+    const absolute = Math.abs(v - golden[i]);
+    assert.ok(absolute <= 1e-6 * Math.max(1, Math.abs(golden[i])), `value ${i}: wasm ${v} vs native ${golden[i]}`);
+    if (Math.fround(v) === golden[i]) exact++;
+  });
+  assert.ok(exact >= values.length / 2, `only ${exact} of ${values.length} values are bit-identical`);
 });
