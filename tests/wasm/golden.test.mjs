@@ -1,17 +1,20 @@
 // Golden trajectories (tests/golden/*.txt, checked bit for bit natively by
 // tests/native/test_golden.cpp) computed by the wasm module: the spiral MLP's, the replay page's
-// prioritized DQN agent's and the episodic page's MFEC agent's. (ViT and PredNet are compared with
-// the native CLI run for run in vit-parity.test.mjs and prednet.test.mjs.) The GEMM is the same packed kernel
+// prioritized DQN agent's and the episodic page's MFEC agent's; LFADS's first steps against the
+// native CLI's. (ViT and PredNet are compared with the native CLI run for run in
+// vit-parity.test.mjs and prednet.test.mjs.) The GEMM is the same packed kernel
 // in both builds, with the same order of every sum, and the double-precision transcendental
 // functions are the core's own (util/det_math.h); only the float expf/logf of the C library differ
 // (emscripten's musl against glibc), by an ulp now and then. Stated tolerance: 1e-6 relative on
-// each value, and most of them exactly equal (measured: all 501 DQN losses and all 120 MFEC values).
+// each value, and most of them exactly equal (measured: all 501 DQN losses, all 120 MFEC values and
+// LFADS's fifth-step reconstruction loss).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { loadModule, root, using } from './load.mjs';
+import { loadModule, nativeCli, root, using } from './load.mjs';
 
 let M;
 before(async () => {
@@ -83,4 +86,18 @@ test('wasm reproduces the golden episodic-control values on Catch (the episodic 
     if (Math.fround(v) === golden[i]) exact++;
   });
   assert.ok(exact >= values.length / 2, `only ${exact} of ${values.length} values are bit-identical`);
+});
+
+test('wasm trains LFADS on the Lorenz spikes as the native CLI does (seed 1, batch 32, 5 steps)', () => {
+  const native = JSON.parse(execFileSync(nativeCli(), ['train', 'lfads', '--steps', '5', '--seed', '1'],
+    { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
+  assert.equal(native.steps, 5);
+  // The page's LfadsLab trains with batch 16 by default; the CLI's default is 32.
+  const last = using(() => new M.LfadsLab({ seed: 1, batch: 32 }), (lab) => {
+    let losses;
+    for (let step = 0; step < 5; step++) losses = lab.trainSteps(1);
+    return losses;
+  });
+  const relative = Math.abs(last.reconstruction - native.reconstruction) / native.reconstruction;
+  assert.ok(relative <= 1e-6, `reconstruction after 5 steps: wasm ${last.reconstruction} vs native ${native.reconstruction}`);
 });
