@@ -49,7 +49,7 @@ ParsedConfig parse_config(const val& obj) {
   const char* owner = "PredNet config";
   js::ConfigObject c(obj, owner,
                      {"size", "frames", "layers", "aChannels", "rChannels", "loss", "layerWeights", "lr", "batch",
-                      "clip", "seed", "dataset", "blobs", "sprites", "images", "heldOutImages", "imageRows", "imageCols"});
+                      "passBytes", "clip", "seed", "dataset", "blobs", "sprites", "images", "heldOutImages", "imageRows", "imageCols"});
   ParsedConfig p;
   models::PredNetTrainerConfig& t = p.trainer;
   models::PredNetConfig& m = t.model;
@@ -72,6 +72,7 @@ ParsedConfig parse_config(const val& obj) {
     m.layer_weights = models::prednet_layer_weights(c.string("loss", "L0"), m.layers());
   t.lr = static_cast<float>(c.number("lr", t.lr));
   t.batch = c.integer("batch", t.batch);
+  t.pass_bytes = c.integer("passBytes", 0);
   t.clip = static_cast<float>(c.number("clip", t.clip));
   const int seed = c.integer("seed", static_cast<int>(t.seed));
   nn::require(seed >= 0, "PredNet config.seed: expected a non-negative integer, got ", seed);

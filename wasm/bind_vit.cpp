@@ -19,7 +19,7 @@ namespace {
 
 models::VitTrainConfig parse_config(const val& obj) {
   js::ConfigObject c(obj, "VitClassifier config",
-                     {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "warmup", "decaySteps",
+                     {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "passBytes", "warmup", "decaySteps",
                       "clip", "shift", "flip", "seed"});
   models::VitTrainConfig cfg;
   cfg.model.patch = c.integer("patch", cfg.model.patch);
@@ -30,6 +30,7 @@ models::VitTrainConfig parse_config(const val& obj) {
   cfg.lr = static_cast<float>(c.number("lr", cfg.lr));
   cfg.weight_decay = static_cast<float>(c.number("weightDecay", cfg.weight_decay));
   cfg.batch = c.integer("batch", cfg.batch);
+  cfg.pass_bytes = c.integer("passBytes", 0);
   cfg.warmup = c.integer("warmup", cfg.warmup);
   cfg.decay_steps = c.integer("decaySteps", cfg.decay_steps);
   cfg.clip = static_cast<float>(c.number("clip", cfg.clip));

@@ -53,27 +53,38 @@ std::vector<float> slice(const float* x, int K, int T, int W, int t, int c0, int
   return out;
 }
 
-/// The trials of x (K, per) in `folds` interleaved folds: fold f holds trials f, f + folds, ...
-std::vector<float> fold_rows(const std::vector<float>& x, int K, size_t per, int folds, int f, bool in_fold) {
-  std::vector<float> out;
+/// The rows of K trials (rows_per_trial rows each, trial-major) outside (in_fold false) or inside
+/// fold f of `folds` interleaved folds: fold f holds trials f, f + folds, ...
+std::vector<size_t> fold_rows(int K, size_t rows_per_trial, int folds, int f, bool in_fold) {
+  std::vector<size_t> rows;
   for (int k = 0; k < K; ++k)
-    if ((k % folds == f) == in_fold) out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>(k * per),
-                                                x.begin() + static_cast<std::ptrdiff_t>((k + 1) * per));
-  return out;
+    if ((k % folds == f) == in_fold)
+      for (size_t r = 0; r < rows_per_trial; ++r) rows.push_back(static_cast<size_t>(k) * rows_per_trial + r);
+  return rows;
 }
 
-/// Every k-th row of X (n, p) and Y (n, q) so that at most `max_rows` remain.
-void thin_rows(std::vector<float>& X, std::vector<float>& Y, int p, int q, size_t max_rows = kGlmMaxRows) {
-  const size_t n = X.size() / static_cast<size_t>(p);
-  const size_t stride = (n + max_rows - 1) / max_rows;
-  if (stride <= 1) return;
+/// Every k-th of `rows` so that at most `max_rows` remain: the GLM fits read a subsample of long
+/// inputs. Selecting indices before gathering keeps the full inputs from being copied.
+std::vector<size_t> thinned(std::vector<size_t> rows, size_t max_rows) {
+  const size_t stride = (rows.size() + max_rows - 1) / max_rows;
+  if (stride <= 1) return rows;
   size_t m = 0;
-  for (size_t i = 0; i < n; i += stride, ++m) {
-    std::copy_n(X.begin() + static_cast<std::ptrdiff_t>(i * p), p, X.begin() + static_cast<std::ptrdiff_t>(m * p));
-    std::copy_n(Y.begin() + static_cast<std::ptrdiff_t>(i * q), q, Y.begin() + static_cast<std::ptrdiff_t>(m * q));
-  }
-  X.resize(m * static_cast<size_t>(p));
-  Y.resize(m * static_cast<size_t>(q));
+  for (size_t i = 0; i < rows.size(); i += stride) rows[m++] = rows[i];
+  rows.resize(m);
+  return rows;
+}
+
+std::vector<size_t> all_rows(size_t n) {
+  std::vector<size_t> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = i;
+  return rows;
+}
+
+/// The given rows of x (., width), in order.
+std::vector<float> gather_rows(const float* x, size_t width, const std::vector<size_t>& rows) {
+  std::vector<float> out(rows.size() * width);
+  for (size_t i = 0; i < rows.size(); ++i) std::copy_n(x + rows[i] * width, width, out.begin() + static_cast<std::ptrdiff_t>(i * width));
+  return out;
 }
 
 double sum_ll(const std::vector<float>& rates, const std::vector<float>& counts) {
@@ -85,13 +96,14 @@ double sum_ll(const std::vector<float>& rates, const std::vector<float>& counts)
 /// The held-out log-likelihood of a GLM (X -> Y) in interleaved folds of K trials (per_x, per_y
 /// values per trial), for each penalty alpha: one entry per alpha, summed over folds.
 std::vector<double> glm_cv(const std::vector<float>& X, const std::vector<float>& Y, int K, int p, int q, int folds) {
-  const size_t per_x = X.size() / static_cast<size_t>(K), per_y = Y.size() / static_cast<size_t>(K);
+  const size_t rows_per_trial = Y.size() / static_cast<size_t>(q) / static_cast<size_t>(K);
   std::vector<double> ll(kGlmAlphas.size(), 0.0);
   for (int f = 0; f < folds; ++f) {
-    std::vector<float> xf = fold_rows(X, K, per_x, folds, f, false), yf = fold_rows(Y, K, per_y, folds, f, false);
-    thin_rows(xf, yf, p, q, kGlmMaxRowsCv);
-    const std::vector<float> xv = fold_rows(X, K, per_x, folds, f, true), yv = fold_rows(Y, K, per_y, folds, f, true);
-    const size_t n = yf.size() / static_cast<size_t>(q);
+    const std::vector<size_t> fit = thinned(fold_rows(K, rows_per_trial, folds, f, false), kGlmMaxRowsCv);
+    const std::vector<size_t> val = fold_rows(K, rows_per_trial, folds, f, true);
+    const std::vector<float> xf = gather_rows(X.data(), p, fit), yf = gather_rows(Y.data(), q, fit);
+    const std::vector<float> xv = gather_rows(X.data(), p, val), yv = gather_rows(Y.data(), q, val);
+    const size_t n = fit.size();
     for (size_t a = 0; a < kGlmAlphas.size(); ++a) {
       PoissonGlm g;
       g.fit(xf.data(), yf.data(), n, p, q, kGlmAlphas[a] * static_cast<double>(n));
@@ -101,11 +113,11 @@ std::vector<double> glm_cv(const std::vector<float>& X, const std::vector<float>
   return ll;
 }
 
-/// Fits `glm` (X -> Y) on at most kGlmMaxRows rows with penalty alpha per row.
-void fit_glm(PoissonGlm& glm, std::vector<float> X, std::vector<float> Y, int p, int q, double alpha) {
-  thin_rows(X, Y, p, q);
-  const size_t n = Y.size() / static_cast<size_t>(q);
-  glm.fit(X.data(), Y.data(), n, p, q, alpha * static_cast<double>(n));
+/// Fits `glm` (X (n, p) -> Y (n, q)) on at most kGlmMaxRows of the rows with penalty alpha per row.
+void fit_glm(PoissonGlm& glm, const float* X, const float* Y, size_t n, int p, int q, double alpha) {
+  const std::vector<size_t> rows = thinned(all_rows(n), kGlmMaxRows);
+  const std::vector<float> x = gather_rows(X, p, rows), y = gather_rows(Y, q, rows);
+  glm.fit(x.data(), y.data(), rows.size(), p, q, alpha * static_cast<double>(rows.size()));
 }
 
 }  // namespace
@@ -343,10 +355,9 @@ std::vector<float> PoissonGlm::rates(const float* X, size_t n) const {
 
 namespace {
 /// GLM inputs (K * bins, heldin) and targets (K * t, n1 - n0) of trials (train layout).
-void glm_rows(const std::vector<float>& smoothed, const float* spikes, const RateLayout& l, int t, int n0, int n1,
-              std::vector<float>& X, std::vector<float>& Y) {
-  X = slice(smoothed.data(), l.trials, l.bins, l.heldin, t, 0, l.heldin);
-  Y = slice(spikes, l.trials, l.total_bins(), l.neurons, t, n0, n1 - n0);
+/// Neurons [n0, n1) of every observed bin: the GLMs' targets, rows aligned with the features.
+std::vector<float> observed_counts(const float* spikes, const RateLayout& l, int n0, int n1) {
+  return slice(spikes, l.trials, l.total_bins(), l.neurons, l.bins, n0, n1 - n0);
 }
 }  // namespace
 
@@ -366,9 +377,8 @@ void SpikeSmoothing::fit(const float* heldin, const float* spikes, const RateLay
   for (bool take_log : {false, true})
     for (double s : kSmoothingSigmas) {
       if (progress) progress("smoothing: choosing the kernel width and GLM", done++, steps);
-      std::vector<float> X, Y;
-      glm_rows(features(heldin, l, s, take_log), spikes, l, l.bins, Hi, l.neurons, X, Y);
-      const std::vector<double> ll = glm_cv(X, Y, l.trials, Hi, Ho, kSmoothingFolds);
+      const std::vector<double> ll =
+          glm_cv(features(heldin, l, s, take_log), observed_counts(spikes, l, Hi, l.neurons), l.trials, Hi, Ho, kSmoothingFolds);
       for (size_t a = 0; a < ll.size(); ++a)
         if (ll[a] > best) {
           best = ll[a];
@@ -378,9 +388,8 @@ void SpikeSmoothing::fit(const float* heldin, const float* spikes, const RateLay
         }
     }
   if (progress) progress("smoothing: fitting the GLM", done, steps);
-  std::vector<float> X, Y;
-  glm_rows(features(heldin, l, sigma, log_input), spikes, l, l.bins, 0, l.neurons, X, Y);
-  fit_glm(glm, std::move(X), std::move(Y), Hi, l.neurons, alpha);
+  const std::vector<float> X = features(heldin, l, sigma, log_input), Y = observed_counts(spikes, l, 0, l.neurons);
+  fit_glm(glm, X.data(), Y.data(), Y.size() / static_cast<size_t>(l.neurons), Hi, l.neurons, alpha);
   // The forward bins: each neuron's mean training count per forward bin, or the last observed
   // bin's rates held; whichever predicts the training trials' forward bins better.
   const int T = l.total_bins(), N = l.neurons, F = l.forward;
@@ -555,51 +564,40 @@ void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress&
     };
   };
   double best = -std::numeric_limits<double>::infinity();
-  // Each fold's slices, made once for every (bin width, latent dimension) pair.
-  struct Fold {
-    std::vector<float> fit_counts, fit_in, val_in, fit_spikes, val_spikes;
-  };
-  std::vector<Fold> folds(kGpfaFolds);
-  {
-    const size_t per_y = static_cast<size_t>(l.bins) * N, per_in = static_cast<size_t>(l.bins) * Hi,
-                 per_s = static_cast<size_t>(T) * N;
-    const std::vector<float> all_spikes(spikes, spikes + static_cast<size_t>(l.trials) * per_s);
-    for (int f = 0; f < kGpfaFolds; ++f) {
-      Fold& fd = folds[static_cast<size_t>(f)];
-      fd.fit_counts = fold_rows(observed, l.trials, per_y, kGpfaFolds, f, false);
-      fd.fit_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, false);
-      fd.val_in = fold_rows(heldin, l.trials, per_in, kGpfaFolds, f, true);
-      fd.fit_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, false);
-      fd.val_spikes = fold_rows(all_spikes, l.trials, per_s, kGpfaFolds, f, true);
-    }
-  }
-  const size_t per_in = static_cast<size_t>(l.bins) * Hi;
+  // The held-out neurons' counts in the observed bins: what the choice scores.
+  const std::vector<float> heldout = observed_counts(spikes, l, Hi, N);
+  const size_t per_in = static_cast<size_t>(l.bins) * Hi, per_y = static_cast<size_t>(l.bins) * N;
   for (int w : widths)
     for (int q : candidates) {
       if (q > N) continue;
       std::vector<double> ll(kGlmAlphas.size(), 0.0);
       for (int f = 0; f < kGpfaFolds; ++f, ++done) {
-        const auto& [fit_counts, fit_in, val_in, fit_spikes, val_spikes] = folds[static_cast<size_t>(f)];
+        // The fold's slices, gathered when needed rather than kept for every pair: memory.
+        const std::vector<size_t> fit_trials = fold_rows(l.trials, 1, kGpfaFolds, f, false),
+                                  val_trials = fold_rows(l.trials, 1, kGpfaFolds, f, true);
         RateLayout lf = l, lv = l;
-        lf.trials = static_cast<int>(fit_in.size() / per_in);
-        lv.trials = static_cast<int>(val_in.size() / per_in);
+        lf.trials = static_cast<int>(fit_trials.size());
+        lv.trials = static_cast<int>(val_trials.size());
         models::GpfaConfig c;
         c.latents = q;
         c.max_iterations = kGpfaCvIterations;
         models::Gpfa g(c);
-        const std::vector<float> y = gpfa_input(fit_counts, lf.trials, w);
-        g.fit(y.data(), lf.trials, l.bins / w, N,
+        g.fit(gpfa_input(gather_rows(observed.data(), per_y, fit_trials), lf.trials, w).data(), lf.trials, l.bins / w, N,
               report("GPFA: choosing the latent dimension and bin width (" + std::to_string(q) + " latents, " +
                      std::to_string(10 * w) + " ms)"));
         lf.forward = lv.forward = 0;  // the choice scores held-out neurons over observed bins
-        std::vector<float> zf = gpfa_latents(g, fit_in.data(), lf, w), zv = gpfa_latents(g, val_in.data(), lv, w);
-        std::vector<float> yf = slice(fit_spikes.data(), lf.trials, T, N, l.bins, Hi, Ho);
-        const std::vector<float> yv = slice(val_spikes.data(), lv.trials, T, N, l.bins, Hi, Ho);
-        thin_rows(zf, yf, q, Ho);
-        const size_t n = yf.size() / static_cast<size_t>(Ho);
+        const std::vector<float> zf = gpfa_latents(g, gather_rows(heldin.data(), per_in, fit_trials).data(), lf, w),
+                                 zv = gpfa_latents(g, gather_rows(heldin.data(), per_in, val_trials).data(), lv, w);
+        const size_t bins = static_cast<size_t>(l.bins);
+        const std::vector<size_t> fit_rows = fold_rows(l.trials, bins, kGpfaFolds, f, false);
+        const std::vector<size_t> thin = thinned(all_rows(fit_rows.size()), kGlmMaxRows);
+        const std::vector<float> xf = gather_rows(zf.data(), q, thin);
+        const std::vector<float> yf = gather_rows(heldout.data(), Ho, thinned(fit_rows, kGlmMaxRows));
+        const std::vector<float> yv = gather_rows(heldout.data(), Ho, fold_rows(l.trials, bins, kGpfaFolds, f, true));
+        const size_t n = thin.size();
         for (size_t a = 0; a < kGlmAlphas.size(); ++a) {
           PoissonGlm glm_q;
-          glm_q.fit(zf.data(), yf.data(), n, q, Ho, kGlmAlphas[a] * static_cast<double>(n));
+          glm_q.fit(xf.data(), yf.data(), n, q, Ho, kGlmAlphas[a] * static_cast<double>(n));
           ll[a] += sum_ll(glm_q.rates(zv.data(), zv.size() / static_cast<size_t>(q)), yv);
         }
       }
@@ -618,8 +616,8 @@ void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress&
   gpfa.fit(y.data(), l.trials, l.bins / bin_width, N, report("GPFA: fitting " + std::to_string(latents) + " latents"));
   ++done;
   // The GLM from latents inferred as at evaluation (held-in neurons, GP-extended) to every neuron and bin.
-  fit_glm(glm, gpfa_latents(gpfa, heldin.data(), l, bin_width), std::vector<float>(spikes, spikes + l.size()), latents,
-          N, alpha);
+  fit_glm(glm, gpfa_latents(gpfa, heldin.data(), l, bin_width).data(), spikes,
+          static_cast<size_t>(l.trials) * l.total_bins(), latents, N, alpha);
   if (progress) progress("GPFA: done", steps, steps);
 }
 

@@ -121,7 +121,7 @@ class Lfads {
   LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
   /// Posterior-mean read-outs over T_out bins for inputs (K, T_in, N_in) at the given indices, in
   /// chunks of `chunk`. Nothing but these inputs is read.
-  LfadsOutputs infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk = 64);
+  LfadsOutputs infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk = 16);
 
   /// infer()'s computation as an ordered list of ops (see LfadsPlan); keep it in step with
   /// build(): tests/wasm/lfads-plan.test.mjs runs it in plain JS against infer().

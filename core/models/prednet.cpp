@@ -50,6 +50,17 @@ float PredNetConfig::time_weight(int t) const {
   return t == 0 ? 0.0f : 1.0f / static_cast<float>(frames - 1);
 }
 
+int64_t PredNetConfig::tape_floats_per_sequence() const {
+  int64_t per_frame = 0;
+  for (int l = 0; l < layers(); ++l) {
+    const int64_t area = int64_t{height >> l} * (width >> l);
+    const int64_t r_above = l + 1 < layers() ? r_channels[static_cast<size_t>(l + 1)] : 0;
+    const int64_t a_above = l + 1 < layers() ? a_channels[static_cast<size_t>(l + 1)] : 0;
+    per_frame += area * (16 * r_channels[static_cast<size_t>(l)] + 10 * a_channels[static_cast<size_t>(l)] + 2 * r_above + 2 * a_above);
+  }
+  return int64_t{frames} * per_frame;
+}
+
 void PredNetConfig::validate() const {
   const int L = layers();
   nn::require_int_range(L, 1, 6, "PredNetConfig.layers (the length of a_channels)");

@@ -33,6 +33,10 @@ struct PredNetConfig {
   float pixel_max = 1.0f;
 
   int layers() const { return static_cast<int>(a_channels.size()); }
+  /// About how many floats one training sequence puts on the tape (forward values plus the live
+  /// gradients): per frame and layer, the ConvLSTM's inputs, gates and state and the A, Ahat and E
+  /// maps at that layer's resolution. tests/native/test_prednet.cpp holds it to the measured size.
+  int64_t tape_floats_per_sequence() const;
   /// lambda_t for step t (the explicit list, or the paper's default).
   float time_weight(int t) const;
   /// Checks every field; frame sides must be divisible by 2^(L-1).

@@ -37,6 +37,7 @@ void PredNetTrainerConfig::validate() const {
                 "PredNetTrainerConfig.sprites: frame geometry differs from the model's (call sync())");
   }
   nn::require_range(lr, 1e-6, 1.0, "PredNetTrainerConfig.lr");
+  nn::require(pass_bytes >= 0, "PredNetTrainerConfig.pass_bytes: expected >= 0, got ", pass_bytes);
   nn::require_int_range(batch, 1, 1024, "PredNetTrainerConfig.batch");
   nn::require_range(clip, 0.0, 1e6, "PredNetTrainerConfig.clip");
 }
@@ -135,15 +136,29 @@ void PredNetTrainer::set_lr(float lr) {
 
 // ---------------------------------------------------------------- training
 
+int PredNetTrainerConfig::pass_sequences(int count) const {
+  if (pass_bytes == 0) return count;
+  const int64_t fit = pass_bytes / (static_cast<int64_t>(sizeof(float)) * model.tape_floats_per_sequence());
+  return static_cast<int>(std::clamp<int64_t>(fit, 1, count));
+}
+
 float PredNetTrainer::step_on(const float* frames, int count) {
-  tape_.reset();
   model_.params().zero_grad();
-  nn::Var loss = model_.forward(tape_, frames, count);
-  tape_.backward(loss);
+  // The loss is a mean over sequences: each pass's loss weighted by its share of the step.
+  const int P = config_.pass_sequences(count);
+  double loss_sum = 0;
+  for (int first = 0; first < count; first += P) {
+    const int n = std::min(P, count - first);
+    tape_.reset();
+    nn::Var loss = model_.forward(tape_, frames + static_cast<size_t>(first) * sequence_size(), n);
+    if (n < count) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(count), 0.0f);
+    tape_.backward(loss);
+    loss_sum += loss.item();
+  }
   if (config_.clip > 0) nn::clip_grad_norm(model_.params(), config_.clip);
   adam_.step(model_.params());
   ++steps_;
-  return loss.item();
+  return static_cast<float>(loss_sum);
 }
 
 float PredNetTrainer::train_step() {
@@ -187,8 +202,10 @@ PredNetReadout PredNetTrainer::run(const float* frames, int count, int extrapola
     out.error.resize(L);
     out.r.resize(L);
   }
-  // In chunks, so that the tape of a long evaluation stays small.
-  const int chunk = 32;
+  // In chunks whose tape (every value is kept) stays within about 16 MiB.
+  constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
+  const int chunk = static_cast<int>(
+      std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_sequence()), 1, 32));
   for (int first = 0; first < count; first += chunk) {
     const int n = std::min(chunk, count - first);
     tape_.reset();

@@ -24,11 +24,16 @@ struct PredNetTrainerConfig {
   data::SpriteVideoConfig sprites;
   float lr = 1e-3f;
   int batch = 4;      // sequences per Adam step
+  // A step's sequences go through the model in passes whose tapes stay within about this many
+  // bytes (gradients summed over the passes: the same step up to rounding); 0: all at once.
+  int64_t pass_bytes = 0;
   float clip = 1.0f;  // global gradient-norm clip; 0 turns it off
   uint64_t seed = 1;  // weights, training sequences and the held-out set all derive from it
   /// Copies the model's frame geometry into the data configs.
   void sync();
   void validate() const;
+  /// Sequences per forward/backward pass of a step on `count` sequences, under pass_bytes.
+  int pass_sequences(int count) const;
 };
 
 /// Everything one pass shows, copied out of the tape (all row-major float32):

@@ -15,6 +15,11 @@ using nn::Var;
 
 // ---------------------------------------------------------------- config
 
+int64_t VitConfig::tape_floats_per_image() const {
+  const int64_t T = tokens(), D = dim, M = mlp;
+  return int64_t{depth} * (12 * T * D + 3 * T * M + 2 * int64_t{heads} * T * T) + 6 * T * D + 2 * pixels();
+}
+
 void VitConfig::validate() const {
   nn::require_int_range(image, 2, 256, "VitConfig.image");
   nn::require_int_range(channels, 1, 4, "VitConfig.channels");
@@ -206,15 +211,21 @@ VitPlan Vit::forward_plan() const {
 // ---------------------------------------------------------------- read-outs
 
 namespace {
-constexpr int kReadoutChunk = 64;  // images per inference pass: bounds the tape's memory
+// Images per inference pass: the tape of a pass (every value is kept, gradients or not) stays
+// within about 16 MiB whatever the architecture; the results do not depend on it.
+constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
+int readout_chunk(const VitConfig& c) {
+  return static_cast<int>(std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_image()), 1, 64));
+}
 }
 
 void Vit::predict(const float* images, int n, const float* head_mask, float* probs) {
   nn::require(n >= 0, "Vit::predict: n: expected >= 0, got ", n);
   validate_head_mask(head_mask, "Vit::predict: head_mask");
   const VitConfig& c = config_;
-  for (int start = 0; start < n; start += kReadoutChunk) {
-    const int m = std::min(kReadoutChunk, n - start);
+  const int chunk = readout_chunk(c);
+  for (int start = 0; start < n; start += chunk) {
+    const int m = std::min(chunk, n - start);
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
     Var x = infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image});
@@ -228,8 +239,9 @@ void Vit::attention_maps(const float* images, int n, const float* head_mask, flo
   validate_head_mask(head_mask, "Vit::attention_maps: head_mask");
   const VitConfig& c = config_;
   const size_t per_map = static_cast<size_t>(c.heads) * c.tokens() * c.tokens();  // one block of one image
-  for (int start = 0; start < n; start += kReadoutChunk) {
-    const int m = std::min(kReadoutChunk, n - start);
+  const int chunk = readout_chunk(c);
+  for (int start = 0; start < n; start += chunk) {
+    const int m = std::min(chunk, n - start);
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
     std::vector<Var> maps;                                                              // per block (m, h, T, T)
@@ -248,9 +260,10 @@ void Vit::mean_attention_distance(const float* images, int n, float* out) {
   const VitConfig& c = config_;
   const int H = c.heads;
   std::vector<double> acc(static_cast<size_t>(c.depth) * H, 0.0);
-  std::vector<float> per_image(static_cast<size_t>(kReadoutChunk) * H);
-  for (int start = 0; start < n; start += kReadoutChunk) {
-    const int m = std::min(kReadoutChunk, n - start);
+  const int chunk = readout_chunk(c);
+  std::vector<float> per_image(static_cast<size_t>(chunk) * H);
+  for (int start = 0; start < n; start += chunk) {
+    const int m = std::min(chunk, n - start);
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
     std::vector<Var> maps;

@@ -39,6 +39,10 @@ struct VitConfig {
   int tokens() const { return patches() + 1; }      // T = N + 1 (the class token first)
   int head_dim() const { return dim / heads; }      // D / h
   int pixels() const { return channels * image * image; }
+  /// About how many floats one training image puts on the tape (forward values plus the live
+  /// gradients of the backward pass): per block the (T, D) and (T, M) activations and the
+  /// (h, T, T) attention probabilities. tests/native/test_vit.cpp holds it to the measured size.
+  int64_t tape_floats_per_image() const;
 };
 
 /// Fashion-MNIST's pixel mean and standard deviation (training set, pixels in [0, 1]): the model

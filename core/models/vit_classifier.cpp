@@ -25,6 +25,13 @@ void VitTrainConfig::validate() const {
   nn::require_int_range(decay_steps, 0, 100000000, "VitTrainConfig.decay_steps");
   nn::require_range(clip, 0.0, 1e6, "VitTrainConfig.clip");
   nn::require_int_range(shift, 0, model.image / 2, "VitTrainConfig.shift");
+  nn::require(pass_bytes >= 0, "VitTrainConfig.pass_bytes: expected >= 0, got ", pass_bytes);
+}
+
+int VitTrainConfig::pass_images() const {
+  if (pass_bytes == 0) return batch;
+  const int64_t fit = pass_bytes / (static_cast<int64_t>(sizeof(float)) * model.tape_floats_per_image());
+  return static_cast<int>(std::clamp<int64_t>(fit, 1, batch));
 }
 
 VitClassifier::VitClassifier(const VitTrainConfig& config)
@@ -83,15 +90,23 @@ float VitClassifier::train_step() {
   data::fill_batch(train_, batch_index_.data(), B, data::Augment{config_.shift, config_.flip}, &rng_, batch_x_.data(),
                    batch_y_.data());
   adam_.config().lr = learning_rate();
-  tape_.reset();
   vit_.params().zero_grad();
-  nn::Var x = tape_.constant(batch_x_.data(), nn::Shape{B, m.channels, m.image, m.image});
-  nn::Var loss = nn::cross_entropy_logits(vit_.forward(tape_, x), batch_y_.data(), B);
-  tape_.backward(loss);
+  // The batch's mean loss from passes of at most P images: each pass's mean weighted by its share.
+  const int P = config_.pass_images();
+  double loss_sum = 0;
+  for (int first = 0; first < B; first += P) {
+    const int n = std::min(P, B - first);
+    tape_.reset();
+    nn::Var x = tape_.constant(batch_x_.data() + static_cast<size_t>(first) * m.pixels(), nn::Shape{n, m.channels, m.image, m.image});
+    nn::Var loss = nn::cross_entropy_logits(vit_.forward(tape_, x), batch_y_.data() + first, n);
+    if (n < B) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(B), 0.0f);
+    tape_.backward(loss);
+    loss_sum += loss.item();
+  }
   if (config_.clip > 0) nn::clip_grad_norm(vit_.params(), config_.clip);
   adam_.step(vit_.params());
   ++steps_;
-  return loss.item();
+  return static_cast<float>(loss_sum);
 }
 
 float VitClassifier::train(int steps) {
@@ -111,7 +126,7 @@ VitEvaluation VitClassifier::evaluate(const data::LabeledImages& set, int max_im
   VitEvaluation e;
   e.images = n;
   e.confusion.assign(static_cast<size_t>(m.classes) * m.classes, 0);
-  constexpr int kChunk = 256;
+  constexpr int kChunk = 64;  // images per inference pass: the tape of one chunk stays small
   std::vector<int> index(kChunk), labels(kChunk);
   std::vector<float> x(static_cast<size_t>(kChunk) * m.pixels()), probs(static_cast<size_t>(kChunk) * m.classes);
   int correct = 0;

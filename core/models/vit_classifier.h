@@ -17,6 +17,10 @@ struct VitTrainConfig {
   float lr = 1e-3f;            // peak learning rate
   float weight_decay = 0.05f;  // decoupled (AdamW); not on biases, norms, class token, positions
   int batch = 128;
+  // A step's images go through the model in passes whose tapes stay within about this many bytes
+  // (gradients summed over the passes: the same step up to rounding); 0: the whole batch at once.
+  // The pages set it so that a large model or batch fits a phone's memory.
+  int64_t pass_bytes = 0;
   int warmup = 500;            // steps of linear learning-rate warm-up from zero
   int decay_steps = 0;         // cosine decay to zero over this many steps after the warm-up; 0: constant
   float clip = 1.0f;           // global gradient-norm clip; 0: off
@@ -24,6 +28,8 @@ struct VitTrainConfig {
   bool flip = true;            // augmentation: mirror half of the images
   uint64_t seed = 1;
   void validate() const;
+  /// Images per forward/backward pass under pass_bytes (the batch when it is 0).
+  int pass_images() const;
 };
 
 struct VitEvaluation {

@@ -38,11 +38,6 @@ void* Arena::allocate(size_t bytes) {
 }
 
 void Arena::reset() {
-  if (blocks_.size() > 1) {
-    size_t total = capacity();
-    blocks_.clear();
-    add_block(total);
-  }
   current_ = 0;
   offset_ = 0;
 }
@@ -117,8 +112,16 @@ Var Tape::leaf(float* value, float* grad, Shape shape) {
 float* Tape::grad(int id) {
   Node& n = node(id);
   if (n.grad == nullptr) {
-    n.grad = scratch<float>(static_cast<size_t>(n.shape.numel()));
-    std::fill_n(n.grad, n.shape.numel(), 0.0f);
+    const int64_t numel = n.shape.numel();
+    auto spare = free_grads_.find(numel);
+    if (spare != free_grads_.end() && !spare->second.empty()) {
+      n.grad = spare->second.back();
+      spare->second.pop_back();
+    } else {
+      n.grad = scratch<float>(static_cast<size_t>(numel));
+    }
+    n.grad_recyclable = true;
+    std::fill_n(n.grad, numel, 0.0f);
   }
   return n.grad;
 }
@@ -137,12 +140,19 @@ void Tape::backward(Var loss) {
   grad(loss.id)[0] += 1.0f;
   for (int id = loss.id; id >= 0; --id) {
     Node& n = node(id);
-    if (n.backward != nullptr && n.grad != nullptr && n.requires_grad) n.backward(*this, id);
+    if (n.backward == nullptr || n.grad == nullptr || !n.requires_grad) continue;
+    n.backward(*this, id);
+    if (n.grad_recyclable) {
+      free_grads_[n.shape.numel()].push_back(n.grad);
+      n.grad = nullptr;  // dead: Var::grad() reports no gradient for intermediate nodes
+      n.grad_recyclable = false;
+    }
   }
 }
 
 void Tape::reset() {
   nodes_.clear();
+  for (auto& [numel, buffers] : free_grads_) buffers.clear();
   arena_.reset();
 }
 

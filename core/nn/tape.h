@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "check.h"
@@ -29,7 +30,8 @@ struct Var {
   int64_t numel() const { return shape().numel(); }
   /// The value of a one-element tensor.
   float item() const;
-  /// The gradient after backward (nullptr when no gradient reached this node).
+  /// The gradient after backward, for leaves (constants, variables, parameters); nullptr when no
+  /// gradient reached the leaf, and for op outputs, whose buffers backward reuses.
   const float* grad() const;
 };
 
@@ -40,6 +42,7 @@ struct Node {
   Shape shape;
   float* value = nullptr;
   float* grad = nullptr;  // allocated on first use; parameter leaves point into Params
+  bool grad_recyclable = false;  // grad came from the tape's arena (not a leaf's external buffer)
   BackwardFn backward = nullptr;
   bool requires_grad = false;
   int n_inputs = 0;
@@ -49,8 +52,9 @@ struct Node {
   void* saved = nullptr;  // op-specific buffer in the arena (e.g. max-pool argmax)
 };
 
-/// Bump allocator over 64-byte aligned blocks; reset() rewinds and, if the last pass needed
-/// more than one block, merges them so the steady state is a single block.
+/// Bump allocator over 64-byte aligned blocks; reset() rewinds to the first block and keeps them
+/// all, so a pass like the last one allocates nothing. (Merging them into one block freed the old
+/// ones first and then asked for the sum: wasm's heap, which never shrinks, grew by that sum.)
 class Arena {
  public:
   void* allocate(size_t bytes);
@@ -116,6 +120,11 @@ class Tape {
   Arena arena_;
   std::vector<Node> nodes_;
   std::vector<float> workspace_[4];
+  // Gradient buffers of nodes whose backward has run, by element count. A node's gradient is dead
+  // once its own backward has run (only nodes recorded later feed it), so backward() hands it to
+  // the next node of the same size: the backward pass then holds the live gradients only, not one
+  // per node, roughly halving a training step's memory. The lists keep their keys across reset().
+  std::unordered_map<int64_t, std::vector<float*>> free_grads_;
   bool grad_enabled_ = true;
 };
 

@@ -484,3 +484,37 @@ TEST_CASE("a short fixed-seed training beats copy-last-frame on held-out bouncin
   CHECK(after.prednet.mse < 0.6 * after.copy_last.mse);
   CHECK(after.prednet.mse < after.linear.mse);
 }
+
+TEST_CASE("a PredNet step in passes equals the step at once, and the tape estimate holds", "[prednet]") {
+  const models::PredNetConfig c = tiny_config();
+  std::vector<float> losses[2];
+  std::vector<float> params[2];
+  for (int run = 0; run < 2; ++run) {
+    models::PredNetTrainerConfig tc = trainer_config(c, 3);
+    tc.batch = 5;
+    if (run == 1) tc.pass_bytes = 2 * int64_t{sizeof(float)} * c.tape_floats_per_sequence();  // passes of 2, 2, 1
+    CHECK(tc.pass_sequences(5) == (run == 0 ? 5 : 2));
+    models::PredNetTrainer t(tc);
+    for (int s = 0; s < 4; ++s) losses[run].push_back(t.train_step());
+    params[run] = t.model().params().values();
+  }
+  for (int s = 0; s < 4; ++s) CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
+  for (size_t i = 0; i < params[0].size(); ++i) CHECK(params[1][i] == Approx(params[0][i]).margin(1e-4));
+
+  // The estimate against the tape of a training pass: the page's default and largest models.
+  for (int layers : {3, 4}) {
+    models::PredNetConfig m;
+    m.a_channels = layers == 3 ? std::vector<int>{1, 8, 16} : std::vector<int>{1, 8, 16, 32};
+    m.r_channels = layers == 3 ? std::vector<int>{8, 16, 32} : std::vector<int>{8, 16, 32, 64};
+    m.layer_weights = models::prednet_layer_weights("L0", layers);
+    constexpr int kSequences = 2;
+    models::PredNet net(m, 1);
+    nn::Tape t;
+    const std::vector<float> frames = random_frames(kSequences, m, 9);
+    t.backward(net.forward(t, frames.data(), kSequences));
+    const double measured = static_cast<double>(t.arena_capacity()) / sizeof(float) / kSequences;
+    INFO(layers << " layers: " << measured << " floats per sequence, estimate " << m.tape_floats_per_sequence());
+    CHECK(static_cast<double>(m.tape_floats_per_sequence()) >= 0.6 * measured);
+    CHECK(static_cast<double>(m.tape_floats_per_sequence()) <= 1.6 * measured + 2.0 * (1 << 20) / sizeof(float) / kSequences);
+  }
+}

@@ -1,6 +1,7 @@
 // The Vision Transformer: gradient check end to end, attention and rollout invariants, lesions,
 // read-outs, bad input, determinism, and a fixed-seed training run on real Fashion-MNIST images.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -362,4 +363,46 @@ TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[v
   int total = 0;
   for (int v : after.confusion) total += v;
   CHECK(total == subset.test.count);
+}
+
+TEST_CASE("a ViT step in passes equals the step at once, and the tape estimate holds", "[vit]") {
+  const data::FashionSubset subset = load_subset();
+  models::VitTrainConfig tc;
+  tc.model.patch = 7;
+  tc.model.dim = 16;
+  tc.model.depth = 1;
+  tc.model.mlp = 32;
+  tc.batch = 16;
+  std::vector<float> losses[2], params[2];
+  for (int run = 0; run < 2; ++run) {
+    if (run == 1) tc.pass_bytes = 5 * int64_t{sizeof(float)} * tc.model.tape_floats_per_image();  // passes of 5, 5, 5, 1
+    CHECK(tc.pass_images() == (run == 0 ? 16 : 5));
+    models::VitClassifier m(tc);
+    m.set_train_data(data::slice(subset.train, 0, 200));
+    for (int s = 0; s < 4; ++s) losses[run].push_back(m.train_step());
+    params[run] = m.vit().params().values();
+  }
+  for (int s = 0; s < 4; ++s) CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
+  for (size_t i = 0; i < params[0].size(); ++i) CHECK(params[1][i] == Approx(params[0][i]).margin(1e-4));
+
+  // The estimate against the tape of a training pass, for the shipped and the largest page model.
+  for (const auto& [patch, dim, depth, heads] : {std::array{4, 64, 4, 4}, std::array{4, 128, 6, 8}}) {
+    VitConfig c;
+    c.patch = patch;
+    c.dim = dim;
+    c.depth = depth;
+    c.heads = heads;
+    c.mlp = 2 * dim;
+    constexpr int kImages = 8;
+    Vit vit(c, 1);
+    nn::Tape t;
+    const std::vector<float> x = random_images(kImages, c, 5);
+    const std::vector<int> labels(kImages, 1);
+    t.backward(nn::cross_entropy_logits(vit.forward(t, t.constant(x.data(), nn::Shape{kImages, 1, 28, 28})), labels.data(), kImages));
+    const double measured = static_cast<double>(t.arena_capacity()) / sizeof(float) / kImages;
+    INFO("patch " << patch << " dim " << dim << " depth " << depth << ": " << measured << " floats per image, estimate "
+                  << c.tape_floats_per_image());
+    CHECK(static_cast<double>(c.tape_floats_per_image()) >= 0.6 * measured);
+    CHECK(static_cast<double>(c.tape_floats_per_image()) <= 1.6 * measured + 2.0 * (1 << 20) / sizeof(float) / kImages);
+  }
 }

@@ -9,6 +9,7 @@ import { fetchSource } from '../../gpu/kernels.js';
 import { maxAbsDiff } from '../../gpu/plan-runner.js';
 import { createPredNetForward } from '../../gpu/prednet-forward.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
+import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 
 export const name = 'prednet';
 
@@ -64,7 +65,7 @@ function loadSprites(neuroai) {
  *   gpu: 'auto' | 'on' | 'off'}
  */
 export async function create(neuroai, { model: modelConfig = {}, init = 'scratch', gpu = 'auto' } = {}) {
-  const config = { ...modelConfig };
+  const config = { ...modelConfig, passBytes: TRAINING_PASS_BYTES };
   if (config.dataset === 'sprites') {
     if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
     Object.assign(config, { images: sprites.images, heldOutImages: sprites.heldOut, imageRows: sprites.rows, imageCols: sprites.cols });

@@ -1,6 +1,7 @@
 // Worker-side job: a Vision Transformer learning Fashion-MNIST (the attention case study).
 // The images and the shipped weights are fetched once, when the worker first loads this module;
 // each job is one VitClassifier, trained from scratch or started from the shipped weights.
+import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 import { createComputePath } from './vit-gpu.js';
 
 export const name = 'vit';
@@ -43,9 +44,10 @@ export async function create(neuroai, config = {}) {
     if (weightsBytes instanceof Error) throw weightsBytes;
     const c = neuroai.vitWeightsConfig(weightsBytes);
     model = new neuroai.VitClassifier({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp,
-                                        lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0 });
+                                        lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0,
+                                        passBytes: TRAINING_PASS_BYTES });
   } else {
-    model = new neuroai.VitClassifier({ ...knobs, warmup: 100 });
+    model = new neuroai.VitClassifier({ ...knobs, warmup: 100, passBytes: TRAINING_PASS_BYTES });
   }
   let compute;
   try {  // a job that fails to start frees its model: the wasm heap is not garbage-collected

@@ -1,0 +1,8 @@
+// The memory budget of a page: 256 MiB of wasm heap, all its workers together, what a mid-range
+// phone affords a tab (README, "Memory"; tests/browser/memory.test.mjs holds every page to it at
+// its knobs' largest values). A worker's heap never shrinks, so its peak is what counts.
+export const PAGE_BUDGET_BYTES = 256 * 2 ** 20;
+
+// A training step of a large model or batch runs in passes whose tapes stay within this
+// (the C++ trainers' pass_bytes: gradients summed over the passes, the same step up to rounding).
+export const TRAINING_PASS_BYTES = 96 * 2 ** 20;  // the default ViT (batch 64) and PredNet (batch 4) steps take one pass
