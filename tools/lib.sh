@@ -1,6 +1,10 @@
 # Shared shell helpers for tools/setup, tools/serve and tools/test. Source it; do not run it.
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Every step's line carries the seconds since the first script of the run started (the stages'
+# times in a CI log).
+: "${NEUROAI_T0:=$(date +%s)}"
+export NEUROAI_T0
+log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$(( $(date +%s) - NEUROAI_T0 ))" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages that are missing (apt-get as root, or through sudo).

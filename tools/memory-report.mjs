@@ -2,11 +2,12 @@
 // The wasm heap of each page's worker(s), at the default knobs and at the knobs' largest values:
 // opens embed.html?study=... in headless Chromium (the site must be assembled), starts training,
 // waits, and asks the worker for its counts (heapBytes is the wasm memory's size, which never
-// shrinks: the peak so far). The LFADS page's baselines worker is reported beside its trainer.
+// shrinks: the peak so far). Every page runs one worker.
 //
 //   node tools/memory-report.mjs [--seconds 15] [study hash ...]
 import { parseArgs } from 'node:util';
 import { launch, openPage } from '../tests/browser/browser.mjs';
+import { LARGEST_KNOBS } from '../web/js/engine/memory-budget.js';
 
 const { values: opts, positionals } = parseArgs({
   options: { seconds: { type: 'string', default: '15' } },
@@ -18,13 +19,7 @@ if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got 
 // Each study at its defaults and with every memory-relevant knob at the top of its range.
 const CASES = positionals.length >= 1
   ? [[positionals[0], positionals[1] ?? '']]
-  : [
-    ['vit', ''], ['vit', 'init=scratch&patch=4&dim=128&depth=6&heads=8&batch=256'],
-    ['prednet', ''], ['prednet', 'init=scratch&layers=4&batch=16'],
-    ['replay', ''], ['replay', 'capacity=100000&batch=256'],
-    ['episodic', ''], ['episodic', 'capacity=100000&projection=256&k=50&speed=max'],
-    ['lfads', ''], ['lfads', 'start=scratch&factors=32&generator=128'],
-  ];
+  : Object.entries(LARGEST_KNOBS).flatMap(([study, largest]) => [[study, ''], [study, largest]]);
 
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const env = await launch({ gpu: false });
@@ -37,9 +32,7 @@ try {
       await page.click('#embed button.primary');
       await page.waitForTimeout(seconds * 1000);
       const trainer = await page.evaluate(() => window.neuroaiEmbed.panel.trainer.counts());
-      const baselines = study === 'lfads' ? await page.evaluate(() => window.neuroaiEmbed.panel.baselines?.counts?.()) : null;
-      console.log(`${study.padEnd(9)} ${(hash || '(defaults)').padEnd(58)} ${mib(trainer.heapBytes).padStart(8)}` +
-        (baselines ? `   baselines worker ${mib(baselines.heapBytes)}` : ''));
+      console.log(`${study.padEnd(9)} ${(hash || '(defaults)').padEnd(58)} ${mib(trainer.heapBytes).padStart(8)}`);
     } catch (error) {
       console.log(`${study} ${hash}: ${error.message.split('\n')[0]}`);
     }

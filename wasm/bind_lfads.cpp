@@ -3,11 +3,9 @@
 //   held-out neurons, held-out trials, held-out conditions), an LFADS model, training steps,
 //   held-out read-outs (rates, factors, inferred inputs, the factors mapped into Lorenz space by an
 //   affine fit), NLB's metrics for LFADS and for the baselines (smoothing, smoothed PSTH, GPFA,
-//   fitted in the page), and weights. `infer` runs the model on spike counts of your own.
+//   fitted by the native CLI and loaded), and weights. `infer` runs the model on spike counts of your own.
 #include <algorithm>
 #include <memory>
-
-#include <emscripten.h>
 
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
@@ -71,8 +69,9 @@ class LfadsLabJs {
       models::LfadsLosses sum;
       for (int s = 0; s < n; ++s) {
         std::vector<int> batch(static_cast<size_t>(model_->train_config().batch));
-        for (int& b : batch) b = static_cast<int>(order_.below(static_cast<uint32_t>(K)));
-        const auto l = model_->train_step(train_x_.data(), d.bins, d.total_bins(), batch);
+        // Training trials drawn by their position in the split, read where the data holds them.
+        for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
+        const auto l = model_->train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
         sum.total += l.total / n;
         sum.reconstruction += l.reconstruction / n;
         sum.kl_ic += l.kl_ic / n;
@@ -142,29 +141,27 @@ class LfadsLabJs {
     });
   }
 
-  /// Fits the baselines on the training trials (spike smoothing, the smoothed PSTH, GPFA; settings
-  /// by cross-validation on training trials); progress(what, done, of) is called along the way and
-  /// must not throw (a JS exception unwinds through the core without running its destructors).
-  /// Returns {smoothingSigma, psthSigma, gpfaLatents, seconds}.
-  val fit_baselines(val progress) {
+  /// Loads fitted baselines (a file of `neuroai eval lfads --save-baselines`, as the page's
+  /// assets/lfads/nlb-baselines.nrai) instead of fitting them; returns their settings.
+  val load_baselines(val bytes) {
     return js::guard([&] {
-      const bool report_progress = progress.typeOf().as<std::string>() == "function";
-      nn::require(report_progress || progress.isUndefined(), "fitBaselines: progress: expected a function or undefined, got ",
-                  js::type_name(progress));
-      const double t0 = emscripten_get_now();
-      auto fitted = std::make_unique<eval::NlbBaselines>(eval::fit_baselines(
-          study_.data, study_.split, [&](const std::string& what, int done, int of) {
-            if (report_progress) progress(what, done, of);
-          }));
-      baselines_ = std::move(fitted);
-      return baseline_settings((emscripten_get_now() - t0) / 1000.0);
+      const auto data = js::uint8_array(bytes, "loadBaselines: bytes");
+      auto loaded = std::make_unique<eval::NlbBaselines>(eval::decode_baselines(data.data(), data.size()));
+      const data::LorenzData& d = study_.data;
+      nn::require(loaded->smoothing.glm.outputs() == d.neurons && loaded->smoothing.glm.inputs() == study_.split.heldin &&
+                      loaded->psth.bins == d.total_bins(),
+                  "loadBaselines: the file's baselines read ", loaded->smoothing.glm.inputs(), " of ",
+                  loaded->smoothing.glm.outputs(), " neurons over ", loaded->psth.bins, " bins; the data has ",
+                  study_.split.heldin, " of ", d.neurons, " over ", d.total_bins());
+      baselines_ = std::move(loaded);
+      return baseline_settings();
     });
   }
   /// The baselines' scores on `sets` (as evaluate): {heldOutTrials: {gpfa, smoothing, psth},
-  /// heldOutConditions: {gpfa, smoothing}, settings}. fitBaselines() first.
+  /// heldOutConditions: {gpfa, smoothing}, settings}. loadBaselines() first.
   val baseline_scores(val sets) {
     return js::guard([&] {
-      nn::require(baselines_ != nullptr, "baselineScores: call fitBaselines() first");
+      nn::require(baselines_ != nullptr, "baselineScores: call loadBaselines() first");
       const eval::EvalSets e = eval_sets(sets, "baselineScores");
       const auto [trials, conditions] = eval::score_baselines(study_.data, study_.split, e, *baselines_);
       const auto table = [](const eval::MethodScores& m) {
@@ -175,7 +172,7 @@ class LfadsLabJs {
       val o = val::object();
       o.set("heldOutTrials", table(trials));
       o.set("heldOutConditions", table(conditions));
-      o.set("settings", baseline_settings(-1));
+      o.set("settings", baseline_settings());
       o.set("counts", counts(e));
       return o;
     });
@@ -362,7 +359,6 @@ class LfadsLabJs {
       : study_(eval::lfads_study_data()), order_(tc.seed, 0x0dd) {
     mc.neurons = study_.split.heldin;
     mc.readout_neurons = study_.data.neurons;
-    train_x_ = data::gather_trials(study_.data.spikes, study_.data.total_bins(), study_.data.neurons, study_.split.train_trials);
     model_ = std::make_unique<models::Lfads>(mc, tc, tc.seed);
   }
   /// {train, heldOut, conditions} trial counts -> the trials (every trial where a count is omitted
@@ -401,17 +397,15 @@ class LfadsLabJs {
     o.set("counts", counts(e));
     return o;
   }
-  val baseline_settings(double seconds) const {
+  val baseline_settings() const {
     val o = val::object();
     o.set("smoothingSigma", baselines_->smoothing.sigma);
     o.set("psthSigma", baselines_->psth.sigma);
     o.set("gpfaLatents", baselines_->gpfa.latents);
     o.set("gpfaBinMs", 10 * baselines_->gpfa.bin_width);
-    if (seconds >= 0) o.set("seconds", seconds);
     return o;
   }
   eval::LfadsStudyData study_;
-  std::vector<float> train_x_;  // (K_train, T, N): the training trials, every neuron and bin
   std::unique_ptr<models::Lfads> model_;
   std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;
@@ -426,8 +420,8 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .function("evaluate", &LfadsLabJs::evaluate)
       .function("evalSpikes", &LfadsLabJs::eval_spikes)
       .function("evaluateOutputs", &LfadsLabJs::evaluate_outputs)
-      .function("fitBaselines", &LfadsLabJs::fit_baselines)
       .function("baselineScores", &LfadsLabJs::baseline_scores)
+      .function("loadBaselines", &LfadsLabJs::load_baselines)
       .function("forwardPlan", &LfadsLabJs::forward_plan)
       .function("steps", &LfadsLabJs::steps)
       .function("trial", &LfadsLabJs::trial)

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
@@ -123,8 +124,13 @@ int train_lfads(Args& args) {
 
 int eval_lfads(Args& args) {
   const std::string path = args.get_string("weights", "assets/lfads/lfads-lorenz.nrai");
+  // --baselines FILE scores a saved fit (the page's: assets/lfads/nlb-baselines.nrai) instead of
+  // fitting; --save-baselines FILE writes the fit made here.
+  const std::string baselines_path = args.get_string("baselines", "");
+  const std::string save_path = args.get_string("save-baselines", "");
   const bool json = args.flag("json");
   args.finish("eval lfads");
+  nn::require(baselines_path.empty() || save_path.empty(), "--baselines and --save-baselines: give one or the other");
   std::ifstream f(path, std::ios::binary);
   nn::require(static_cast<bool>(f), "--weights: cannot open '", path, "'");
   const nn::WeightsFile file = nn::read_weights(f);
@@ -136,13 +142,28 @@ int eval_lfads(Args& args) {
   const data::NlbSplit& split = study.split;
   const auto t0 = std::chrono::steady_clock::now();
   std::string last;
-  const eval::NlbBaselines baselines = eval::fit_baselines(d, split, [&](const std::string& what, int done, int of) {
-    const std::string line = what + " " + std::to_string(done) + "/" + std::to_string(of);
-    if (!json && line != last) std::fprintf(stderr, "\r%-70s", line.c_str());
-    last = line;
-  });
+  eval::NlbBaselines baselines;
+  if (!baselines_path.empty()) {
+    std::ifstream in(baselines_path, std::ios::binary);
+    nn::require(static_cast<bool>(in), "--baselines: cannot open '", baselines_path, "'");
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    baselines = eval::decode_baselines(bytes.data(), bytes.size());
+  } else {
+    baselines = eval::fit_baselines(d, split, [&](const std::string& what, int done, int of) {
+      const std::string line = what + " " + std::to_string(done) + "/" + std::to_string(of);
+      if (!json && line != last) std::fprintf(stderr, "\r%-70s", line.c_str());
+      last = line;
+    });
+    if (!json) std::fprintf(stderr, "\n");
+  }
   const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!json) std::fprintf(stderr, "\n");
+  if (!save_path.empty()) {
+    const std::vector<uint8_t> bytes = eval::encode_baselines(baselines);
+    std::ofstream out(save_path, std::ios::binary);
+    nn::require(static_cast<bool>(out), "--save-baselines: cannot write '", save_path, "'");
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    nn::require(static_cast<bool>(out), "--save-baselines: cannot write '", save_path, "'");
+  }
   const auto [trials, conditions] = eval::score_baselines(d, split, eval::EvalSets::all(split), baselines);
   const eval::LfadsReport r = eval::evaluate_lfads(model, d, split);
   if (!json) {

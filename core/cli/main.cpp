@@ -39,7 +39,7 @@ const std::vector<Command>& commands() {
        "[--steps 6000] [--batch 32] [--lr 0.005] [--factors 8] [--generator 64] [--controller 1] [--dropout 0.3] "
        "[--ramp-start 500] [--ramp-steps 2000] [--lr-half-life 1500] [--seed 1] [--eval-every 1000] [--out FILE] [--json]", train_lfads},
       {"eval", "lfads", "LFADS weights on held-out Lorenz trials: rate R2, factor R2, bits/spike, decoding",
-       "[--weights assets/lfads/lfads-lorenz.nrai] [--json]", eval_lfads},
+       "[--weights assets/lfads/lfads-lorenz.nrai] [--baselines FILE | --save-baselines FILE] [--json]", eval_lfads},
       {"bench", "lfads", "LFADS training trials per second (single thread)",
        "[--batch 32] [--repeats 5] [--controller 1] [--json]", bench_lfads},
       {"train", "vit", "Vision Transformer on Fashion-MNIST (writes a weights file with --out)",

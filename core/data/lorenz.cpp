@@ -65,7 +65,7 @@ LorenzData make_lorenz(const LorenzConfig& c, uint64_t seed) {
   for (auto& b : base) b = rng.uniform(5.0f, 15.0f);
   const int K = c.conditions * c.trials;
   d.spikes.resize(static_cast<size_t>(K) * T * c.neurons);
-  d.rates.resize(d.spikes.size());
+  d.condition_rates.resize(static_cast<size_t>(c.conditions) * T * c.neurons);
   d.latent.resize(static_cast<size_t>(K) * T * 3);
   d.condition.resize(static_cast<size_t>(K));
   for (int cond = 0; cond < c.conditions; ++cond)
@@ -80,13 +80,22 @@ LorenzData make_lorenz(const LorenzConfig& c, uint64_t seed) {
           const double drive = w[static_cast<size_t>(3 * n)] * z[0] + w[static_cast<size_t>(3 * n + 1)] * z[1] +
                                w[static_cast<size_t>(3 * n + 2)] * z[2];
           const double rate = base[static_cast<size_t>(n)] * util::det_exp(drive) * c.bin_seconds;  // per bin
-          const size_t i = (static_cast<size_t>(k) * T + t) * c.neurons + n;
-          d.rates[i] = static_cast<float>(rate);
-          d.spikes[i] = static_cast<float>(rng.poisson(rate));
+          d.condition_rates[(static_cast<size_t>(cond) * T + t) * c.neurons + n] = static_cast<float>(rate);
+          d.spikes[(static_cast<size_t>(k) * T + t) * c.neurons + n] = static_cast<float>(rng.poisson(rate));
         }
       }
     }
   return d;
+}
+
+std::vector<float> LorenzData::true_rates(const std::vector<int>& trials) const {
+  const size_t per = static_cast<size_t>(total_bins()) * neurons;
+  std::vector<float> out(trials.size() * per);
+  for (size_t i = 0; i < trials.size(); ++i) {
+    nn::require_int_range(trials[i], 0, count() - 1, "LorenzData::true_rates: trial");
+    std::copy_n(trial_rates(trials[i]), per, out.begin() + static_cast<std::ptrdiff_t>(i * per));
+  }
+  return out;
 }
 
 void split_trials(const LorenzData& d, int every, std::vector<int>& train, std::vector<int>& held_out) {
@@ -137,7 +146,7 @@ NlbSplit make_nlb_split(LorenzData& d, const NlbSplitConfig& c, uint64_t seed) {
   }
   // Permute the neurons in place: new neuron j is generated neuron order[j].
   std::vector<float> row(static_cast<size_t>(N));
-  for (auto* a : {&d.spikes, &d.rates})
+  for (auto* a : {&d.spikes, &d.condition_rates})
     for (size_t r = 0; r < a->size() / static_cast<size_t>(N); ++r) {
       float* p = a->data() + r * static_cast<size_t>(N);
       for (int j = 0; j < N; ++j) row[static_cast<size_t>(j)] = p[order[static_cast<size_t>(j)]];

@@ -36,13 +36,17 @@ struct LorenzData {
   int conditions = 0, trials = 0, neurons = 0, bins = 0, forward_bins = 0;
   // All trial-major over T = bins + forward_bins: trial k = condition * trials + repeat.
   std::vector<float> spikes;  // (K, T, N) counts
-  std::vector<float> rates;   // (K, T, N) true rates in spikes per bin
+  std::vector<float> condition_rates;  // (conditions, T, N) true rates in spikes per bin, shared by a condition's trials
   std::vector<float> latent;  // (K, T, 3) normalized Lorenz state
   std::vector<int> condition; // (K)
   int count() const { return conditions * trials; }
   int total_bins() const { return bins + forward_bins; }
   const float* trial_spikes(int k) const { return spikes.data() + static_cast<size_t>(k) * total_bins() * neurons; }
-  const float* trial_rates(int k) const { return rates.data() + static_cast<size_t>(k) * total_bins() * neurons; }
+  const float* trial_rates(int k) const {
+    return condition_rates.data() + static_cast<size_t>(condition[static_cast<size_t>(k)]) * total_bins() * neurons;
+  }
+  /// The true rates of the given trials, (trials, T, N).
+  std::vector<float> true_rates(const std::vector<int>& trials) const;
   const float* trial_latent(int k) const { return latent.data() + static_cast<size_t>(k) * total_bins() * 3; }
 };
 

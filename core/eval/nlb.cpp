@@ -339,6 +339,15 @@ void PoissonGlm::fit(const float* X, const float* Y, size_t n, int p, int q, dou
   }
 }
 
+void PoissonGlm::set_weights(int p, int q, std::vector<double> w) {
+  nn::require(p >= 1 && q >= 1 && w.size() == static_cast<size_t>(p + 1) * q, "PoissonGlm::set_weights: expected (",
+              p + 1, ", ", q, ") weights, got ", w.size());
+  for (double v : w) nn::require(std::isfinite(v), "PoissonGlm::set_weights: expected finite weights");
+  w_ = std::move(w);
+  p_ = p;
+  q_ = q;
+}
+
 std::vector<float> PoissonGlm::rates(const float* X, size_t n) const {
   nn::require(p_ > 0, "PoissonGlm::rates: fit first");
   std::vector<float> out(n * static_cast<size_t>(q_));
@@ -354,7 +363,6 @@ std::vector<float> PoissonGlm::rates(const float* X, size_t n) const {
 // ---------------------------------------------------------------- spike smoothing
 
 namespace {
-/// GLM inputs (K * bins, heldin) and targets (K * t, n1 - n0) of trials (train layout).
 /// Neurons [n0, n1) of every observed bin: the GLMs' targets, rows aligned with the features.
 std::vector<float> observed_counts(const float* spikes, const RateLayout& l, int n0, int n1) {
   return slice(spikes, l.trials, l.total_bins(), l.neurons, l.bins, n0, n1 - n0);
@@ -638,7 +646,7 @@ NlbScores score_method(const data::LorenzData& d, const data::NlbSplit& split, c
               le.total_bins(), ", ", le.neurons, ") of the evaluation and training trials");
   const int T = d.total_bins(), N = d.neurons;
   const std::vector<float> spikes = data::gather_trials(d.spikes, T, N, evaluated);
-  const std::vector<float> truth = data::gather_trials(d.rates, T, N, evaluated);
+  const std::vector<float> truth = d.true_rates(evaluated);
   std::vector<int> cond;
   for (int k : evaluated) cond.push_back(d.condition[static_cast<size_t>(k)]);
   NlbScores s;

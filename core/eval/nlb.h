@@ -59,6 +59,11 @@ class PoissonGlm {
   /// Rates (n, q) for X (n, p).
   std::vector<float> rates(const float* X, size_t n) const;
   int inputs() const { return p_; }
+  int outputs() const { return q_; }
+  /// (p + 1, q): the weights, then the bias row.
+  const std::vector<double>& weights() const { return w_; }
+  /// A fitted GLM's weights, (p + 1, q) as weights() gives them.
+  void set_weights(int p, int q, std::vector<double> w);
 
  private:
   std::vector<double> w_;  // (p + 1, q): weights, then the bias row
@@ -145,6 +150,16 @@ struct NlbBaselines {
   GpfaBaseline gpfa;
 };
 NlbBaselines fit_baselines(const data::LorenzData& d, const data::NlbSplit& split, const Progress& progress = {});
+
+/// The model kind of a baselines file.
+inline constexpr const char* kNlbBaselinesKind = "nlb-baselines";
+/// Fitted baselines as a weights file: the settings cross-validation chose in its config text
+/// (exact), the parameters as float32 tensors. The LFADS page scores the shipped fit
+/// (assets/lfads/nlb-baselines.nrai, written by `neuroai eval lfads --save-baselines`) instead of
+/// fitting in the browser: the fit takes about a minute and 300 MiB of wasm heap.
+std::vector<uint8_t> encode_baselines(const NlbBaselines& b);
+/// Parses and checks a baselines file (kind, settings, tensor shapes); nn::Error says what is wrong.
+NlbBaselines decode_baselines(const uint8_t* bytes, size_t size);
 
 /// Rates of one method for the training trials, held-out trials and held-out conditions.
 struct MethodRates {

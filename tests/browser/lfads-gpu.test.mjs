@@ -117,7 +117,6 @@ test('the LFADS page with gpu=on: evaluation on WebGPU, the path line, both path
   assert.ok(m.heldOutTrials.rateR2 > 0.7 && m.factorR2Trials > 0.7 && m.heldOutConditions.coBps > 0.1, JSON.stringify(m));
   // The table's LFADS row is the GPU's; the wasm core's scores of the same trials agree.
   await page.waitForSelector('#lfads-comparison table[data-set="heldOutTrials"] tr[data-method="lfads"]');
-  await page.waitForSelector('#lfads-comparison .lfads-baseline-progress progress');
   const wasm = await page.evaluate(async (sets) => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
     const M = await createNeuroAI();

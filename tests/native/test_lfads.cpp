@@ -9,6 +9,7 @@
 #include "eval/regression.h"
 #include "gradcheck.h"
 #include "models/lfads.h"
+#include "nn/weights.h"
 
 using Catch::Matchers::Contains;
 
@@ -46,15 +47,21 @@ TEST_CASE("Lorenz data: normalized state, shared rates per condition, Poisson co
   CHECK(d.spikes.size() == static_cast<size_t>(60) * 48 * 12);
   // Counts: integers, mean matching the rates, Poisson-like dispersion.
   double sum_k = 0, sum_r = 0, sum_sq = 0;
+  const std::vector<int> every = [&] {
+    std::vector<int> all(static_cast<size_t>(d.count()));
+    for (int k = 0; k < d.count(); ++k) all[static_cast<size_t>(k)] = k;
+    return all;
+  }();
+  const std::vector<float> rates = d.true_rates(every);
   for (size_t i = 0; i < d.spikes.size(); ++i) {
     REQUIRE(d.spikes[i] == std::floor(d.spikes[i]));
     sum_k += d.spikes[i];
-    sum_r += d.rates[i];
-    sum_sq += (d.spikes[i] - d.rates[i]) * (d.spikes[i] - d.rates[i]);
+    sum_r += rates[i];
+    sum_sq += (d.spikes[i] - rates[i]) * (d.spikes[i] - rates[i]);
   }
   CHECK(sum_k / sum_r == Approx(1.0).epsilon(0.05));
   CHECK(sum_sq / sum_r == Approx(1.0).epsilon(0.1));  // Var = mean for Poisson counts
-  const float min_rate = *std::min_element(d.rates.begin(), d.rates.end());
+  const float min_rate = *std::min_element(rates.begin(), rates.end());
   CHECK(min_rate > 0.0f);
   std::vector<int> train, held;
   data::split_trials(d, 5, train, held);
@@ -84,8 +91,8 @@ TEST_CASE("the NLB split: held-out neurons, trials and conditions, disjoint, see
     CHECK(!std::binary_search(s.heldout_conditions.begin(), s.heldout_conditions.end(), d.condition[static_cast<size_t>(k)]));
   // Neuron j of the split data is generated neuron order[j], in every bin of every trial.
   for (int j = 0; j < d.neurons; ++j)
-    for (size_t row = 0; row < d.rates.size() / 12; row += 37)
-      REQUIRE(d.rates[row * 12 + j] == original.rates[row * 12 + s.neuron_order[static_cast<size_t>(j)]]);
+    for (size_t row = 0; row < d.condition_rates.size() / 12; row += 37)
+      REQUIRE(d.condition_rates[row * 12 + j] == original.condition_rates[row * 12 + s.neuron_order[static_cast<size_t>(j)]]);
   // The same seed draws the same split; another seed another one.
   data::LorenzData again = original, other = original;
   CHECK(data::make_nlb_split(again, sc, 7).neuron_order == s.neuron_order);
@@ -305,8 +312,10 @@ TEST_CASE("metrics: ridge recovers a linear map, R^2 and bits per spike behave",
   CHECK(eval::r2(Y.data(), Y.data(), 200, 2) == 1.0);
   // Bits per spike: the true log-rates beat the mean-rate null; the null itself scores 0.
   const data::LorenzData d = data::make_lorenz(small_lorenz(), 1);
-  std::vector<float> log_true(d.rates.size());
-  for (size_t i = 0; i < log_true.size(); ++i) log_true[i] = std::log(d.rates[i]);
+  std::vector<float> log_true(d.spikes.size());
+  for (int k = 0; k < d.count(); ++k)
+    for (int i = 0; i < d.total_bins() * d.neurons; ++i)
+      log_true[static_cast<size_t>(k) * d.total_bins() * d.neurons + static_cast<size_t>(i)] = std::log(d.trial_rates(k)[i]);
   const size_t n = d.spikes.size() / static_cast<size_t>(d.neurons);
   CHECK(eval::bits_per_spike(log_true.data(), d.spikes.data(), n, d.neurons) > 0.1);
   const auto smooth = eval::gaussian_smooth(d.trial_spikes(0), d.total_bins(), d.neurons, 2.0);
@@ -342,4 +351,54 @@ TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
   data::NlbSplitConfig sc;
   sc.heldout_conditions = 6;
   REQUIRE_THROWS_WITH(data::make_nlb_split(small, sc, 1), Contains("NlbSplitConfig.heldout_conditions"));
+}
+
+TEST_CASE("fitted baselines survive a file: the same settings, rates within float32 rounding; bad files refused", "[lfads]") {
+  data::LorenzConfig dc = small_lorenz();
+  dc.conditions = 6;
+  data::LorenzData d = data::make_lorenz(dc, 9);  // make_nlb_split permutes its neurons
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 1;
+  const data::NlbSplit split = data::make_nlb_split(d, sc, 9);
+  eval::NlbBaselines b;
+  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
+  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
+  b.smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
+  std::vector<int> cond;
+  for (int k : split.train_trials) cond.push_back(d.condition[static_cast<size_t>(k)]);
+  b.psth.fit(train.data(), cond, lt);
+  b.gpfa.candidates = {2};
+  b.gpfa.fit(train.data(), lt);
+  const std::vector<uint8_t> bytes = eval::encode_baselines(b);
+  const eval::NlbBaselines loaded = eval::decode_baselines(bytes.data(), bytes.size());
+  CHECK(loaded.smoothing.sigma == b.smoothing.sigma);
+  CHECK(loaded.smoothing.alpha == b.smoothing.alpha);
+  CHECK(loaded.smoothing.log_input == b.smoothing.log_input);
+  CHECK(loaded.smoothing.hold_last == b.smoothing.hold_last);
+  CHECK(loaded.psth.sigma == b.psth.sigma);
+  CHECK(loaded.psth.conditions == b.psth.conditions);
+  CHECK(loaded.gpfa.latents == b.gpfa.latents);
+  CHECK(loaded.gpfa.bin_width == b.gpfa.bin_width);
+  CHECK(loaded.gpfa.alpha == b.gpfa.alpha);
+  for (const char* method : {"smoothing", "gpfa", "psth"}) {
+    const eval::MethodRates before = eval::baseline_rates(d, split, eval::EvalSets::all(split), b, method);
+    const eval::MethodRates after = eval::baseline_rates(d, split, eval::EvalSets::all(split), loaded, method);
+    REQUIRE(after.heldout_trials.size() == before.heldout_trials.size());
+    for (size_t i = 0; i < before.heldout_trials.size(); ++i) {
+      INFO(method << " rate " << i);
+      REQUIRE(after.heldout_trials[i] == Approx(before.heldout_trials[i]).epsilon(1e-4));
+    }
+  }
+  CHECK(eval::encode_baselines(loaded).size() == bytes.size());
+  // A LFADS weights file, a truncated file and a file with an altered byte are refused by name.
+  models::LfadsConfig c;
+  c.neurons = split.heldin;
+  c.readout_neurons = d.neurons;
+  models::Lfads model(c, models::LfadsTrainConfig{}, 2);
+  const std::vector<uint8_t> lfads = nn::encode_weights(model.params(), "lfads", c.to_text());
+  CHECK_THROWS_WITH(eval::decode_baselines(lfads.data(), lfads.size()), Contains("expected a 'nlb-baselines' file, got 'lfads'"));
+  CHECK_THROWS_WITH(eval::decode_baselines(bytes.data(), bytes.size() / 2), Contains("truncated"));
+  std::vector<uint8_t> altered = bytes;
+  altered[altered.size() / 2] ^= 0x10;
+  CHECK_THROWS(eval::decode_baselines(altered.data(), altered.size()));
 }

@@ -143,7 +143,7 @@ test('bad evaluation sets, sets and indices are refused by name; the lab stays u
     [() => lab.evaluate({ train: 2.5 }), /evaluate: sets\.train: expected an integer/],
     [() => lab.evaluate(7), /evaluate: sets: expected \{train, heldOut, conditions\} trial counts/],
     [() => lab.evalSpikes({ conditions: 0 }), /evalSpikes: sets\.conditions: expected an integer in \[2, 200\], got 0/],
-    [() => lab.baselineScores(sets), /baselineScores: call fitBaselines\(\) first/],
+    [() => lab.baselineScores(sets), /baselineScores: call loadBaselines\(\) first/],
     [() => lab.evaluateOutputs({ heldOut: 300 }, good), /evaluateOutputs: sets\.heldOut: expected an integer in \[2, 260\], got 300/],
     [() => lab.evaluateOutputs(sets, { ...good, train: outputs(100, 8, 50, 4) }), /evaluateOutputs: outputs\.train\.logRates: expected .*48000/],
     [() => lab.evaluateOutputs(sets, { ...good, heldOut: outputs(120, 4, 40, 4) }), /evaluateOutputs: outputs\.heldOut\.logRates: expected .*24000/],

@@ -1,5 +1,9 @@
 // Page-side handle on a training worker: start / pause / step / reset; snapshots, state changes,
 // errors and a job's notices arrive as events ('snapshot', 'state', 'error', 'notice', 'ready').
+
+/** Every client on the page with a worker alive: what the page holds (tests sum their heaps). */
+export const liveClients = new Set();
+
 export class TrainerClient extends EventTarget {
   /** @param {string} job worker job name; @param {object} config the job's model config */
   constructor(job, config) {
@@ -13,6 +17,7 @@ export class TrainerClient extends EventTarget {
     this.worker.onmessage = ({ data }) => this.#receive(data);
     this.worker.onerror = (event) => this.#emit('error', { message: event.message || 'the training worker failed to start' });
     this.worker.postMessage({ type: 'init', job, config });
+    liveClients.add(this);
     // With reduced motion asked for, the pictures update twice a second instead of fifteen times.
     const reduced = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)');
     const pace = () => this.worker.postMessage({ type: 'interval', ms: reduced?.matches ? 500 : 66 });
@@ -35,7 +40,7 @@ export class TrainerClient extends EventTarget {
 
   /** Calls a job method in the worker; resolves with its result. */
   call(method, ...args) { return this.#request({ type: 'call', method, args }); }
-  /** Resolves to {wasmInstances, liveObjects}: what the worker holds (a leak check, see worker.js). */
+  /** Resolves to {wasmInstances, liveObjects, heapBytes}: what the worker holds (a leak check, see worker.js). */
   counts() { return this.#request({ type: 'counts' }); }
 
   #request(message) {
@@ -47,6 +52,7 @@ export class TrainerClient extends EventTarget {
   }
 
   dispose() {
+    liveClients.delete(this);
     this.worker.terminate();
     this.unpace();
     for (const { reject } of this.pending.values()) reject(new Error('worker terminated'));

@@ -23,7 +23,6 @@ const JOBS = {
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),
   lfads: () => import('./jobs/lfads.js'),
-  'lfads-baselines': () => import('./jobs/lfads-baselines.js'),
 };
 
 let snapshotIntervalMs = 66;       // ~15 snapshots per second (500 when the page prefers reduced motion)

@@ -1,8 +1,10 @@
 // Worker-side job: LFADS on the Lorenz spike data, scored as the Neural Latents Benchmark scores
 // models (held-out neurons, held-out trials, held-out conditions, forward bins). Trains in small
 // steps; snapshots carry the loss history, the selected trial's read-outs and, every few seconds,
-// LFADS's scores with the trial counts they were computed on (metrics.counts: the baselines, in
-// their own worker (./lfads-baselines.js), are scored on exactly those trials).
+// LFADS's scores with the trial counts they were computed on (metrics.counts) and the NLB
+// baselines' scores on exactly those trials (metrics.baselines, once scored). The baselines are the
+// native CLI's fit, shipped (assets/lfads/nlb-baselines.nrai): fitting them here took about a
+// minute and 300 MiB of wasm heap; scoring them takes about a second per set of trials.
 // Evaluation is LFADS's batched forward pass: on WebGPU (web/js/gpu/lfads-forward.js, run from the
 // core's plan) it covers every trial of the split; on the wasm core a subset (about a second of
 // work: every held-out trial, part of the others), and on a CPU software adapter (used only with
@@ -14,6 +16,7 @@ import { createGpuPath, followWeights } from '../gpu-path.js';
 export const name = 'lfads';
 
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
+const BASELINES = new URL('../../../assets/lfads/nlb-baselines.nrai', import.meta.url);
 const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not every snapshot
 // Trials per evaluation on the wasm path (about a second of LFADS in wasm): every held-out trial,
 // trials of held-out conditions (8 of each condition's 20), and training trials for the decoder
@@ -25,7 +28,14 @@ const GPU_BATCH = 256;  // trials per GPU pass
 const CHECK = { trials: 2, tolerance: 1e-4 };  // held-out trials both paths infer before WebGPU is used; max |d log-rate|
 export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials, trials of held-out conditions
 
-export async function create(neuroai, config) {
+// Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
+let baselineBytes = null;
+const fetchBaselines = () => (baselineBytes ??= fetch(BASELINES).then(async (response) => {
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${BASELINES.pathname}`);
+  return new Uint8Array(await response.arrayBuffer());
+}).catch((error) => error));
+
+export async function create(neuroai, config, { notify = () => {} } = {}) {
   const { trial = 0, set = 'trials', shipped = true, gpu = 'auto', ...model } = config ?? {};
   const lab = new neuroai.LfadsLab(model);
   let shippedLoaded = false, shippedError = null;
@@ -43,6 +53,33 @@ export async function create(neuroai, config) {
       shippedError = error.message;
     }
   }
+  let baselines;  // {state: 'done', settings} or {state: 'failed', error}
+  try {
+    const bytes = await fetchBaselines();
+    if (bytes instanceof Error) throw bytes;
+    baselines = { state: 'done', settings: lab.loadBaselines(bytes) };
+  } catch (error) {
+    baselines = { state: 'failed', error: error.message };
+  }
+  const baselineScores = new Map();  // counts key -> the baselines' scores on those trials
+  const countsKey = (c) => `${c.train} ${c.heldOut} ${c.conditions}`;
+  let scoring = false;
+  /** Scores the baselines on the trials of the latest evaluation, in a task of its own (after a snapshot went out). */
+  const scoreBaselines = () => {
+    if (baselines.state !== 'done' || !metrics || scoring || baselineScores.has(countsKey(metrics.counts))) return;
+    scoring = true;
+    const counts = metrics.counts;
+    setTimeout(() => {
+      scoring = false;
+      if (disposed) return;
+      try {
+        baselineScores.set(countsKey(counts), lab.baselineScores(counts));
+      } catch (error) {
+        baselines = { state: 'failed', error: error.message };
+      }
+      notify({ kind: 'baselines-scored' });  // the page asks for a snapshot: training may be paused
+    }, 0);
+  };
   const info = lab.config();
   const ALL = { train: info.train, heldOut: info.heldOut, conditions: info.conditionsTrials };
   let gpuSets = ALL;  // every trial, or SOFTWARE_EVAL on a software adapter
@@ -141,7 +178,7 @@ export async function create(neuroai, config) {
 
   let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
   return {
-    describe: () => ({ config: info, shippedLoaded, shippedError, compute: computeInfo(), sets: SETS }),
+    describe: () => ({ config: info, shippedLoaded, shippedError, compute: computeInfo(), sets: SETS, baselines }),
     chunk: 1,
     train(steps) {
       const l = lab.trainSteps(steps);
@@ -150,9 +187,11 @@ export async function create(neuroai, config) {
     },
     snapshot() {
       if (dirty && !evaluating && performance.now() - lastEval > EVAL_EVERY_MS) evaluate();
+      scoreBaselines();
       const t = lab.trial(selected, selectedSet);
+      const scored = metrics && { ...metrics, baselines: baselineScores.get(countsKey(metrics.counts)) ?? null };
       const data = {
-        step: losses.length ? losses.at(-1)[0] : 0, losses, metrics, evalError, compute: computeInfo(),
+        step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: computeInfo(),
         trial: { index: selected, set: selectedSet, ...t },
       };
       losses = [];

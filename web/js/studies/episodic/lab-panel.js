@@ -58,9 +58,9 @@ export class EpisodicLabPanel extends EventTarget {
     const s = this.state;
     const restart = () => { this.store.write(); this.reset(); };
     gui.add(s, 'env', SCHEMA.env.options).name('environment').onChange(restart);
-    gui.add(s, 'k', 1, 50, 1).name('k (neighbours)').onFinishChange(restart);
-    gui.add(s, 'projection', 2, 256, 1).name('projection size F').onFinishChange(restart);
-    gui.add(s, 'capacity', 50, 100000, 1).name('memory capacity').onFinishChange(restart);
+    gui.add(s, 'k', SCHEMA.k.min, SCHEMA.k.max, 1).name('k (neighbours)').onFinishChange(restart);
+    gui.add(s, 'projection', SCHEMA.projection.min, SCHEMA.projection.max, 1).name('projection size F').onFinishChange(restart);
+    gui.add(s, 'capacity', SCHEMA.capacity.min, SCHEMA.capacity.max, 1).name('memory capacity').onFinishChange(restart);
     gui.add(s, 'epsilon', 0, 1, 0.005).name('ε (MFEC)').onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     gui.add(s, 'speed', SCHEMA.speed.options).name('steps per second').onChange(() => {

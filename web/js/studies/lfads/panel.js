@@ -1,9 +1,9 @@
 // The LFADS lab: training controls, the spike raster, inferred vs true rates, inferred inputs,
 // loss curves, and the Neural Latents Benchmark comparison (LFADS against GPFA, spike smoothing and
 // the smoothed PSTH on held-out trials and held-out conditions); the 3-D trajectories are refreshed
-// on demand. LFADS trains and is evaluated in one worker (../../engine/jobs/lfads.js); the baselines
-// are fitted once, in a worker of their own (../../engine/jobs/lfads-baselines.js), after the first
-// LFADS evaluation has been painted, and scored on exactly the trials that evaluation covered.
+// on demand. LFADS trains and is evaluated in one worker (../../engine/jobs/lfads.js), which also
+// scores the shipped baselines (the native CLI's fit on the training trials) on exactly the trials
+// each evaluation covered.
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h } from '../../lib/dom.js';
 import { LossChart } from '../../lib/loss-chart.js';
@@ -36,8 +36,6 @@ export class LfadsPanel extends EventTarget {
     const state = this.state = store.state;
     const bad = checkTrial(state);  // e.g. #set=conditions&trial=230: there are 200 such trials
     if (bad) store.rejected.push(bad);
-    this.baselineStatus = { state: 'waiting' };
-    this.baselineScores = new Map();  // counts key -> scores (from the baselines' worker)
     this.build(host, comparisonHost);
     this.trajectories = new TrajectoryView(trajectoryHost, { renderer: state.renderer });
     this.trainer = new TrainerClient('lfads', labConfig(state));
@@ -45,6 +43,9 @@ export class LfadsPanel extends EventTarget {
     this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
     this.trainer.addEventListener('state', (e) => this.onState(e.detail));
     this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.trainer.addEventListener('notice', (e) => {
+      if (e.detail.kind === 'baselines-scored' && !this.trainer.running) this.trainer.refresh();
+    });
   }
 
   build(host, comparisonHost) {
@@ -153,7 +154,6 @@ export class LfadsPanel extends EventTarget {
       : info.shippedError ? `The shipped weights could not be used (${info.shippedError}): an untrained model; press Train (training from scratch takes minutes in a browser).`
         : 'An untrained model: press Train (training from scratch takes minutes in a browser).';
     this.refreshTrajectories();
-    this.startBaselines();
   }
 
   onState({ running }) {
@@ -167,7 +167,9 @@ export class LfadsPanel extends EventTarget {
     for (const [step, recon, kl] of snap.losses) this.lossChart.push(step, recon, kl);
     this.drawTrial();
     const m = snap.metrics;
-    if (m && (m.step !== this.metrics?.step || JSON.stringify(m.counts) !== JSON.stringify(this.metrics?.counts) || !this.metrics)) {
+    const changed = !this.metrics || m.step !== this.metrics.step || JSON.stringify(m.counts) !== JSON.stringify(this.metrics.counts) ||
+      Boolean(m.baselines) !== Boolean(this.metrics.baselines);
+    if (m && changed) {
       this.metrics = m;
       this.showComparison();
       const r2 = m.heldOutTrials.rateR2;
@@ -181,55 +183,13 @@ export class LfadsPanel extends EventTarget {
     if (this.trainer.running) this.status.textContent = `Training in the worker · step ${snap.step}`;
   }
 
-  // ------------------------------------------------------------------ the baselines
-
-  /** Starts the baselines' worker once per panel (the fit does not depend on the LFADS model). */
-  startBaselines() {
-    if (this.baselines) return;
-    this.baselines = new TrainerClient('lfads-baselines', {});
-    this.baselines.addEventListener('notice', (e) => {
-      if (e.detail.kind !== 'baselines') return;
-      this.baselineStatus = e.detail.status;
-      this.showComparison();
-    });
-    this.baselines.addEventListener('error', (e) => {
-      this.baselineStatus = { state: 'failed', error: e.detail.message };
-      this.showComparison();
-    });
-    this.baselines.addEventListener('ready', async () => {
-      try {
-        this.baselineStatus = await this.baselines.call('fit');
-      } catch (error) {
-        this.baselineStatus = { state: 'failed', error: error.message };
-      }
-      this.showComparison();
-    });
-  }
-
-  /** The baselines' scores on the trials of LFADS's latest evaluation, once fitted (asked for once per set of counts). */
-  baselinesFor(counts) {
-    if (this.baselineStatus.state !== 'done' || !counts) return null;
-    const key = `${counts.train} ${counts.heldOut} ${counts.conditions}`;
-    if (!this.baselineScores.has(key)) {
-      this.baselineScores.set(key, null);
-      this.baselines.call('scores', counts).then((s) => {
-        this.baselineScores.set(key, s);
-        this.showComparison();
-      }, (error) => {
-        this.baselineStatus = { state: 'failed', error: error.message };
-        this.showComparison();
-      });
-    }
-    return this.baselineScores.get(key);
-  }
-
   // ------------------------------------------------------------------ the comparison tables
 
   /** Re-renders the two tables (held-out trials, held-out conditions), the baselines' line and the notes. */
   showComparison() {
     const m = this.metrics, c = this.info?.config;
     if (!m || !c) return;
-    const b = this.baselinesFor(m.counts);
+    const b = m.baselines;
     const table = (key, caption, methods) => {
       const rows = methods.map(([id, label]) => {
         const scores = id === 'lfads' ? m[key] : b?.[key]?.[id];
@@ -249,7 +209,7 @@ export class LfadsPanel extends EventTarget {
     const of = (n, all, what) => (n === all ? `all ${all} ${what}` : `${n} of the ${all} ${what}`);
     const model = m.step === 0 && this.info.shippedLoaded ? 'LFADS: the shipped weights' : `LFADS at training step ${m.step}`;
     const children = [
-      this.baselineLine(m.counts),
+      this.baselineLine(b),
       table('heldOutTrials', `Held-out trials: ${of(m.counts.heldOut, c.heldOut, 'held-out trials')} (every fifth trial of the ${trainConditions} training conditions)` +
         ` · ${model}`, METHODS),
       table('heldOutConditions', `Held-out conditions: ${of(m.counts.conditions, c.conditionsTrials, 'trials')} of ${c.heldOutConditions} Lorenz starts no method saw in training`,
@@ -272,22 +232,13 @@ export class LfadsPanel extends EventTarget {
     }
   }
 
-  /** The baselines' status: a progress bar while they fit, then what each one had. */
-  baselineLine(counts) {
-    const s = this.baselineStatus, train = this.info.config.train;
-    if (s.state === 'waiting' || s.state === 'fitting') {
-      const what = s.state === 'waiting' ? 'starting' : s.what;
-      const frac = s.state === 'fitting' ? overallProgress(s) : 0;
-      return h('p', { class: 'lfads-baseline-progress', role: 'status' },
-        `Fitting the baselines on the ${train} training trials in a second worker (GPFA's cross-validation takes longest): ${what}` +
-        (s.seconds >= 1 ? ` · ${Math.round(s.seconds)} s ` : ' '),
-        h('progress', { max: 1, value: frac.toFixed(3), 'aria-label': 'baseline fit progress' }));
-    }
-    if (s.state === 'failed') return h('p', { class: 'error lfads-baseline-error' }, `The baselines could not be fitted: ${s.error}`);
-    const scored = this.baselineScores.get(`${counts.train} ${counts.heldOut} ${counts.conditions}`);
+  /** What the baselines are and which settings they have; whether they are scored on these trials yet. */
+  baselineLine(scored) {
+    const s = this.snapshot?.baselines ?? this.info.baselines, train = this.info.config.train;
+    if (s.state === 'failed') return h('p', { class: 'error lfads-baseline-error' }, `The baselines could not be loaded: ${s.error}`);
     const set = s.settings;
     return h('p', { class: 'canvas-summary lfads-baseline-settings' },
-      `Baselines fitted on the ${train} training trials in ${s.seconds.toFixed(1)} s, settings by cross-validation there: ` +
+      `Baselines fitted on the ${train} training trials by the native CLI (shipped with the page), settings by cross-validation there: ` +
       `spike smoothing σ = ${bins(set.smoothingSigma)} (${set.smoothingSigma * 10} ms), then a Poisson GLM to every neuron; ` +
       `smoothed PSTH σ = ${bins(set.psthSigma)} (${set.psthSigma * 10} ms); GPFA with ${set.gpfaLatents} latents on ${set.gpfaBinMs} ms bins.` +
       (scored ? '' : ' Scoring them on these trials…'));
@@ -373,20 +324,10 @@ export class LfadsPanel extends EventTarget {
 
   dispose() {
     this.trainer.dispose();
-    this.baselines?.dispose();
   }
 }
 
 const bins = (n) => `${n} bin${n === 1 ? '' : 's'}`;
-
-// The fit's stages and their rough share of its time (GPFA's cross-validation is most of it); a
-// stage the list does not know shows its own fraction.
-const STAGES = [[/^smoothing/, 0, 0.08], [/PSTH/, 0.08, 0.1], [/^GPFA/, 0.1, 1]];
-function overallProgress({ what = '', done = 0, of = 1 }) {
-  const f = of > 0 ? Math.min(1, done / of) : 0;
-  const stage = STAGES.find(([re]) => re.test(what));
-  return stage ? stage[1] + (stage[2] - stage[1]) * f : f;
-}
 
 function note(term, text) {
   return [h('dt', {}, term), h('dd', {}, text)];
