@@ -1,6 +1,7 @@
 // The lint that tools/test runs before the tests: names used but never defined, and names defined
-// but never used, in every JS file of ours (the site, the benchmarks, the tests, the tools). Code
-// paths that no test reaches (the Node GPU benchmarks run only on a GPU machine) are checked here.
+// but never used, in every JS file of ours (the site, the benchmarks, the tests, the tools), and
+// lines of code up to 160 characters (a long string, template or pattern may run on). Code paths
+// that no test reaches (the Node GPU benchmarks run only on a GPU machine) are checked here.
 import globals from 'globals';
 
 const webgpu = Object.fromEntries(['GPUBufferUsage', 'GPUMapMode', 'GPUShaderStage', 'GPUTextureUsage'].map((name) => [name, 'readonly']));
@@ -17,6 +18,7 @@ export default [
     rules: {
       'no-undef': 'error',
       'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }],
+      'max-len': ['error', { code: 160, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
     },
   },
 ];

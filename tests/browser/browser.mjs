@@ -71,3 +71,20 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Resolves once the page has training workers and every one is ready (web/js/engine/
+ * trainer-client.js keeps the live ones); polled in the page, since waitForFunction takes no
+ * async predicate.
+ */
+export function whenWorkersReady(page, timeoutMs = 120000) {
+  return page.evaluate(async (ms) => {
+    const { liveClients } = await import('./js/engine/trainer-client.js');
+    const until = performance.now() + ms;
+    while (!(liveClients.size > 0 && [...liveClients].every((c) => c.ready))) {
+      if (performance.now() > until) throw new Error(`the page's workers did not get ready in ${ms / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return [...liveClients].map((c) => c.job);
+  }, timeoutMs);
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { LARGEST_KNOBS, PAGE_BUDGET_BYTES } from '../../web/js/engine/memory-budget.js';
-import { launch, openPage } from './browser.mjs';
+import { launch, openPage, whenWorkersReady } from './browser.mjs';
 
 const TRAIN_MS = 8000;
 let env;
@@ -22,15 +22,10 @@ for (const [study, hash] of Object.entries(LARGEST_KNOBS)) {
       const { liveClients } = await import('./js/engine/trainer-client.js');
       return [...liveClients].map((c) => c.job);
     });
-    // Every worker ready (polled in the page: waitForFunction takes no async predicate), then a
-    // few whole steps, however long they take (the worker answers counts() after them), then training.
+    // A few whole steps, however long they take (the worker answers counts() after them), then training.
+    await whenWorkersReady(page);
     await page.evaluate(async () => {
       const { liveClients } = await import('./js/engine/trainer-client.js');
-      const until = performance.now() + 120000;
-      while (!(liveClients.size > 0 && [...liveClients].every((c) => c.ready))) {
-        if (performance.now() > until) throw new Error('the page\'s workers did not get ready in 120 s');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
       for (const c of liveClients) {
         c.step(3);
         c.start();

@@ -95,7 +95,10 @@ test('GPU attention maps of every head = wasm attentionMaps; mean distances = me
     const out = {};
     for (const [label, m] of [['intact', null], ['lesioned', mask]]) {
       const want = vit.attentionMaps(x, m), got = await gpu.attentionMaps(x, m);
-      out[label] = { length: got.attention.length, wantLength: want.attention.length, maps: maxAbsDiff(got.attention, want.attention), probs: maxAbsDiff(got.probs, want.probs) };
+      out[label] = {
+        length: got.attention.length, wantLength: want.attention.length,
+        maps: maxAbsDiff(got.attention, want.attention), probs: maxAbsDiff(got.probs, want.probs),
+      };
     }
     const intact = vit.attentionMaps(x, null).attention, lesioned = vit.attentionMaps(x, mask).attention;
     out.lesionChangesMaps = maxAbsDiff(intact, lesioned);

@@ -137,7 +137,9 @@ function planAgainstCore(lab, K, full) {
     for (let s = 0; s < c.bins; ++s) {
       for (let n = 0; n < c.neurons; ++n) dAll = Math.max(dAll, Math.abs(got.log_rates[(s * K + k) * c.neurons + n] - Math.log(t.inferred[s * c.neurons + n])));
       for (let f = 0; f < c.factors; ++f) dFactor = Math.max(dFactor, Math.abs(got.factors[(s * K + k) * c.factors + f] - t.factors[s * c.factors + f]));
-      if (got.inputs) for (let u = 0; u < c.inputs; ++u) dInput = Math.max(dInput, Math.abs(got.inputs[(s * K + k) * c.inputs + u] - t.inputs[s * c.inputs + u]));
+      if (got.inputs) {
+        for (let u = 0; u < c.inputs; ++u) dInput = Math.max(dInput, Math.abs(got.inputs[(s * K + k) * c.inputs + u] - t.inputs[s * c.inputs + u]));
+      }
     }
   }
   return { dObserved, dAll, dFactor, dInput, plan };

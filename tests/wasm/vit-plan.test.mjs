@@ -170,7 +170,8 @@ test('forwardPlan lists the model\'s ops in order, with its config and every par
   shipped((m) => {
     const plan = m.forwardPlan();
     const c = plan.config;
-    assert.deepEqual([c.image, c.channels, c.patch, c.dim, c.depth, c.heads, c.classes, c.tokens], [28, 1, arch.patch, arch.dim, arch.depth, arch.heads, 10, (28 / arch.patch) ** 2 + 1]);
+    assert.deepEqual([c.image, c.channels, c.patch, c.dim, c.depth, c.heads, c.classes, c.tokens],
+      [28, 1, arch.patch, arch.dim, arch.depth, arch.heads, 10, (28 / arch.patch) ** 2 + 1]);
     assert.ok(Math.abs(c.pixelMean - 0.286) < 1e-6 && Math.abs(c.pixelStd - 0.353) < 1e-6 && Math.abs(c.lnEps - 1e-5) < 1e-9);
     const kinds = plan.ops.map((o) => o.op);
     const block = ['layernorm', 'linear', 'attention', 'attention_weights', 'attention_distance', 'linear', 'add', 'layernorm', 'linear', 'gelu', 'linear', 'add'];

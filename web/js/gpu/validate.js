@@ -66,7 +66,10 @@ export const CASES = {
   concat: [{ rows: 1, wa: 1, wb: 1, wc: 0 }, { rows: 33, wa: 32, wb: 32, wc: 8 }, { rows: 100, wa: 64, wb: 5, wc: 0 }],
   maps: [{ n: 1, c: 1, h: 2, w: 2 }, { n: 3, c: 5, h: 8, w: 6 }, { n: 2, c: 16, h: 32, w: 32 }],
   // tokens = grid^2 + 1 (a class token and a grid x grid of patches), as in the ViT.
-  attention: [{ batch: 1, grid: 1, dim: 1, heads: 1, patch: 28 }, { batch: 3, grid: 4, dim: 32, heads: 4, patch: 7 }, { batch: 2, grid: 7, dim: 64, heads: 8, patch: 4 }],
+  attention: [
+    { batch: 1, grid: 1, dim: 1, heads: 1, patch: 28 }, { batch: 3, grid: 4, dim: 32, heads: 4, patch: 7 },
+    { batch: 2, grid: 7, dim: 64, heads: 8, patch: 4 },
+  ],
   conv: [{ n: 1, c: 1, h: 1, w: 1, o: 1 }, { n: 2, c: 3, h: 7, w: 9, o: 5, bias: true }, { n: 1, c: 8, h: 16, w: 16, o: 16, bias: true }],
 };
 

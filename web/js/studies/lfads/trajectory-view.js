@@ -1,6 +1,7 @@
 // The factors in 3-D (Three.js): trials' factors mapped into Lorenz space by the affine fit (held-out
 // trials, or trials of held-out conditions: Lorenz starts never seen in training), beside the true
-// Lorenz trajectories, coloured by condition, rotatable with the mouse or the keyboard's arrow keys. Renders on demand (no animation loop), so it costs nothing idle.
+// Lorenz trajectories, coloured by condition, rotatable with the mouse or the keyboard's arrow keys.
+// Renders on demand (no animation loop), so it costs nothing idle.
 // Drawn by three's WebGPU renderer where WebGPU is available, WebGL2 otherwise (../../lib/three-renderer.js);
 // a line under the view says which and why.
 import * as THREE from '../../../vendor/three.module.js';
