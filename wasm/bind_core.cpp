@@ -93,7 +93,8 @@ val softmax_rows(val x, val rows, val cols) {
 /// Float32Array.
 val layernorm_rows(val x, val rows, val cols, val gamma, val beta, val eps) {
   return js::guard([&] {
-    const int R = js::integer(rows, "layernorm: rows", 1, 1 << 24), D = js::integer(cols, "layernorm: cols", 1, 1 << 24);
+    const int R = js::integer(rows, "layernorm: rows", 1, 1 << 24),
+              D = js::integer(cols, "layernorm: cols", 1, 1 << 24);
     const auto X = js::float32_array(x, "layernorm: x", checked_numel({R, D}, "layernorm: rows * cols"));
     const auto G = js::float32_array(gamma, "layernorm: gamma", D);
     const auto B = js::float32_array(beta, "layernorm: beta", D);
@@ -128,7 +129,8 @@ val relu_ref(val x) { return unary_ref<nn::relu>(x, "relu: x"); }
 /// new Float32Array (rows, hidden).
 val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip) {
   return js::guard([&] {
-    const int R = js::integer(rows, "gruGates: rows", 1, 1 << 20), H = js::integer(hidden, "gruGates: hidden", 1, 1 << 16);
+    const int R = js::integer(rows, "gruGates: rows", 1, 1 << 20),
+              H = js::integer(hidden, "gruGates: hidden", 1, 1 << 16);
     const long long n = checked_numel({R, 3 * H}, "gruGates: rows * 3 * hidden");
     const auto X = js::float32_array(x_proj, "gruGates: xProj", n);
     const auto P = js::float32_array(h_proj, "gruGates: hProj", n);
@@ -137,7 +139,8 @@ val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip)
     nn::require(c > 0, "gruGates: clip: expected a positive number, got ", c);
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
-    return to_js(models::gru_gates(tape.constant(X.data(), nn::Shape{R, 3 * H}), tape.constant(P.data(), nn::Shape{R, 3 * H}),
+    return to_js(models::gru_gates(tape.constant(X.data(), nn::Shape{R, 3 * H}),
+                                   tape.constant(P.data(), nn::Shape{R, 3 * H}),
                                    tape.constant(S.data(), nn::Shape{R, H}), static_cast<float>(c)));
   });
 }
@@ -146,11 +149,13 @@ val gru_gates_ref(val x_proj, val h_proj, val h, val rows, val hidden, val clip)
 /// {weights (batch, heads, tokens, tokens), out (batch, tokens, dim)} (nn::attention_probs, attention_mix).
 val attention_ref(val qkv, val batch, val tokens, val dim, val heads) {
   return js::guard([&] {
-    const int B = js::integer(batch, "attention: batch", 1, 1 << 16), T = js::integer(tokens, "attention: tokens", 1, 1 << 12),
+    const int B = js::integer(batch, "attention: batch", 1, 1 << 16),
+              T = js::integer(tokens, "attention: tokens", 1, 1 << 12),
               D = js::integer(dim, "attention: dim", 1, 1 << 12), H = js::integer(heads, "attention: heads", 1, 1 << 8);
     nn::require(D % H == 0, "attention: dim, heads: expected dim divisible by heads, got ", D, " and ", H);
     checked_numel({B, H, T, T}, "attention: batch * heads * tokens^2");
-    const auto X = js::float32_array(qkv, "attention: qkv", checked_numel({B, T, 3 * D}, "attention: batch * tokens * 3 dim"));
+    const auto X =
+        js::float32_array(qkv, "attention: qkv", checked_numel({B, T, 3 * D}, "attention: batch * tokens * 3 dim"));
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     const nn::Var x = tape.constant(X.data(), nn::Shape{B, T, 3 * D});
@@ -173,7 +178,8 @@ val attention_distance_ref(val attention, val batch, val heads, val grid, val pa
     c.patch = js::integer(patch, "attentionDistance: patch", 1, 64);
     c.image = G * c.patch;
     const int T = c.tokens();
-    const auto A = js::float32_array(attention, "attentionDistance: attention", checked_numel({B, c.heads, T, T}, "attentionDistance: batch * heads * T^2"));
+    const auto A = js::float32_array(attention, "attentionDistance: attention",
+                                     checked_numel({B, c.heads, T, T}, "attentionDistance: batch * heads * T^2"));
     std::vector<float> out(static_cast<size_t>(B) * c.heads);
     models::vit_attention_distance(c, A.data(), B, out.data());
     return js::to_float32_array(out.data(), out.size());
@@ -190,7 +196,8 @@ int dim_arg(const val& v, const char* name) { return js::integer(v, name, 1, 1 <
 /// 2x nearest-neighbour upsampling of x (n, c, h, w) -> (n, c, 2h, 2w).
 val upsample2x_ref(val x, val n, val c, val h, val w) {
   return js::guard([&] {
-    const int N = dim_arg(n, "upsample2x: n"), C = dim_arg(c, "upsample2x: c"), H = dim_arg(h, "upsample2x: h"), W = dim_arg(w, "upsample2x: w");
+    const int N = dim_arg(n, "upsample2x: n"), C = dim_arg(c, "upsample2x: c"), H = dim_arg(h, "upsample2x: h"),
+              W = dim_arg(w, "upsample2x: w");
     const auto X = nchw(x, "upsample2x: x", "upsample2x: n * c * h * w", N, C, H, W);
     checked_numel({N, C, 2 * H, 2 * W}, "upsample2x: n * c * 2h * 2w (the output)");
     nn::Tape tape;
@@ -202,7 +209,8 @@ val upsample2x_ref(val x, val n, val c, val h, val w) {
 /// 2x2 max pooling, stride 2, of x (n, c, h, w) with even h, w -> (n, c, h/2, w/2).
 val max_pool2x2_ref(val x, val n, val c, val h, val w) {
   return js::guard([&] {
-    const int N = dim_arg(n, "maxPool2x2: n"), C = dim_arg(c, "maxPool2x2: c"), H = dim_arg(h, "maxPool2x2: h"), W = dim_arg(w, "maxPool2x2: w");
+    const int N = dim_arg(n, "maxPool2x2: n"), C = dim_arg(c, "maxPool2x2: c"), H = dim_arg(h, "maxPool2x2: h"),
+              W = dim_arg(w, "maxPool2x2: w");
     nn::require(H % 2 == 0 && W % 2 == 0, "maxPool2x2: h, w: expected even sides, got ", H, " x ", W);
     const auto X = nchw(x, "maxPool2x2: x", "maxPool2x2: n * c * h * w", N, C, H, W);
     nn::Tape tape;
@@ -215,7 +223,8 @@ val max_pool2x2_ref(val x, val n, val c, val h, val w) {
 /// -> {cell, r}, each (n, r, h, w).
 val convlstm_ref(val z, val cell, val n, val r, val h, val w) {
   return js::guard([&] {
-    const int N = dim_arg(n, "convLstm: n"), Rc = dim_arg(r, "convLstm: r"), H = dim_arg(h, "convLstm: h"), W = dim_arg(w, "convLstm: w");
+    const int N = dim_arg(n, "convLstm: n"), Rc = dim_arg(r, "convLstm: r"), H = dim_arg(h, "convLstm: h"),
+              W = dim_arg(w, "convLstm: w");
     const auto Z = nchw(z, "convLstm: z", "convLstm: n * 4r * h * w", N, 4 * Rc, H, W);
     const auto C = nchw(cell, "convLstm: cell", "convLstm: n * r * h * w", N, Rc, H, W);
     nn::Tape tape;
@@ -232,13 +241,15 @@ val convlstm_ref(val z, val cell, val n, val r, val h, val w) {
 /// PredNet's error units (models::prednet_error_units): a, ahat (n, c, h, w) -> (n, 2c, h, w).
 val error_units_ref(val a, val ahat, val n, val c, val h, val w) {
   return js::guard([&] {
-    const int N = dim_arg(n, "errorUnits: n"), C = dim_arg(c, "errorUnits: c"), H = dim_arg(h, "errorUnits: h"), W = dim_arg(w, "errorUnits: w");
+    const int N = dim_arg(n, "errorUnits: n"), C = dim_arg(c, "errorUnits: c"), H = dim_arg(h, "errorUnits: h"),
+              W = dim_arg(w, "errorUnits: w");
     const auto A = nchw(a, "errorUnits: a", "errorUnits: n * c * h * w", N, C, H, W);
     const auto P = nchw(ahat, "errorUnits: ahat", "errorUnits: n * c * h * w", N, C, H, W);
     checked_numel({N, 2 * C, H, W}, "errorUnits: n * 2c * h * w (the output)");
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
-    return to_js(models::prednet_error_units(tape.constant(A.data(), nn::Shape{N, C, H, W}), tape.constant(P.data(), nn::Shape{N, C, H, W})));
+    return to_js(models::prednet_error_units(tape.constant(A.data(), nn::Shape{N, C, H, W}),
+                                             tape.constant(P.data(), nn::Shape{N, C, H, W})));
   });
 }
 
@@ -250,7 +261,8 @@ val clamp_ref(val x, val lo, val hi) {
     const double l = js::number(lo, "clamp: lo"), u = js::number(hi, "clamp: hi");
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
-    return to_js(nn::clamp(tape.constant(X.data(), nn::Shape{static_cast<int>(X.size())}), static_cast<float>(l), static_cast<float>(u)));
+    return to_js(nn::clamp(tape.constant(X.data(), nn::Shape{static_cast<int>(X.size())}), static_cast<float>(l),
+                           static_cast<float>(u)));
   });
 }
 
@@ -270,8 +282,8 @@ val conv2d_3x3(val x, val n, val c, val h, val w, val weight, val o, val bias) {
     nn::Tape tape;
     nn::NoGradScope no_grad(tape);
     const nn::Var b = has_bias ? tape.constant(Bv.data(), nn::Shape{O}) : nn::Var{};
-    return to_js(nn::conv2d(tape.constant(X.data(), nn::Shape{N, C, H, W}), tape.constant(K.data(), nn::Shape{O, C, 3, 3}),
-                            b, 1, 1));
+    return to_js(nn::conv2d(tape.constant(X.data(), nn::Shape{N, C, H, W}),
+                            tape.constant(K.data(), nn::Shape{O, C, 3, 3}), b, 1, 1));
   });
 }
 

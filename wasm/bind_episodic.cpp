@@ -16,7 +16,8 @@ val ints(const std::vector<int>& v) {
 }
 
 models::EpisodicLabConfig parse_config(const val& obj) {
-  js::ConfigObject c(obj, "EpisodicLab config", {"env", "k", "projection", "capacity", "epsilon", "gamma", "mix", "seed"});
+  js::ConfigObject c(obj, "EpisodicLab config",
+                     {"env", "k", "projection", "capacity", "epsilon", "gamma", "mix", "seed"});
   models::EpisodicLabConfig cfg;
   cfg.env = c.string("env", cfg.env);
   cfg.mfec.k = c.integer("k", cfg.mfec.k);

@@ -106,7 +106,9 @@ class LfadsLabJs {
   val eval_spikes(val sets) {
     return js::guard([&] {
       const eval::EvalSets e = eval_sets(sets, "evalSpikes");
-      const auto in = [&](const std::vector<int>& t) { return floats(data::heldin_spikes(study_.data, study_.split.heldin, t)); };
+      const auto in = [&](const std::vector<int>& t) {
+        return floats(data::heldin_spikes(study_.data, study_.split.heldin, t));
+      };
       val o = val::object();
       o.set("train", in(e.train));
       o.set("heldOut", in(e.heldout_trials));
@@ -131,13 +133,16 @@ class LfadsLabJs {
         models::LfadsOutputs out;
         out.T = T;
         out.B = static_cast<int>(trials.size());
-        out.log_rates = js::float32_array(o["logRates"], (where + ".logRates").c_str(), static_cast<long long>(T) * out.B * N);
-        out.factors = js::float32_array(o["factors"], (where + ".factors").c_str(), static_cast<long long>(T) * out.B * F);
+        out.log_rates =
+            js::float32_array(o["logRates"], (where + ".logRates").c_str(), static_cast<long long>(T) * out.B * N);
+        out.factors =
+            js::float32_array(o["factors"], (where + ".factors").c_str(), static_cast<long long>(T) * out.B * F);
         return out;
       };
-      return report(eval::evaluate_lfads_outputs(d, study_.split, e, F, read("train", e.train),
-                                                 read("heldOut", e.heldout_trials), read("conditions", e.heldout_conditions)),
-                    e);
+      return report(
+          eval::evaluate_lfads_outputs(d, study_.split, e, F, read("train", e.train), read("heldOut", e.heldout_trials),
+                                       read("conditions", e.heldout_conditions)),
+          e);
     });
   }
 
@@ -148,8 +153,8 @@ class LfadsLabJs {
       const auto data = js::uint8_array(bytes, "loadBaselines: bytes");
       auto loaded = std::make_unique<eval::NlbBaselines>(eval::decode_baselines(data.data(), data.size()));
       const data::LorenzData& d = study_.data;
-      nn::require(loaded->smoothing.glm.outputs() == d.neurons && loaded->smoothing.glm.inputs() == study_.split.heldin &&
-                      loaded->psth.bins == d.total_bins(),
+      nn::require(loaded->smoothing.glm.outputs() == d.neurons &&
+                      loaded->smoothing.glm.inputs() == study_.split.heldin && loaded->psth.bins == d.total_bins(),
                   "loadBaselines: the file's baselines read ", loaded->smoothing.glm.inputs(), " of ",
                   loaded->smoothing.glm.outputs(), " neurons over ", loaded->psth.bins, " bins; the data has ",
                   study_.split.heldin, " of ", d.neurons, " over ", d.total_bins());
@@ -229,7 +234,8 @@ class LfadsLabJs {
       const int K = js::integer(count, "trajectories: count", 1, static_cast<int>(trials.size()));
       const data::LorenzData& d = study_.data;
       const int T = d.bins, Tt = d.total_bins(), F = model_->config().factors;
-      const eval::EvalSets fit_sets = eval::EvalSets::subset(study_.split, std::min<int>(256, static_cast<int>(study_.split.train_trials.size())), 2, 2);
+      const eval::EvalSets fit_sets = eval::EvalSets::subset(
+          study_.split, std::min<int>(256, static_cast<int>(study_.split.train_trials.size())), 2, 2);
       const std::vector<int> show(trials.begin(), trials.begin() + K);
       auto rows = [&](const std::vector<int>& ks, std::vector<float>& fac, std::vector<float>& lat) {
         const models::LfadsOutputs out = eval::lfads_outputs(*model_, d, study_.split, ks);
@@ -294,12 +300,14 @@ class LfadsLabJs {
       long long per = -1;
       for (int k = 0; k < K; ++k) {
         const val t = list[k];
-        nn::require(t.instanceof(val::global("Float32Array")), "inferTrials: trials[", k, "]: expected a Float32Array");
+        nn::require(t.instanceof (val::global("Float32Array")), "inferTrials: trials[", k,
+                                 "]: expected a Float32Array");
         const long long n = t["length"].as<double>();
         if (per < 0) per = n;
         nn::require(n == per, "inferTrials: trials[", k, "] has ", n, " values but trials[0] has ", per,
                     " (trials of unequal length)");
-        nn::require(n % N == 0 && n >= 2 * N, "inferTrials: trials[", k, "]: expected bins x ", N, " neurons values, got ", n);
+        nn::require(n % N == 0 && n >= 2 * N, "inferTrials: trials[", k, "]: expected bins x ", N,
+                    " neurons values, got ", n);
         const auto v = js::float32_array(t, "inferTrials: trials[k]", n);
         all.insert(all.end(), v.begin(), v.end());
       }
@@ -318,9 +326,9 @@ class LfadsLabJs {
       const nn::WeightsFile file = nn::decode_weights(data.data(), data.size());
       nn::require(file.kind == "lfads", "loadWeights: the file holds a '", file.kind, "' model, expected 'lfads'");
       models::LfadsConfig c = models::LfadsConfig::from_text(file.config);
-      nn::require(c.neurons == study_.split.heldin && c.out_neurons() == study_.data.neurons, "loadWeights: the file's model reads ",
-                  c.neurons, " neurons and reads out ", c.out_neurons(), "; the data has ", study_.split.heldin,
-                  " held-in of ", study_.data.neurons, " neurons");
+      nn::require(c.neurons == study_.split.heldin && c.out_neurons() == study_.data.neurons,
+                  "loadWeights: the file's model reads ", c.neurons, " neurons and reads out ", c.out_neurons(),
+                  "; the data has ", study_.split.heldin, " held-in of ", study_.data.neurons, " neurons");
       auto fresh = std::make_unique<models::Lfads>(c, model_->train_config(), model_->train_config().seed);
       nn::assign_weights(fresh->params(), file, "lfads");
       model_ = std::move(fresh);
@@ -366,7 +374,8 @@ class LfadsLabJs {
   eval::EvalSets eval_sets(const val& sets, const std::string& fn) const {
     const data::NlbSplit& s = study_.split;
     if (sets.isUndefined() || sets.isNull()) return eval::EvalSets::all(s);
-    nn::require(sets.typeOf().as<std::string>() == "object", fn, ": sets: expected {train, heldOut, conditions} trial counts");
+    nn::require(sets.typeOf().as<std::string>() == "object", fn,
+                ": sets: expected {train, heldOut, conditions} trial counts");
     const auto count = [&](const char* key, const std::vector<int>& all) {
       const val v = sets[key];
       return v.isUndefined() ? static_cast<int>(all.size())
@@ -378,7 +387,8 @@ class LfadsLabJs {
   const std::vector<int>& set_of(const val& set, const char* fn) const {
     nn::require(set.isUndefined() || set.isString(), fn, ": set: expected 'trials' or 'conditions'");
     const std::string name = set.isUndefined() ? "trials" : set.as<std::string>();
-    nn::require(name == "trials" || name == "conditions", fn, ": set: expected 'trials' or 'conditions', got '", name, "'");
+    nn::require(name == "trials" || name == "conditions", fn, ": set: expected 'trials' or 'conditions', got '", name,
+                "'");
     return name == "trials" ? study_.split.heldout_trials : study_.split.heldout_condition_trials;
   }
   static val counts(const eval::EvalSets& e) {

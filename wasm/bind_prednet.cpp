@@ -47,9 +47,10 @@ constexpr int kDefaultR[] = {8, 16, 32, 64, 128, 256};
 
 ParsedConfig parse_config(const val& obj) {
   const char* owner = "PredNet config";
-  js::ConfigObject c(obj, owner,
-                     {"size", "frames", "layers", "aChannels", "rChannels", "loss", "layerWeights", "lr", "batch",
-                      "passBytes", "clip", "seed", "dataset", "blobs", "sprites", "images", "heldOutImages", "imageRows", "imageCols"});
+  js::ConfigObject c(
+      obj, owner,
+      {"size", "frames", "layers", "aChannels", "rChannels", "loss", "layerWeights", "lr", "batch", "passBytes", "clip",
+       "seed", "dataset", "blobs", "sprites", "images", "heldOutImages", "imageRows", "imageCols"});
   ParsedConfig p;
   models::PredNetTrainerConfig& t = p.trainer;
   models::PredNetConfig& m = t.model;
@@ -84,10 +85,10 @@ ParsedConfig parse_config(const val& obj) {
   // training never sees (the page passes the subset's test split, as the native eval uses t10k).
   const auto read_images = [&](const char* key, const char* what, data::IdxImages& out) {
     if (given[key].isUndefined()) return;
-    out.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"],
-                           "PredNet config.imageRows", 1, 1024);
-    out.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"],
-                           "PredNet config.imageCols", 1, 1024);
+    out.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"], "PredNet config.imageRows",
+                           1, 1024);
+    out.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"], "PredNet config.imageCols",
+                           1, 1024);
     out.pixels = js::uint8_array(given[key], what);
     const size_t per = static_cast<size_t>(out.rows) * out.cols;
     nn::require(!out.pixels.empty() && out.pixels.size() % per == 0, what, ": expected a whole number of ", out.rows,
@@ -261,7 +262,8 @@ class PredNetJs {
       const auto p = js::float32_array(predictions, "evaluatePredictions: predictions",
                                        static_cast<long long>(n) * trainer_.sequence_size());
       const auto& h = trainer_.held_out(n);
-      return evaluation(eval::evaluate_prediction_values(p.data(), h.data(), n, m.frames, m.height, m.width, ssim), n, ssim);
+      return evaluation(eval::evaluate_prediction_values(p.data(), h.data(), n, m.frames, m.height, m.width, ssim), n,
+                        ssim);
     });
   }
 
@@ -269,8 +271,9 @@ class PredNetJs {
   /// "frames" (B, T, C, H, W); extrapolateFrom as in run(). Weights are copies.
   val forward_plan(val extrapolate_from) const {
     return js::guard([&] {
-      const int ex =
-          extrapolate_from.isUndefined() ? -1 : js::integer(extrapolate_from, "forwardPlan: extrapolateFrom", -1, 100000);
+      const int ex = extrapolate_from.isUndefined()
+                         ? -1
+                         : js::integer(extrapolate_from, "forwardPlan: extrapolateFrom", -1, 100000);
       const models::PredNet& model = trainer_.model();
       const models::PredNetPlan plan = model.forward_plan(ex);
       const auto& m = model.config();

@@ -22,8 +22,8 @@ models::ReplayLabConfig parse_config(const val& obj) {
                       "epsDecaySteps", "learningStarts", "planSteps", "seed"});
   models::ReplayLabConfig cfg;
   cfg.env = c.string("env", "catch");
-  nn::require(cfg.env == "catch" || cfg.env == "cartpole", "ReplayLab config.env: expected \"catch\" or \"cartpole\", got \"",
-              cfg.env, "\"");
+  nn::require(cfg.env == "catch" || cfg.env == "cartpole",
+              "ReplayLab config.env: expected \"catch\" or \"cartpole\", got \"", cfg.env, "\"");
   cfg.variant = models::parse_replay_kind(c.string("variant", "proportional"), "ReplayLab config.variant");
   models::DqnConfig& d = cfg.dqn;
   d = models::dqn_preset(cfg.env);
@@ -108,7 +108,8 @@ class ReplayLabJs {
   val q_values(val which) {
     return js::guard([&] {
       models::DqnRunner& r = runner(which);
-      std::vector<float> obs(static_cast<size_t>(r.env().observation_size())), q(static_cast<size_t>(r.env().num_actions()));
+      std::vector<float> obs(static_cast<size_t>(r.env().observation_size())),
+          q(static_cast<size_t>(r.env().num_actions()));
       r.env().observe(obs.data());
       r.agent().q_values(obs.data(), q.data());
       return floats(q);
@@ -126,7 +127,10 @@ class ReplayLabJs {
       const models::SumTree& t = tree("treeTop");
       const int stored = std::max(1, variant_agent().replay().size());
       int span = 1, below = 0;  // leaves under the subtree root, and its height
-      while (span < stored) { span *= 2; ++below; }
+      while (span < stored) {
+        span *= 2;
+        ++below;
+      }
       const int root_level = t.depth() - below, root = 1 << root_level;
       const int l = std::min(js::integer(levels, "treeTop: levels", 1, 12), below + 1);
       std::vector<float> sums(static_cast<size_t>(1) << l);
@@ -217,7 +221,8 @@ class ReplayLabJs {
         o.set("positions", ints(b.positions));
         std::vector<int> segments;
         const int batch = static_cast<int>(b.positions.size());
-        for (int k = 0; k < batch && h->size() > 0; ++k) segments.push_back(h->find_rank(h->total() * k / batch, 1, h->size()) - 1);
+        for (int k = 0; k < batch && h->size() > 0; ++k)
+          segments.push_back(h->find_rank(h->total() * k / batch, 1, h->size()) - 1);
         segments.push_back(h->size());
         o.set("segments", ints(segments));
       }
@@ -242,13 +247,12 @@ class ReplayLabJs {
 
  private:
   explicit ReplayLabJs(const models::ReplayLabConfig& c) : lab_(c) {}
-  models::DqnRunner& runner(const val& which) {
-    return lab_.agent(js::integer(which, "agent", 0, 1));
-  }
+  models::DqnRunner& runner(const val& which) { return lab_.agent(js::integer(which, "agent", 0, 1)); }
   models::DqnAgent& variant_agent() { return lab_.agent(models::ReplayLab::kVariant).agent(); }
   const models::SumTree& tree(const char* fn) {
     const models::SumTree* t = variant_agent().replay().tree();
-    nn::require(t != nullptr, fn, ": the variant agent has no sum tree (its replay is ", variant(), ", not proportional)");
+    nn::require(t != nullptr, fn, ": the variant agent has no sum tree (its replay is ", variant(),
+                ", not proportional)");
     return *t;
   }
   const models::RankHeap& heap(const char* fn) {
@@ -270,7 +274,8 @@ class ReplayBufferJs {
       rc.capacity = c.integer("capacity", rc.capacity);
       // `kind` ("uniform", "proportional", "rank"); the older `prioritized` (true/false) still works.
       const bool prioritized = c.boolean("prioritized", rc.prioritized());
-      rc.kind = models::parse_replay_kind(c.string("kind", prioritized ? "proportional" : "uniform"), "ReplayBuffer config.kind");
+      rc.kind = models::parse_replay_kind(c.string("kind", prioritized ? "proportional" : "uniform"),
+                                          "ReplayBuffer config.kind");
       rc.resort_period = c.integer("resortPeriod", rc.resort_period);
       rc.alpha = static_cast<float>(c.number("alpha", rc.alpha));
       rc.beta0 = static_cast<float>(c.number("beta0", rc.beta0));
@@ -312,10 +317,16 @@ class ReplayBufferJs {
   }
 
   void set_priorities(val indices, val priorities) {
-    js::guard([&] { buffer_.set_priorities(slot_list(indices, "setPriorities: indices"), value_list(priorities, "setPriorities: priorities")); });
+    js::guard([&] {
+      buffer_.set_priorities(slot_list(indices, "setPriorities: indices"),
+                             value_list(priorities, "setPriorities: priorities"));
+    });
   }
   void update_priorities(val indices, val td_errors) {
-    js::guard([&] { buffer_.update_priorities(slot_list(indices, "updatePriorities: indices"), value_list(td_errors, "updatePriorities: tdErrors")); });
+    js::guard([&] {
+      buffer_.update_priorities(slot_list(indices, "updatePriorities: indices"),
+                                value_list(td_errors, "updatePriorities: tdErrors"));
+    });
   }
 
   int size() const { return buffer_.size(); }
@@ -334,13 +345,13 @@ class ReplayBufferJs {
   ReplayBufferJs(const models::ReplayConfig& c, int obs, uint64_t seed) : obs_size_(obs), buffer_(c, obs, seed) {}
   // Values are copied as given (NaN and negatives included): the buffer itself refuses them.
   static std::vector<float> value_list(const val& v, const char* name) {
-    nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ", js::type_name(v));
+    nn::require(v.instanceof (val::global("Float32Array")), name, ": expected a Float32Array, got ", js::type_name(v));
     std::vector<float> out(v["length"].as<size_t>());
     val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
     return out;
   }
   static std::vector<int> slot_list(const val& v, const char* name) {
-    nn::require(v.instanceof(val::global("Int32Array")), name, ": expected an Int32Array, got ", js::type_name(v));
+    nn::require(v.instanceof (val::global("Int32Array")), name, ": expected an Int32Array, got ", js::type_name(v));
     std::vector<int> out(v["length"].as<size_t>());
     val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
     return out;

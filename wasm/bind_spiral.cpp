@@ -10,9 +10,9 @@ using emscripten::val;
 namespace {
 
 models::SpiralClassifierConfig parse_config(const val& obj) {
-  js::ConfigObject c(obj, "SpiralClassifier config",
-                     {"classes", "pointsPerClass", "noise", "turns", "hidden", "layers", "activation", "lr", "batch",
-                      "seed"});
+  js::ConfigObject c(
+      obj, "SpiralClassifier config",
+      {"classes", "pointsPerClass", "noise", "turns", "hidden", "layers", "activation", "lr", "batch", "seed"});
   models::SpiralClassifierConfig cfg;
   cfg.data.classes = c.integer("classes", cfg.data.classes);
   cfg.data.points_per_class = c.integer("pointsPerClass", cfg.data.points_per_class);
@@ -41,8 +41,12 @@ class SpiralClassifierJs {
   double train_steps(val steps) {
     return js::guard([&] { return model_.train(js::integer(steps, "trainSteps: steps", 0, 100000)); });
   }
-  double loss() { return js::guard([&] { return model_.loss(); }); }
-  double accuracy() { return js::guard([&] { return model_.accuracy(); }); }
+  double loss() {
+    return js::guard([&] { return model_.loss(); });
+  }
+  double accuracy() {
+    return js::guard([&] { return model_.accuracy(); });
+  }
   double steps() const { return static_cast<double>(model_.steps()); }
   int classes() const { return model_.config().data.classes; }
 

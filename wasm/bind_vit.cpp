@@ -19,8 +19,8 @@ namespace {
 
 models::VitTrainConfig parse_config(const val& obj) {
   js::ConfigObject c(obj, "VitClassifier config",
-                     {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "passBytes", "warmup", "decaySteps",
-                      "clip", "shift", "flip", "seed"});
+                     {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "passBytes", "warmup",
+                      "decaySteps", "clip", "shift", "flip", "seed"});
   models::VitTrainConfig cfg;
   cfg.model.patch = c.integer("patch", cfg.model.patch);
   cfg.model.dim = c.integer("dim", cfg.model.dim);
@@ -132,7 +132,8 @@ class VitClassifierJs {
       o.set("accuracy", e.accuracy);
       o.set("loss", e.loss);
       o.set("images", e.images);
-      o.set("confusion", val::global("Int32Array").new_(val(emscripten::typed_memory_view(e.confusion.size(), e.confusion.data()))));
+      o.set("confusion",
+            val::global("Int32Array").new_(val(emscripten::typed_memory_view(e.confusion.size(), e.confusion.data()))));
       return o;
     });
   }
@@ -169,8 +170,8 @@ class VitClassifierJs {
     return js::guard([&] {
       const auto& m = model_.config().model;
       std::vector<float> attention;
-      return maps_object(images_from(images, "attentionMaps: images", m), mask_from(head_mask, "attentionMaps: headMask"),
-                         attention, "attentionMaps");
+      return maps_object(images_from(images, "attentionMaps: images", m),
+                         mask_from(head_mask, "attentionMaps: headMask"), attention, "attentionMaps");
     });
   }
 
@@ -180,9 +181,11 @@ class VitClassifierJs {
     return js::guard([&] {
       const auto& m = model_.config().model;
       const size_t T = static_cast<size_t>(m.tokens());
-      const auto a = js::float32_array(attention, "rollout: attention", static_cast<long long>(m.depth * m.heads * T * T));
+      const auto a =
+          js::float32_array(attention, "rollout: attention", static_cast<long long>(m.depth * m.heads * T * T));
       for (size_t i = 0; i < a.size(); ++i)
-        nn::require(a[i] >= 0.0f && a[i] <= 1.0f, "rollout: attention[", i, "]: expected a probability in [0, 1], got ", a[i]);
+        nn::require(a[i] >= 0.0f && a[i] <= 1.0f, "rollout: attention[", i, "]: expected a probability in [0, 1], got ",
+                    a[i]);
       const auto mask = mask_from(head_mask, "rollout: headMask");
       std::vector<float> r(T * T);
       models::vit_rollout(m, a.data(), mask.empty() ? nullptr : mask.data(), r.data());
@@ -196,7 +199,8 @@ class VitClassifierJs {
       const auto& m = model_.config().model;
       const auto x = images_from(images, "meanAttentionDistance: images", m);
       std::vector<float> out(static_cast<size_t>(m.depth * m.heads));
-      model_.vit().mean_attention_distance(x.data(), static_cast<int>(x.size() / static_cast<size_t>(m.pixels())), out.data());
+      model_.vit().mean_attention_distance(x.data(), static_cast<int>(x.size() / static_cast<size_t>(m.pixels())),
+                                           out.data());
       return js::to_float32_array(out.data(), out.size());
     });
   }
@@ -218,7 +222,8 @@ class VitClassifierJs {
       const eval::KnnResult r = eval::knn_classify(model_.train_data(), test_, kk, model_.config().model.classes);
       val o = val::object();
       o.set("accuracy", r.accuracy);
-      o.set("predictions", val::global("Int32Array").new_(val(emscripten::typed_memory_view(r.predictions.size(), r.predictions.data()))));
+      o.set("predictions", val::global("Int32Array")
+                               .new_(val(emscripten::typed_memory_view(r.predictions.size(), r.predictions.data()))));
       return o;
     });
   }
@@ -252,8 +257,8 @@ class VitClassifierJs {
       const auto file = nn::decode_weights(data.data(), data.size());
       nn::require(file.kind == "vit", "importWeights: the file holds a '", file.kind, "' model, expected 'vit'");
       const models::VitConfig theirs = models::VitConfig::from_text(file.config);
-      nn::require(theirs.to_text() == model_.config().model.to_text(), "importWeights: the file's model (",
-                  file.config, ") differs from this one (", model_.config().model.to_text(),
+      nn::require(theirs.to_text() == model_.config().model.to_text(), "importWeights: the file's model (", file.config,
+                  ") differs from this one (", model_.config().model.to_text(),
                   "); construct a VitClassifier with vitWeightsConfig(bytes) first");
       nn::assign_weights(model_.vit().params(), file, "vit");
     });

@@ -84,7 +84,7 @@ bool ConfigObject::boolean(const char* key, bool fallback) const {
 }
 
 std::vector<float> float32_array(const val& v, const char* name, long long expected, int multiple_of) {
-  nn::require(v.instanceof(val::global("Float32Array")), name, ": expected a Float32Array, got ", type_name(v));
+  nn::require(v.instanceof (val::global("Float32Array")), name, ": expected a Float32Array, got ", type_name(v));
   const long long n = v["length"].as<double>();
   if (expected >= 0)
     nn::require(n == expected, name, ": expected a Float32Array of length ", expected, ", got length ", n);
@@ -98,7 +98,7 @@ std::vector<float> float32_array(const val& v, const char* name, long long expec
 }
 
 std::vector<uint8_t> uint8_array(const val& v, const char* name) {
-  nn::require(v.instanceof(val::global("Uint8Array")), name, ": expected a Uint8Array, got ", type_name(v));
+  nn::require(v.instanceof (val::global("Uint8Array")), name, ": expected a Uint8Array, got ", type_name(v));
   std::vector<uint8_t> out(v["length"].as<size_t>());
   val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
   return out;

@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <vector>
 
+#include "commands.h"
 #include "nn/eigen.h"
-
 #include "nn/gemm.h"
 #include "nn/rng.h"
 #include "util/json.h"
-#include "commands.h"
 
 namespace cli {
 
@@ -50,10 +49,11 @@ int bench_gemm(Args& args) {
   out.begin_object().field("bench", "gemm").field("kernel", nn::gemm_kernel_name()).field("threads", 1);
   out.field("peer", "eigen").field("repeats", repeats).key("results").begin_array();
   if (!json)
-    std::printf("neuroai bench gemm (kernel: %s vs Eigen %d.%d.%d in this build, 1 thread, median of %d)\n"
-                "%6s %10s %10s %8s\n",
-                nn::gemm_kernel_name(), EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, repeats, "n",
-                "GFLOP/s", "Eigen", "ratio");
+    std::printf(
+        "neuroai bench gemm (kernel: %s vs Eigen %d.%d.%d in this build, 1 thread, median of %d)\n"
+        "%6s %10s %10s %8s\n",
+        nn::gemm_kernel_name(), EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, repeats, "n", "GFLOP/s",
+        "Eigen", "ratio");
   for (int n : sizes) {
     // A, B, C side by side in one buffer, as the tape's arena lays tensors out.
     const size_t nn2 = static_cast<size_t>(n) * n, gap = 16;

@@ -3,11 +3,11 @@
 //   neuroai train episodic  one agent on one environment, its episode returns
 #include <cstdio>
 
+#include "commands.h"
 #include "models/dqn.h"
 #include "models/episodic.h"
 #include "models/runner.h"
 #include "util/json.h"
-#include "commands.h"
 
 namespace cli {
 
@@ -64,9 +64,11 @@ int eval_episodic(Args& args) {
       .field("dqn_per_seed", per_seed[2])
       .field("simple_per_seed", per_seed[1])
       .end_object();
-  if (json) std::printf("%s\n", out.str().c_str());
-  else std::printf("mean regret over the first %d episodes (%d seeds): MFEC %.4f, simple %.4f, DQN %.4f\n", episodes, seeds,
-                   mean[0], mean[1], mean[2]);
+  if (json)
+    std::printf("%s\n", out.str().c_str());
+  else
+    std::printf("mean regret over the first %d episodes (%d seeds): MFEC %.4f, simple %.4f, DQN %.4f\n", episodes,
+                seeds, mean[0], mean[1], mean[2]);
   return 0;
 }
 

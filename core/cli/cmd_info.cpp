@@ -1,11 +1,10 @@
 // neuroai info: the facts of this build.
+#include <Eigen/Core>
 #include <cstdio>
 
-#include <Eigen/Core>
-
+#include "commands.h"
 #include "nn/gemm.h"
 #include "util/json.h"
-#include "commands.h"
 
 namespace cli {
 

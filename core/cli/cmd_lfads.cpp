@@ -9,12 +9,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "commands.h"
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
 #include "models/lfads.h"
 #include "nn/weights.h"
 #include "util/json.h"
-#include "commands.h"
 
 namespace cli {
 
@@ -54,9 +54,11 @@ void methods_json(util::Json& out, const eval::NlbScores& lfads, const eval::Met
 }
 
 void print_table(const char* title, const eval::NlbScores& lfads, const eval::MethodScores& baselines) {
-  std::printf("%s\n  %-10s %8s %8s %8s %8s %9s\n", title, "method", "co-bps", "fp-bps", "rate R2", "PSTH R2", "decode R2");
+  std::printf("%s\n  %-10s %8s %8s %8s %8s %9s\n", title, "method", "co-bps", "fp-bps", "rate R2", "PSTH R2",
+              "decode R2");
   const auto row = [](const std::string& name, const eval::NlbScores& s) {
-    std::printf("  %-10s %8.3f %8.3f %8.3f %8.3f %9.3f\n", name.c_str(), s.co_bps, s.fp_bps, s.rate_r2, s.psth_r2, s.decode_r2);
+    std::printf("  %-10s %8.3f %8.3f %8.3f %8.3f %9.3f\n", name.c_str(), s.co_bps, s.fp_bps, s.rate_r2, s.psth_r2,
+                s.decode_r2);
   };
   row("lfads", lfads);
   for (const auto& [name, s] : baselines) row(name, s);
@@ -77,6 +79,7 @@ int train_lfads(Args& args) {
   tc.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1 << 30));
   const int eval_every = args.get_int("eval-every", 1000, 1, 1 << 30);
   const std::string out_path = args.get_string("out", "");
+  const bool json = args.flag("json");
   args.finish("train lfads");
 
   // Training reads the training trials only: their held-in neurons over the observed bins, and
@@ -110,6 +113,11 @@ int train_lfads(Args& args) {
     std::ofstream f(out_path, std::ios::binary);
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
     nn::write_weights(f, model.params(), "lfads", c.to_text());
+  }
+  if (!json) {
+    std::printf("LFADS trained for %d steps: reconstruction %.4f at the last step%s%s\n", steps,
+                static_cast<double>(last.reconstruction), out_path.empty() ? "" : "; weights in ", out_path.c_str());
+    return 0;
   }
   util::Json out;
   out.begin_object()
@@ -171,12 +179,13 @@ int eval_lfads(Args& args) {
                 c.controller_input_lag, split.train_trials.size());
     print_table("held-out trials (of training conditions):", r.heldout_trials, trials);
     print_table("held-out conditions (Lorenz starts never seen in training):", r.heldout_conditions, conditions);
-    std::printf("factors -> Lorenz state (affine, fitted on training trials): R2 %.3f held-out trials, %.3f held-out "
-                "conditions\nbaselines: smoothing sigma %.1f bins%s, PSTH sigma %.1f bins, GPFA %d latents on %d ms "
-                "bins (fits %.1f s)\n",
-                r.factor_r2_trials, r.factor_r2_conditions, baselines.smoothing.sigma,
-                baselines.smoothing.log_input ? " (log input)" : "", baselines.psth.sigma, baselines.gpfa.latents,
-                10 * baselines.gpfa.bin_width, fit_seconds);
+    std::printf(
+        "factors -> Lorenz state (affine, fitted on training trials): R2 %.3f held-out trials, %.3f held-out "
+        "conditions\nbaselines: smoothing sigma %.1f bins%s, PSTH sigma %.1f bins, GPFA %d latents on %d ms "
+        "bins (fits %.1f s)\n",
+        r.factor_r2_trials, r.factor_r2_conditions, baselines.smoothing.sigma,
+        baselines.smoothing.log_input ? " (log input)" : "", baselines.psth.sigma, baselines.gpfa.latents,
+        10 * baselines.gpfa.bin_width, fit_seconds);
     return 0;
   }
   util::Json out;
@@ -185,9 +194,13 @@ int eval_lfads(Args& args) {
   methods_json(out, r.heldout_trials, trials);
   out.key("heldout_conditions");
   methods_json(out, r.heldout_conditions, conditions);
-  out.key("factor_r2").begin_object().field("heldout_trials", r.factor_r2_trials)
-      .field("heldout_conditions", r.factor_r2_conditions).end_object();
-  out.key("baselines").begin_object()
+  out.key("factor_r2")
+      .begin_object()
+      .field("heldout_trials", r.factor_r2_trials)
+      .field("heldout_conditions", r.factor_r2_conditions)
+      .end_object();
+  out.key("baselines")
+      .begin_object()
       .field("smoothing_sigma_bins", baselines.smoothing.sigma)
       .field("psth_sigma_bins", baselines.psth.sigma)
       .field("smoothing_log_input", baselines.smoothing.log_input)
@@ -195,7 +208,8 @@ int eval_lfads(Args& args) {
       .field("gpfa_bin_ms", 10 * baselines.gpfa.bin_width)
       .field("fit_seconds", fit_seconds)
       .end_object();
-  out.key("split").begin_object()
+  out.key("split")
+      .begin_object()
       .field("neurons", d.neurons)
       .field("heldin_neurons", split.heldin)
       .field("heldout_neurons", split.heldout)
@@ -242,11 +256,19 @@ int bench_lfads(Args& args) {
   std::sort(rates.begin(), rates.end());
   const double trials_per_s = rates[rates.size() / 2];
   util::Json out;
-  out.begin_object().field("bench", "lfads").field("batch", batch).field("bins", d.bins).field("neurons", d.neurons)
-      .field("controller", c.controller).field("train_trials_per_s", trials_per_s).end_object();
-  if (json) std::printf("%s\n", out.str().c_str());
-  else std::printf("LFADS training: %.1f trials/s (batch %d, %d bins, %d neurons, controller %s)\n", trials_per_s, batch,
-                   d.bins, d.neurons, c.controller ? "on" : "off");
+  out.begin_object()
+      .field("bench", "lfads")
+      .field("batch", batch)
+      .field("bins", d.bins)
+      .field("neurons", d.neurons)
+      .field("controller", c.controller)
+      .field("train_trials_per_s", trials_per_s)
+      .end_object();
+  if (json)
+    std::printf("%s\n", out.str().c_str());
+  else
+    std::printf("LFADS training: %.1f trials/s (batch %d, %d bins, %d neurons, controller %s)\n", trials_per_s, batch,
+                d.bins, d.neurons, c.controller ? "on" : "off");
   return 0;
 }
 

@@ -309,15 +309,16 @@ int eval_prednet(Args& args) {
     std::printf("  %-22s %10.5f %8.4f\n", "linear extrapolation", e.linear.mse, e.linear.ssim);
     std::printf("  %-22s %10.5f\n", "blank frame", e.blank_mse);
     if (!kinds.empty())
-      std::printf("layer-0 error at the surprise frame %d: / same sequences without it %.2f, / other frames "
-                  "t in [3, %d) %.2f\n",
-                  surprise_frame, vs_control, T, vs_other_frames);
+      std::printf(
+          "layer-0 error at the surprise frame %d: / same sequences without it %.2f, / other frames "
+          "t in [3, %d) %.2f\n",
+          surprise_frame, vs_control, T, vs_other_frames);
     for (const auto& s : surprises)
       std::printf("  %-9s %.2f %.2f\n", s.kind.c_str(), s.surprise_vs_control, s.surprise_vs_other_frames);
-    std::printf("closed-loop rollout from step %d (one-step model fed its own predictions, not fine-tuned): PredNet "
-                "%.5f, hold last %.5f, linear %.5f\n",
-                k, ex_prednet / ex_norm,
-                ex_copy / ex_norm, ex_linear / ex_norm);
+    std::printf(
+        "closed-loop rollout from step %d (one-step model fed its own predictions, not fine-tuned): PredNet "
+        "%.5f, hold last %.5f, linear %.5f\n",
+        k, ex_prednet / ex_norm, ex_copy / ex_norm, ex_linear / ex_norm);
   }
   return 0;
 }

@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <fstream>
 
+#include "commands.h"
 #include "models/spiral_classifier.h"
 #include "nn/weights.h"
 #include "util/json.h"
-#include "commands.h"
 
 namespace cli {
 

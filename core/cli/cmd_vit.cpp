@@ -10,13 +10,13 @@
 #include <fstream>
 #include <iterator>
 
+#include "commands.h"
 #include "data/vit_data.h"
 #include "eval/vit_baselines.h"
+#include "fashion_mnist.h"
 #include "models/vit_classifier.h"
 #include "nn/weights.h"
 #include "util/json.h"
-#include "commands.h"
-#include "fashion_mnist.h"
 
 namespace cli {
 
@@ -119,7 +119,8 @@ int train_vit(Args& args) {
   model.set_train_data(std::move(train));
   // Progress goes to stdout, or to stderr when stdout carries the JSON.
   FILE* progress = json ? stderr : stdout;
-  std::fprintf(progress, "neuroai train vit: %s, %zu parameters, %d training images, %d validation images, "
+  std::fprintf(progress,
+               "neuroai train vit: %s, %zu parameters, %d training images, %d validation images, "
                "%d epochs of %d steps (batch %d, lr %g)\n",
                c.model.to_text().c_str(), model.vit().params().count(), model.train_data().count, val.count, n_epochs,
                steps_per_epoch, c.batch, static_cast<double>(c.lr));
@@ -290,7 +291,8 @@ int eval_vit(Args& args) {
     if (lesions) out.field("lesion_accuracy", lesion_accuracy);
     if (baseline) {
       out.field("knn_pixels_accuracy", knn_accuracy).field("knn_k", knn.k);
-      if (!knn.val_accuracy.empty()) out.field("knn_k_candidates", kKnnCandidates).field("knn_val_accuracy", knn.val_accuracy);
+      if (!knn.val_accuracy.empty())
+        out.field("knn_k_candidates", kKnnCandidates).field("knn_val_accuracy", knn.val_accuracy);
     }
     out.end_object();
     std::printf("%s\n", out.str().c_str());
@@ -302,7 +304,8 @@ int eval_vit(Args& args) {
     std::printf("test accuracy %.4f, loss %.4f on %d images (%.0f images/s)\n", result.accuracy, result.loss,
                 result.images, eval_rate);
     const auto per_class = per_class_accuracy(result, K);
-    for (int k = 0; k < K; ++k) std::printf("  %-12s %.3f\n", data::kFashionClasses[k], per_class[static_cast<size_t>(k)]);
+    for (int k = 0; k < K; ++k)
+      std::printf("  %-12s %.3f\n", data::kFashionClasses[k], per_class[static_cast<size_t>(k)]);
     std::printf("mean attention distance (pixels), block x head:\n");
     for (int l = 0; l < L; ++l) {
       std::printf("  block %d:", l);

@@ -9,8 +9,8 @@ namespace data {
 
 namespace {
 
-constexpr uint32_t kImagesMagic = 2051;  // 0x00000803: unsigned bytes, 3 dimensions
-constexpr uint32_t kLabelsMagic = 2049;  // 0x00000801: unsigned bytes, 1 dimension
+constexpr uint32_t kImagesMagic = 2051;          // 0x00000803: unsigned bytes, 3 dimensions
+constexpr uint32_t kLabelsMagic = 2049;          // 0x00000801: unsigned bytes, 1 dimension
 constexpr int64_t kMaxBytes = int64_t{1} << 31;  // refuse headers that promise more than 2 GiB
 
 uint32_t read_be32(std::istream& in, const char* what, const char* field) {
@@ -22,8 +22,7 @@ uint32_t read_be32(std::istream& in, const char* what, const char* field) {
 
 void check_magic(uint32_t magic, uint32_t expected, const char* what) {
   if (magic == expected) return;
-  if ((magic >> 16) == 0x1f8b)
-    nn::fail(what, ": the data is gzip-compressed (magic 0x1f8b); decompress it first");
+  if ((magic >> 16) == 0x1f8b) nn::fail(what, ": the data is gzip-compressed (magic 0x1f8b); decompress it first");
   if (magic == kImagesMagic || magic == kLabelsMagic)
     nn::fail(what, ": magic number ", magic, " is an IDX ", magic == kImagesMagic ? "image" : "label",
              " file, expected ", expected);

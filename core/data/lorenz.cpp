@@ -140,9 +140,12 @@ NlbSplit make_nlb_split(LorenzData& d, const NlbSplitConfig& c, uint64_t seed) {
   std::vector<char> new_condition(static_cast<size_t>(d.conditions), 0);
   for (int cond : s.heldout_conditions) new_condition[static_cast<size_t>(cond)] = 1;
   for (int k = 0; k < d.count(); ++k) {
-    if (new_condition[static_cast<size_t>(d.condition[static_cast<size_t>(k)])]) s.heldout_condition_trials.push_back(k);
-    else if ((k % d.trials) % c.heldout_trial_every == c.heldout_trial_every - 1) s.heldout_trials.push_back(k);
-    else s.train_trials.push_back(k);
+    if (new_condition[static_cast<size_t>(d.condition[static_cast<size_t>(k)])])
+      s.heldout_condition_trials.push_back(k);
+    else if ((k % d.trials) % c.heldout_trial_every == c.heldout_trial_every - 1)
+      s.heldout_trials.push_back(k);
+    else
+      s.train_trials.push_back(k);
   }
   // Permute the neurons in place: new neuron j is generated neuron order[j].
   std::vector<float> row(static_cast<size_t>(N));
@@ -170,8 +173,8 @@ std::vector<float> heldin_spikes(const LorenzData& d, int heldin, const std::vec
   return out;
 }
 
-std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, int width, const std::vector<int>& trials,
-                                 int bins) {
+std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, int width,
+                                 const std::vector<int>& trials, int bins) {
   if (bins < 0) bins = total_bins;
   nn::require(bins <= total_bins, "gather_trials: bins: expected at most ", total_bins, ", got ", bins);
   const size_t per = static_cast<size_t>(total_bins) * width, keep = static_cast<size_t>(bins) * width;

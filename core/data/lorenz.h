@@ -21,14 +21,14 @@
 namespace data {
 
 struct LorenzConfig {
-  int conditions = 75;      // 65 for training and held-out trials + 10 held-out conditions (NlbSplitConfig)
-  int trials = 20;          // per condition
+  int conditions = 75;  // 65 for training and held-out trials + 10 held-out conditions (NlbSplitConfig)
+  int trials = 20;      // per condition
   int neurons = 50;
-  int bins = 100;           // observed bins
-  int forward_bins = 20;    // bins after the observed window, scored by forward prediction (fp-bps)
-  int steps_per_bin = 10;   // Euler steps per bin (1 ms each, as lfads-run-manager: 10 ms bins)
+  int bins = 100;          // observed bins
+  int forward_bins = 20;   // bins after the observed window, scored by forward prediction (fp-bps)
+  int steps_per_bin = 10;  // Euler steps per bin (1 ms each, as lfads-run-manager: 10 ms bins)
   float bin_seconds = 0.01f;
-  int burn_in = 1000;       // Euler steps discarded from each random start
+  int burn_in = 1000;  // Euler steps discarded from each random start
   void validate() const;
 };
 
@@ -36,9 +36,10 @@ struct LorenzData {
   int conditions = 0, trials = 0, neurons = 0, bins = 0, forward_bins = 0;
   // All trial-major over T = bins + forward_bins: trial k = condition * trials + repeat.
   std::vector<float> spikes;  // (K, T, N) counts
-  std::vector<float> condition_rates;  // (conditions, T, N) true rates in spikes per bin, shared by a condition's trials
-  std::vector<float> latent;  // (K, T, 3) normalized Lorenz state
-  std::vector<int> condition; // (K)
+  std::vector<float>
+      condition_rates;         // (conditions, T, N) true rates in spikes per bin, shared by a condition's trials
+  std::vector<float> latent;   // (K, T, 3) normalized Lorenz state
+  std::vector<int> condition;  // (K)
   int count() const { return conditions * trials; }
   int total_bins() const { return bins + forward_bins; }
   const float* trial_spikes(int k) const { return spikes.data() + static_cast<size_t>(k) * total_bins() * neurons; }
@@ -66,12 +67,12 @@ struct NlbSplitConfig {
 /// The evaluation splits, as the Neural Latents Benchmark defines them. After make_nlb_split the
 /// data's neurons are in split order: the `heldin` neurons first, then the `heldout` ones.
 struct NlbSplit {
-  int heldin = 0, heldout = 0;               // neuron counts
-  std::vector<int> neuron_order;             // (N): generated neuron index of each neuron now
-  std::vector<int> train_trials;             // training conditions, all but every 5th trial
-  std::vector<int> heldout_trials;           // training conditions, every 5th trial
-  std::vector<int> heldout_condition_trials; // every trial of the held-out conditions
-  std::vector<int> heldout_conditions;       // condition ids, sorted
+  int heldin = 0, heldout = 0;                // neuron counts
+  std::vector<int> neuron_order;              // (N): generated neuron index of each neuron now
+  std::vector<int> train_trials;              // training conditions, all but every 5th trial
+  std::vector<int> heldout_trials;            // training conditions, every 5th trial
+  std::vector<int> heldout_condition_trials;  // every trial of the held-out conditions
+  std::vector<int> heldout_conditions;        // condition ids, sorted
 };
 
 /// Draws held-out neurons and conditions from `seed` and permutes d's neurons into split order.
@@ -82,8 +83,8 @@ NlbSplit make_nlb_split(LorenzData& d, const NlbSplitConfig& config, uint64_t se
 std::vector<float> heldin_spikes(const LorenzData& d, int heldin, const std::vector<int>& trials);
 
 /// Rows of a (K, T, W) trial-major array for the given trials, all bins or the first `bins`.
-std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, int width, const std::vector<int>& trials,
-                                 int bins = -1);
+std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, int width,
+                                 const std::vector<int>& trials, int bins = -1);
 
 /// Checks spike counts (finite, non-negative integers) and shapes; the message names the trial.
 void validate_spikes(const float* spikes, int trials, int bins, int neurons);

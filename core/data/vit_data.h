@@ -58,7 +58,7 @@ struct Augment {
 
 /// Writes images indices[0..n) as floats in [0, 1] into x (n, 1, rows, cols) and their labels into
 /// y (n). With rng == nullptr the images are copied unchanged.
-void fill_batch(const LabeledImages& set, const int* indices, int n, const Augment& augment, nn::Rng* rng,
-                float* x, int* y);
+void fill_batch(const LabeledImages& set, const int* indices, int n, const Augment& augment, nn::Rng* rng, float* x,
+                int* y);
 
 }  // namespace data

@@ -30,8 +30,7 @@ void Catch::set_state(int ball_row, int ball_col, int paddle_col) {
 }
 
 Step Catch::step(int action) {
-  nn::require(action >= 0 && action < 3, "Catch::step: action: expected 0 (left), 1 (stay) or 2 (right), got ",
-              action);
+  nn::require(action >= 0 && action < 3, "Catch::step: action: expected 0 (left), 1 (stay) or 2 (right), got ", action);
   nn::require(!over_, "Catch::step: the episode is over; call reset()");
   paddle_col_ = std::clamp(paddle_col_ + action - 1, 0, cols_ - 1);
   ++ball_row_;

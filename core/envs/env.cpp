@@ -19,7 +19,8 @@ std::unique_ptr<Env> make_env(const std::string& name, uint64_t seed) {
                 "environment: expected cliffwalk:<n> with n in 1..64, got '", name, "'");
     return std::make_unique<BlindCliffwalk>(std::stoi(n), seed);
   }
-  nn::fail("environment: unknown name '", name, "' (expected one of: catch, cartpole, maze, maze-moving, cliffwalk:<n>)");
+  nn::fail("environment: unknown name '", name,
+           "' (expected one of: catch, cartpole, maze, maze-moving, cliffwalk:<n>)");
 }
 
 }  // namespace envs

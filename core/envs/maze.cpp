@@ -9,13 +9,7 @@ namespace envs {
 
 namespace {
 const std::vector<std::string> kDefaultLayout = {
-    "#######",
-    "#S....#",
-    "#.###.#",
-    "#...#.#",
-    "###.#.#",
-    "#....G#",
-    "#######",
+    "#######", "#S....#", "#.###.#", "#...#.#", "###.#.#", "#....G#", "#######",
 };
 constexpr int kDr[4] = {-1, 0, 1, 0}, kDc[4] = {0, 1, 0, -1};
 }  // namespace
@@ -32,12 +26,12 @@ GridMaze::GridMaze(uint64_t seed, bool moving_goal, int goal_period, int max_ste
   nn::require(width_ >= 2 && width_ <= 32, "GridMaze: layout: expected 2 to 32 columns, got ", width_);
   int starts = 0, goals = 0;
   for (int r = 0; r < height_; ++r) {
-    nn::require(static_cast<int>(rows[static_cast<size_t>(r)].size()) == width_, "GridMaze: layout: row ", r,
-                " has ", rows[static_cast<size_t>(r)].size(), " cells, expected ", width_);
+    nn::require(static_cast<int>(rows[static_cast<size_t>(r)].size()) == width_, "GridMaze: layout: row ", r, " has ",
+                rows[static_cast<size_t>(r)].size(), " cells, expected ", width_);
     for (int c = 0; c < width_; ++c) {
       const char ch = rows[static_cast<size_t>(r)][static_cast<size_t>(c)];
-      nn::require(ch == '#' || ch == '.' || ch == 'S' || ch == 'G', "GridMaze: layout: unknown cell '", ch, "' at (",
-                  r, ", ", c, ")");
+      nn::require(ch == '#' || ch == '.' || ch == 'S' || ch == 'G', "GridMaze: layout: unknown cell '", ch, "' at (", r,
+                  ", ", c, ")");
       walls_.push_back(ch == '#');
       if (ch == 'S') start_ = r * width_ + c, ++starts;
       if (ch == 'G') goal_ = r * width_ + c, ++goals;
@@ -62,8 +56,8 @@ void GridMaze::reset() {
 }
 
 Step GridMaze::step(int action) {
-  nn::require(action >= 0 && action < 4, "GridMaze::step: action: expected 0 (up), 1 (right), 2 (down) or 3 (left), got ",
-              action);
+  nn::require(action >= 0 && action < 4,
+              "GridMaze::step: action: expected 0 (up), 1 (right), 2 (down) or 3 (left), got ", action);
   nn::require(!over_, "GridMaze::step: the episode is over; call reset()");
   const int r = agent_ / width_ + kDr[action], c = agent_ % width_ + kDc[action];
   if (r >= 0 && r < height_ && c >= 0 && c < width_ && !wall(r, c)) agent_ = r * width_ + c;

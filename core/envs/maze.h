@@ -1,8 +1,8 @@
 // A grid maze: walls, a start and a goal. Actions 0..3 move up, right, down, left; walking into a
 // wall leaves the agent in place. Reaching the goal pays 1 and ends the episode (nothing else pays:
-// with discounting, shorter paths are worth more); episodes are truncated after max_steps. With moving_goal the goal jumps to another open
-// cell every goal_period episodes (a test of how fast a learner adapts).
-// Observation: a (2, H, W) image: channel 0 the agent, channel 1 the goal.
+// with discounting, shorter paths are worth more); episodes are truncated after max_steps. With moving_goal the goal
+// jumps to another open cell every goal_period episodes (a test of how fast a learner adapts). Observation: a (2, H, W)
+// image: channel 0 the agent, channel 1 the goal.
 #pragma once
 #include <string>
 #include <vector>

@@ -26,7 +26,12 @@ CliffwalkReplayResult run_cliffwalk_replay(const CliffwalkReplayConfig& c, uint6
   envs::BlindCliffwalk env(c.n, seed);
   nn::Rng policy(seed, 0x9011c);
   // The memory: random-policy episodes until the rewarding transition has been stored once.
-  struct Transition { int s, a; float r; int s2; bool terminal; };
+  struct Transition {
+    int s, a;
+    float r;
+    int s2;
+    bool terminal;
+  };
   std::vector<Transition> memory;
   bool rewarded = false;
   while (!rewarded) {
@@ -146,10 +151,14 @@ std::vector<CliffwalkTransition> cliffwalk_exhaustive_memory(int n, uint64_t see
 
 const char* cliffwalk_method_name(CliffwalkMethod m) {
   switch (m) {
-    case CliffwalkMethod::kUniform: return "uniform";
-    case CliffwalkMethod::kOracle: return "oracle";
-    case CliffwalkMethod::kProportional: return "proportional";
-    case CliffwalkMethod::kRank: return "rank";
+    case CliffwalkMethod::kUniform:
+      return "uniform";
+    case CliffwalkMethod::kOracle:
+      return "oracle";
+    case CliffwalkMethod::kProportional:
+      return "proportional";
+    case CliffwalkMethod::kRank:
+      return "rank";
   }
   return "?";
 }
@@ -171,12 +180,14 @@ namespace {
 /// kept beside it; q index 2 s + a.
 class CliffwalkQ {
  public:
-  CliffwalkQ(int n, CliffwalkModel model, double init_std, nn::Rng& rng) : n_(n), linear_(model == CliffwalkModel::kLinear) {
+  CliffwalkQ(int n, CliffwalkModel model, double init_std, nn::Rng& rng)
+      : n_(n), linear_(model == CliffwalkModel::kLinear) {
     const double gamma = 1.0 - 1.0 / n;
     q_star_.resize(static_cast<size_t>(2 * n));
     for (int s = 0; s < n; ++s)
       for (int a = 0; a < 2; ++a)
-        q_star_[static_cast<size_t>(2 * s + a)] = a == cliffwalk_right_action(s) ? util::det_pow(gamma, n - 1 - s) : 0.0;
+        q_star_[static_cast<size_t>(2 * s + a)] =
+            a == cliffwalk_right_action(s) ? util::det_pow(gamma, n - 1 - s) : 0.0;
     // Tabular: theta (2n), one per pair. Linear: theta (2, n + 1), per action n state weights and a bias.
     theta_.resize(linear_ ? static_cast<size_t>(2 * (n + 1)) : static_cast<size_t>(2 * n));
     for (double& t : theta_) t = init_std * rng.normal();
@@ -221,9 +232,9 @@ class CliffwalkQ {
   void refresh() {
     for (int s = 0; s < n_; ++s)
       for (int a = 0; a < 2; ++a)
-        q_[static_cast<size_t>(2 * s + a)] = linear_ ? theta_[static_cast<size_t>(a * (n_ + 1) + s)] +
-                                                           theta_[static_cast<size_t>(a * (n_ + 1) + n_)]
-                                                     : theta_[static_cast<size_t>(2 * s + a)];
+        q_[static_cast<size_t>(2 * s + a)] =
+            linear_ ? theta_[static_cast<size_t>(a * (n_ + 1) + s)] + theta_[static_cast<size_t>(a * (n_ + 1) + n_)]
+                    : theta_[static_cast<size_t>(2 * s + a)];
     error_sum_ = 0;
     for (size_t i = 0; i < q_.size(); ++i) error_sum_ += (q_[i] - q_star_[i]) * (q_[i] - q_star_[i]);
     since_refresh_ = 0;
@@ -347,7 +358,8 @@ TunedCliffwalk tuned_cliffwalk_steps(CliffwalkPaperConfig config, const std::vec
   const long long max_steps = config.max_steps;
   for (double eta : order) {
     config.step_size = eta;
-    config.max_steps = std::isfinite(best.steps) ? std::min<long long>(max_steps, static_cast<long long>(best.steps)) : max_steps;
+    config.max_steps =
+        std::isfinite(best.steps) ? std::min<long long>(max_steps, static_cast<long long>(best.steps)) : max_steps;
     const double m = median_cliffwalk_steps(config, seeds, first_seed);
     // Only a median below the cap is exact (the first step size runs uncapped, so it always counts).
     if (!std::isfinite(best.steps) || (m < best.steps && m < static_cast<double>(config.max_steps)))

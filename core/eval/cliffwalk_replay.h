@@ -27,20 +27,20 @@
 namespace eval {
 
 struct CliffwalkReplayConfig {
-  int n = 10;                 // states
+  int n = 10;  // states
   bool prioritized = true;
-  float alpha = 0.6f;         // priority exponent (proportional PER, the paper's value)
-  float beta = 0.0f;          // importance-sampling exponent (fixed; 0: plain Q-learning steps)
-  float step_size = 0.25f;    // Q-learning step size eta
-  float threshold = 0.01f;    // stop when MSE(Q, Q*) < threshold * MSE at the start
+  float alpha = 0.6f;       // priority exponent (proportional PER, the paper's value)
+  float beta = 0.0f;        // importance-sampling exponent (fixed; 0: plain Q-learning steps)
+  float step_size = 0.25f;  // Q-learning step size eta
+  float threshold = 0.01f;  // stop when MSE(Q, Q*) < threshold * MSE at the start
   long long max_updates = 50'000'000;
   void validate() const;
 };
 
 struct CliffwalkReplayResult {
-  long long updates = 0;      // replay updates used (max_updates when not converged)
+  long long updates = 0;  // replay updates used (max_updates when not converged)
   bool converged = false;
-  int memory = 0;             // transitions in the replay memory
+  int memory = 0;  // transitions in the replay memory
   double initial_error = 0, final_error = 0;
   std::vector<double> error_curve;  // MSE after each power-of-two number of updates (1, 2, 4, ...)
 };
@@ -72,21 +72,21 @@ enum class CliffwalkModel { kTabular, kLinear };
 const char* cliffwalk_method_name(CliffwalkMethod m);
 
 struct CliffwalkPaperConfig {
-  int n = 8;                                        // states, 2 .. 16 (the paper: 2 .. 16)
+  int n = 8;  // states, 2 .. 16 (the paper: 2 .. 16)
   CliffwalkMethod method = CliffwalkMethod::kUniform;
   CliffwalkModel model = CliffwalkModel::kTabular;
-  double step_size = 0.25;                          // eta (the paper's fixed value)
-  double threshold = 1e-3;                          // converged when MSE(Q, Q*) < threshold (the paper's)
-  double init_std = 0.1;                            // theta_i ~ N(0, init_std^2)
+  double step_size = 0.25;  // eta (the paper's fixed value)
+  double threshold = 1e-3;  // converged when MSE(Q, Q*) < threshold (the paper's)
+  double init_std = 0.1;    // theta_i ~ N(0, init_std^2)
   float alpha_proportional = 0.6f, alpha_rank = 0.7f;
-  long long max_steps = 20'000'000;                 // a run that has not converged by then reports max_steps
+  long long max_steps = 20'000'000;  // a run that has not converged by then reports max_steps
   void validate() const;
 };
 
 struct CliffwalkPaperResult {
-  long long steps = 0;     // learning steps until converged (max_steps when not)
+  long long steps = 0;  // learning steps until converged (max_steps when not)
   bool converged = false;
-  int memory = 0;          // transitions in the memory
+  int memory = 0;  // transitions in the memory
   double initial_error = 0, final_error = 0;
 };
 
@@ -97,8 +97,8 @@ CliffwalkPaperResult run_cliffwalk_paper(const CliffwalkPaperConfig& config, uin
 double median_cliffwalk_steps(const CliffwalkPaperConfig& config, int seeds, uint64_t first_seed = 1);
 
 struct TunedCliffwalk {
-  double steps = 0;       // the smallest median over the grid
-  double step_size = 0;   // where it was found (the larger step size on ties)
+  double steps = 0;      // the smallest median over the grid
+  double step_size = 0;  // where it was found (the larger step size on ties)
 };
 /// The median steps for each step size in `grid` (config.step_size ignored); keeps the best.
 TunedCliffwalk tuned_cliffwalk_steps(CliffwalkPaperConfig config, const std::vector<double>& grid, int seeds,

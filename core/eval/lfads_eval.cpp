@@ -61,7 +61,8 @@ LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, const data::NlbSpl
   const int T = d.total_bins(), N = d.neurons, F = factors;
   const auto check = [&](const models::LfadsOutputs& o, const std::vector<int>& trials, const char* name) {
     nn::require(o.T == T && o.B == static_cast<int>(trials.size()) &&
-                    o.log_rates.size() == static_cast<size_t>(T) * o.B * N && o.factors.size() == static_cast<size_t>(T) * o.B * F,
+                    o.log_rates.size() == static_cast<size_t>(T) * o.B * N &&
+                    o.factors.size() == static_cast<size_t>(T) * o.B * F,
                 "evaluate_lfads_outputs: ", name, ": expected log-rates (", T, ", ", trials.size(), ", ", N,
                 ") and factors (", T, ", ", trials.size(), ", ", F, ")");
   };
@@ -70,14 +71,16 @@ LfadsReport evaluate_lfads_outputs(const data::LorenzData& d, const data::NlbSpl
   check(heldout_conditions, sets.heldout_conditions, "heldout_conditions");
   const std::vector<float> train_rates = rates_from_log_rates(train.log_rates, T, train.B, N);
   LfadsReport r;
-  r.heldout_trials = score_method(d, split, sets.heldout_trials,
-                                  rates_from_log_rates(heldout_trials.log_rates, T, heldout_trials.B, N), sets.train,
-                                  train_rates);
+  r.heldout_trials =
+      score_method(d, split, sets.heldout_trials,
+                   rates_from_log_rates(heldout_trials.log_rates, T, heldout_trials.B, N), sets.train, train_rates);
   r.heldout_conditions = score_method(d, split, sets.heldout_conditions,
                                       rates_from_log_rates(heldout_conditions.log_rates, T, heldout_conditions.B, N),
                                       sets.train, train_rates);
   // The factors' affine map into Lorenz space, fitted on training trials over the observed bins.
-  const auto fac = [&](const models::LfadsOutputs& o) { return observed_rows(trial_major(o.factors, T, o.B, F), o.B, T, F, d.bins); };
+  const auto fac = [&](const models::LfadsOutputs& o) {
+    return observed_rows(trial_major(o.factors, T, o.B, F), o.B, T, F, d.bins);
+  };
   const auto lat = [&](const std::vector<int>& trials) {
     return observed_rows(data::gather_trials(d.latent, T, 3, trials), static_cast<int>(trials.size()), T, 3, d.bins);
   };
@@ -111,7 +114,8 @@ std::pair<MethodScores, MethodScores> score_baselines(const data::LorenzData& d,
     const MethodRates m = baseline_rates(d, split, sets, baselines, method);
     out.first.emplace_back(method, score_method(d, split, sets.heldout_trials, m.heldout_trials, sets.train, m.train));
     if (!m.heldout_conditions.empty())
-      out.second.emplace_back(method, score_method(d, split, sets.heldout_conditions, m.heldout_conditions, sets.train, m.train));
+      out.second.emplace_back(
+          method, score_method(d, split, sets.heldout_conditions, m.heldout_conditions, sets.train, m.train));
   }
   return out;
 }

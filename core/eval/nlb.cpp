@@ -1,30 +1,29 @@
 #include "nlb.h"
 
+#include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include <Eigen/Cholesky>
-#include "nn/eigen.h"
-
 #include "eval/regression.h"
 #include "nn/check.h"
+#include "nn/eigen.h"
 #include "util/det_math.h"
 
 namespace eval {
 
 namespace {
 
-constexpr double kMinRate = 1e-9;          // nlb_tools replaces zero rates by this
+constexpr double kMinRate = 1e-9;  // nlb_tools replaces zero rates by this
 // The GLMs' L2 penalty per row (as sklearn's PoissonRegressor alpha), chosen by cross-validation.
 const std::vector<double> kGlmAlphas = {1e-3, 1e-2, 1e-1};
-constexpr size_t kGlmMaxRows = 16000;      // GLM fits read every k-th row of longer inputs...
-constexpr size_t kGlmMaxRowsCv = 6000;     // ...and of the folds while settings are chosen
-constexpr int kGpfaCvIterations = 30;      // EM iterations of the fits that choose the latent dimension
+constexpr size_t kGlmMaxRows = 16000;     // GLM fits read every k-th row of longer inputs...
+constexpr size_t kGlmMaxRowsCv = 6000;    // ...and of the folds while settings are chosen
+constexpr int kGpfaCvIterations = 30;     // EM iterations of the fits that choose the latent dimension
 constexpr double kLogInputOffset = 0.01;  // spikes per bin: log(smoothed + this) as a GLM input
 constexpr int kSmoothingFolds = 3, kPsthFolds = 3, kGpfaFolds = 2, kDecoderFolds = 5;
-const std::vector<double> kSmoothingSigmas = {1.0, 2.0, 4.0};  // bins
-const std::vector<double> kPsthSigmas = {0.5, 1.0, 2.0, 3.0, 4.0, 6.0};       // bins
+const std::vector<double> kSmoothingSigmas = {1.0, 2.0, 4.0};            // bins
+const std::vector<double> kPsthSigmas = {0.5, 1.0, 2.0, 3.0, 4.0, 6.0};  // bins
 
 double poisson_ll(double k, double rate) {
   rate = std::max(rate, kMinRate);
@@ -83,7 +82,8 @@ std::vector<size_t> all_rows(size_t n) {
 /// The given rows of x (., width), in order.
 std::vector<float> gather_rows(const float* x, size_t width, const std::vector<size_t>& rows) {
   std::vector<float> out(rows.size() * width);
-  for (size_t i = 0; i < rows.size(); ++i) std::copy_n(x + rows[i] * width, width, out.begin() + static_cast<std::ptrdiff_t>(i * width));
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(x + rows[i] * width, width, out.begin() + static_cast<std::ptrdiff_t>(i * width));
   return out;
 }
 
@@ -176,7 +176,8 @@ double psth_r2(const float* rates, const float* truth, const std::vector<int>& c
   std::vector<double> pred(static_cast<size_t>(C) * per, 0.0), real(pred.size(), 0.0);
   std::vector<int> count(static_cast<size_t>(C), 0);
   for (int k = 0; k < l.trials; ++k) {
-    const int c = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), conditions[static_cast<size_t>(k)]) - ids.begin());
+    const int c =
+        static_cast<int>(std::lower_bound(ids.begin(), ids.end(), conditions[static_cast<size_t>(k)]) - ids.begin());
     ++count[static_cast<size_t>(c)];
     for (int i = 0; i < per; ++i) {
       pred[static_cast<size_t>(c) * per + i] += rates[static_cast<size_t>(k) * T * N + i];
@@ -186,8 +187,10 @@ double psth_r2(const float* rates, const float* truth, const std::vector<int>& c
   std::vector<float> p(pred.size()), t(pred.size());
   for (int c = 0; c < C; ++c)
     for (int i = 0; i < per; ++i) {
-      p[static_cast<size_t>(c) * per + i] = static_cast<float>(pred[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)]);
-      t[static_cast<size_t>(c) * per + i] = static_cast<float>(real[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)]);
+      p[static_cast<size_t>(c) * per + i] =
+          static_cast<float>(pred[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)]);
+      t[static_cast<size_t>(c) * per + i] =
+          static_cast<float>(real[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)]);
     }
   return mean_column_r2(p.data(), t.data(), static_cast<size_t>(C) * l.bins, N);
 }
@@ -251,7 +254,8 @@ double decode_r2(const float* train_rates, const float* train_latent, const Rate
       }
     return s;
   };
-  const auto predict_r2 = [&](const MatrixXd& W, const Eigen::RowVectorXd& b, const float* x, const float* y, size_t n) {
+  const auto predict_r2 = [&](const MatrixXd& W, const Eigen::RowVectorXd& b, const float* x, const float* y,
+                              size_t n) {
     std::vector<float> pred(n * 3);
     for (size_t i = 0; i < n; ++i)
       for (int j = 0; j < 3; ++j) {
@@ -271,8 +275,10 @@ double decode_r2(const float* train_rates, const float* train_latent, const Rate
       solve(sum_of(f), alpha, W, b);
       std::vector<float> xv, yv;
       for (int k = f; k < train.trials; k += kDecoderFolds) {
-        xv.insert(xv.end(), X.begin() + static_cast<std::ptrdiff_t>(k) * Tb * N, X.begin() + static_cast<std::ptrdiff_t>(k + 1) * Tb * N);
-        yv.insert(yv.end(), Y.begin() + static_cast<std::ptrdiff_t>(k) * Tb * 3, Y.begin() + static_cast<std::ptrdiff_t>(k + 1) * Tb * 3);
+        xv.insert(xv.end(), X.begin() + static_cast<std::ptrdiff_t>(k) * Tb * N,
+                  X.begin() + static_cast<std::ptrdiff_t>(k + 1) * Tb * N);
+        yv.insert(yv.end(), Y.begin() + static_cast<std::ptrdiff_t>(k) * Tb * 3,
+                  Y.begin() + static_cast<std::ptrdiff_t>(k + 1) * Tb * 3);
       }
       if (!yv.empty()) score += predict_r2(W, b, xv.data(), yv.data(), yv.size() / 3);
     }
@@ -369,7 +375,8 @@ std::vector<float> observed_counts(const float* spikes, const RateLayout& l, int
 }
 }  // namespace
 
-std::vector<float> SpikeSmoothing::features(const float* heldin, const RateLayout& l, double sigma_bins, bool log_input) {
+std::vector<float> SpikeSmoothing::features(const float* heldin, const RateLayout& l, double sigma_bins,
+                                            bool log_input) {
   std::vector<float> x = smooth_trials(heldin, l.trials, l.bins, l.heldin, sigma_bins);
   if (log_input)
     for (float& v : x) v = std::log(v + static_cast<float>(kLogInputOffset));
@@ -385,8 +392,8 @@ void SpikeSmoothing::fit(const float* heldin, const float* spikes, const RateLay
   for (bool take_log : {false, true})
     for (double s : kSmoothingSigmas) {
       if (progress) progress("smoothing: choosing the kernel width and GLM", done++, steps);
-      const std::vector<double> ll =
-          glm_cv(features(heldin, l, s, take_log), observed_counts(spikes, l, Hi, l.neurons), l.trials, Hi, Ho, kSmoothingFolds);
+      const std::vector<double> ll = glm_cv(features(heldin, l, s, take_log), observed_counts(spikes, l, Hi, l.neurons),
+                                            l.trials, Hi, Ho, kSmoothingFolds);
       for (size_t a = 0; a < ll.size(); ++a)
         if (ll[a] > best) {
           best = ll[a];
@@ -404,7 +411,8 @@ void SpikeSmoothing::fit(const float* heldin, const float* spikes, const RateLay
   forward_mean.assign(static_cast<size_t>(F) * N, 0.0f);
   for (int k = 0; k < l.trials; ++k)
     for (int i = 0; i < F * N; ++i)
-      forward_mean[static_cast<size_t>(i)] += spikes[(static_cast<size_t>(k) * T + l.bins) * N + i] / static_cast<float>(l.trials);
+      forward_mean[static_cast<size_t>(i)] +=
+          spikes[(static_cast<size_t>(k) * T + l.bins) * N + i] / static_cast<float>(l.trials);
   hold_last = true;
   if (F > 0) {
     double ll_hold = 0, ll_mean = 0;
@@ -447,16 +455,18 @@ std::vector<float> condition_means(const float* spikes, const std::vector<int>& 
   std::vector<int> count(static_cast<size_t>(C), 0);
   for (int k = 0; k < l.trials; ++k) {
     if (!use[static_cast<size_t>(k)]) continue;
-    const int c = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), condition[static_cast<size_t>(k)]) - ids.begin());
+    const int c =
+        static_cast<int>(std::lower_bound(ids.begin(), ids.end(), condition[static_cast<size_t>(k)]) - ids.begin());
     ++count[static_cast<size_t>(c)];
     for (size_t i = 0; i < per; ++i) sum[static_cast<size_t>(c) * per + i] += spikes[static_cast<size_t>(k) * per + i];
   }
   std::vector<float> mean(sum.size());
   for (int c = 0; c < C; ++c)
     for (size_t i = 0; i < per; ++i)
-      mean[static_cast<size_t>(c) * per + i] = count[static_cast<size_t>(c)] > 0
-                                                   ? static_cast<float>(sum[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)])
-                                                   : 0.0f;
+      mean[static_cast<size_t>(c) * per + i] =
+          count[static_cast<size_t>(c)] > 0
+              ? static_cast<float>(sum[static_cast<size_t>(c) * per + i] / count[static_cast<size_t>(c)])
+              : 0.0f;
   return smooth_trials(mean.data(), C, T, N, sigma);
 }
 }  // namespace
@@ -477,13 +487,17 @@ void SmoothedPsth::fit(const float* spikes, const std::vector<int>& condition, c
       std::vector<char> use(static_cast<size_t>(l.trials));
       std::vector<int> seen(static_cast<size_t>(conditions.size()), 0);
       for (int k = 0; k < l.trials; ++k) {
-        const size_t c = static_cast<size_t>(std::lower_bound(conditions.begin(), conditions.end(), condition[static_cast<size_t>(k)]) - conditions.begin());
+        const size_t c = static_cast<size_t>(
+            std::lower_bound(conditions.begin(), conditions.end(), condition[static_cast<size_t>(k)]) -
+            conditions.begin());
         use[static_cast<size_t>(k)] = (seen[c]++ % kPsthFolds) != f;
       }
       const std::vector<float> m = condition_means(spikes, condition, l, conditions, use, s);
       for (int k = 0; k < l.trials; ++k) {
         if (use[static_cast<size_t>(k)]) continue;
-        const size_t c = static_cast<size_t>(std::lower_bound(conditions.begin(), conditions.end(), condition[static_cast<size_t>(k)]) - conditions.begin());
+        const size_t c = static_cast<size_t>(
+            std::lower_bound(conditions.begin(), conditions.end(), condition[static_cast<size_t>(k)]) -
+            conditions.begin());
         for (size_t i = 0; i < per; ++i) ll += poisson_ll(spikes[static_cast<size_t>(k) * per + i], m[c * per + i]);
       }
     }
@@ -505,9 +519,12 @@ std::vector<float> SmoothedPsth::predict(const std::vector<int>& condition, cons
   std::vector<float> out(l.size());
   for (int k = 0; k < l.trials; ++k) {
     const int id = condition[static_cast<size_t>(k)];
-    nn::require(knows(id), "SmoothedPsth::predict: condition ", id, " has no training trials (the PSTH is not defined)");
-    const size_t c = static_cast<size_t>(std::lower_bound(conditions.begin(), conditions.end(), id) - conditions.begin());
-    std::copy_n(psth.begin() + static_cast<std::ptrdiff_t>(c * per), per, out.begin() + static_cast<std::ptrdiff_t>(k * per));
+    nn::require(knows(id), "SmoothedPsth::predict: condition ", id,
+                " has no training trials (the PSTH is not defined)");
+    const size_t c =
+        static_cast<size_t>(std::lower_bound(conditions.begin(), conditions.end(), id) - conditions.begin());
+    std::copy_n(psth.begin() + static_cast<std::ptrdiff_t>(c * per), per,
+                out.begin() + static_cast<std::ptrdiff_t>(k * per));
   }
   return out;
 }
@@ -543,8 +560,9 @@ std::vector<float> gpfa_latents(const models::Gpfa& g, const float* heldin, cons
     const double f = p - c0;
     for (int k = 0; k < l.trials; ++k)
       for (int i = 0; i < q; ++i)
-        z[(static_cast<size_t>(k) * T + t) * q + i] = static_cast<float>(
-            (1 - f) * zc[(static_cast<size_t>(k) * Tt + c0) * q + i] + f * zc[(static_cast<size_t>(k) * Tt + c1) * q + i]);
+        z[(static_cast<size_t>(k) * T + t) * q + i] =
+            static_cast<float>((1 - f) * zc[(static_cast<size_t>(k) * Tt + c0) * q + i] +
+                               f * zc[(static_cast<size_t>(k) * Tt + c1) * q + i]);
   }
   return z;
 }
@@ -590,7 +608,8 @@ void GpfaBaseline::fit(const float* spikes, const RateLayout& l, const Progress&
         c.latents = q;
         c.max_iterations = kGpfaCvIterations;
         models::Gpfa g(c);
-        g.fit(gpfa_input(gather_rows(observed.data(), per_y, fit_trials), lf.trials, w).data(), lf.trials, l.bins / w, N,
+        g.fit(gpfa_input(gather_rows(observed.data(), per_y, fit_trials), lf.trials, w).data(), lf.trials, l.bins / w,
+              N,
               report("GPFA: choosing the latent dimension and bin width (" + std::to_string(q) + " latents, " +
                      std::to_string(10 * w) + " ms)"));
         lf.forward = lv.forward = 0;  // the choice scores held-out neurons over observed bins
@@ -684,10 +703,12 @@ EvalSets EvalSets::subset(const data::NlbSplit& split, int train, int heldout_tr
     nn::require_int_range(n, 2, static_cast<long long>(v.size()), name);
     // Evenly spread, so a subset still covers every condition.
     std::vector<int> out;
-    for (int i = 0; i < n; ++i) out.push_back(v[static_cast<size_t>(static_cast<long long>(i) * static_cast<long long>(v.size()) / n)]);
+    for (int i = 0; i < n; ++i)
+      out.push_back(v[static_cast<size_t>(static_cast<long long>(i) * static_cast<long long>(v.size()) / n)]);
     return out;
   };
-  return {first(split.train_trials, train, "EvalSets: train"), first(split.heldout_trials, heldout_trials, "EvalSets: heldout_trials"),
+  return {first(split.train_trials, train, "EvalSets: train"),
+          first(split.heldout_trials, heldout_trials, "EvalSets: heldout_trials"),
           first(split.heldout_condition_trials, heldout_conditions, "EvalSets: heldout_conditions")};
 }
 

@@ -28,7 +28,8 @@ void add_tensor(nn::Params& p, const std::string& name, nn::Shape shape, const s
 const nn::WeightsFile::Tensor& tensor(const nn::WeightsFile& f, const std::string& name, nn::Shape shape) {
   for (const auto& t : f.tensors)
     if (t.name == name) {
-      nn::require(t.shape == shape, "decode_baselines: ", name, ": expected shape ", shape.str(), ", got ", t.shape.str());
+      nn::require(t.shape == shape, "decode_baselines: ", name, ": expected shape ", shape.str(), ", got ",
+                  t.shape.str());
       return t;
     }
   nn::fail("decode_baselines: the file has no tensor '", name, "'");
@@ -46,7 +47,8 @@ std::vector<uint8_t> encode_baselines(const NlbBaselines& b) {
   const SpikeSmoothing& s = b.smoothing;
   const SmoothedPsth& psth = b.psth;
   const GpfaBaseline& g = b.gpfa;
-  nn::require(s.glm.inputs() > 0 && !psth.conditions.empty() && g.gpfa.fitted(), "encode_baselines: fit the baselines first");
+  nn::require(s.glm.inputs() > 0 && !psth.conditions.empty() && g.gpfa.fitted(),
+              "encode_baselines: fit the baselines first");
   const int N = s.glm.outputs(), Hi = s.glm.inputs(), q = g.latents;
   util::KeyValues kv;
   kv["smoothing_sigma"] = exact(s.sigma);
@@ -78,11 +80,14 @@ std::vector<uint8_t> encode_baselines(const NlbBaselines& b) {
 
 NlbBaselines decode_baselines(const uint8_t* bytes, size_t size) {
   const nn::WeightsFile f = nn::decode_weights(bytes, size);
-  nn::require(f.kind == kNlbBaselinesKind, "decode_baselines: expected a '", kNlbBaselinesKind, "' file, got '", f.kind, "'");
+  nn::require(f.kind == kNlbBaselinesKind, "decode_baselines: expected a '", kNlbBaselinesKind, "' file, got '", f.kind,
+              "'");
   const util::KeyValues kv = util::parse_kv(f.config);
-  const int N = util::kv_int(kv, "neurons", 0), Hi = util::kv_int(kv, "heldin", 0), q = util::kv_int(kv, "gpfa_latents", 0);
+  const int N = util::kv_int(kv, "neurons", 0), Hi = util::kv_int(kv, "heldin", 0),
+            q = util::kv_int(kv, "gpfa_latents", 0);
   const int bins = util::kv_int(kv, "psth_bins", 0);
-  nn::require(N >= 2 && Hi >= 1 && Hi < N && q >= 1 && q <= N && bins >= 1, "decode_baselines: expected 1 <= heldin < neurons, ",
+  nn::require(N >= 2 && Hi >= 1 && Hi < N && q >= 1 && q <= N && bins >= 1,
+              "decode_baselines: expected 1 <= heldin < neurons, ",
               "1 <= gpfa_latents <= neurons and psth_bins >= 1, got ", Hi, ", ", N, ", ", q, ", ", bins);
   NlbBaselines b;
   SpikeSmoothing& s = b.smoothing;
@@ -93,8 +98,8 @@ NlbBaselines decode_baselines(const uint8_t* bytes, size_t size) {
   s.glm.set_weights(Hi, N, doubles(tensor(f, "smoothing.glm", nn::Shape{Hi + 1, N})));
   for (const auto& t : f.tensors)
     if (t.name == "smoothing.forward_mean") {
-      nn::require(t.shape.rank == 2 && t.shape[1] == N, "decode_baselines: smoothing.forward_mean: expected (forward, ", N,
-                  "), got ", t.shape.str());
+      nn::require(t.shape.rank == 2 && t.shape[1] == N, "decode_baselines: smoothing.forward_mean: expected (forward, ",
+                  N, "), got ", t.shape.str());
       s.forward_mean = t.data;
     }
   SmoothedPsth& psth = b.psth;
@@ -103,10 +108,12 @@ NlbBaselines decode_baselines(const uint8_t* bytes, size_t size) {
   psth.neurons = N;
   for (const auto& t : f.tensors)
     if (t.name == "psth.conditions") {
-      nn::require(t.shape.rank == 1 && t.shape[0] >= 1, "decode_baselines: psth.conditions: expected a list, got ", t.shape.str());
+      nn::require(t.shape.rank == 1 && t.shape[0] >= 1, "decode_baselines: psth.conditions: expected a list, got ",
+                  t.shape.str());
       for (float c : t.data) psth.conditions.push_back(static_cast<int>(c));
     }
-  nn::require(std::is_sorted(psth.conditions.begin(), psth.conditions.end()), "decode_baselines: psth.conditions: expected sorted ids");
+  nn::require(std::is_sorted(psth.conditions.begin(), psth.conditions.end()),
+              "decode_baselines: psth.conditions: expected sorted ids");
   psth.psth = tensor(f, "psth.rates", nn::Shape{static_cast<int>(psth.conditions.size()), bins, N}).data;
   GpfaBaseline& g = b.gpfa;
   g.latents = q;

@@ -65,7 +65,8 @@ std::vector<float> gaussian_smooth(const float* x, int T, int N, double sigma) {
   nn::require(sigma > 0 && std::isfinite(sigma), "gaussian_smooth: sigma: expected a positive number, got ", sigma);
   const int half = static_cast<int>(std::ceil(3 * sigma));
   std::vector<double> kernel(static_cast<size_t>(2 * half + 1));
-  for (int d = -half; d <= half; ++d) kernel[static_cast<size_t>(d + half)] = util::det_exp(-0.5 * d * d / (sigma * sigma));
+  for (int d = -half; d <= half; ++d)
+    kernel[static_cast<size_t>(d + half)] = util::det_exp(-0.5 * d * d / (sigma * sigma));
   std::vector<float> out(static_cast<size_t>(T) * N);
   for (int t = 0; t < T; ++t)
     for (int c = 0; c < N; ++c) {
@@ -113,7 +114,8 @@ std::vector<float> Pca::project(const float* X, size_t n) const {
   for (size_t i = 0; i < n; ++i)
     for (int c = 0; c < k; ++c) {
       double v = 0;
-      for (int j = 0; j < p; ++j) v += (X[i * p + j] - mean[static_cast<size_t>(j)]) * components[static_cast<size_t>(c * p + j)];
+      for (int j = 0; j < p; ++j)
+        v += (X[i * p + j] - mean[static_cast<size_t>(j)]) * components[static_cast<size_t>(c * p + j)];
       out[i * k + c] = static_cast<float>(v);
     }
   return out;

@@ -97,68 +97,91 @@ std::vector<ReplayBenchRow> bench_replay(int capacity, int repeats) {
   std::vector<ReplayBenchRow> rows;
 
   ReplayBenchRow single{"single draw"};
-  single.tree_per_s = rate([&](long long n) {
-    int acc = 0;
-    for (long long k = 0; k < n; ++k) acc += tree.find(total * rng.uniform());
-    sink = acc;
-  }, repeats);
+  single.tree_per_s = rate(
+      [&](long long n) {
+        int acc = 0;
+        for (long long k = 0; k < n; ++k) acc += tree.find(total * rng.uniform());
+        sink = acc;
+      },
+      repeats);
   // A rank draw: the inverse CDF over the whole table (binary search), then the heap slot there.
-  single.rank_per_s = rate([&](long long n) {
-    int acc = 0;
-    for (long long k = 0; k < n; ++k) acc += heap.slot_at(heap.find_rank(rank_total * rng.uniform(), 1, capacity) - 1);
-    sink = acc;
-  }, repeats);
-  single.scan_per_s = rate([&](long long n) {
-    int acc = 0;
-    for (long long k = 0; k < n; ++k) acc += linear_find(priorities, total * rng.uniform());
-    sink = acc;
-  }, std::min(repeats, 3));
+  single.rank_per_s = rate(
+      [&](long long n) {
+        int acc = 0;
+        for (long long k = 0; k < n; ++k)
+          acc += heap.slot_at(heap.find_rank(rank_total * rng.uniform(), 1, capacity) - 1);
+        sink = acc;
+      },
+      repeats);
+  single.scan_per_s = rate(
+      [&](long long n) {
+        int acc = 0;
+        for (long long k = 0; k < n; ++k) acc += linear_find(priorities, total * rng.uniform());
+        sink = acc;
+      },
+      std::min(repeats, 3));
   rows.push_back(single);
 
   ReplayBenchRow batch{"batch-64 draw"};
-  batch.tree_per_s = 64 * rate([&](long long n) {
-    for (long long k = 0; k < n; ++k) sink = replay.sample(64).indices[0];
-  }, repeats);
-  batch.rank_per_s = 64 * rate([&](long long n) {
-    for (long long k = 0; k < n; ++k) sink = ranked.sample(64).indices[0];
-  }, repeats);
-  batch.scan_per_s = 64 * rate([&](long long n) {
-    int acc = 0;
-    for (long long k = 0; k < n; ++k)
-      for (int b = 0; b < 64; ++b) acc += linear_find(priorities, total * (b + rng.uniform()) / 64);
-    sink = acc;
-  }, std::min(repeats, 3));
+  batch.tree_per_s = 64 * rate(
+                              [&](long long n) {
+                                for (long long k = 0; k < n; ++k) sink = replay.sample(64).indices[0];
+                              },
+                              repeats);
+  batch.rank_per_s = 64 * rate(
+                              [&](long long n) {
+                                for (long long k = 0; k < n; ++k) sink = ranked.sample(64).indices[0];
+                              },
+                              repeats);
+  batch.scan_per_s = 64 * rate(
+                              [&](long long n) {
+                                int acc = 0;
+                                for (long long k = 0; k < n; ++k)
+                                  for (int b = 0; b < 64; ++b)
+                                    acc += linear_find(priorities, total * (b + rng.uniform()) / 64);
+                                sink = acc;
+                              },
+                              std::min(repeats, 3));
   rows.push_back(batch);
 
   ReplayBenchRow update{"priority update"};
   std::vector<int> idx(64);
   std::vector<float> err(64);
-  update.tree_per_s = 64 * rate([&](long long n) {
-    for (long long k = 0; k < n; ++k) {
-      for (int b = 0; b < 64; ++b) {
-        idx[static_cast<size_t>(b)] = static_cast<int>(rng.below(static_cast<uint32_t>(capacity)));
-        err[static_cast<size_t>(b)] = rng.uniform(0.0f, 2.0f);
-      }
-      replay.update_priorities(idx, err);
-    }
-  }, repeats);
+  update.tree_per_s = 64 * rate(
+                               [&](long long n) {
+                                 for (long long k = 0; k < n; ++k) {
+                                   for (int b = 0; b < 64; ++b) {
+                                     idx[static_cast<size_t>(b)] =
+                                         static_cast<int>(rng.below(static_cast<uint32_t>(capacity)));
+                                     err[static_cast<size_t>(b)] = rng.uniform(0.0f, 2.0f);
+                                   }
+                                   replay.update_priorities(idx, err);
+                                 }
+                               },
+                               repeats);
   // Heap sifts plus the full re-sort every `capacity` changes: each timed batch makes at least
   // `capacity` changes, so the re-sort's cost is in every figure (amortized), not left to chance.
-  update.rank_per_s = 64 * rate([&](long long n) {
-    for (long long k = 0; k < n; ++k) {
-      for (int b = 0; b < 64; ++b) {
-        idx[static_cast<size_t>(b)] = static_cast<int>(rng.below(static_cast<uint32_t>(capacity)));
-        err[static_cast<size_t>(b)] = rng.uniform(0.0f, 2.0f);
-      }
-      ranked.update_priorities(idx, err);
-    }
-  }, repeats, (capacity + 63) / 64);
+  update.rank_per_s = 64 * rate(
+                               [&](long long n) {
+                                 for (long long k = 0; k < n; ++k) {
+                                   for (int b = 0; b < 64; ++b) {
+                                     idx[static_cast<size_t>(b)] =
+                                         static_cast<int>(rng.below(static_cast<uint32_t>(capacity)));
+                                     err[static_cast<size_t>(b)] = rng.uniform(0.0f, 2.0f);
+                                   }
+                                   ranked.update_priorities(idx, err);
+                                 }
+                               },
+                               repeats, (capacity + 63) / 64);
   // A flat array updates in O(1): the scan sampler's only advantage.
-  update.scan_per_s = 64 * rate([&](long long n) {
-    for (long long k = 0; k < n; ++k)
-      for (int b = 0; b < 64; ++b)
-        priorities[rng.below(static_cast<uint32_t>(capacity))] = util::det_pow(rng.uniform(0.0f, 2.0f) + 1e-6, 0.6);
-  }, repeats);
+  update.scan_per_s = 64 * rate(
+                               [&](long long n) {
+                                 for (long long k = 0; k < n; ++k)
+                                   for (int b = 0; b < 64; ++b)
+                                     priorities[rng.below(static_cast<uint32_t>(capacity))] =
+                                         util::det_pow(rng.uniform(0.0f, 2.0f) + 1e-6, 0.6);
+                               },
+                               repeats);
   rows.push_back(update);
   return rows;
 }

@@ -8,10 +8,10 @@
 namespace eval {
 
 struct ReplayBenchRow {
-  std::string what;        // "single draw", "batch-64 draw", "priority update"
-  double tree_per_s = 0;   // operations per second with the sum tree
-  double rank_per_s = 0;   // the same, rank-based (heap array + prefix table of r^-alpha)
-  double scan_per_s = 0;   // the same with a linear scan over the priorities
+  std::string what;       // "single draw", "batch-64 draw", "priority update"
+  double tree_per_s = 0;  // operations per second with the sum tree
+  double rank_per_s = 0;  // the same, rank-based (heap array + prefix table of r^-alpha)
+  double scan_per_s = 0;  // the same with a linear scan over the priorities
 };
 
 /// Measures at `capacity` leaves; each figure is the median of `repeats` timed batches.

@@ -90,14 +90,14 @@ nn::Var QNetwork::forward(nn::Tape& t, nn::Var obs) {
   nn::Var h = obs;
   if (config_.kind == "conv") {
     const nn::Shape& s = obs_shape_;
-    h = nn::reshape(h, nn::Shape{B, s[0], s[1], s[2]});                                             // (B, C, H, W)
-    h = nn::relu(nn::conv2d(h, params_.on(t, conv1_w_), params_.on(t, conv1_b_), 1, 1));             // (B, K, H, W)
-    h = nn::relu(nn::conv2d(h, params_.on(t, conv2_w_), params_.on(t, conv2_b_), 1, 1));             // (B, K, H, W)
+    h = nn::reshape(h, nn::Shape{B, s[0], s[1], s[2]});                                   // (B, C, H, W)
+    h = nn::relu(nn::conv2d(h, params_.on(t, conv1_w_), params_.on(t, conv1_b_), 1, 1));  // (B, K, H, W)
+    h = nn::relu(nn::conv2d(h, params_.on(t, conv2_w_), params_.on(t, conv2_b_), 1, 1));  // (B, K, H, W)
   }
-  h = nn::reshape(h, nn::Shape{B, static_cast<int>(h.numel() / B)});                                // (B, flat)
-  h = nn::relu(nn::matmul(h, params_.on(t, fc1_w_)) + params_.on(t, fc1_b_));                        // (B, hidden)
-  if (fc2_w_ >= 0) h = nn::relu(nn::matmul(h, params_.on(t, fc2_w_)) + params_.on(t, fc2_b_));       // (B, hidden)
-  return nn::matmul(h, params_.on(t, out_w_)) + params_.on(t, out_b_);                               // (B, A)
+  h = nn::reshape(h, nn::Shape{B, static_cast<int>(h.numel() / B)});                            // (B, flat)
+  h = nn::relu(nn::matmul(h, params_.on(t, fc1_w_)) + params_.on(t, fc1_b_));                   // (B, hidden)
+  if (fc2_w_ >= 0) h = nn::relu(nn::matmul(h, params_.on(t, fc2_w_)) + params_.on(t, fc2_b_));  // (B, hidden)
+  return nn::matmul(h, params_.on(t, out_w_)) + params_.on(t, out_b_);                          // (B, A)
 }
 
 // ---------------------------------------------------------------- agent
@@ -174,29 +174,30 @@ float DqnAgent::train_step() {
     tape_.reset();
     nn::NoGradScope no_grad(tape_);
     nn::Var next = tape_.constant(b.next_obs.data(), nn::Shape{B, obs_size_});
-    nn::Var q_target = target_.forward(tape_, next);                                          // (B, A)
-    nn::Var q_select = config_.double_dqn ? online_.forward(tape_, next) : q_target;          // (B, A)
+    nn::Var q_target = target_.forward(tape_, next);                                  // (B, A)
+    nn::Var q_select = config_.double_dqn ? online_.forward(tape_, next) : q_target;  // (B, A)
     for (int i = 0; i < B; ++i) {
       const float* sel = q_select.data() + i * actions_;
       const int best = static_cast<int>(std::max_element(sel, sel + actions_) - sel);
       const float bootstrap = q_target.data()[i * actions_ + best];
-      targets_[static_cast<size_t>(i)] = b.rewards[static_cast<size_t>(i)] +
-                                         config_.gamma * (1.0f - b.dones[static_cast<size_t>(i)]) * bootstrap;
+      targets_[static_cast<size_t>(i)] =
+          b.rewards[static_cast<size_t>(i)] + config_.gamma * (1.0f - b.dones[static_cast<size_t>(i)]) * bootstrap;
     }
   }
   tape_.reset();
   online_.params().zero_grad();
   onehot_.assign(static_cast<size_t>(B * actions_), 0.0f);
   for (int i = 0; i < B; ++i) onehot_[static_cast<size_t>(i * actions_ + b.actions[static_cast<size_t>(i)])] = 1.0f;
-  nn::Var q = online_.forward(tape_, tape_.constant(b.obs.data(), nn::Shape{B, obs_size_}));     // (B, A)
-  nn::Var q_sa = nn::sum_last(q * tape_.constant(onehot_.data(), nn::Shape{B, actions_}));       // (B)
+  nn::Var q = online_.forward(tape_, tape_.constant(b.obs.data(), nn::Shape{B, obs_size_}));  // (B, A)
+  nn::Var q_sa = nn::sum_last(q * tape_.constant(onehot_.data(), nn::Shape{B, actions_}));    // (B)
   nn::Var y = tape_.constant(targets_.data(), nn::Shape{B});
   nn::Var loss = nn::huber_loss(q_sa, y, tape_.constant(b.weights.data(), nn::Shape{B}), 1.0f);
   tape_.backward(loss);
   nn::clip_grad_norm(online_.params(), config_.grad_clip);
   adam_.step(online_.params());
   td_errors_.resize(static_cast<size_t>(B));
-  for (int i = 0; i < B; ++i) td_errors_[static_cast<size_t>(i)] = std::fabs(q_sa.data()[i] - targets_[static_cast<size_t>(i)]);
+  for (int i = 0; i < B; ++i)
+    td_errors_[static_cast<size_t>(i)] = std::fabs(q_sa.data()[i] - targets_[static_cast<size_t>(i)]);
   replay_.update_priorities(b.indices, td_errors_);
   if (++train_steps_ % config_.target_period == 0) target_.params().copy_values_from(online_.params());
   return loss.item();

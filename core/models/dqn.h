@@ -51,12 +51,12 @@ struct DqnConfig {
   float gamma = 0.99f;
   float lr = 1e-3f;
   int batch = 32;
-  int target_period = 100;      // training steps between target-network copies
+  int target_period = 100;  // training steps between target-network copies
   float eps_start = 1.0f;
   float eps_end = 0.05f;
-  int eps_decay_steps = 1000;   // environment steps from eps_start to eps_end
-  int learning_starts = 100;    // environment steps before the first training step
-  int train_every = 1;          // environment steps per training step
+  int eps_decay_steps = 1000;  // environment steps from eps_start to eps_end
+  int learning_starts = 100;   // environment steps before the first training step
+  int train_every = 1;         // environment steps per training step
   float grad_clip = 10.0f;
   bool double_dqn = true;
   long long planned_steps = 0;  // environment steps the run is planned for; beta reaches 1 at its last
@@ -113,8 +113,7 @@ using DqnRunner = Runner<DqnAgent>;
 
 /// Episodes until the mean return of the last `window` episodes reaches `target`
 /// (max_episodes when it never does).
-int episodes_to_reach(const std::string& env_name, const DqnConfig& config, float target, int window,
-                      int max_episodes);
+int episodes_to_reach(const std::string& env_name, const DqnConfig& config, float target, int window, int max_episodes);
 
 /// One run of a planned length, played to its end.
 struct PlannedRun {

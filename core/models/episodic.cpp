@@ -172,8 +172,9 @@ int MfecAgent::act(const float* obs) {
   return choice;
 }
 
-float MfecAgent::observe(const float* obs, int action, float reward, const float* next_obs, const envs::Step& step) {
-  (void)next_obs;
+// MFEC learns from the returns of whole episodes: the next observation is not used.
+float MfecAgent::observe(const float* obs, int action, float reward, const float* /*next_obs*/,
+                         const envs::Step& step) {
   nn::require(action >= 0 && action < actions_, "MfecAgent::observe: action: expected [0, ", actions_ - 1, "], got ",
               action);
   Visit v{std::vector<float>(key_.size()), action, reward, tag_};
@@ -263,7 +264,8 @@ void SimpleEpisodicAgent::values(const float* obs, float* out) {
   const std::vector<float> unit = unit_vector(obs);
   for (int a = 0; a < actions_; ++a) {
     const float e = episodic_estimate(unit, a);
-    out[a] = std::isnan(e) ? q[static_cast<size_t>(a)] : (1 - config_.mix) * q[static_cast<size_t>(a)] + config_.mix * e;
+    out[a] =
+        std::isnan(e) ? q[static_cast<size_t>(a)] : (1 - config_.mix) * q[static_cast<size_t>(a)] + config_.mix * e;
   }
 }
 

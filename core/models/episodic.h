@@ -31,9 +31,9 @@ class EpisodicTable {
 
   struct Lookup {
     float value = 0;
-    bool exact = false;         // the key itself is stored
-    int decided = -1;           // the entry that decided (the exact match or the nearest)
-    std::vector<int> neighbors; // entries used, nearest first
+    bool exact = false;          // the key itself is stored
+    int decided = -1;            // the entry that decided (the exact match or the nearest)
+    std::vector<int> neighbors;  // entries used, nearest first
   };
   /// Exact match or mean of the k nearest values (k clipped to the size); refuses an empty table.
   /// The entries used count as used now (least-recently-used bookkeeping).
@@ -64,9 +64,9 @@ class EpisodicTable {
 };
 
 struct MfecConfig {
-  int projection = 32;     // F, the embedding size
-  int k = 11;              // neighbours averaged for unseen states
-  int capacity = 10000;    // entries per action
+  int projection = 32;   // F, the embedding size
+  int k = 11;            // neighbours averaged for unseen states
+  int capacity = 10000;  // entries per action
   float gamma = 0.99f;
   float epsilon = 0.005f;  // exploration after the tables have something to say
   uint64_t seed = 1;
@@ -100,18 +100,23 @@ class MfecAgent {
   nn::Rng rng_;
   long long clock_ = 0;
   int tag_ = -1;
-  struct Visit { std::vector<float> key; int action; float reward; int tag; };
+  struct Visit {
+    std::vector<float> key;
+    int action;
+    float reward;
+    int tag;
+  };
   std::vector<Visit> episode_;
   std::vector<float> key_, q_;
 };
 
 struct SimpleEpisodicConfig {
-  float lr = 0.2f;          // tabular Q-learning step size
+  float lr = 0.2f;  // tabular Q-learning step size
   float gamma = 0.99f;
-  float mix = 0.5f;         // weight of the episodic estimate in the action values
-  int k = 5;                // most similar stored pairs used
+  float mix = 0.5f;              // weight of the episodic estimate in the action values
+  int k = 5;                     // most similar stored pairs used
   float min_similarity = 0.75f;  // stored pairs less cosine-similar than this are not recalled
-  int capacity = 5000;      // stored (state, action, return) triples, oldest dropped first
+  int capacity = 5000;           // stored (state, action, return) triples, oldest dropped first
   float eps_start = 1.0f, eps_end = 0.05f;
   int eps_decay_steps = 1000;
   uint64_t seed = 1;
@@ -137,11 +142,15 @@ class SimpleEpisodicAgent {
   SimpleEpisodicConfig config_;
   int obs_size_, actions_;
   std::unordered_map<std::string, std::vector<float>> q_;  // exact state -> Q(s, .)
-  std::vector<float> memory_keys_;                        // (n, obs) unit vectors
+  std::vector<float> memory_keys_;                         // (n, obs) unit vectors
   std::vector<int> memory_actions_;
   std::vector<float> memory_returns_;
   size_t memory_next_ = 0;
-  struct Visit { std::vector<float> unit; int action; float reward; };
+  struct Visit {
+    std::vector<float> unit;
+    int action;
+    float reward;
+  };
   std::vector<Visit> episode_;
   nn::Rng rng_;
   long long steps_ = 0;

@@ -5,8 +5,14 @@
 namespace models {
 
 namespace {
-MfecConfig seeded(MfecConfig c, uint64_t seed) { c.seed = seed; return c; }
-SimpleEpisodicConfig seeded(SimpleEpisodicConfig c, uint64_t seed) { c.seed = seed; return c; }
+MfecConfig seeded(MfecConfig c, uint64_t seed) {
+  c.seed = seed;
+  return c;
+}
+SimpleEpisodicConfig seeded(SimpleEpisodicConfig c, uint64_t seed) {
+  c.seed = seed;
+  return c;
+}
 DqnConfig dqn_for(const std::string& env, uint64_t seed) {
   DqnConfig c = dqn_preset(env);
   c.seed = seed;

@@ -14,7 +14,7 @@ struct EpisodicLabConfig {
   std::string env = "maze";  // "maze", "maze-moving" or "catch"
   MfecConfig mfec;
   SimpleEpisodicConfig simple;
-  uint64_t seed = 1;         // overrides the agents' seeds
+  uint64_t seed = 1;  // overrides the agents' seeds
   void validate() const;
 };
 

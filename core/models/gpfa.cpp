@@ -20,11 +20,11 @@ using Eigen::VectorXd;
 namespace {
 
 constexpr double kLog2Pi = 1.8378770664093454836;
-constexpr int kFaIterations = 200;        // factor-analysis EM iterations for the start (at most)
-constexpr double kFaTolerance = 1e-9;     // ...stopping when FA's log-likelihood gains less than this fraction
-constexpr int kTauSteps = 3;              // gradient steps on each log tau per M-step (a partial M-step)
-constexpr double kMaxLogTauStep = 1.0;    // the largest change of log tau in one step
-constexpr double kMaxExtrapolation = 256; // SQUAREM's longest extrapolation (in EM steps, roughly)
+constexpr int kFaIterations = 200;         // factor-analysis EM iterations for the start (at most)
+constexpr double kFaTolerance = 1e-9;      // ...stopping when FA's log-likelihood gains less than this fraction
+constexpr int kTauSteps = 3;               // gradient steps on each log tau per M-step (a partial M-step)
+constexpr double kMaxLogTauStep = 1.0;     // the largest change of log tau in one step
+constexpr double kMaxExtrapolation = 256;  // SQUAREM's longest extrapolation (in EM steps, roughly)
 
 // ---------------------------------------------------------------- time-reversal parity
 //
@@ -158,11 +158,11 @@ Parts to_parts(const float* y, int K, int T, int N, const VectorXd& offset) {
 // (M = C' R^-1 C), so the covariance is (Kp^-1 + M ⊗ I)^-1 = Lbar A^-1 Lbar' with
 // A = I + Lbar' (M ⊗ I) Lbar (eigenvalues >= 1: well conditioned however small eps is).
 struct PartPosterior {
-  MatrixXd sigma;                 // (q dim, q dim), basis-major: (basis j, latent i) at j * q + i
-  MatrixXd block_trace;           // (q, q): the trace of each (latent, latent) block: sum over bins of Cov(x_i, x_l)
-  std::vector<MatrixXd> diag;     // [latent] (dim, dim): each latent's own block
-  double logdet_a = 0;            // log |A| = log |Kp| + log |Kp^-1 + M ⊗ I|
-  bool ok = true;                 // false: A was not positive definite in floating point
+  MatrixXd sigma;              // (q dim, q dim), basis-major: (basis j, latent i) at j * q + i
+  MatrixXd block_trace;        // (q, q): the trace of each (latent, latent) block: sum over bins of Cov(x_i, x_l)
+  std::vector<MatrixXd> diag;  // [latent] (dim, dim): each latent's own block
+  double logdet_a = 0;         // log |A| = log |Kp| + log |Kp^-1 + M ⊗ I|
+  bool ok = true;              // false: A was not positive definite in floating point
 };
 
 // The (q dim)^2 buffers of one part, kept from one E-step to the next: no allocation churn in EM.
@@ -175,7 +175,8 @@ struct PartWorkspace {
 using Workspace = std::array<PartWorkspace, 2>;
 
 // Fills ws.post for one part.
-void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, const ParityBasis& basis, PartWorkspace& ws) {
+void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, const ParityBasis& basis,
+                    PartWorkspace& ws) {
   PartPosterior& out = ws.post;
   out.ok = true;
   const int d = basis.dim, q = static_cast<int>(M.rows()), n = q * d;
@@ -191,7 +192,8 @@ void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, c
   A.setIdentity(n, n);
   for (int i = 0; i < q; ++i)
     for (int l = 0; l <= i; ++l) {
-      A.block(i * d, l * d, d, d).noalias() += M(i, l) * (L[static_cast<size_t>(i)].transpose() * L[static_cast<size_t>(l)]);
+      A.block(i * d, l * d, d, d).noalias() +=
+          M(i, l) * (L[static_cast<size_t>(i)].transpose() * L[static_cast<size_t>(l)]);
       if (l != i) A.block(l * d, i * d, d, d) = A.block(i * d, l * d, d, d).transpose();
     }
   const Eigen::LLT<Eigen::Ref<MatrixXd>> llt(A);  // in place: A's lower triangle becomes L_A
@@ -227,7 +229,7 @@ void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, c
   out.sigma.resize(n, n);
   for (int jj = 0; jj < d; ++jj)
     for (int l = 0; l < q; ++l) {
-      const double* src = lm.data() + static_cast<Index>(l * d + jj) * n;  // column (l, jj), latent-major rows
+      const double* src = lm.data() + static_cast<Index>(l * d + jj) * n;   // column (l, jj), latent-major rows
       double* dst = out.sigma.data() + static_cast<Index>(jj * q + l) * n;  // column (jj, l), basis-major rows
       for (int j = 0; j < d; ++j)
         for (int i = 0; i < q; ++i) dst[j * q + i] = src[i * d + j];
@@ -238,18 +240,19 @@ void part_posterior(const MatrixXd& M, const VectorXd& tau, double eps, int T, c
 
 // Posterior means and the sufficient statistics of one E-step, summed over trials and bins.
 struct Estep {
-  double log_likelihood = 0;               // -inf (and nothing else filled) for parameters out of numerical reach
-  std::array<MatrixXd, 2> mean;            // [part] (q dim, K): column k is trial k's posterior mean, basis-major
-  MatrixXd exx;                            // (q, q) sum of E[x_t x_t']
-  VectorXd ex;                             // (q) sum of E[x_t]
-  MatrixXd exy;                            // (q, N) sum of E[x_t] y_t'
-  std::array<std::vector<MatrixXd>, 2> s;  // [part][latent] (dim, dim): sum over trials of E[x_i x_i'] in the part's basis
+  double log_likelihood = 0;     // -inf (and nothing else filled) for parameters out of numerical reach
+  std::array<MatrixXd, 2> mean;  // [part] (q dim, K): column k is trial k's posterior mean, basis-major
+  MatrixXd exx;                  // (q, q) sum of E[x_t x_t']
+  VectorXd ex;                   // (q) sum of E[x_t]
+  MatrixXd exy;                  // (q, N) sum of E[x_t] y_t'
+  std::array<std::vector<MatrixXd>, 2>
+      s;  // [part][latent] (dim, dim): sum over trials of E[x_i x_i'] in the part's basis
 };
 
 // C (N, q), d (N), R (N), tau (q); the trials in the parity bases. Trials are processed in
 // chunks, so each chunk's data stays in cache between the products that read it.
-Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const VectorXd& tau, double eps, const Parts& data,
-             bool want_stats, bool want_means, Workspace& ws) {
+Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const VectorXd& tau, double eps,
+             const Parts& data, bool want_stats, bool want_means, Workspace& ws) {
   const int q = static_cast<int>(C.cols()), N = data.N, K = data.K, T = data.T;
   const VectorXd rinv = R.cwiseInverse();
   const MatrixXd G = C.transpose() * rinv.asDiagonal();  // (q, N): C' R^-1
@@ -289,7 +292,7 @@ Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const Vect
       const int nk = std::min(chunk, K - k0);
       const Index cols = static_cast<Index>(nk) * dim;
       const auto Yc = yp.middleCols(static_cast<Index>(k0) * dim, cols);  // (N, nk dim)
-      auto Bc = B.leftCols(cols);                                        // (q, nk dim): C' R^-1 (y - d)
+      auto Bc = B.leftCols(cols);                                         // (q, nk dim): C' R^-1 (y - d)
       Bc.noalias() = G * Yc;
       for (int kk = 0; kk < nk; ++kk) Bc.middleCols(static_cast<Index>(kk) * dim, dim) -= offset;
       // The same memory as (q dim, nk): one column per trial, basis-major.
@@ -322,7 +325,8 @@ Estep e_step(const MatrixXd& C, const VectorXd& d, const VectorXd& R, const Vect
   }
   if (want_stats) mirror_lower(out.exx);
   const double bins = static_cast<double>(K) * T;
-  out.log_likelihood = -0.5 * (bins * N * kLog2Pi + bins * sum_log(R) + static_cast<double>(K) * logdet + residual - quad);
+  out.log_likelihood =
+      -0.5 * (bins * N * kLog2Pi + bins * sum_log(R) + static_cast<double>(K) * logdet + residual - quad);
   return out;
 }
 
@@ -340,7 +344,7 @@ double tau_objective(double log_tau, double eps, int T, int K, const std::array<
     const MatrixXd Kp = project_stationary(basis[static_cast<size_t>(p)], k);
     Eigen::LLT<MatrixXd> llt(Kp);
     if (llt.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
-    const MatrixXd X = llt.solve(*S[static_cast<size_t>(p)]);                          // K^-1 S
+    const MatrixXd X = llt.solve(*S[static_cast<size_t>(p)]);                             // K^-1 S
     const MatrixXd Z = llt.solve(project_stationary(basis[static_cast<size_t>(p)], dk));  // K^-1 dK
     f += -0.5 * (K * 2.0 * sum_log(llt.matrixLLT().diagonal()) + X.trace());
     // d f = -1/2 [K tr(K^-1 dK) - tr(K^-1 S K^-1 dK)]
@@ -411,8 +415,8 @@ void factor_analysis(const MatrixXd& cov, int q, const VectorXd& floor, MatrixXd
     const MatrixXd beta = llt.solve(G);  // (q, N): C' (C C' + R)^-1 by Woodbury
     // The log-likelihood per bin of the current (C, R), up to constants: for the stopping rule.
     const MatrixXd precision = MatrixXd(rinv.asDiagonal()) - G.transpose() * beta;  // (C C' + R)^-1
-    const double ll = -0.5 * (sum_log(R) + 2.0 * sum_log(llt.matrixLLT().diagonal()) +
-                              precision.cwiseProduct(cov).sum());
+    const double ll =
+        -0.5 * (sum_log(R) + 2.0 * sum_log(llt.matrixLLT().diagonal()) + precision.cwiseProduct(cov).sum());
     if (it > 0 && ll - prev_ll <= kFaTolerance * std::fabs(prev_ll)) break;
     prev_ll = ll;
     const MatrixXd cov_beta = cov * beta.transpose();  // (N, q)
@@ -432,11 +436,11 @@ void factor_analysis(const MatrixXd& cov, int q, const VectorXd& floor, MatrixXd
 void lag_start(const float* y, int K, int T, const VectorXd& mean, double eps, const VectorXd& R, MatrixXd& C,
                VectorXd& tau) {
   const int N = static_cast<int>(C.rows()), q = static_cast<int>(C.cols());
-  const MatrixXd G = C.transpose() * R.cwiseInverse().asDiagonal();  // (q, N)
-  const MatrixXd M = G * C;                                            // (q, q) C' R^-1 C
+  const MatrixXd G = C.transpose() * R.cwiseInverse().asDiagonal();     // (q, N)
+  const MatrixXd M = G * C;                                             // (q, q) C' R^-1 C
   const MatrixXd beta = (MatrixXd::Identity(q, q) + M).llt().solve(G);  // (q, N): x^ = beta (y - mean)
-  MatrixXd S1 = MatrixXd::Zero(q, q);  // sum over adjacent bins of x^_t x^_{t+1}'
-  MatrixXd Yk(N, T);                   // one trial, centred
+  MatrixXd S1 = MatrixXd::Zero(q, q);                                   // sum over adjacent bins of x^_t x^_{t+1}'
+  MatrixXd Yk(N, T);                                                    // one trial, centred
   for (int k = 0; k < K; ++k) {
     for (int t = 0; t < T; ++t)
       for (int n = 0; n < N; ++n) Yk(n, t) = y[(static_cast<size_t>(k) * T + t) * N + n] - mean(n);
@@ -448,7 +452,8 @@ void lag_start(const float* y, int K, int T, const VectorXd& mean, double eps, c
   const Eigen::SelfAdjointEigenSolver<MatrixXd> em(M);
   NN_ASSERT(em.info() == Eigen::Success);
   const VectorXd m = em.eigenvalues().cwiseMax(1e-9 * std::max(em.eigenvalues().maxCoeff(), 1e-300));
-  const MatrixXd Pinv = em.eigenvectors() * (VectorXd::Ones(q) + m.cwiseInverse()).asDiagonal() * em.eigenvectors().transpose();
+  const MatrixXd Pinv =
+      em.eigenvectors() * (VectorXd::Ones(q) + m.cwiseInverse()).asDiagonal() * em.eigenvectors().transpose();
   MatrixXd lag = Pinv * S1 * Pinv;
   lag = 0.5 * (lag + lag.transpose()).eval();
   const Eigen::SelfAdjointEigenSolver<MatrixXd> el(lag);
@@ -458,7 +463,9 @@ void lag_start(const float* y, int K, int T, const VectorXd& mean, double eps, c
   for (int i = 0; i < q; ++i) {
     // k(t, t+1) = (1 - eps) exp(-1 / (2 tau^2)); the start is kept within [kMinTau, T].
     const double rho = el.eigenvalues()(i) / (1.0 - eps);
-    const double t = rho <= 0 ? Gpfa::kMinTau : rho >= 1 ? static_cast<double>(T) : std::sqrt(-0.5 / util::det_log(rho));
+    const double t = rho <= 0   ? Gpfa::kMinTau
+                     : rho >= 1 ? static_cast<double>(T)
+                                : std::sqrt(-0.5 / util::det_log(rho));
     tau(i) = std::clamp(t, Gpfa::kMinTau, std::max(Gpfa::kMinTau, static_cast<double>(T)));
   }
 }
@@ -526,13 +533,15 @@ void Gpfa::require_fitted(const char* where) const {
 
 void Gpfa::set_parameters(const RowMatrix& C, const VectorXd& d, const VectorXd& R, const VectorXd& tau) {
   const Index N = C.rows(), q = config_.latents;
-  nn::require(N >= 1 && C.cols() == q, "Gpfa::set_parameters: C: expected (N, ", q, ") with N >= 1, got (", C.rows(), ", ",
-              C.cols(), ")");
+  nn::require(N >= 1 && C.cols() == q, "Gpfa::set_parameters: C: expected (N, ", q, ") with N >= 1, got (", C.rows(),
+              ", ", C.cols(), ")");
   nn::require(C.allFinite(), "Gpfa::set_parameters: C: expected finite values");
-  nn::require(d.size() == N && d.allFinite(), "Gpfa::set_parameters: d: expected ", N, " finite values, got ", d.size());
+  nn::require(d.size() == N && d.allFinite(), "Gpfa::set_parameters: d: expected ", N, " finite values, got ",
+              d.size());
   nn::require(R.size() == N, "Gpfa::set_parameters: R: expected ", N, " values, got ", R.size());
   for (Index n = 0; n < N; ++n)
-    nn::require(std::isfinite(R(n)) && R(n) > 0, "Gpfa::set_parameters: R[", n, "]: expected a positive variance, got ", R(n));
+    nn::require(std::isfinite(R(n)) && R(n) > 0, "Gpfa::set_parameters: R[", n, "]: expected a positive variance, got ",
+                R(n));
   nn::require(tau.size() == q, "Gpfa::set_parameters: tau: expected ", q, " values, got ", tau.size());
   for (Index i = 0; i < q; ++i)
     nn::require(std::isfinite(tau(i)) && tau(i) >= kMinTau && tau(i) <= kMaxTau, "Gpfa::set_parameters: tau[", i,
@@ -554,13 +563,14 @@ std::vector<double> Gpfa::fit(const float* y, int K, int T, int N, const std::fu
   // The data centred (d is kept relative to the mean, so no sum cancels a large offset), in the parity bases.
   const Parts data = to_parts(y, K, T, N, mean);
   VectorXd ss = VectorXd::Zero(N), ysum = VectorXd::Zero(N);  // sums over bins of (y - mean)^2 and of y - mean (~0)
-  MatrixXd cov = MatrixXd::Zero(N, N);                         // (N, N) the data covariance
+  MatrixXd cov = MatrixXd::Zero(N, N);                        // (N, N) the data covariance
   for (int p = 0; p < 2; ++p) {
     const MatrixXd& yp = data.y[static_cast<size_t>(p)];
     const int dim = data.basis[static_cast<size_t>(p)].dim;
     if (dim == 0) continue;
     ss += yp.rowwise().squaredNorm();
-    for (int k = 0; k < K; ++k) ysum.noalias() += yp.middleCols(static_cast<Index>(k) * dim, dim) * data.ones[static_cast<size_t>(p)];
+    for (int k = 0; k < K; ++k)
+      ysum.noalias() += yp.middleCols(static_cast<Index>(k) * dim, dim) * data.ones[static_cast<size_t>(p)];
     cov.selfadjointView<Eigen::Lower>().rankUpdate(yp, 1.0 / bins);
   }
   mirror_lower(cov);
@@ -744,8 +754,7 @@ std::vector<double> Gpfa::posterior_mean(const float* y, int K, int T_obs, const
       for (int t = 0; t < T_obs; ++t) mo(t, k) = seen_mean[(static_cast<size_t>(k) * T_obs + t) * q + i];
     const MatrixXd mf = Wf * mo;  // (T_future, K)
     for (int k = 0; k < K; ++k)
-      for (int t = 0; t < T_future; ++t)
-        out[(static_cast<size_t>(k) * T_total + T_obs + t) * q + i] = mf(t, k);
+      for (int t = 0; t < T_future; ++t) out[(static_cast<size_t>(k) * T_total + T_obs + t) * q + i] = mf(t, k);
   }
   return out;
 }
@@ -765,9 +774,10 @@ std::vector<float> Gpfa::predict(const float* latents, int K, int T) const {
   nn::require(latents != nullptr, "Gpfa::predict: latents: expected K * T * q values, got a null pointer");
   const Index bins = static_cast<Index>(K) * T;
   for (Index c = 0; c < bins * q; ++c)
-    nn::require(std::isfinite(latents[c]), "Gpfa::predict: latents: expected finite values, got ", latents[c], " at index ", c);
+    nn::require(std::isfinite(latents[c]), "Gpfa::predict: latents: expected finite values, got ", latents[c],
+                " at index ", c);
   const MatrixXd X = Eigen::Map<const Eigen::MatrixXf>(latents, q, bins).cast<double>();  // (q, K T)
-  MatrixXd Yp = C_ * X;                                                                     // (N, K T)
+  MatrixXd Yp = C_ * X;                                                                   // (N, K T)
   Yp.colwise() += d_;
   std::vector<float> out(static_cast<size_t>(bins) * N);  // (K, T, N)
   Eigen::Map<Eigen::MatrixXf>(out.data(), N, bins) = Yp.cast<float>();

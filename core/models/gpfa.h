@@ -22,14 +22,14 @@
 namespace models {
 
 struct GpfaConfig {
-  int latents = 8;               // q
-  int max_iterations = 200;      // E-steps (EM iterations, extrapolations included)
-  double tolerance = 1e-6;       // stop when an iteration gains less than this fraction of |log-likelihood|
-  double initial_tau = 5.0;      // GP timescale of every latent at the start, in bins
-  double gp_noise = 1e-3;        // eps: the white part of each latent's unit prior variance (fixed)
-  double min_private_var = 1e-3; // floor on R's diagonal, as a fraction of each neuron's variance
-  bool lag_start = true;         // start from FA rotated by lag-1 covariance, taus from it (false: FA, initial_tau)
-  bool accelerate = true;        // SQUAREM extrapolation between EM steps, kept only when it raises the likelihood
+  int latents = 8;                // q
+  int max_iterations = 200;       // E-steps (EM iterations, extrapolations included)
+  double tolerance = 1e-6;        // stop when an iteration gains less than this fraction of |log-likelihood|
+  double initial_tau = 5.0;       // GP timescale of every latent at the start, in bins
+  double gp_noise = 1e-3;         // eps: the white part of each latent's unit prior variance (fixed)
+  double min_private_var = 1e-3;  // floor on R's diagonal, as a fraction of each neuron's variance
+  bool lag_start = true;          // start from FA rotated by lag-1 covariance, taus from it (false: FA, initial_tau)
+  bool accelerate = true;         // SQUAREM extrapolation between EM steps, kept only when it raises the likelihood
   void validate() const;
 };
 
@@ -54,8 +54,7 @@ class Gpfa {
   /// parameter set (iterations count from 1) with the model already holding it (infer() may be
   /// called from it; if progress throws, fitting stops there and the model keeps them). Returns
   /// the log-likelihood of y at each of those parameter sets.
-  std::vector<double> fit(const float* y, int K, int T, int N,
-                          const std::function<void(int, double)>& progress = {});
+  std::vector<double> fit(const float* y, int K, int T, int N, const std::function<void(int, double)>& progress = {});
 
   /// The exact posterior mean of the latents (K, T_total, q) for trials of which only the neurons
   /// `observed` (indices into 0..N-1, any order, no repeats) are seen, over the first T_obs bins:
@@ -63,7 +62,8 @@ class Gpfa {
   /// are predicted forward by the GP prior (E[x_future | y] = K_fo K_oo^-1 E[x_obs | y]).
   std::vector<float> infer(const float* y, int K, int T_obs, const std::vector<int>& observed, int T_total) const;
   /// infer() in double precision (the same computation, not rounded to float32).
-  std::vector<double> posterior_mean(const float* y, int K, int T_obs, const std::vector<int>& observed, int T_total) const;
+  std::vector<double> posterior_mean(const float* y, int K, int T_obs, const std::vector<int>& observed,
+                                     int T_total) const;
   /// The posterior mean of the latents (K, T, q) of y (K, T, N), every neuron seen.
   std::vector<float> infer(const float* y, int K, int T) const;
 
@@ -75,7 +75,8 @@ class Gpfa {
 
   /// Sets the parameters directly (C (N, q), d (N), R (N) > 0, tau (q) in [kMinTau, kMaxTau]);
   /// q must be config().latents. The model then counts as fitted.
-  void set_parameters(const RowMatrix& C, const Eigen::VectorXd& d, const Eigen::VectorXd& R, const Eigen::VectorXd& tau);
+  void set_parameters(const RowMatrix& C, const Eigen::VectorXd& d, const Eigen::VectorXd& R,
+                      const Eigen::VectorXd& tau);
 
   /// Whether fit() or set_parameters() has given the model parameters.
   bool fitted() const { return neurons_ > 0; }
@@ -96,10 +97,10 @@ class Gpfa {
   void require_fitted(const char* where) const;
 
   GpfaConfig config_;
-  RowMatrix C_;           // (N, q)
-  Eigen::VectorXd d_;     // (N)
-  Eigen::VectorXd R_;     // (N)
-  Eigen::VectorXd tau_;   // (q)
+  RowMatrix C_;          // (N, q)
+  Eigen::VectorXd d_;    // (N)
+  Eigen::VectorXd R_;    // (N)
+  Eigen::VectorXd tau_;  // (q)
   int neurons_ = 0;
 };
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "nn/init.h"
-#include "util/kv.h"
 #include "util/det_math.h"
+#include "util/kv.h"
 
 namespace models {
 
@@ -34,14 +34,19 @@ void LfadsConfig::validate() const {
 }
 
 std::string LfadsConfig::to_text() const {
-  return util::format_kv({{"neurons", std::to_string(neurons)}, {"readout_neurons", std::to_string(out_neurons())},
+  return util::format_kv({{"neurons", std::to_string(neurons)},
+                          {"readout_neurons", std::to_string(out_neurons())},
                           {"encoder", std::to_string(encoder)},
-                          {"ic", std::to_string(ic)}, {"generator", std::to_string(generator)},
-                          {"factors", std::to_string(factors)}, {"controller", controller ? "1" : "0"},
+                          {"ic", std::to_string(ic)},
+                          {"generator", std::to_string(generator)},
+                          {"factors", std::to_string(factors)},
+                          {"controller", controller ? "1" : "0"},
                           {"controller_encoder", std::to_string(controller_encoder)},
-                          {"controller_size", std::to_string(controller_size)}, {"inputs", std::to_string(inputs)},
+                          {"controller_size", std::to_string(controller_size)},
+                          {"inputs", std::to_string(inputs)},
                           {"controller_input_lag", std::to_string(controller_input_lag)},
-                          {"ar_tau", std::to_string(ar_tau)}, {"ar_var", std::to_string(ar_var)},
+                          {"ar_tau", std::to_string(ar_tau)},
+                          {"ar_var", std::to_string(ar_var)},
                           {"ic_prior_var", std::to_string(ic_prior_var)}});
 }
 
@@ -84,8 +89,8 @@ void LfadsTrainConfig::validate() const {
 Lfads::Gru Lfads::add_gru(const std::string& name, int in, int size, nn::Rng& rng) {
   Gru g;
   g.size = size;
-  g.wx = params_.add(name + ".wx", nn::Shape{in, 3 * size});   // input to gates [z, r, n]
-  g.wh = params_.add(name + ".wh", nn::Shape{size, 3 * size}); // recurrent
+  g.wx = params_.add(name + ".wx", nn::Shape{in, 3 * size});    // input to gates [z, r, n]
+  g.wh = params_.add(name + ".wh", nn::Shape{size, 3 * size});  // recurrent
   g.b = params_.add(name + ".b", nn::Shape{3 * size}, false);
   nn::init_xavier_uniform(params_, g.wx, rng);
   nn::init_xavier_uniform(params_, g.wh, rng);
@@ -96,7 +101,9 @@ Lfads::Gru Lfads::add_gru(const std::string& name, int in, int size, nn::Rng& rn
 }
 
 Lfads::Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed)
-    : config_((config.validate(), config)), train_((train.validate(), train)), adam_(nn::Params{}, nn::AdamConfig{}),
+    : config_((config.validate(), config)),
+      train_((train.validate(), train)),
+      adam_(nn::Params{}, nn::AdamConfig{}),
       rng_(seed, 0x1fad5) {
   nn::Rng init(seed, 0x1fa);
   const LfadsConfig& c = config_;
@@ -154,9 +161,9 @@ Var gru_gates(Var x_proj, Var hp, Var h, float clip) {
   const int H = h.shape()[1];
   nn::require(x_proj.shape()[1] == 3 * H && hp.shape()[1] == 3 * H, "gru_gates: expected projections of 3 * ", H,
               " columns, got ", x_proj.shape()[1], " and ", hp.shape()[1]);
-  Var z = nn::sigmoid(nn::slice(x_proj, 1, 0, H) + nn::slice(hp, 1, 0, H));               // (B, H)
-  Var r = nn::sigmoid(nn::slice(x_proj, 1, H, H) + nn::slice(hp, 1, H, H));               // (B, H)
-  Var n = nn::tanh(nn::slice(x_proj, 1, 2 * H, H) + r * nn::slice(hp, 1, 2 * H, H));      // (B, H)
+  Var z = nn::sigmoid(nn::slice(x_proj, 1, 0, H) + nn::slice(hp, 1, 0, H));           // (B, H)
+  Var r = nn::sigmoid(nn::slice(x_proj, 1, H, H) + nn::slice(hp, 1, H, H));           // (B, H)
+  Var n = nn::tanh(nn::slice(x_proj, 1, 2 * H, H) + r * nn::slice(hp, 1, 2 * H, H));  // (B, H)
   return nn::clamp(n + z * (h - n), -clip, clip);
 }
 
@@ -219,12 +226,12 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       seen[i] = kept ? (drop_mask ? x[o] / keep : x[o]) : 0.0f;
       if (drop_mask && kept) scored[o] = 0.0f;
     }
-  Var x_seen = t.constant(seen.data(), nn::Shape{T * B, N});                                   // (T_in*B, N_in)
+  Var x_seen = t.constant(seen.data(), nn::Shape{T * B, N});  // (T_in*B, N_in)
   // Initial condition.
   std::vector<Var> ic_f = run_gru(t, ic_fwd_, x_seen, T, B, false);
   std::vector<Var> ic_b = run_gru(t, ic_bwd_, x_seen, T, B, true);
-  Var enc = nn::concat({ic_f.back(), ic_b.front()}, 1);                                         // (B, 2E)
-  Var mu0 = nn::matmul(enc, params_.on(t, ic_mu_w_)) + params_.on(t, ic_mu_b_);                 // (B, IC)
+  Var enc = nn::concat({ic_f.back(), ic_b.front()}, 1);                          // (B, 2E)
+  Var mu0 = nn::matmul(enc, params_.on(t, ic_mu_w_)) + params_.on(t, ic_mu_b_);  // (B, IC)
   Var lv0 = gaussian_log_var(nn::matmul(enc, params_.on(t, ic_lv_w_)) + params_.on(t, ic_lv_b_));
   Var ic = mu0;
   if (noise) {
@@ -232,8 +239,8 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
     for (float& e : eps) e = noise->normal();
     ic = mu0 + nn::exp(nn::affine(lv0, 0.5f, 0.0f)) * t.constant(eps.data(), nn::Shape{B, c.ic});
   }
-  Var g = nn::matmul(ic, params_.on(t, g0_w_)) + params_.on(t, g0_b_);                          // (B, G)
-  Var fac = nn::matmul(g, params_.on(t, fac_w_));                                                // (B, F)
+  Var g = nn::matmul(ic, params_.on(t, g0_w_)) + params_.on(t, g0_b_);  // (B, G)
+  Var fac = nn::matmul(g, params_.on(t, fac_w_));                       // (B, F)
   // Controller encoder.
   std::vector<Var> ci_f, ci_b;
   if (c.controller) {
@@ -261,9 +268,9 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       // s + lag, zeros where that bin is not observed.
       Var ef = s - lag >= 0 && s - lag < T_in ? ci_f[static_cast<size_t>(s - lag)] : no_encoding;
       Var eb = s + lag < T_in ? ci_b[static_cast<size_t>(s + lag)] : no_encoding;
-      Var cin = nn::concat({ef, eb, fac}, 1);                                                   // (B, 2Ce+F)
+      Var cin = nn::concat({ef, eb, fac}, 1);  // (B, 2Ce+F)
       con = gru_step(t, con_, nn::matmul(cin, params_.on(t, con_.wx)) + params_.on(t, con_.b), con);
-      Var mu = nn::matmul(con, params_.on(t, u_mu_w_)) + params_.on(t, u_mu_b_);               // (B, U)
+      Var mu = nn::matmul(con, params_.on(t, u_mu_w_)) + params_.on(t, u_mu_b_);  // (B, U)
       Var lv = gaussian_log_var(nn::matmul(con, params_.on(t, u_lv_w_)) + params_.on(t, u_lv_b_));
       u_mu.push_back(mu);
       u_lv.push_back(lv);
@@ -275,9 +282,9 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       }
       if (out) std::copy(u.data(), u.data() + B * U, out->inputs.begin() + static_cast<std::ptrdiff_t>(s) * B * U);
     }
-    g = gru_step(t, gen_, nn::matmul(u, params_.on(t, gen_.wx)) + params_.on(t, gen_.b), g);    // (B, G)
-    fac = nn::matmul(g, params_.on(t, fac_w_));                                                  // (B, F)
-    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);               // (B, N_out)
+    g = gru_step(t, gen_, nn::matmul(u, params_.on(t, gen_.wx)) + params_.on(t, gen_.b), g);  // (B, G)
+    fac = nn::matmul(g, params_.on(t, fac_w_));                                               // (B, F)
+    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);            // (B, N_out)
     // Poisson NLL (without log k!) on the scored entries: sum over bins and neurons, mean over trials.
     const size_t off = static_cast<size_t>(s) * B * No;
     Var k = t.constant(x + off, nn::Shape{B, No});
@@ -291,8 +298,8 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
   }
   Graph graph;
   graph.reconstruction = recon;
-  graph.kl_ic = nn::gaussian_kl(mu0, lv0, params_.on(t, ic_prior_mu_),
-                                t.constant(nn::Shape{c.ic}, std::log(c.ic_prior_var)));
+  graph.kl_ic =
+      nn::gaussian_kl(mu0, lv0, params_.on(t, ic_prior_mu_), t.constant(nn::Shape{c.ic}, std::log(c.ic_prior_var)));
   graph.kl_inputs = c.controller ? ar1_kl(u_mu, u_lv, c.ar_tau, c.ar_var) : t.constant(nn::Shape{}, 0.0f);
   Var wg = params_.on(t, gen_.wh);
   graph.l2 = nn::sum(wg * wg);
@@ -347,7 +354,8 @@ LfadsPlan Lfads::forward_plan(int T_in, int T_out) const {
   // Initial condition: q(ic) mean from the final encoder states, g0 = Linear(ic), f0 = W_f g0.
   encoder(ic_fwd_, "ic_enc.fwd", false);
   encoder(ic_bwd_, "ic_enc.bwd", true);
-  ops.push_back({"concat", {"ic_enc.fwd.h." + std::to_string(T - 1), "ic_enc.bwd.h.0"}, "ic.enc", {-1, 2 * c.encoder}, {}, {}});
+  ops.push_back(
+      {"concat", {"ic_enc.fwd.h." + std::to_string(T - 1), "ic_enc.bwd.h.0"}, "ic.enc", {-1, 2 * c.encoder}, {}, {}});
   linear("ic.enc", "ic_mean", c.ic, {name(ic_mu_w_), name(ic_mu_b_)});
   linear("ic_mean", "gen.h.init", G, {name(g0_w_), name(g0_b_)});
   linear("gen.h.init", "factors.init", F, {name(fac_w_)});
@@ -365,11 +373,11 @@ LfadsPlan Lfads::forward_plan(int T_in, int T_out) const {
     const std::string at = "." + std::to_string(s);
     std::string gx = "gen.xproj";
     if (c.controller) {
-      // c_t = GRU([e^f_{t-lag}, e^b_{t+lag}, f_{t-1}], c_{t-1}) (zeros outside the observed bins); u_t = posterior mean.
+      // c_t = GRU([e^f_{t-lag}, e^b_{t+lag}, f_{t-1}], c_{t-1}) (zeros outside the observed bins); u_t = posterior
+      // mean.
       const std::string ef = s - lag >= 0 && s - lag < T ? "ci_enc.fwd.h." + std::to_string(s - lag) : "ci_enc.none";
       const std::string eb = s + lag < T ? "ci_enc.bwd.h." + std::to_string(s + lag) : "ci_enc.none";
-      ops.push_back({"concat", {ef, eb, fac}, "con.in" + at,
-                     {-1, 2 * c.controller_encoder + F}, {}, {}});
+      ops.push_back({"concat", {ef, eb, fac}, "con.in" + at, {-1, 2 * c.controller_encoder + F}, {}, {}});
       linear("con.in" + at, "con.xproj" + at, 3 * c.controller_size, {name(con_.wx), name(con_.b)});
       gru(con_, "con", "con.xproj" + at, 0, 1, con, "con.h" + at, at);  // a one-step projection: step 0
       con = "con.h" + at;
@@ -422,7 +430,9 @@ LfadsLosses Lfads::train_step(const float* trials, int T_in, int T_out, const st
   Graph g = build(tape_, batch_x_.data(), T_in, T_out, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
   tape_.backward(g.total);
   nn::clip_grad_norm(params_, train_.grad_clip);
-  adam_.config().lr = train_.lr * std::max(train_.lr_floor, static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
+  adam_.config().lr =
+      train_.lr * std::max(train_.lr_floor,
+                           static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
   adam_.step(params_);
   normalize_factor_readout();
   ++steps_;
@@ -464,7 +474,8 @@ LfadsOutputs Lfads::infer(const float* inputs, int T_in, int T_out, const std::v
     place(part.log_rates, all.log_rates, N);
     place(part.factors, all.factors, F);
     place(part.inputs, all.inputs, U);
-    std::copy(part.ic_mean.begin(), part.ic_mean.end(), all.ic_mean.begin() + static_cast<std::ptrdiff_t>(first) * config_.ic);
+    std::copy(part.ic_mean.begin(), part.ic_mean.end(),
+              all.ic_mean.begin() + static_cast<std::ptrdiff_t>(first) * config_.ic);
   }
   return all;
 }

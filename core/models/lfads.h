@@ -22,28 +22,28 @@
 
 #include "nn/ops.h"
 #include "nn/optim.h"
-#include "nn/plan.h"
 #include "nn/params.h"
+#include "nn/plan.h"
 #include "nn/rng.h"
 
 namespace models {
 
 struct LfadsConfig {
-  int neurons = 40;             // neurons the encoders read (the held-in neurons of the case study)
-  int readout_neurons = 0;      // neurons the rates are read out for (0: the input neurons): those, then held-out ones
-  int encoder = 64;             // IC encoder GRU units per direction
-  int ic = 32;                  // initial-condition dimension
+  int neurons = 40;         // neurons the encoders read (the held-in neurons of the case study)
+  int readout_neurons = 0;  // neurons the rates are read out for (0: the input neurons): those, then held-out ones
+  int encoder = 64;         // IC encoder GRU units per direction
+  int ic = 32;              // initial-condition dimension
   int generator = 64;
   int factors = 8;
   bool controller = true;
   int controller_encoder = 32;  // per direction
   int controller_size = 32;
-  int inputs = 1;               // inferred input dimension
-  int controller_input_lag = 1; // bins between the encoder states and the controller step reading them
-  float ar_tau = 10.0f;         // AR(1) prior time constant, in bins
-  float ar_var = 0.1f;          // AR(1) prior process variance
+  int inputs = 1;                // inferred input dimension
+  int controller_input_lag = 1;  // bins between the encoder states and the controller step reading them
+  float ar_tau = 10.0f;          // AR(1) prior time constant, in bins
+  float ar_var = 0.1f;           // AR(1) prior process variance
   float ic_prior_var = 0.1f;
-  float var_min = 1e-4f;        // posterior variance floor
+  float var_min = 1e-4f;  // posterior variance floor
   float cell_clip = 5.0f;
   void validate() const;
   int out_neurons() const { return readout_neurons > 0 ? readout_neurons : neurons; }
@@ -53,14 +53,14 @@ struct LfadsConfig {
 
 struct LfadsTrainConfig {
   float lr = 0.005f;
-  int lr_half_life = 1500;      // the step size halves every this many steps...
-  float lr_floor = 0.05f;       // ...down to this fraction of lr (late large steps can undo a fit)
+  int lr_half_life = 1500;  // the step size halves every this many steps...
+  float lr_floor = 0.05f;   // ...down to this fraction of lr (late large steps can undo a fit)
   int batch = 32;
   float grad_clip = 200.0f;
   float kl_weight = 1.0f;
   float l2_weight = 1e-4f;
-  int ramp_start = 500;         // steps before the KL and L2 weights begin to grow
-  int ramp_steps = 2000;        // steps over which they grow from 0 to their full value
+  int ramp_start = 500;   // steps before the KL and L2 weights begin to grow
+  int ramp_steps = 2000;  // steps over which they grow from 0 to their full value
   float coordinated_dropout = 0.3f;
   uint64_t seed = 1;
   void validate() const;

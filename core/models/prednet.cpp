@@ -56,7 +56,8 @@ int64_t PredNetConfig::tape_floats_per_sequence() const {
     const int64_t area = int64_t{height >> l} * (width >> l);
     const int64_t r_above = l + 1 < layers() ? r_channels[static_cast<size_t>(l + 1)] : 0;
     const int64_t a_above = l + 1 < layers() ? a_channels[static_cast<size_t>(l + 1)] : 0;
-    per_frame += area * (16 * r_channels[static_cast<size_t>(l)] + 10 * a_channels[static_cast<size_t>(l)] + 2 * r_above + 2 * a_above);
+    per_frame += area * (16 * r_channels[static_cast<size_t>(l)] + 10 * a_channels[static_cast<size_t>(l)] +
+                         2 * r_above + 2 * a_above);
   }
   return int64_t{frames} * per_frame;
 }
@@ -181,9 +182,7 @@ ConvLstmState convlstm_update(nn::Var z, nn::Var cell) {
   return {c, o * nn::tanh(c)};
 }
 
-nn::Var prednet_error_units(nn::Var a, nn::Var ahat) {
-  return nn::concat({nn::relu(a - ahat), nn::relu(ahat - a)}, 1);
-}
+nn::Var prednet_error_units(nn::Var a, nn::Var ahat) { return nn::concat({nn::relu(a - ahat), nn::relu(ahat - a)}, 1); }
 
 nn::Var PredNet::forward(nn::Tape& tape, const float* frames, int batch, int extrapolate_from, PredNetTrace* trace) {
   const PredNetConfig& c = config_;
@@ -303,8 +302,12 @@ PredNetPlan PredNet::forward_plan(int extrapolate_from) const {
         parts.push_back(tag + "up" + at);
       }
       ops.push_back({"concat", parts, tag + "in" + at, {-1, in_channels, H[l], W[l]}, {}, {{"axis", 1}}});
-      ops.push_back({"conv3x3", {tag + "in" + at}, tag + "z" + at, {-1, 4 * r, H[l], W[l]},
-                     {name(layer_[l].lstm_w), name(layer_[l].lstm_b)}, {}});
+      ops.push_back({"conv3x3",
+                     {tag + "in" + at},
+                     tag + "z" + at,
+                     {-1, 4 * r, H[l], W[l]},
+                     {name(layer_[l].lstm_w), name(layer_[l].lstm_b)},
+                     {}});
       ops.push_back({"convlstm_cell", {tag + "z" + at, Cell[l]}, tag + "c" + at, {-1, r, H[l], W[l]}, {}, {}});
       Cell[l] = tag + "c" + at;
       ops.push_back({"convlstm_hidden", {tag + "z" + at, Cell[l]}, tag + "r" + at, {-1, r, H[l], W[l]}, {}, {}});
@@ -315,12 +318,18 @@ PredNetPlan PredNet::forward_plan(int extrapolate_from) const {
     for (int l = 0; l < L; ++l) {
       const std::string tag = "layer" + std::to_string(l) + ".";
       const int a = c.a_channels[l];
-      ops.push_back({"conv3x3", {R[l]}, tag + "ahat.conv" + at, {-1, a, H[l], W[l]}, {name(layer_[l].ahat_w), name(layer_[l].ahat_b)}, {}});
+      ops.push_back({"conv3x3",
+                     {R[l]},
+                     tag + "ahat.conv" + at,
+                     {-1, a, H[l], W[l]},
+                     {name(layer_[l].ahat_w), name(layer_[l].ahat_b)},
+                     {}});
       std::string ahat = tag + "ahat" + at;
       ops.push_back({"relu", {tag + "ahat.conv" + at}, ahat, {-1, a, H[l], W[l]}, {}, {}});
       if (l == 0) {
         // min(ReLU(.), pixel_max): the prediction of frame t.
-        ops.push_back({"clamp", {ahat}, "prediction" + at, {-1, C0, H[0], W[0]}, {}, {{"lo", 0.0}, {"hi", c.pixel_max}}});
+        ops.push_back(
+            {"clamp", {ahat}, "prediction" + at, {-1, C0, H[0], W[0]}, {}, {{"lo", 0.0}, {"hi", c.pixel_max}}});
         ahat = "prediction" + at;
         predictions.steps.push_back(ahat);
         if (extrapolate_from >= 1 && t >= extrapolate_from) {
@@ -334,7 +343,12 @@ PredNetPlan PredNet::forward_plan(int extrapolate_from) const {
       ops.push_back({"error_units", {A, ahat}, E[l], {-1, 2 * a, H[l], W[l]}, {}, {}});
       if (l + 1 < L) {
         const int a1 = c.a_channels[l + 1];
-        ops.push_back({"conv3x3", {E[l]}, tag + "a.conv" + at, {-1, a1, H[l], W[l]}, {name(layer_[l].a_w), name(layer_[l].a_b)}, {}});
+        ops.push_back({"conv3x3",
+                       {E[l]},
+                       tag + "a.conv" + at,
+                       {-1, a1, H[l], W[l]},
+                       {name(layer_[l].a_w), name(layer_[l].a_b)},
+                       {}});
         ops.push_back({"relu", {tag + "a.conv" + at}, tag + "a.relu" + at, {-1, a1, H[l], W[l]}, {}, {}});
         A = "layer" + std::to_string(l + 1) + ".a" + at;
         ops.push_back({"maxpool2x2", {tag + "a.relu" + at}, A, {-1, a1, H[l + 1], W[l + 1]}, {}, {}});

@@ -84,9 +84,7 @@ int PredNetTrainer::check_sequences(int64_t values, const char* what) const {
   return static_cast<int>(values / per);
 }
 
-void PredNetTrainer::sample(int count, nn::Rng& rng, float* out) const {
-  sample_from(images_.get(), count, rng, out);
-}
+void PredNetTrainer::sample(int count, nn::Rng& rng, float* out) const { sample_from(images_.get(), count, rng, out); }
 
 void PredNetTrainer::sample_from(const data::IdxImages* images, int count, nn::Rng& rng, float* out) const {
   nn::require_int_range(count, 0, 1 << 16, "PredNetTrainer.sample: count");

@@ -23,7 +23,7 @@ struct PredNetTrainerConfig {
   data::BlobVideoConfig blobs;    // its height, width and frames follow model's (set by sync())
   data::SpriteVideoConfig sprites;
   float lr = 1e-3f;
-  int batch = 4;      // sequences per Adam step
+  int batch = 4;  // sequences per Adam step
   // A step's sequences go through the model in passes whose tapes stay within about this many
   // bytes (gradients summed over the passes: the same step up to rounding); 0: all at once.
   int64_t pass_bytes = 0;

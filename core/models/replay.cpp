@@ -136,9 +136,10 @@ void SumTree::find_many(double* masses, int n, int* out, int* paths) const {
 
 RankHeap::RankHeap(int capacity, double alpha, int resort_period)
     : capacity_(capacity), period_(resort_period > 0 ? resort_period : capacity) {
-  nn::require(capacity >= 1 && capacity <= kMaxCapacity, "RankHeap: capacity: expected an integer in [1, ", kMaxCapacity,
-              "], got ", capacity);
-  nn::require(std::isfinite(alpha) && alpha >= 0 && alpha <= 1, "RankHeap: alpha: expected a number in [0, 1], got ", alpha);
+  nn::require(capacity >= 1 && capacity <= kMaxCapacity, "RankHeap: capacity: expected an integer in [1, ",
+              kMaxCapacity, "], got ", capacity);
+  nn::require(std::isfinite(alpha) && alpha >= 0 && alpha <= 1, "RankHeap: alpha: expected a number in [0, 1], got ",
+              alpha);
   heap_.reserve(static_cast<size_t>(capacity));
   pos_.assign(static_cast<size_t>(capacity), -1);
   priority_.assign(static_cast<size_t>(capacity), 0.0);
@@ -146,7 +147,8 @@ RankHeap::RankHeap(int capacity, double alpha, int resort_period)
   // stays below ~1e-9 at 2^24 terms, far below what a sampling test can see.
   cum_.resize(static_cast<size_t>(capacity) + 1);
   cum_[0] = 0;
-  for (int r = 1; r <= capacity; ++r) cum_[static_cast<size_t>(r)] = cum_[static_cast<size_t>(r - 1)] + util::det_pow(r, -alpha);
+  for (int r = 1; r <= capacity; ++r)
+    cum_[static_cast<size_t>(r)] = cum_[static_cast<size_t>(r - 1)] + util::det_pow(r, -alpha);
 }
 
 bool RankHeap::above(int a, int b, bool fresh) const {
@@ -208,9 +210,8 @@ void RankHeap::set(int j, double priority, bool fresh) {
 
 void RankHeap::resort() {
   // Ties keep their slot order (stable), so a re-sort is reproducible.
-  std::stable_sort(heap_.begin(), heap_.end(), [&](int a, int b) {
-    return priority_[static_cast<size_t>(a)] > priority_[static_cast<size_t>(b)];
-  });
+  std::stable_sort(heap_.begin(), heap_.end(),
+                   [&](int a, int b) { return priority_[static_cast<size_t>(a)] > priority_[static_cast<size_t>(b)]; });
   for (size_t p = 0; p < heap_.size(); ++p) pos_[static_cast<size_t>(heap_[p])] = static_cast<int>(p);
   changes_ = 0;
   ++resorts_;
@@ -236,9 +237,12 @@ bool RankHeap::heap_ok() const {
 
 const char* replay_kind_name(ReplayKind kind) {
   switch (kind) {
-    case ReplayKind::kUniform: return "uniform";
-    case ReplayKind::kProportional: return "proportional";
-    case ReplayKind::kRank: return "rank";
+    case ReplayKind::kUniform:
+      return "uniform";
+    case ReplayKind::kProportional:
+      return "proportional";
+    case ReplayKind::kRank:
+      return "rank";
   }
   return "?";
 }
@@ -254,7 +258,7 @@ double replay_bytes(int capacity, int observation_size, ReplayKind kind) {
   int leaves = 1;
   while (leaves < capacity) leaves *= 2;
   double index = 0;
-  if (kind == ReplayKind::kProportional) index = 2.0 * leaves * 2 * sizeof(double);  // sum and min trees
+  if (kind == ReplayKind::kProportional) index = 2.0 * leaves * 2 * sizeof(double);              // sum and min trees
   if (kind == ReplayKind::kRank) index = capacity * (2.0 * sizeof(int) + 2.0 * sizeof(double));  // heap, pos, p, cum
   return capacity * per_item + index;
 }
@@ -326,9 +330,12 @@ float ReplayBuffer::current_beta() const {
 double ReplayBuffer::probability(int i) const {
   nn::require(i >= 0 && i < size_, "ReplayBuffer::probability: index: expected [0, ", size_ - 1, "], got ", i);
   switch (config_.kind) {
-    case ReplayKind::kProportional: return tree_.get(i) / tree_.total();
-    case ReplayKind::kRank: return heap_.rank_probability(heap_.position_of(i) + 1);
-    default: return 1.0 / size_;
+    case ReplayKind::kProportional:
+      return tree_.get(i) / tree_.total();
+    case ReplayKind::kRank:
+      return heap_.rank_probability(heap_.position_of(i) + 1);
+    default:
+      return 1.0 / size_;
   }
 }
 
@@ -425,7 +432,8 @@ void ReplayBuffer::sample_rank(ReplayBatch& b, int batch) {
     const int slot = heap_.slot_at(r - 1);
     b.positions[static_cast<size_t>(k)] = r - 1;
     b.indices[static_cast<size_t>(k)] = slot;
-    b.weights[static_cast<size_t>(k)] = static_cast<float>(util::det_pow(n * heap_.rank_probability(r), -b.beta) / max_weight);
+    b.weights[static_cast<size_t>(k)] =
+        static_cast<float>(util::det_pow(n * heap_.rank_probability(r), -b.beta) / max_weight);
     copy_into_batch(slot, k);
   }
 }
@@ -474,8 +482,8 @@ void ReplayBuffer::check_slots(const std::vector<int>& indices, const std::vecto
   for (size_t k = 0; k < indices.size(); ++k) {
     nn::require(indices[k] >= 0 && indices[k] < size_, "ReplayBuffer::", fn, ": indices[", k,
                 "]: expected a stored slot in [0, ", size_ - 1, "], got ", indices[k]);
-    nn::require(std::isfinite(values[k]) && (!non_negative || values[k] >= 0), "ReplayBuffer::", fn, ": ", what, "[",
-                k, "]: expected a finite number", non_negative ? " >= 0" : "", ", got ", values[k]);
+    nn::require(std::isfinite(values[k]) && (!non_negative || values[k] >= 0), "ReplayBuffer::", fn, ": ", what, "[", k,
+                "]: expected a finite number", non_negative ? " >= 0" : "", ", got ", values[k]);
   }
 }
 
@@ -484,8 +492,10 @@ void ReplayBuffer::apply_priorities(const std::vector<int>& indices, const std::
   for (size_t k = 0; k < indices.size(); ++k) {
     const double p = priorities[k];
     max_priority_ = std::max(max_priority_, p);
-    if (config_.kind == ReplayKind::kProportional) tree_.set(indices[k], util::det_pow(p, config_.alpha));
-    else heap_.set(indices[k], p);
+    if (config_.kind == ReplayKind::kProportional)
+      tree_.set(indices[k], util::det_pow(p, config_.alpha));
+    else
+      heap_.set(indices[k], p);
   }
 }
 

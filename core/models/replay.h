@@ -45,9 +45,13 @@ struct TreeAllocator {
   T* allocate(size_t n) { return static_cast<T*>(allocate_tree_storage(n * sizeof(T))); }
   void deallocate(T* p, size_t) { free_tree_storage(p); }
   template <class U>
-  bool operator==(const TreeAllocator<U>&) const { return true; }
+  bool operator==(const TreeAllocator<U>&) const {
+    return true;
+  }
   template <class U>
-  bool operator!=(const TreeAllocator<U>&) const { return false; }
+  bool operator!=(const TreeAllocator<U>&) const {
+    return false;
+  }
 };
 
 /// A binary sum tree (with a min tree beside it) over `capacity` leaves, padded to a power of two.
@@ -112,7 +116,9 @@ class RankHeap {
   double cumulative(int r) const { return cum_[static_cast<size_t>(r)]; }
   double total() const { return cum_[heap_.size()]; }
   /// P(rank r) = r^-alpha / total for the current size.
-  double rank_probability(int r) const { return (cum_[static_cast<size_t>(r)] - cum_[static_cast<size_t>(r - 1)]) / total(); }
+  double rank_probability(int r) const {
+    return (cum_[static_cast<size_t>(r)] - cum_[static_cast<size_t>(r - 1)]) / total();
+  }
   /// The rank r in [lo, hi] whose mass interval [cum(r-1), cum(r)) holds u (binary search; clamped).
   int find_rank(double u, int lo, int hi) const;
   /// Every parent's priority >= its children's.
@@ -143,11 +149,11 @@ ReplayKind parse_replay_kind(const std::string& name, const char* what);
 struct ReplayConfig {
   int capacity = 10000;
   ReplayKind kind = ReplayKind::kProportional;
-  float alpha = 0.6f;        // how strongly priorities shape sampling (0 = uniform)
-  float beta0 = 0.4f;        // importance-sampling exponent at the start, annealed to 1
-  int beta_steps = 20000;    // sample() calls over which beta reaches 1
-  float eps = 1e-6f;         // keeps every stored transition drawable (proportional)
-  int resort_period = 0;     // rank: priority changes between full re-sorts of the heap (0: capacity)
+  float alpha = 0.6f;      // how strongly priorities shape sampling (0 = uniform)
+  float beta0 = 0.4f;      // importance-sampling exponent at the start, annealed to 1
+  int beta_steps = 20000;  // sample() calls over which beta reaches 1
+  float eps = 1e-6f;       // keeps every stored transition drawable (proportional)
+  int resort_period = 0;   // rank: priority changes between full re-sorts of the heap (0: capacity)
   bool prioritized() const { return kind != ReplayKind::kUniform; }
   /// The paper's exponents for a kind (Schaul et al. 2016, Table 3): proportional alpha 0.6,
   /// beta0 0.4; rank-based alpha 0.7, beta0 0.5 (uniform keeps the defaults; they are unused).
@@ -158,15 +164,15 @@ struct ReplayConfig {
 /// A batch of transitions (copies) with its tree indices and importance weights.
 struct ReplayBatch {
   int size = 0;
-  std::vector<int> indices;       // (B) buffer slots
-  std::vector<float> weights;     // (B) importance weights, max 1 (all 1 for uniform)
-  std::vector<float> obs;         // (B, obs)
-  std::vector<int> actions;       // (B)
-  std::vector<float> rewards;     // (B)
-  std::vector<float> next_obs;    // (B, obs)
-  std::vector<float> dones;       // (B) 1 when the episode terminated (no bootstrap)
-  std::vector<int> paths;         // (B, depth + 1) tree nodes visited per draw (proportional, when recorded)
-  std::vector<int> positions;     // (B) heap positions (rank - 1) of the draws (rank-based)
+  std::vector<int> indices;     // (B) buffer slots
+  std::vector<float> weights;   // (B) importance weights, max 1 (all 1 for uniform)
+  std::vector<float> obs;       // (B, obs)
+  std::vector<int> actions;     // (B)
+  std::vector<float> rewards;   // (B)
+  std::vector<float> next_obs;  // (B, obs)
+  std::vector<float> dones;     // (B) 1 when the episode terminated (no bootstrap)
+  std::vector<int> paths;       // (B, depth + 1) tree nodes visited per draw (proportional, when recorded)
+  std::vector<int> positions;   // (B) heap positions (rank - 1) of the draws (rank-based)
   float beta = 1.0f;
 };
 

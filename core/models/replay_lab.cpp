@@ -22,14 +22,14 @@ void ReplayLab::step(int env_steps) {
 }
 
 float ReplayLab::last_loss(int which) const {
-  nn::require(which == kUniform || which == kVariant, "ReplayLab::last_loss: which: expected 0 (uniform) or 1 (the variant), got ",
-              which);
+  nn::require(which == kUniform || which == kVariant,
+              "ReplayLab::last_loss: which: expected 0 (uniform) or 1 (the variant), got ", which);
   return last_loss_[which];
 }
 
 DqnRunner& ReplayLab::agent(int which) {
-  nn::require(which == kUniform || which == kVariant, "ReplayLab::agent: which: expected 0 (uniform) or 1 (the variant), got ",
-              which);
+  nn::require(which == kUniform || which == kVariant,
+              "ReplayLab::agent: which: expected 0 (uniform) or 1 (the variant), got ", which);
   return *agents_[which];
 }
 

@@ -10,8 +10,8 @@
 namespace models {
 
 struct ReplayLabConfig {
-  std::string env = "catch";  // "catch" or "cartpole"
-  DqnConfig dqn = dqn_preset("catch");  // replay.kind is set per agent
+  std::string env = "catch";                       // "catch" or "cartpole"
+  DqnConfig dqn = dqn_preset("catch");             // replay.kind is set per agent
   ReplayKind variant = ReplayKind::kProportional;  // the second agent's replay
   int histogram_bins = 32;
 };

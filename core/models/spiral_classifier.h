@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "data/spiral.h"
+#include "mlp.h"
 #include "nn/optim.h"
 #include "nn/rng.h"
-#include "mlp.h"
 
 namespace models {
 

@@ -70,16 +70,16 @@ Vit::Vit(const VitConfig& config, uint64_t seed) : config_(config) {
   const VitConfig& c = config_;
   const int D = c.dim, P = c.patch;
   nn::Rng rng(seed, 0x717);
-  patch_w_ = params_.add("patch.weight", Shape{D, c.channels, P, P});                   // (D, C, P, P)
+  patch_w_ = params_.add("patch.weight", Shape{D, c.channels, P, P});  // (D, C, P, P)
   patch_b_ = params_.add("patch.bias", Shape{D}, false);
-  cls_ = params_.add("cls", Shape{D}, false);                                           // (D)
-  pos_ = params_.add("pos", Shape{c.tokens(), D}, false);                               // (T, D)
+  cls_ = params_.add("cls", Shape{D}, false);              // (D)
+  pos_ = params_.add("pos", Shape{c.tokens(), D}, false);  // (T, D)
   for (int l = 0; l < c.depth; ++l) {
     const std::string tag = "block" + std::to_string(l) + ".";
     Block b{};
     b.ln1_g = params_.add(tag + "ln1.gamma", Shape{D}, false);
     b.ln1_b = params_.add(tag + "ln1.beta", Shape{D}, false);
-    b.qkv_w = params_.add(tag + "attn.qkv.weight", Shape{D, 3 * D});                    // (D, 3D): [q | k | v]
+    b.qkv_w = params_.add(tag + "attn.qkv.weight", Shape{D, 3 * D});  // (D, 3D): [q | k | v]
     b.qkv_b = params_.add(tag + "attn.qkv.bias", Shape{3 * D}, false);
     b.out_w = params_.add(tag + "attn.out.weight", Shape{D, D});
     b.out_b = params_.add(tag + "attn.out.bias", Shape{D}, false);
@@ -126,10 +126,10 @@ void Vit::validate_head_mask(const float* head_mask, const char* name) const {
 Var Vit::attention_block(nn::Tape& t, Var z, const Block& b, const float* layer_mask, std::vector<Var>* attention) {
   const int H = config_.heads, dh = config_.head_dim();
   Var h = nn::layernorm(z, params_.on(t, b.ln1_g), params_.on(t, b.ln1_b), kLayerNormEps);  // (B, T, D)
-  Var qkv = nn::linear(h, params_.on(t, b.qkv_w), params_.on(t, b.qkv_b));              // (B, T, 3D)
-  Var a = nn::attention_probs(qkv, H);                                                  // (B, h, T, T)
+  Var qkv = nn::linear(h, params_.on(t, b.qkv_w), params_.on(t, b.qkv_b));                  // (B, T, 3D)
+  Var a = nn::attention_probs(qkv, H);                                                      // (B, h, T, T)
   if (attention != nullptr) attention->push_back(a);
-  Var o = nn::attention_mix(a, qkv);                                                    // (B, T, D), heads side by side
+  Var o = nn::attention_mix(a, qkv);  // (B, T, D), heads side by side
   if (layer_mask != nullptr && std::any_of(layer_mask, layer_mask + H, [](float m) { return m != 1.0f; })) {
     // Lesions: head k's dh columns of o scaled by its factor (0 silences it).
     float* columns = t.scratch<float>(static_cast<size_t>(config_.dim));
@@ -146,7 +146,7 @@ Var Vit::forward(nn::Tape& t, Var x, const float* head_mask, std::vector<Var>* a
   nn::require(s.rank == 4 && s[0] >= 1 && s[1] == c.channels && s[2] == c.image && s[3] == c.image,
               "Vit::forward: x: expected (B, ", c.channels, ", ", c.image, ", ", c.image, "), got shape ", s.str());
   const int B = s[0], D = c.dim, N = c.patches();
-  x = nn::affine(x, 1.0f / kVitPixelStd, -kVitPixelMean / kVitPixelStd);                 // (B, C, S, S) standardized
+  x = nn::affine(x, 1.0f / kVitPixelStd, -kVitPixelMean / kVitPixelStd);                // (B, C, S, S) standardized
   Var p = nn::conv2d(x, params_.on(t, patch_w_), params_.on(t, patch_b_), c.patch, 0);  // (B, D, G, G)
   p = nn::transpose(nn::reshape(p, Shape{B, D, N}), {0, 2, 1});                         // (B, N, D)
   Var cls = nn::add(t.constant(Shape{B, 1, D}, 0.0f), params_.on(t, cls_));             // (B, 1, D)
@@ -155,12 +155,12 @@ Var Vit::forward(nn::Tape& t, Var x, const float* head_mask, std::vector<Var>* a
     const Block& b = blocks_[static_cast<size_t>(l)];
     z = attention_block(t, z, b, head_mask ? head_mask + l * c.heads : nullptr, attention);
     Var h = nn::layernorm(z, params_.on(t, b.ln2_g), params_.on(t, b.ln2_b), kLayerNormEps);  // (B, T, D)
-    h = nn::gelu(nn::linear(h, params_.on(t, b.fc1_w), params_.on(t, b.fc1_b)));        // (B, T, M)
-    z = z + nn::linear(h, params_.on(t, b.fc2_w), params_.on(t, b.fc2_b));              // (B, T, D)
+    h = nn::gelu(nn::linear(h, params_.on(t, b.fc1_w), params_.on(t, b.fc1_b)));              // (B, T, M)
+    z = z + nn::linear(h, params_.on(t, b.fc2_w), params_.on(t, b.fc2_b));                    // (B, T, D)
   }
-  Var cls_out = nn::reshape(nn::slice(z, 1, 0, 1), Shape{B, D});                        // (B, D)
+  Var cls_out = nn::reshape(nn::slice(z, 1, 0, 1), Shape{B, D});  // (B, D)
   cls_out = nn::layernorm(cls_out, params_.on(t, norm_g_), params_.on(t, norm_b_), kLayerNormEps);
-  return nn::linear(cls_out, params_.on(t, head_w_), params_.on(t, head_b_));           // (B, K)
+  return nn::linear(cls_out, params_.on(t, head_w_), params_.on(t, head_b_));  // (B, K)
 }
 
 // The same computation as forward() (then softmax, as predict()), step for step, as data. Keep the
@@ -173,36 +173,68 @@ VitPlan Vit::forward_plan() const {
   std::vector<nn::PlanOp> ops;
   nn::PlanOutput attention{"attention", {}}, distance{"attention_distance", {}};
   // x standardized, conv2d with kernel = stride = P as patches (B, N, C*P*P) times patch.weight^T.
-  ops.push_back({"patchify", {"images"}, "patches", {-1, N, PP}, {},
-                 {{"mean", kVitPixelMean}, {"std", kVitPixelStd}, {"patch", c.patch}, {"image", c.image}, {"channels", c.channels}}});
-  ops.push_back({"linear", {"patches"}, "patch_tokens", {-1, N, D}, {name(patch_w_), name(patch_b_)}, {{"transposeWeight", 1}}});
+  ops.push_back({"patchify",
+                 {"images"},
+                 "patches",
+                 {-1, N, PP},
+                 {},
+                 {{"mean", kVitPixelMean},
+                  {"std", kVitPixelStd},
+                  {"patch", c.patch},
+                  {"image", c.image},
+                  {"channels", c.channels}}});
+  ops.push_back(
+      {"linear", {"patches"}, "patch_tokens", {-1, N, D}, {name(patch_w_), name(patch_b_)}, {{"transposeWeight", 1}}});
   ops.push_back({"tokens", {"patch_tokens"}, "z0", {-1, T, D}, {name(cls_), name(pos_)}, {}});  // [cls ; p] + pos
   std::string z = "z0";
   for (int l = 0; l < c.depth; ++l) {
     const Block& b = blocks_[static_cast<size_t>(l)];
     const std::string tag = "block" + std::to_string(l) + ".";
     // attention_block(): z' = z + out(mask * MSA(LN1(z)))
-    ops.push_back({"layernorm", {z}, tag + "ln1", {-1, T, D}, {name(b.ln1_g), name(b.ln1_b)}, {{"eps", kLayerNormEps}}});
-    ops.push_back({"linear", {tag + "ln1"}, tag + "qkv", {-1, T, 3 * D}, {name(b.qkv_w), name(b.qkv_b)}, {{"transposeWeight", 0}}});
-    ops.push_back({"attention", {tag + "qkv"}, tag + "heads", {-1, T, D}, {},
-                   {{"heads", H}, {"maskOffset", l * H}}});
+    ops.push_back(
+        {"layernorm", {z}, tag + "ln1", {-1, T, D}, {name(b.ln1_g), name(b.ln1_b)}, {{"eps", kLayerNormEps}}});
+    ops.push_back({"linear",
+                   {tag + "ln1"},
+                   tag + "qkv",
+                   {-1, T, 3 * D},
+                   {name(b.qkv_w), name(b.qkv_b)},
+                   {{"transposeWeight", 0}}});
+    ops.push_back({"attention", {tag + "qkv"}, tag + "heads", {-1, T, D}, {}, {{"heads", H}, {"maskOffset", l * H}}});
     // Read-outs: the probabilities attention_probs() gives inside "attention", and their distances.
     ops.push_back({"attention_weights", {tag + "qkv"}, tag + "weights", {-1, H, T, T}, {}, {{"heads", H}}});
-    ops.push_back({"attention_distance", {tag + "weights"}, tag + "distance", {-1, H}, {}, {{"grid", c.grid()}, {"patch", c.patch}}});
+    ops.push_back({"attention_distance",
+                   {tag + "weights"},
+                   tag + "distance",
+                   {-1, H},
+                   {},
+                   {{"grid", c.grid()}, {"patch", c.patch}}});
     attention.steps.push_back(tag + "weights");
     distance.steps.push_back(tag + "distance");
-    ops.push_back({"linear", {tag + "heads"}, tag + "attn", {-1, T, D}, {name(b.out_w), name(b.out_b)}, {{"transposeWeight", 0}}});
+    ops.push_back({"linear",
+                   {tag + "heads"},
+                   tag + "attn",
+                   {-1, T, D},
+                   {name(b.out_w), name(b.out_b)},
+                   {{"transposeWeight", 0}}});
     ops.push_back({"add", {z, tag + "attn"}, tag + "mid", {-1, T, D}, {}, {}});
     // z = z' + fc2(GELU(fc1(LN2(z'))))
-    ops.push_back({"layernorm", {tag + "mid"}, tag + "ln2", {-1, T, D}, {name(b.ln2_g), name(b.ln2_b)}, {{"eps", kLayerNormEps}}});
-    ops.push_back({"linear", {tag + "ln2"}, tag + "fc1", {-1, T, M}, {name(b.fc1_w), name(b.fc1_b)}, {{"transposeWeight", 0}}});
+    ops.push_back({"layernorm",
+                   {tag + "mid"},
+                   tag + "ln2",
+                   {-1, T, D},
+                   {name(b.ln2_g), name(b.ln2_b)},
+                   {{"eps", kLayerNormEps}}});
+    ops.push_back(
+        {"linear", {tag + "ln2"}, tag + "fc1", {-1, T, M}, {name(b.fc1_w), name(b.fc1_b)}, {{"transposeWeight", 0}}});
     ops.push_back({"gelu", {tag + "fc1"}, tag + "gelu", {-1, T, M}, {}, {}});
-    ops.push_back({"linear", {tag + "gelu"}, tag + "fc2", {-1, T, D}, {name(b.fc2_w), name(b.fc2_b)}, {{"transposeWeight", 0}}});
+    ops.push_back(
+        {"linear", {tag + "gelu"}, tag + "fc2", {-1, T, D}, {name(b.fc2_w), name(b.fc2_b)}, {{"transposeWeight", 0}}});
     z = "z" + std::to_string(l + 1);
     ops.push_back({"add", {tag + "mid", tag + "fc2"}, z, {-1, T, D}, {}, {}});
   }
   ops.push_back({"class_token", {z}, "cls_out", {-1, D}, {}, {}});
-  ops.push_back({"layernorm", {"cls_out"}, "cls_norm", {-1, D}, {name(norm_g_), name(norm_b_)}, {{"eps", kLayerNormEps}}});
+  ops.push_back(
+      {"layernorm", {"cls_out"}, "cls_norm", {-1, D}, {name(norm_g_), name(norm_b_)}, {{"eps", kLayerNormEps}}});
   ops.push_back({"linear", {"cls_norm"}, "logits", {-1, K}, {name(head_w_), name(head_b_)}, {{"transposeWeight", 0}}});
   ops.push_back({"softmax", {"logits"}, "probs", {-1, K}, {}, {}});
   return {std::move(ops), {{"probs", {"probs"}}, std::move(attention), std::move(distance)}};
@@ -215,9 +247,10 @@ namespace {
 // within about 16 MiB whatever the architecture; the results do not depend on it.
 constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
 int readout_chunk(const VitConfig& c) {
-  return static_cast<int>(std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_image()), 1, 64));
+  return static_cast<int>(
+      std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_image()), 1, 64));
 }
-}
+}  // namespace
 
 void Vit::predict(const float* images, int n, const float* head_mask, float* probs) {
   nn::require(n >= 0, "Vit::predict: n: expected >= 0, got ", n);
@@ -229,7 +262,7 @@ void Vit::predict(const float* images, int n, const float* head_mask, float* pro
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
     Var x = infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image});
-    Var p = nn::softmax(forward(infer_, x, head_mask));                                  // (m, K)
+    Var p = nn::softmax(forward(infer_, x, head_mask));  // (m, K)
     std::copy(p.data(), p.data() + p.numel(), probs + static_cast<size_t>(start) * c.classes);
   }
 }
@@ -244,9 +277,9 @@ void Vit::attention_maps(const float* images, int n, const float* head_mask, flo
     const int m = std::min(chunk, n - start);
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
-    std::vector<Var> maps;                                                              // per block (m, h, T, T)
+    std::vector<Var> maps;  // per block (m, h, T, T)
     Var x = infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image});
-    Var p = nn::softmax(forward(infer_, x, head_mask, &maps));                          // (m, K)
+    Var p = nn::softmax(forward(infer_, x, head_mask, &maps));  // (m, K)
     std::copy(p.data(), p.data() + p.numel(), probs + static_cast<size_t>(start) * c.classes);
     for (int b = 0; b < m; ++b)
       for (int l = 0; l < c.depth; ++l)
@@ -267,12 +300,14 @@ void Vit::mean_attention_distance(const float* images, int n, float* out) {
     infer_.reset();
     nn::NoGradScope no_grad(infer_);
     std::vector<Var> maps;
-    forward(infer_, infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image}),
+    forward(infer_,
+            infer_.constant(images + static_cast<size_t>(start) * c.pixels(), Shape{m, c.channels, c.image, c.image}),
             nullptr, &maps);
     for (int l = 0; l < c.depth; ++l) {
       vit_attention_distance(c, maps[static_cast<size_t>(l)].data(), m, per_image.data());  // (m, h)
       for (int b = 0; b < m; ++b)
-        for (int hd = 0; hd < H; ++hd) acc[static_cast<size_t>(l) * H + hd] += per_image[static_cast<size_t>(b) * H + hd];
+        for (int hd = 0; hd < H; ++hd)
+          acc[static_cast<size_t>(l) * H + hd] += per_image[static_cast<size_t>(b) * H + hd];
     }
   }
   for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<float>(acc[i] / n);
@@ -285,7 +320,8 @@ void vit_attention_distance(const VitConfig& c, const float* attention, int n, f
   for (int i = 0; i < N; ++i)
     for (int j = 0; j < N; ++j)
       dist[static_cast<size_t>(i) * N + j] =
-          static_cast<float>(c.patch) * std::hypot(static_cast<float>(i / G - j / G), static_cast<float>(i % G - j % G));
+          static_cast<float>(c.patch) *
+          std::hypot(static_cast<float>(i / G - j / G), static_cast<float>(i % G - j % G));
   for (int bh = 0; bh < n * c.heads; ++bh) {
     double sum_over_queries = 0;
     for (int i = 0; i < N; ++i) {

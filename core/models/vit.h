@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "nn/ops.h"
-#include "nn/plan.h"
 #include "nn/params.h"
+#include "nn/plan.h"
 
 namespace models {
 
@@ -34,10 +34,10 @@ struct VitConfig {
   std::string to_text() const;
   static VitConfig from_text(const std::string& text);
 
-  int grid() const { return image / patch; }        // patches per side G
-  int patches() const { return grid() * grid(); }   // N = G^2
-  int tokens() const { return patches() + 1; }      // T = N + 1 (the class token first)
-  int head_dim() const { return dim / heads; }      // D / h
+  int grid() const { return image / patch; }       // patches per side G
+  int patches() const { return grid() * grid(); }  // N = G^2
+  int tokens() const { return patches() + 1; }     // T = N + 1 (the class token first)
+  int head_dim() const { return dim / heads; }     // D / h
   int pixels() const { return channels * image * image; }
   /// About how many floats one training image puts on the tape (forward values plus the live
   /// gradients of the backward pass): per block the (T, D) and (T, M) activations and the

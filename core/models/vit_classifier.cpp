@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+
 #include "util/det_math.h"
 
 namespace models {
@@ -97,7 +98,8 @@ float VitClassifier::train_step() {
   for (int first = 0; first < B; first += P) {
     const int n = std::min(P, B - first);
     tape_.reset();
-    nn::Var x = tape_.constant(batch_x_.data() + static_cast<size_t>(first) * m.pixels(), nn::Shape{n, m.channels, m.image, m.image});
+    nn::Var x = tape_.constant(batch_x_.data() + static_cast<size_t>(first) * m.pixels(),
+                               nn::Shape{n, m.channels, m.image, m.image});
     nn::Var loss = nn::cross_entropy_logits(vit_.forward(tape_, x), batch_y_.data() + first, n);
     if (n < B) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(B), 0.0f);
     tape_.backward(loss);

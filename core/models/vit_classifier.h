@@ -21,11 +21,11 @@ struct VitTrainConfig {
   // (gradients summed over the passes: the same step up to rounding); 0: the whole batch at once.
   // The pages set it so that a large model or batch fits a phone's memory.
   int64_t pass_bytes = 0;
-  int warmup = 500;            // steps of linear learning-rate warm-up from zero
-  int decay_steps = 0;         // cosine decay to zero over this many steps after the warm-up; 0: constant
-  float clip = 1.0f;           // global gradient-norm clip; 0: off
-  int shift = 2;               // augmentation: random translation up to +-shift pixels
-  bool flip = true;            // augmentation: mirror half of the images
+  int warmup = 500;     // steps of linear learning-rate warm-up from zero
+  int decay_steps = 0;  // cosine decay to zero over this many steps after the warm-up; 0: constant
+  float clip = 1.0f;    // global gradient-norm clip; 0: off
+  int shift = 2;        // augmentation: random translation up to +-shift pixels
+  bool flip = true;     // augmentation: mirror half of the images
   uint64_t seed = 1;
   void validate() const;
   /// Images per forward/backward pass under pass_bytes (the batch when it is 0).
@@ -34,9 +34,9 @@ struct VitTrainConfig {
 
 struct VitEvaluation {
   int images = 0;
-  double accuracy = 0;          // fraction of images classified correctly
-  double loss = 0;              // mean cross-entropy
-  std::vector<int> confusion;   // (K, K): row = true class, column = predicted class
+  double accuracy = 0;         // fraction of images classified correctly
+  double loss = 0;             // mean cross-entropy
+  std::vector<int> confusion;  // (K, K): row = true class, column = predicted class
 };
 
 class VitClassifier {

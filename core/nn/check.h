@@ -93,8 +93,7 @@ inline int64_t checked_product(std::initializer_list<int64_t> dims, int64_t max,
 #define NN_STRINGIFY2(x) #x
 #define NN_STRINGIFY(x) NN_STRINGIFY2(x)
 /// Always-on internal assertion with file:line.
-#define NN_ASSERT(cond)                                                                     \
-  do {                                                                                      \
-    if (!(cond))                                                                            \
-      throw ::nn::InternalError(__FILE__ ":" NN_STRINGIFY(__LINE__) ": assertion failed: " #cond); \
+#define NN_ASSERT(cond)                                                                                       \
+  do {                                                                                                        \
+    if (!(cond)) throw ::nn::InternalError(__FILE__ ":" NN_STRINGIFY(__LINE__) ": assertion failed: " #cond); \
   } while (0)

@@ -26,25 +26,32 @@ void eigen_gemm(const OpA& a, const OpB& b, float alpha, float beta, Map& c) {
 }
 }  // namespace
 
-void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+          int ldb, float beta, float* C, int ldc) {
   gemm_packed(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-                const float* B, int ldb, float beta, float* C, int ldc) {
+void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
   Map c(C, M, N, Eigen::OuterStride<>(ldc));
   if (K == 0) {
-    if (beta == 0.0f) c.setZero(); else c *= beta;
+    if (beta == 0.0f)
+      c.setZero();
+    else
+      c *= beta;
     return;
   }
   ConstMap a(A, trans_a ? K : M, trans_a ? M : K, Eigen::OuterStride<>(lda));
   ConstMap b(B, trans_b ? N : K, trans_b ? K : N, Eigen::OuterStride<>(ldb));
-  if (!trans_a && !trans_b) eigen_gemm(a, b, alpha, beta, c);
-  else if (!trans_a && trans_b) eigen_gemm(a, b.transpose(), alpha, beta, c);
-  else if (trans_a && !trans_b) eigen_gemm(a.transpose(), b, alpha, beta, c);
-  else eigen_gemm(a.transpose(), b.transpose(), alpha, beta, c);
+  if (!trans_a && !trans_b)
+    eigen_gemm(a, b, alpha, beta, c);
+  else if (!trans_a && trans_b)
+    eigen_gemm(a, b.transpose(), alpha, beta, c);
+  else if (trans_a && !trans_b)
+    eigen_gemm(a.transpose(), b, alpha, beta, c);
+  else
+    eigen_gemm(a.transpose(), b.transpose(), alpha, beta, c);
 }
 
 void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,

@@ -10,16 +10,16 @@ namespace nn {
 /// op(A) is (M x K): A is (M x K) with row stride lda, or (K x M) when trans_a.
 /// op(B) is (K x N): B is (K x N) with row stride ldb, or (N x K) when trans_b.
 /// C is (M x N) with row stride ldc. beta == 0 ignores C's old contents (NaN included).
-void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc);
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+          int ldb, float beta, float* C, int ldc);
 
 /// Eigen's GEMM: faster with -march=native, but its bits depend on the CPU (the benchmark's peer).
-void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-                const float* B, int ldb, float beta, float* C, int ldc);
+void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                int ldb, float beta, float* C, int ldc);
 
 /// The packed vector-extension kernel behind gemm().
-void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-                 const float* B, int ldb, float beta, float* C, int ldc);
+void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                 int ldb, float beta, float* C, int ldc);
 
 /// Whether gemm_packed() runs its AVX2 copy on this machine (same bits, more speed).
 bool gemm_packed_uses_avx2();

@@ -11,9 +11,7 @@ std::pair<int, int> fans(const Shape& s) {
   return {n, n};
 }
 
-void init_constant(Params& p, int i, float value) {
-  std::fill_n(p.value(i), p.entry(i).shape.numel(), value);
-}
+void init_constant(Params& p, int i, float value) { std::fill_n(p.value(i), p.entry(i).shape.numel(), value); }
 
 void init_uniform(Params& p, int i, Rng& rng, float lo, float hi) {
   float* v = p.value(i);
@@ -40,7 +38,8 @@ void init_trunc_normal(Params& p, int i, Rng& rng, float stddev) {
   float* v = p.value(i);
   for (int64_t k = 0; k < p.entry(i).shape.numel(); ++k) {
     float z;
-    do z = rng.normal(); while (std::fabs(z) > 2.0f);
+    do z = rng.normal();
+    while (std::fabs(z) > 2.0f);
     v[k] = stddev * z;
   }
 }

@@ -215,8 +215,10 @@ Var gaussian_kl(Var mu, Var logvar, Var prior_mu, Var prior_logvar) {
   double acc = 0;
   for_each_broadcast2(bm, bl, [&](int64_t i, int64_t jm, int64_t jl) {
     const double diff = static_cast<double>(mq[i]) - mp[jm];
-    acc += 0.5 * (lp[jl] - lq[i] +
-                  (util::det_exp(static_cast<double>(lq[i])) + diff * diff) * util::det_exp(-static_cast<double>(lp[jl])) - 1.0);
+    acc +=
+        0.5 *
+        (lp[jl] - lq[i] +
+         (util::det_exp(static_cast<double>(lq[i])) + diff * diff) * util::det_exp(-static_cast<double>(lp[jl])) - 1.0);
   });
   n.value[0] = static_cast<float>(acc) * n.fattr[0];
   return out;

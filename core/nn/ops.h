@@ -13,6 +13,8 @@ namespace nn {
 /// op(a) @ op(b). a is (..., M, K) ((..., K, M) when trans_a); b is (K, N) ((N, K) when trans_b),
 /// shared by every leading index of a, or has the same leading dims as a (batched). Out (..., M, N).
 Var matmul(Var a, Var b, bool trans_a = false, bool trans_b = false);
+/// x @ w + b in one node. x (..., in), w (in, out), b (out) or an invalid Var -> (..., out).
+Var linear(Var x, Var w, Var b);
 
 /// 2-D convolution. x (N, C, H, W), w (O, C, k, k), bias (O) or an invalid Var for none.
 /// Out (N, O, Ho, Wo) with Ho = (H + 2 pad - k) / stride + 1. 3x3 "same": stride 1, pad 1;

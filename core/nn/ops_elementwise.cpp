@@ -79,9 +79,12 @@ Var binary(Var a, Var b, int kind, const char* op) {
   float* o = n.value;
   const int64_t total = a.numel();
   if (a.shape() == b.shape()) {
-    if (kind == 0) for (int64_t i = 0; i < total; ++i) o[i] = av[i] + bv[i];
-    if (kind == 1) for (int64_t i = 0; i < total; ++i) o[i] = av[i] - bv[i];
-    if (kind == 2) for (int64_t i = 0; i < total; ++i) o[i] = av[i] * bv[i];
+    if (kind == 0)
+      for (int64_t i = 0; i < total; ++i) o[i] = av[i] + bv[i];
+    if (kind == 1)
+      for (int64_t i = 0; i < total; ++i) o[i] = av[i] - bv[i];
+    if (kind == 2)
+      for (int64_t i = 0; i < total; ++i) o[i] = av[i] * bv[i];
   } else {
     if (kind == 0) for_each_broadcast(bc, [&](int64_t i, int64_t j) { o[i] = av[i] + bv[j]; });
     if (kind == 1) for_each_broadcast(bc, [&](int64_t i, int64_t j) { o[i] = av[i] - bv[j]; });
@@ -168,8 +171,8 @@ Var sub(Var a, Var b) { return binary(a, b, 1, "sub"); }
 Var mul(Var a, Var b) { return binary(a, b, 2, "mul"); }
 
 Var affine(Var x, float scale, float shift) {
-  require(std::isfinite(scale) && std::isfinite(shift), "affine: expected finite scale and shift, got ",
-          scale, " and ", shift);
+  require(std::isfinite(scale) && std::isfinite(shift), "affine: expected finite scale and shift, got ", scale, " and ",
+          shift);
   return unary<Affine>(x, "affine", scale, shift);
 }
 Var relu(Var x) { return unary<Relu>(x, "relu"); }
@@ -181,8 +184,7 @@ Var gelu(Var x) { return unary<Gelu>(x, "gelu"); }
 Var exp(Var x) { return unary<Exp>(x, "exp"); }
 Var log(Var x) { return unary<Log>(x, "log"); }
 Var clamp(Var x, float lo, float hi) {
-  require(!(lo > hi) && !std::isnan(lo) && !std::isnan(hi), "clamp: expected lo <= hi, got lo = ", lo,
-          ", hi = ", hi);
+  require(!(lo > hi) && !std::isnan(lo) && !std::isnan(hi), "clamp: expected lo <= hi, got lo = ", lo, ", hi = ", hi);
   return unary<Clamp>(x, "clamp", lo, hi);
 }
 Var minimum(Var x, float c) { return clamp(x, -std::numeric_limits<float>::infinity(), c); }

@@ -1,4 +1,4 @@
-// Matmul, convolution (im2col + GEMM), max-pooling and upsampling.
+// Matmul, linear, convolution (im2col + GEMM), max-pooling and upsampling.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -22,8 +22,8 @@ struct MatmulDims {
 
 MatmulDims matmul_dims(const Shape& a, const Shape& b, bool ta, bool tb) {
   require(a.rank >= 2, "matmul: a: expected rank >= 2, got shape ", a.str());
-  require(b.rank == 2 || b.rank == a.rank, "matmul: b: expected rank 2 or the rank of a (", a.rank,
-          "), got shape ", b.str());
+  require(b.rank == 2 || b.rank == a.rank, "matmul: b: expected rank 2 or the rank of a (", a.rank, "), got shape ",
+          b.str());
   MatmulDims d{};
   d.M = ta ? a[-1] : a[-2];
   const int ka = ta ? a[-2] : a[-1];
@@ -61,17 +61,17 @@ void matmul_backward(Tape& t, int id) {
     const float* g = G + s * sc;
     if (gA) {
       float* ga = gA + s * sa;
-      if (!ta && !tb) gemm(false, true, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);   // dC B^T
-      if (!ta && tb) gemm(false, false, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);   // dC B
-      if (ta && !tb) gemm(false, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);     // B dC^T
-      if (ta && tb) gemm(true, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);       // B^T dC^T
+      if (!ta && !tb) gemm(false, true, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);  // dC B^T
+      if (!ta && tb) gemm(false, false, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);  // dC B
+      if (ta && !tb) gemm(false, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);    // B dC^T
+      if (ta && tb) gemm(true, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);      // B^T dC^T
     }
     if (gB) {
       float* gb = gB + s * sb;
-      if (!ta && !tb) gemm(true, false, K, N, Mf, 1.0f, a, lda, g, N, 1.0f, gb, ldb);   // A^T dC
-      if (!ta && tb) gemm(true, false, N, K, Mf, 1.0f, g, N, a, lda, 1.0f, gb, ldb);    // dC^T A
-      if (ta && !tb) gemm(false, false, K, N, M, 1.0f, a, lda, g, N, 1.0f, gb, ldb);    // A dC
-      if (ta && tb) gemm(true, true, N, K, M, 1.0f, g, N, a, lda, 1.0f, gb, ldb);       // dC^T A^T
+      if (!ta && !tb) gemm(true, false, K, N, Mf, 1.0f, a, lda, g, N, 1.0f, gb, ldb);  // A^T dC
+      if (!ta && tb) gemm(true, false, N, K, Mf, 1.0f, g, N, a, lda, 1.0f, gb, ldb);   // dC^T A
+      if (ta && !tb) gemm(false, false, K, N, M, 1.0f, a, lda, g, N, 1.0f, gb, ldb);   // A dC
+      if (ta && tb) gemm(true, true, N, K, M, 1.0f, g, N, a, lda, 1.0f, gb, ldb);      // dC^T A^T
     }
   }
 }
@@ -100,9 +100,54 @@ Var matmul(Var a, Var b, bool trans_a, bool trans_b) {
   const int Mf = fold ? d.batch * d.M : d.M;
   const int64_t sa = int64_t{d.M} * d.K, sb = d.b_batched ? int64_t{d.K} * d.N : 0, sc = int64_t{d.M} * d.N;
   for (int s = 0; s < steps; ++s)
-    gemm(trans_a, trans_b, Mf, d.N, d.K, 1.0f, a.data() + s * sa, lda, b.data() + s * sb, ldb, 0.0f,
-         n.value + s * sc, d.N);
+    gemm(trans_a, trans_b, Mf, d.N, d.K, 1.0f, a.data() + s * sa, lda, b.data() + s * sb, ldb, 0.0f, n.value + s * sc,
+         d.N);
   return out;
+}
+
+// ---------------------------------------------------------------- linear
+// Rows R = numel(x) / in. Forward: out = b (broadcast), then out += x W (one GEMM).
+// Backward: dx += dout W^T, dW += x^T dout, db += column sums of dout.
+
+namespace {
+
+void linear_backward(Tape& t, int id) {
+  const Node& n = t.node(id);
+  const int in = n.iattr[0], out = n.iattr[1];
+  const int rows = static_cast<int>(n.shape.numel() / out);
+  const float* x = input_value(t, n, 0);
+  const float* w = input_value(t, n, 1);
+  if (float* gx = input_grad(t, n, 0)) gemm(false, true, rows, in, out, 1.0f, n.grad, out, w, out, 1.0f, gx, in);
+  if (float* gw = input_grad(t, n, 1)) gemm(true, false, in, out, rows, 1.0f, x, in, n.grad, out, 1.0f, gw, out);
+  if (n.n_inputs == 3)
+    if (float* gb = input_grad(t, n, 2))
+      for (int r = 0; r < rows; ++r)
+        for (int j = 0; j < out; ++j) gb[j] += n.grad[static_cast<int64_t>(r) * out + j];
+}
+
+}  // namespace
+
+Var linear(Var x, Var w, Var b) {
+  Tape& t = tape_of({{x, "x"}, {w, "w"}, {b, "b"}});
+  require(x.valid() && w.valid(), "linear: expected valid x and w");
+  const Shape& sx = x.shape();
+  const Shape& sw = w.shape();
+  require(sx.rank >= 1, "linear: x: expected rank >= 1, got a scalar");
+  require(sw.rank == 2 && sw[0] == sx[-1], "linear: w: expected (", sx[-1], ", out) for x of shape ", sx.str(),
+          ", got ", sw.str());
+  const int in = sw[0], out = sw[1];
+  if (b.valid()) require(b.shape() == Shape{out}, "linear: b: expected shape (", out, "), got ", b.shape().str());
+  Shape os = sx;
+  os[-1] = out;
+  Var result = b.valid() ? t.record(os, {x, w, b}, linear_backward) : t.record(os, {x, w}, linear_backward);
+  Node& n = t.node(result.id);
+  n.iattr[0] = in;
+  n.iattr[1] = out;
+  const int rows = static_cast<int>(os.numel() / std::max(out, 1));
+  if (b.valid())
+    for (int r = 0; r < rows; ++r) std::copy(b.data(), b.data() + out, n.value + static_cast<int64_t>(r) * out);
+  gemm(false, false, rows, out, in, 1.0f, x.data(), in, w.data(), out, b.valid() ? 1.0f : 0.0f, n.value, out);
+  return result;
 }
 
 // ---------------------------------------------------------------- conv2d
@@ -228,13 +273,12 @@ void conv2d_backward(Tape& t, int id) {
   // dout (N, O, HW) -> (O, N*HW): one block copy per (image, channel).
   float* dout = t.workspace(0, static_cast<size_t>(P * g.O));
   for (int b = 0; b < g.N; ++b)
-    for (int o = 0; o < g.O; ++o)
-      std::copy_n(n.grad + (int64_t{b} * g.O + o) * HW, HW, dout + o * P + b * HW);
+    for (int o = 0; o < g.O; ++o) std::copy_n(n.grad + (int64_t{b} * g.O + o) * HW, HW, dout + o * P + b * HW);
   if (float* gw = input_grad(t, n, 1)) {  // dW (O, K) += dout (O, P) @ cols^T
     float* cols = t.workspace(1, static_cast<size_t>(P * K));
     im2col(g, input_value(t, n, 0), cols);
-    gemm(false, true, g.O, K, static_cast<int>(P), 1.0f, dout, static_cast<int>(P), cols, static_cast<int>(P), 1.0f,
-         gw, K);
+    gemm(false, true, g.O, K, static_cast<int>(P), 1.0f, dout, static_cast<int>(P), cols, static_cast<int>(P), 1.0f, gw,
+         K);
   }
   if (float* gx = input_grad(t, n, 0)) {  // dcols (K, P) = W^T (K, O) @ dout (O, P), then scatter back
     float* dcols = t.workspace(1, static_cast<size_t>(P * K));
@@ -280,8 +324,7 @@ Var conv2d(Var x, Var w, Var bias, int stride, int pad) {
     gemm(false, false, g.O, static_cast<int>(P), K, 1.0f, w.data(), K, cols, static_cast<int>(P), 0.0f, out_op,
          static_cast<int>(P));
     for (int b = 0; b < g.N; ++b)
-      for (int o = 0; o < g.O; ++o)
-        std::copy_n(out_op + o * P + b * HW, HW, n.value + (int64_t{b} * g.O + o) * HW);
+      for (int o = 0; o < g.O; ++o) std::copy_n(out_op + o * P + b * HW, HW, n.value + (int64_t{b} * g.O + o) * HW);
   }
   if (has_bias) {
     const float* bv = bias.data();

@@ -92,16 +92,23 @@ Var concat_upto4(const std::vector<Var>& xs, int axis) {
     const Shape& s = xs[k].shape();
     bool same = s.rank == s0.rank;
     for (int i = 0; same && i < s.rank; ++i) same = (i == axis) || s[i] == s0[i];
-    require(same, "concat: xs[", k, "] has shape ", s.str(), ", which differs from ", s0.str(),
-            " outside axis ", axis);
+    require(same, "concat: xs[", k, "] has shape ", s.str(), ", which differs from ", s0.str(), " outside axis ", axis);
     out[axis] += s[axis];
   }
   Var result;
   switch (xs.size()) {
-    case 1: result = t.record(out, {xs[0]}, concat_backward); break;
-    case 2: result = t.record(out, {xs[0], xs[1]}, concat_backward); break;
-    case 3: result = t.record(out, {xs[0], xs[1], xs[2]}, concat_backward); break;
-    default: result = t.record(out, {xs[0], xs[1], xs[2], xs[3]}, concat_backward); break;
+    case 1:
+      result = t.record(out, {xs[0]}, concat_backward);
+      break;
+    case 2:
+      result = t.record(out, {xs[0], xs[1]}, concat_backward);
+      break;
+    case 3:
+      result = t.record(out, {xs[0], xs[1], xs[2]}, concat_backward);
+      break;
+    default:
+      result = t.record(out, {xs[0], xs[1], xs[2], xs[3]}, concat_backward);
+      break;
   }
   Node& n = t.node(result.id);
   n.iattr[0] = axis;
@@ -151,8 +158,7 @@ Var reshape(Var x, Shape shape) {
 Var transpose(Var x, std::vector<int> perm) {
   Tape& t = tape_of({{x, "x"}});
   const Shape& in = x.shape();
-  require(static_cast<int>(perm.size()) == in.rank, "transpose: perm: expected ", in.rank, " axes, got ",
-          perm.size());
+  require(static_cast<int>(perm.size()) == in.rank, "transpose: perm: expected ", in.rank, " axes, got ", perm.size());
   std::vector<int> seen(perm.size(), 0);
   for (int p : perm) {
     require(p >= 0 && p < in.rank && !seen[p], "transpose: perm: expected a permutation of 0..", in.rank - 1);
@@ -196,7 +202,8 @@ Var slice(Var x, int axis, int start, int length) {
   const int64_t outer = in.span(0, axis), inner = in.span(axis + 1, in.rank);
   const int64_t in_row = int64_t{in[axis]} * inner, out_row = int64_t{length} * inner;
   for (int64_t o = 0; o < outer; ++o)
-    std::memcpy(n.value + o * out_row, x.data() + o * in_row + start * inner, static_cast<size_t>(out_row) * sizeof(float));
+    std::memcpy(n.value + o * out_row, x.data() + o * in_row + start * inner,
+                static_cast<size_t>(out_row) * sizeof(float));
   return result;
 }
 

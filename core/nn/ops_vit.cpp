@@ -1,4 +1,4 @@
-// linear, attention_probs, attention_mix: see ops_vit.h. Per (batch, head) the kernels are small
+// attention_probs, attention_mix: see ops_vit.h. Per (batch, head) the kernels are small
 // GEMMs on strided views of the packed qkv tensor; the T x T scratch of the backward pass stays
 // in a workspace (in cache), never on the tape.
 #include "ops_vit.h"
@@ -12,51 +12,6 @@
 namespace nn {
 
 using namespace detail;
-
-// ---------------------------------------------------------------- linear
-// Rows R = numel(x) / in. Forward: out = b (broadcast), then out += x W (one GEMM).
-// Backward: dx += dout W^T, dW += x^T dout, db += column sums of dout.
-
-namespace {
-
-void linear_backward(Tape& t, int id) {
-  const Node& n = t.node(id);
-  const int in = n.iattr[0], out = n.iattr[1];
-  const int rows = static_cast<int>(n.shape.numel() / out);
-  const float* x = input_value(t, n, 0);
-  const float* w = input_value(t, n, 1);
-  if (float* gx = input_grad(t, n, 0)) gemm(false, true, rows, in, out, 1.0f, n.grad, out, w, out, 1.0f, gx, in);
-  if (float* gw = input_grad(t, n, 1)) gemm(true, false, in, out, rows, 1.0f, x, in, n.grad, out, 1.0f, gw, out);
-  if (n.n_inputs == 3)
-    if (float* gb = input_grad(t, n, 2))
-      for (int r = 0; r < rows; ++r)
-        for (int j = 0; j < out; ++j) gb[j] += n.grad[static_cast<int64_t>(r) * out + j];
-}
-
-}  // namespace
-
-Var linear(Var x, Var w, Var b) {
-  Tape& t = tape_of({{x, "x"}, {w, "w"}, {b, "b"}});
-  require(x.valid() && w.valid(), "linear: expected valid x and w");
-  const Shape& sx = x.shape();
-  const Shape& sw = w.shape();
-  require(sx.rank >= 1, "linear: x: expected rank >= 1, got a scalar");
-  require(sw.rank == 2 && sw[0] == sx[-1], "linear: w: expected (", sx[-1], ", out) for x of shape ", sx.str(),
-          ", got ", sw.str());
-  const int in = sw[0], out = sw[1];
-  if (b.valid()) require(b.shape() == Shape{out}, "linear: b: expected shape (", out, "), got ", b.shape().str());
-  Shape os = sx;
-  os[-1] = out;
-  Var result = b.valid() ? t.record(os, {x, w, b}, linear_backward) : t.record(os, {x, w}, linear_backward);
-  Node& n = t.node(result.id);
-  n.iattr[0] = in;
-  n.iattr[1] = out;
-  const int rows = static_cast<int>(os.numel() / std::max(out, 1));
-  if (b.valid())
-    for (int r = 0; r < rows; ++r) std::copy(b.data(), b.data() + out, n.value + static_cast<int64_t>(r) * out);
-  gemm(false, false, rows, out, in, 1.0f, x.data(), in, w.data(), out, b.valid() ? 1.0f : 0.0f, n.value, out);
-  return result;
-}
 
 // ---------------------------------------------------------------- attention
 // Geometry shared by both ops: qkv (B, T, 3D); head h of q starts at column h*dh, of k at D + h*dh,
@@ -125,7 +80,8 @@ void attention_mix_backward(Tape& t, int id) {
       const float* dout = n.grad + int64_t{b} * g.T * g.D + h * g.dh;  // (T, dh), row stride D
       const int64_t v_off = b * g.qkv_batch() + 2 * g.D + h * g.dh;
       if (gp) gemm(false, true, g.T, g.T, g.dh, 1.0f, dout, g.D, qkv + v_off, ld, 1.0f, gp + ph, g.T);  // dP += dO V^T
-      if (gqkv) gemm(true, false, g.T, g.dh, g.T, 1.0f, p + ph, g.T, dout, g.D, 1.0f, gqkv + v_off, ld);  // dV += P^T dO
+      if (gqkv)
+        gemm(true, false, g.T, g.dh, g.T, 1.0f, p + ph, g.T, dout, g.D, 1.0f, gqkv + v_off, ld);  // dV += P^T dO
     }
 }
 
@@ -144,7 +100,7 @@ Var attention_probs(Var qkv, int heads) {
       const float* q = qkv.data() + b * g.qkv_batch() + h * g.dh;
       float* s = n.value + (int64_t{b} * g.H + h) * g.probs_head();
       gemm(false, true, g.T, g.T, g.dh, scale, q, ld, q + g.D, ld, 0.0f, s, g.T);  // S = s Q K^T
-      for (int i = 0; i < g.T; ++i) {  // softmax over keys, max subtracted
+      for (int i = 0; i < g.T; ++i) {                                              // softmax over keys, max subtracted
         float* row = s + int64_t{i} * g.T;
         const float m = *std::max_element(row, row + g.T);
         float z = 0;
@@ -170,7 +126,8 @@ Var attention_mix(Var probs, Var qkv) {
     for (int h = 0; h < g.H; ++h) {
       const float* p = probs.data() + (int64_t{b} * g.H + h) * g.probs_head();
       const float* v = qkv.data() + b * g.qkv_batch() + 2 * g.D + h * g.dh;
-      gemm(false, false, g.T, g.dh, g.T, 1.0f, p, g.T, v, ld, 0.0f, o + int64_t{b} * g.T * g.D + h * g.dh, g.D);  // O_h = P V
+      gemm(false, false, g.T, g.dh, g.T, 1.0f, p, g.T, v, ld, 0.0f, o + int64_t{b} * g.T * g.D + h * g.dh,
+           g.D);  // O_h = P V
     }
   return out;
 }

@@ -7,9 +7,6 @@
 
 namespace nn {
 
-/// x @ w + b in one node. x (..., in), w (in, out), b (out) or an invalid Var -> (..., out).
-Var linear(Var x, Var w, Var b);
-
 /// Attention probabilities of every head: P = softmax(Q K^T / sqrt(dh)) over the last axis.
 /// qkv (B, T, 3D) packs [q | k | v] with head h in columns h*dh .. (h+1)*dh - 1 of each part,
 /// dh = D / heads. Out (B, heads, T, T); v is not read (and gets no gradient here).

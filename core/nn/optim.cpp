@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+
 #include "util/det_math.h"
 
 namespace nn {

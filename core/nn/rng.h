@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+
 #include "util/det_math.h"
 
 namespace nn {

@@ -41,7 +41,7 @@ using BackwardFn = void (*)(Tape& tape, int node_id);
 struct Node {
   Shape shape;
   float* value = nullptr;
-  float* grad = nullptr;  // allocated on first use; parameter leaves point into Params
+  float* grad = nullptr;         // allocated on first use; parameter leaves point into Params
   bool grad_recyclable = false;  // grad came from the tape's arena (not a leaf's external buffer)
   BackwardFn backward = nullptr;
   bool requires_grad = false;

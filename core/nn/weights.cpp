@@ -105,7 +105,8 @@ WeightsFile decode_weights(const uint8_t* bytes, size_t size) {
   require(size >= 12, "weights file is truncated: ", size, " bytes is shorter than the smallest header");
   require(std::memcmp(bytes, kMagic, 4) == 0, "weights file: bad magic number (expected 'NRAI'): not a weights file");
   const uint32_t stored_crc = static_cast<uint32_t>(bytes[size - 4]) | static_cast<uint32_t>(bytes[size - 3]) << 8 |
-                              static_cast<uint32_t>(bytes[size - 2]) << 16 | static_cast<uint32_t>(bytes[size - 1]) << 24;
+                              static_cast<uint32_t>(bytes[size - 2]) << 16 |
+                              static_cast<uint32_t>(bytes[size - 1]) << 24;
   Reader r(bytes, size - 4);
   r.raw(4, "magic");
   const uint32_t version = r.u32("version");

@@ -55,10 +55,14 @@ inline double sin_cos(double x, int offset) {
   const double r = ((x - k * kPio2Hi) - k * kPio2Mid) - k * kPio2Lo;
   const int quadrant = (static_cast<int>(static_cast<long long>(k) & 3) + offset) & 3;
   switch (quadrant) {
-    case 0: return sin_kernel(r);
-    case 1: return cos_kernel(r);
-    case 2: return -sin_kernel(r);
-    default: return -cos_kernel(r);
+    case 0:
+      return sin_kernel(r);
+    case 1:
+      return cos_kernel(r);
+    case 2:
+      return -sin_kernel(r);
+    default:
+      return -cos_kernel(r);
   }
 }
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage } from './browser.mjs';
 
-const IMAGES = 300;
+const IMAGES = 72;  // 32 + 32 + 8 in passes of 32: the smaller last pass is covered too
+const BATCH = 32;
 const TOLERANCE = 1e-4; // max |p_gpu - p_wasm|: float32 GEMMs summed in another order, exp/erf approximations
 
 let env;
@@ -17,7 +18,7 @@ after(async () => { await env?.close(); });
 
 /** In the page: the wasm module with the shipped weights, a WebGPU device and the GPU forward. */
 async function setUp(page) {
-  await page.evaluate(async () => {
+  await page.evaluate(async (batch) => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
     const { acquireDevice } = await import('./js/gpu/device.js');
     const { fetchSource } = await import('./js/gpu/kernels.js');
@@ -32,17 +33,16 @@ async function setUp(page) {
     vit.importWeights(weights);
     const got = await acquireDevice();
     if (!got.device) throw new Error(`no WebGPU device: ${got.reason}`);
-    // batch 128: 300 images run as 128 + 128 + 44, so the smaller last pass is covered too. The
-    // plain GEMM kernel is several times faster than the tiled one on SwiftShader (a CPU adapter);
-    // the tiled one (the default, for GPUs) is checked on fewer images below.
+    // The plain GEMM kernel is several times faster than the tiled one on SwiftShader (a CPU
+    // adapter); the tiled one (the default, for GPUs) is checked on fewer images below.
     const plan = vit.forwardPlan();
-    const gpu = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch: 128, gemm: 'naive' });
+    const gpu = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch, gemm: 'naive' });
     const tiled = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch: 32 });
     window.vitGpu = { M, VF, maxAbsDiff, vit, gpu, tiled, device: got.device, adapter: got.adapterName, subset, config: c };
-  });
+  }, BATCH);
 }
 
-test('GPU forward = wasm predict on 300 test images with the shipped weights, intact and lesioned', async () => {
+test(`GPU forward = wasm predict on ${IMAGES} test images with the shipped weights, intact and lesioned`, async () => {
   const page = await openPage(env.browser, `${env.url}gpu-check.html`);
   await setUp(page);
   const r = await page.evaluate(async (n) => {
@@ -88,7 +88,7 @@ test('GPU attention maps of every head = wasm attentionMaps; mean distances = me
   await setUp(page);
   const r = await page.evaluate(async () => {
     const { maxAbsDiff, vit, gpu, subset, config } = window.vitGpu;
-    const n = 150;  // 128 + 22: two passes
+    const n = 40;  // 32 + 8: two passes
     const x = Float32Array.from(subset.test.pixels.subarray(0, n * 784), (v) => v / 255);
     const mask = new Float32Array(config.depth * config.heads).fill(1);
     mask[1] = 0;  // a lesion in block 1 changes the maps of the blocks after it

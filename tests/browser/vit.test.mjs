@@ -50,7 +50,7 @@ test('the page loads the shipped model without console errors and explains itsel
   await page.waitForFunction(() => !document.querySelector('#vit-learned .canvas-summary').textContent.includes('Waiting'));
   assert.ok(await colours(page, '#vit-learned canvas.vit-square') > 8, 'the position-similarity view is drawn');
   assert.match(await page.textContent('#vit-learned'), /uniform attention would give/);
-  await page.waitForFunction(() => !document.querySelector('[data-evidence="test_accuracy"]').textContent.includes('README'));
+  await page.waitForFunction(() => !document.querySelector('[data-evidence="test_accuracy"]').textContent.includes('docs/vit.md'));
   assert.match(await page.textContent('#native-evidence'), /accuracy of \d\d\.\d\d%/);
   await screenshot(page, 'vit-initial');
   assert.deepEqual(page.problems, []);

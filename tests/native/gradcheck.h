@@ -1,7 +1,6 @@
 // Finite-difference gradient checks for ops (on their inputs) and models (on their parameters).
 #pragma once
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <functional>
 #include <string>
@@ -94,8 +93,7 @@ inline void check_op_gradients(const std::vector<Tensor>& inputs, const Builder&
 /// Checks d loss / d parameter for up to `max_per_tensor` entries of each parameter tensor.
 /// `loss` builds the scalar loss on the tape from the current parameter values.
 inline void check_param_gradients(nn::Params& params, const std::function<nn::Var(nn::Tape&)>& loss,
-                                  int max_per_tensor = 12, double eps = 1e-3, double atol = 2e-3,
-                                  double rtol = 2e-2) {
+                                  int max_per_tensor = 12, double eps = 1e-3, double atol = 2e-3, double rtol = 2e-2) {
   nn::Tape tape;
   params.zero_grad();
   tape.backward(loss(tape));

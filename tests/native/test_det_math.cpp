@@ -2,7 +2,6 @@
 // util/det_math.h states (measured here, over the ranges the core uses and beyond), and special
 // values as std:: gives them.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -37,21 +36,31 @@ double worst_ulps(Det det, Ref ref, double lo, double hi, int n, uint64_t seed, 
 
 TEST_CASE("det_exp, det_log, det_log1p, det_pow, det_sin, det_cos keep their stated error bounds", "[det_math]") {
   const int n = 200000;
-  CHECK(worst_ulps(util::det_exp, [](long double x) { return expl(x); }, -745, 709, n, 1) <= 2);
-  CHECK(worst_ulps(util::det_exp, [](long double x) { return expl(x); }, -1, 1, n, 2) <= 2);
-  CHECK(worst_ulps(util::det_log, [](long double x) { return logl(x); }, 1e-300, 1e300, n, 3, true) <= 2.5);
-  CHECK(worst_ulps(util::det_log, [](long double x) { return logl(x); }, 0.5, 2, n, 4) <= 2.5);
-  CHECK(worst_ulps(util::det_log1p, [](long double x) { return log1pl(x); }, 1e-12, 10, n, 5, true) <= 4.5);
-  CHECK(worst_ulps(util::det_log1p, [](long double x) { return log1pl(x); }, -0.9, 0.9, n, 6) <= 4.5);
-  CHECK(worst_ulps(util::det_sin, [](long double x) { return sinl(x); }, -100, 100, n, 7) <= 2);
-  CHECK(worst_ulps(util::det_cos, [](long double x) { return cosl(x); }, -100, 100, n, 8) <= 2);
-  CHECK(worst_ulps(util::det_sin, [](long double x) { return sinl(x); }, 1e-8, 1, n, 9, true) <= 2);
-  CHECK(worst_ulps(util::det_cos, [](long double x) { return cosl(x); }, 1e3, 5e5, n, 10) <= 3);
+  CHECK(worst_ulps(
+            util::det_exp, [](long double x) { return expl(x); }, -745, 709, n, 1) <= 2);
+  CHECK(worst_ulps(
+            util::det_exp, [](long double x) { return expl(x); }, -1, 1, n, 2) <= 2);
+  CHECK(worst_ulps(
+            util::det_log, [](long double x) { return logl(x); }, 1e-300, 1e300, n, 3, true) <= 2.5);
+  CHECK(worst_ulps(
+            util::det_log, [](long double x) { return logl(x); }, 0.5, 2, n, 4) <= 2.5);
+  CHECK(worst_ulps(
+            util::det_log1p, [](long double x) { return log1pl(x); }, 1e-12, 10, n, 5, true) <= 4.5);
+  CHECK(worst_ulps(
+            util::det_log1p, [](long double x) { return log1pl(x); }, -0.9, 0.9, n, 6) <= 4.5);
+  CHECK(worst_ulps(
+            util::det_sin, [](long double x) { return sinl(x); }, -100, 100, n, 7) <= 2);
+  CHECK(worst_ulps(
+            util::det_cos, [](long double x) { return cosl(x); }, -100, 100, n, 8) <= 2);
+  CHECK(worst_ulps(
+            util::det_sin, [](long double x) { return sinl(x); }, 1e-8, 1, n, 9, true) <= 2);
+  CHECK(worst_ulps(
+            util::det_cos, [](long double x) { return cosl(x); }, 1e3, 5e5, n, 10) <= 3);
   // pow's error grows with |y ln x| (documented): at most 2 + 10 |y ln x| ulp.
-  CHECK(worst_ulps([](double x) { return util::det_pow(x, 0.6); }, [](long double x) { return powl(x, 0.6L); }, 1e-6, 1e6,
-                   n, 11, true) <= 2 + 10 * 0.6 * 13.82);
-  CHECK(worst_ulps([](double x) { return util::det_pow(0.99, x); }, [](long double x) { return powl(0.99L, x); }, 0, 500, n,
-                   12) <= 2 + 10 * 500 * 0.01005);
+  CHECK(worst_ulps([](double x) { return util::det_pow(x, 0.6); }, [](long double x) { return powl(x, 0.6L); }, 1e-6,
+                   1e6, n, 11, true) <= 2 + 10 * 0.6 * 13.82);
+  CHECK(worst_ulps([](double x) { return util::det_pow(0.99, x); }, [](long double x) { return powl(0.99L, x); }, 0,
+                   500, n, 12) <= 2 + 10 * 500 * 0.01005);
 }
 
 TEST_CASE("det_math special values", "[det_math]") {

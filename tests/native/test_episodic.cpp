@@ -62,13 +62,13 @@ TEST_CASE("least-recently-used eviction", "[episodic]") {
   table.update(&k1, 1, 1, 0);
   table.update(&k2, 2, 2, 0);
   table.update(&k3, 3, 3, 0);
-  table.lookup(&k1, 1, 4);       // k1 used again: k2 is now the least recently used
-  table.update(&k4, 4, 5, 0);    // evicts k2
+  table.lookup(&k1, 1, 4);     // k1 used again: k2 is now the least recently used
+  table.update(&k4, 4, 5, 0);  // evicts k2
   std::vector<float> keys;
   for (int i = 0; i < table.size(); ++i) keys.push_back(table.key(i)[0]);
   std::sort(keys.begin(), keys.end());
   CHECK(keys == std::vector<float>{1, 3, 4});
-  table.update(&k5, 5, 6, 0);    // evicts k3
+  table.update(&k5, 5, 6, 0);  // evicts k3
   keys.clear();
   for (int i = 0; i < table.size(); ++i) keys.push_back(table.key(i)[0]);
   std::sort(keys.begin(), keys.end());
@@ -177,10 +177,12 @@ TEST_CASE("MFEC has less regret than DQN on Catch in the first episodes (seeds 1
 TEST_CASE("episodic configs and lookups refuse bad values", "[episodic]") {
   models::MfecConfig c;
   c.k = 0;
-  REQUIRE_THROWS_WITH(models::MfecAgent(c, nn::Shape{4}, 2), Contains("MfecConfig.k: expected an integer in [1, 1000], got 0"));
+  REQUIRE_THROWS_WITH(models::MfecAgent(c, nn::Shape{4}, 2),
+                      Contains("MfecConfig.k: expected an integer in [1, 1000], got 0"));
   c = {};
   c.capacity = 5;
-  REQUIRE_THROWS_WITH(models::MfecAgent(c, nn::Shape{4}, 2), Contains("MfecConfig.k: expected at most the capacity (5), got 11"));
+  REQUIRE_THROWS_WITH(models::MfecAgent(c, nn::Shape{4}, 2),
+                      Contains("MfecConfig.k: expected at most the capacity (5), got 11"));
   c = {};
   c.capacity = 0;
   REQUIRE_THROWS_WITH(models::MfecAgent(c, nn::Shape{4}, 2), Contains("MfecConfig.capacity"));

@@ -1,6 +1,5 @@
 // gemm() against the double-precision reference: every transpose, odd sizes, alpha/beta, strides.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
@@ -13,27 +12,28 @@ TEST_CASE("gemm kernels match the reference on odd shapes, transposes, alpha and
   nn::Rng rng(20);
   const std::pair<const char*, GemmFn> kernels[] = {{"eigen", nn::gemm_eigen}, {"packed", nn::gemm_packed}};
   for (const auto& [kernel, fn] : kernels) {
-  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 65, 63}, {5, 130, 2}, {70, 19, 300}};
-  for (const auto& s : shapes)
-    for (int ta = 0; ta < 2; ++ta)
-      for (int tb = 0; tb < 2; ++tb)
-        for (float beta : {0.0f, 1.0f, 0.5f}) {
-          const int M = s[0], N = s[1], K = s[2];
-          const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;  // padded rows
-          std::vector<float> A(static_cast<size_t>((ta ? K : M) * lda)), B(static_cast<size_t>((tb ? N : K) * ldb)),
-              C(static_cast<size_t>(M * ldc)), R;
-          for (auto& v : A) v = rng.uniform(-1, 1);
-          for (auto& v : B) v = rng.uniform(-1, 1);
-          for (auto& v : C) v = rng.uniform(-1, 1);
-          R = C;
-          fn(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
-          nn::gemm_reference(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, R.data(), ldc);
-          for (int i = 0; i < M; ++i)
-            for (int j = 0; j < N; ++j) {
-              INFO(kernel << " M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb << " beta=" << beta);
-              CHECK(C[i * ldc + j] == Approx(R[i * ldc + j]).margin(1e-4 * std::sqrt(K)));
-            }
-        }
+    const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 65, 63}, {5, 130, 2}, {70, 19, 300}};
+    for (const auto& s : shapes)
+      for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb)
+          for (float beta : {0.0f, 1.0f, 0.5f}) {
+            const int M = s[0], N = s[1], K = s[2];
+            const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;  // padded rows
+            std::vector<float> A(static_cast<size_t>((ta ? K : M) * lda)), B(static_cast<size_t>((tb ? N : K) * ldb)),
+                C(static_cast<size_t>(M * ldc)), R;
+            for (auto& v : A) v = rng.uniform(-1, 1);
+            for (auto& v : B) v = rng.uniform(-1, 1);
+            for (auto& v : C) v = rng.uniform(-1, 1);
+            R = C;
+            fn(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+            nn::gemm_reference(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, R.data(), ldc);
+            for (int i = 0; i < M; ++i)
+              for (int j = 0; j < N; ++j) {
+                INFO(kernel << " M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb
+                            << " beta=" << beta);
+                CHECK(C[i * ldc + j] == Approx(R[i * ldc + j]).margin(1e-4 * std::sqrt(K)));
+              }
+          }
   }
 }
 

@@ -8,7 +8,6 @@
 // and say why in the commit: a shipped weights file made before it no longer retrains exactly.
 // The wasm build computes the same runs within a stated tolerance (tests/wasm/golden.test.mjs).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -62,7 +61,8 @@ void check_golden(const std::string& name, const std::vector<float>& values) {
   REQUIRE(static_cast<bool>(in));
   std::vector<uint32_t> expected;
   for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') expected.push_back(static_cast<uint32_t>(std::stoul(line.substr(0, 8), nullptr, 16)));
+    if (!line.empty() && line[0] != '#')
+      expected.push_back(static_cast<uint32_t>(std::stoul(line.substr(0, 8), nullptr, 16)));
   REQUIRE(values.size() == expected.size());
   for (size_t i = 0; i < values.size(); ++i) {
     INFO(name << " value " << i << ": " << values[i] << " (bits " << std::hex << bits_of(values[i]) << ", stored "

@@ -1,10 +1,9 @@
 // GPFA: EM never lowers the likelihood, a planted GP latent is recovered, the posterior and the
 // likelihood match a brute-force Gaussian conditioning, bad input is refused.
-#include <catch2/catch.hpp>
-
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -130,7 +129,8 @@ std::vector<double> brute_force(const Planted& p, double eps, const std::vector<
   REQUIRE(llt.info() == Eigen::Success);
   const VectorXd mx = Syx.transpose() * llt.solve(r);
   if (ll)
-    *ll += -0.5 * (ny * std::log(2 * M_PI) + 2 * MatrixXd(llt.matrixL()).diagonal().array().log().sum() + r.dot(llt.solve(r)));
+    *ll += -0.5 *
+           (ny * std::log(2 * M_PI) + 2 * MatrixXd(llt.matrixL()).diagonal().array().log().sum() + r.dot(llt.solve(r)));
   std::vector<double> out(static_cast<size_t>(T_total) * q);
   for (int t = 0; t < T_total; ++t)
     for (int i = 0; i < q; ++i) out[static_cast<size_t>(t) * q + i] = mx(i * T_total + t);
@@ -258,7 +258,8 @@ TEST_CASE("GPFA: posterior means and log-likelihood match brute-force Gaussian c
     std::vector<double> want;
     double ll = 0;
     for (int k = 0; k < K; ++k) {
-      const std::vector<double> m = brute_force(p, c.gp_noise, all, T, T, y.data() + static_cast<size_t>(k) * T * N, &ll);
+      const std::vector<double> m =
+          brute_force(p, c.gp_noise, all, T, T, y.data() + static_cast<size_t>(k) * T * N, &ll);
       want.insert(want.end(), m.begin(), m.end());
     }
     check_close(got, want);
@@ -277,7 +278,8 @@ TEST_CASE("GPFA: posterior means and log-likelihood match brute-force Gaussian c
   const std::vector<double> got = g.posterior_mean(ys.data(), K, T_obs, obs, T_total);
   std::vector<double> want;
   for (int k = 0; k < K; ++k) {
-    const std::vector<double> m = brute_force(p, c.gp_noise, obs, T_obs, T_total, ys.data() + static_cast<size_t>(k) * T_obs * 2, nullptr);
+    const std::vector<double> m =
+        brute_force(p, c.gp_noise, obs, T_obs, T_total, ys.data() + static_cast<size_t>(k) * T_obs * 2, nullptr);
     want.insert(want.end(), m.begin(), m.end());
   }
   check_close(got, want);
@@ -319,7 +321,8 @@ TEST_CASE("GPFA: bad input is refused with the argument named", "[gpfa]") {
   REQUIRE_THROWS_WITH(g.fit(y.data(), 2, 4, 1), Contains("GpfaConfig.latents: expected at most N = 1"));
   std::vector<float> bad = y;
   bad[7] = std::nanf("");
-  REQUIRE_THROWS_WITH(g.fit(bad.data(), 2, 4, 3), Contains("y: expected finite values, got nan at trial 0, bin 2, neuron 1"));
+  REQUIRE_THROWS_WITH(g.fit(bad.data(), 2, 4, 3),
+                      Contains("y: expected finite values, got nan at trial 0, bin 2, neuron 1"));
   CHECK(!g.fitted());
 
   c.max_iterations = 5;
@@ -327,7 +330,8 @@ TEST_CASE("GPFA: bad input is refused with the argument named", "[gpfa]") {
   h.fit(y.data(), 2, 4, 3);
   REQUIRE(h.fitted());
   REQUIRE_THROWS_WITH(h.infer(bad.data(), 2, 4), Contains("y: expected finite values"));
-  REQUIRE_THROWS_WITH(h.infer(y.data(), 2, 4, {0, 3}, 4), Contains("observed[1]: expected a neuron index in [0, 3), got 3"));
+  REQUIRE_THROWS_WITH(h.infer(y.data(), 2, 4, {0, 3}, 4),
+                      Contains("observed[1]: expected a neuron index in [0, 3), got 3"));
   REQUIRE_THROWS_WITH(h.infer(y.data(), 2, 4, {-1}, 4), Contains("observed[0]"));
   REQUIRE_THROWS_WITH(h.infer(y.data(), 2, 4, {1, 1}, 4), Contains("observed[1]: neuron 1 is listed twice"));
   REQUIRE_THROWS_WITH(h.infer(y.data(), 2, 4, {}, 4), Contains("observed: expected at least one"));
@@ -374,10 +378,11 @@ TEST_CASE("GPFA: fit speed at q = 8, K = 1000, T = 100, N = 50", "[.gpfa-bench]"
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::vector<double> tau(g.timescales().data(), g.timescales().data() + 8);
     std::sort(tau.begin(), tau.end());
-    std::printf("gpfa bench (%s): %.2f s in all (start and first E-step %.2f s), %zu parameter sets (%.1f ms per set "
-                "after the first), final log-likelihood %.1f, taus",
-                plain ? "plain EM" : "default", total, first, ll.size(), 1e3 * (total - first) / std::max<size_t>(1, ll.size() - 1),
-                ll.back());
+    std::printf(
+        "gpfa bench (%s): %.2f s in all (start and first E-step %.2f s), %zu parameter sets (%.1f ms per set "
+        "after the first), final log-likelihood %.1f, taus",
+        plain ? "plain EM" : "default", total, first, ll.size(),
+        1e3 * (total - first) / std::max<size_t>(1, ll.size() - 1), ll.back());
     for (double t : tau) std::printf(" %.2f", t);
     std::printf("\n");
     CHECK(ll.size() >= 1);

@@ -31,14 +31,22 @@ TEST_CASE("matmul: all transpose combinations, folded and batched", "[gradcheck]
 
 TEST_CASE("add, sub, mul with broadcasting", "[gradcheck]") {
   Rng rng(2);
-  const std::vector<std::pair<Shape, Shape>> cases = {
-      {Shape{3, 4}, Shape{3, 4}}, {Shape{3, 4}, Shape{4}}, {Shape{2, 3, 4}, Shape{3, 1}},
-      {Shape{2, 3, 2, 2}, Shape{3, 1, 1}}, {Shape{3, 4}, Shape{1}}};
+  const std::vector<std::pair<Shape, Shape>> cases = {{Shape{3, 4}, Shape{3, 4}},
+                                                      {Shape{3, 4}, Shape{4}},
+                                                      {Shape{2, 3, 4}, Shape{3, 1}},
+                                                      {Shape{2, 3, 2, 2}, Shape{3, 1, 1}},
+                                                      {Shape{3, 4}, Shape{1}}};
   for (const auto& [sa, sb] : cases) {
     auto a = random_tensor(sa, rng), b = random_tensor(sb, rng);
-    SECTION("add " + sa.str() + " + " + sb.str()) { check_op_gradients({a, b}, [](const V& v) { return add(v[0], v[1]); }); }
-    SECTION("sub " + sa.str() + " - " + sb.str()) { check_op_gradients({a, b}, [](const V& v) { return sub(v[0], v[1]); }); }
-    SECTION("mul " + sa.str() + " * " + sb.str()) { check_op_gradients({a, b}, [](const V& v) { return mul(v[0], v[1]); }); }
+    SECTION("add " + sa.str() + " + " + sb.str()) {
+      check_op_gradients({a, b}, [](const V& v) { return add(v[0], v[1]); });
+    }
+    SECTION("sub " + sa.str() + " - " + sb.str()) {
+      check_op_gradients({a, b}, [](const V& v) { return sub(v[0], v[1]); });
+    }
+    SECTION("mul " + sa.str() + " * " + sb.str()) {
+      check_op_gradients({a, b}, [](const V& v) { return mul(v[0], v[1]); });
+    }
   }
 }
 

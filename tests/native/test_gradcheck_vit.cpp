@@ -19,8 +19,8 @@ std::pair<Var, Var> reference_attention(Var qkv, int heads) {
   Var split = transpose(reshape(qkv, Shape{B, T, 3 * heads, dh}), {0, 2, 1, 3});  // (B, 3h, T, dh)
   Var q = affine(slice(split, 1, 0, heads), 1.0f / std::sqrt(static_cast<float>(dh)), 0.0f);
   Var k = slice(split, 1, heads, heads), v = slice(split, 1, 2 * heads, heads);
-  Var p = softmax(matmul(q, k, false, true));                                      // (B, h, T, T)
-  Var o = reshape(transpose(matmul(p, v), {0, 2, 1, 3}), Shape{B, T, D});          // (B, T, D)
+  Var p = softmax(matmul(q, k, false, true));                              // (B, h, T, T)
+  Var o = reshape(transpose(matmul(p, v), {0, 2, 1, 3}), Shape{B, T, D});  // (B, T, D)
   return {p, o};
 }
 
@@ -43,8 +43,10 @@ TEST_CASE("linear: x W + b for 2-D and 3-D x, with and without bias", "[gradchec
   check_op_gradients({x3, w}, [](const V& v) { return linear(v[0], v[1], Var{}); });
   // Same values as matmul + add.
   Tape t;
-  Var a = linear(t.constant(x3.data.data(), x3.shape), t.constant(w.data.data(), w.shape), t.constant(b.data.data(), b.shape));
-  Var r = matmul(t.constant(x3.data.data(), x3.shape), t.constant(w.data.data(), w.shape)) + t.constant(b.data.data(), b.shape);
+  Var a = linear(t.constant(x3.data.data(), x3.shape), t.constant(w.data.data(), w.shape),
+                 t.constant(b.data.data(), b.shape));
+  Var r = matmul(t.constant(x3.data.data(), x3.shape), t.constant(w.data.data(), w.shape)) +
+          t.constant(b.data.data(), b.shape);
   require_close(a, r, 1e-5f);
 }
 

@@ -80,19 +80,22 @@ TEST_CASE("the NLB split: held-out neurons, trials and conditions, disjoint, see
   CHECK(s.heldin == 10);
   CHECK(s.heldout_conditions.size() == 2);
   CHECK(s.heldout_condition_trials.size() == 20);
-  CHECK(s.heldout_trials.size() == 8);   // every 5th of 10 trials, 4 training conditions
+  CHECK(s.heldout_trials.size() == 8);  // every 5th of 10 trials, 4 training conditions
   CHECK(s.train_trials.size() == 32);
   std::vector<int> all;
-  for (const auto* v : {&s.train_trials, &s.heldout_trials, &s.heldout_condition_trials}) all.insert(all.end(), v->begin(), v->end());
+  for (const auto* v : {&s.train_trials, &s.heldout_trials, &s.heldout_condition_trials})
+    all.insert(all.end(), v->begin(), v->end());
   std::sort(all.begin(), all.end());
   CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
   CHECK(all.size() == 60u);
   for (int k : s.train_trials)
-    CHECK(!std::binary_search(s.heldout_conditions.begin(), s.heldout_conditions.end(), d.condition[static_cast<size_t>(k)]));
+    CHECK(!std::binary_search(s.heldout_conditions.begin(), s.heldout_conditions.end(),
+                              d.condition[static_cast<size_t>(k)]));
   // Neuron j of the split data is generated neuron order[j], in every bin of every trial.
   for (int j = 0; j < d.neurons; ++j)
     for (size_t row = 0; row < d.condition_rates.size() / 12; row += 37)
-      REQUIRE(d.condition_rates[row * 12 + j] == original.condition_rates[row * 12 + s.neuron_order[static_cast<size_t>(j)]]);
+      REQUIRE(d.condition_rates[row * 12 + j] ==
+              original.condition_rates[row * 12 + s.neuron_order[static_cast<size_t>(j)]]);
   // The same seed draws the same split; another seed another one.
   data::LorenzData again = original, other = original;
   CHECK(data::make_nlb_split(again, sc, 7).neuron_order == s.neuron_order);
@@ -138,11 +141,14 @@ TEST_CASE("the AR(1) KL matches a Monte Carlo estimate; the Gaussian KL matches 
     }
   CHECK(analytic == Approx(mc).epsilon(0.01));
   // Gaussian KL: 0.5 * (lv_p - lv_q + (exp(lv_q) + (m_q - m_p)^2) / exp(lv_p) - 1), summed.
-  const float mq[2] = {0.3f, -1.0f}, lq[2] = {-0.5f, 0.2f}, mp[2] = {0.0f, 0.5f}, lp[2] = {std::log(0.1f), std::log(0.1f)};
+  const float mq[2] = {0.3f, -1.0f}, lq[2] = {-0.5f, 0.2f}, mp[2] = {0.0f, 0.5f},
+              lp[2] = {std::log(0.1f), std::log(0.1f)};
   double closed = 0;
-  for (int i = 0; i < 2; ++i) closed += 0.5 * (lp[i] - lq[i] + (std::exp(lq[i]) + (mq[i] - mp[i]) * (mq[i] - mp[i])) / std::exp(lp[i]) - 1);
+  for (int i = 0; i < 2; ++i)
+    closed += 0.5 * (lp[i] - lq[i] + (std::exp(lq[i]) + (mq[i] - mp[i]) * (mq[i] - mp[i])) / std::exp(lp[i]) - 1);
   CHECK(nn::gaussian_kl(t.constant(mq, nn::Shape{1, 2}), t.constant(lq, nn::Shape{1, 2}), t.constant(mp, nn::Shape{2}),
-                        t.constant(lp, nn::Shape{2})).item() == Approx(closed).epsilon(1e-5));
+                        t.constant(lp, nn::Shape{2}))
+            .item() == Approx(closed).epsilon(1e-5));
 }
 
 TEST_CASE("a tiny LFADS with its controller: gradients match finite differences end to end", "[lfads]") {
@@ -164,13 +170,17 @@ TEST_CASE("a tiny LFADS with its controller: gradients match finite differences 
   nn::Rng rng(8);
   for (auto& v : x) v = static_cast<float>(rng.below(3));
   for (auto& m : mask) m = rng.uniform() < 0.3f ? 0.0f : 1.0f;
-  testing::check_param_gradients(model.params(), [&](nn::Tape& t) {
-    nn::Rng noise(11);  // the same posterior samples at every evaluation
-    return model.build(t, x.data(), T, T_out, B, &noise, mask.data(), 0.7f).total;
-  }, 6, 1e-2, 2e-3, 3e-2);  // eps 1e-2: the float loss (~100) quantizes finer differences
+  testing::check_param_gradients(
+      model.params(),
+      [&](nn::Tape& t) {
+        nn::Rng noise(11);  // the same posterior samples at every evaluation
+        return model.build(t, x.data(), T, T_out, B, &noise, mask.data(), 0.7f).total;
+      },
+      6, 1e-2, 2e-3, 3e-2);  // eps 1e-2: the float loss (~100) quantizes finer differences
 }
 
-TEST_CASE("the controller input lag: step t reads the forward encoder at t - lag and the backward one at t + lag", "[lfads]") {
+TEST_CASE("the controller input lag: step t reads the forward encoder at t - lag and the backward one at t + lag",
+          "[lfads]") {
   models::LfadsConfig c;
   c.neurons = 3;
   c.encoder = c.generator = c.controller_encoder = c.controller_size = 4;
@@ -240,7 +250,8 @@ TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons o
     out.train = smoothing.predict(data::heldin_spikes(d, split.heldin, split.train_trials).data(), lt);
     return out;
   }();
-  const eval::NlbScores smooth = eval::score_method(d, split, split.heldout_trials, m.heldout_trials, split.train_trials, m.train);
+  const eval::NlbScores smooth =
+      eval::score_method(d, split, split.heldout_trials, m.heldout_trials, split.train_trials, m.train);
   INFO("LFADS co-bps " << r.heldout_trials.co_bps << ", rate R2 " << r.heldout_trials.rate_r2 << "; smoothing co-bps "
                        << smooth.co_bps << ", rate R2 " << smooth.rate_r2 << " (sigma " << smoothing.sigma << ")");
   CHECK(r.heldout_trials.co_bps > smooth.co_bps);
@@ -248,7 +259,10 @@ TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons o
   CHECK(r.factor_r2_trials > 0.5);
 }
 
-TEST_CASE("no held-out information leaks: changing held-out neurons and forward bins of evaluation trials changes no prediction", "[lfads]") {
+TEST_CASE(
+    "no held-out information leaks: changing held-out neurons and forward bins of evaluation trials changes no "
+    "prediction",
+    "[lfads]") {
   data::LorenzConfig dc = small_lorenz();
   dc.conditions = 6;
   data::LorenzData d = data::make_lorenz(dc, 9);
@@ -290,7 +304,8 @@ TEST_CASE("no held-out information leaks: changing held-out neurons and forward 
     for (int k : *trials)
       for (int t = 0; t < T; ++t)
         for (int n = 0; n < N; ++n)
-          if (n >= split.heldin || t >= d.bins) changed.spikes[(static_cast<size_t>(k) * T + t) * N + n] = static_cast<float>(rng.below(9));
+          if (n >= split.heldin || t >= d.bins)
+            changed.spikes[(static_cast<size_t>(k) * T + t) * N + n] = static_cast<float>(rng.below(9));
   CHECK(changed.spikes != d.spikes);
   CHECK(predictions(changed) == before);
 }
@@ -315,12 +330,16 @@ TEST_CASE("metrics: ridge recovers a linear map, R^2 and bits per spike behave",
   std::vector<float> log_true(d.spikes.size());
   for (int k = 0; k < d.count(); ++k)
     for (int i = 0; i < d.total_bins() * d.neurons; ++i)
-      log_true[static_cast<size_t>(k) * d.total_bins() * d.neurons + static_cast<size_t>(i)] = std::log(d.trial_rates(k)[i]);
+      log_true[static_cast<size_t>(k) * d.total_bins() * d.neurons + static_cast<size_t>(i)] =
+          std::log(d.trial_rates(k)[i]);
   const size_t n = d.spikes.size() / static_cast<size_t>(d.neurons);
   CHECK(eval::bits_per_spike(log_true.data(), d.spikes.data(), n, d.neurons) > 0.1);
   const auto smooth = eval::gaussian_smooth(d.trial_spikes(0), d.total_bins(), d.neurons, 2.0);
   double before = 0, after = 0;
-  for (int i = 0; i < d.total_bins() * d.neurons; ++i) { before += d.trial_spikes(0)[i]; after += smooth[static_cast<size_t>(i)]; }
+  for (int i = 0; i < d.total_bins() * d.neurons; ++i) {
+    before += d.trial_spikes(0)[i];
+    after += smooth[static_cast<size_t>(i)];
+  }
   CHECK(after == Approx(before).epsilon(0.1));
   const auto p = eval::pca(X.data(), 200, 3, 2);
   CHECK(p.explained[0] >= p.explained[1]);
@@ -328,13 +347,15 @@ TEST_CASE("metrics: ridge recovers a linear map, R^2 and bits per spike behave",
 
 TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
   std::vector<float> spikes = {0, 1, 2, 1.5f};
-  REQUIRE_THROWS_WITH(data::validate_spikes(spikes.data(), 1, 2, 2), Contains("trial 0, bin 1, neuron 1: expected a non-negative integer count, got 1.5"));
+  REQUIRE_THROWS_WITH(data::validate_spikes(spikes.data(), 1, 2, 2),
+                      Contains("trial 0, bin 1, neuron 1: expected a non-negative integer count, got 1.5"));
   spikes[3] = -1;
   REQUIRE_THROWS_WITH(data::validate_spikes(spikes.data(), 1, 2, 2), Contains("got -1"));
   REQUIRE_THROWS_WITH(data::validate_spikes(spikes.data(), 1, 2, 0), Contains("expected at least one neuron"));
   models::LfadsConfig c;
   c.neurons = 0;
-  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.neurons: expected an integer in [1, 4096], got 0"));
+  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1),
+                      Contains("LfadsConfig.neurons: expected an integer in [1, 4096], got 0"));
   c = {};
   c.factors = 0;
   REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.factors"));
@@ -353,7 +374,8 @@ TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
   REQUIRE_THROWS_WITH(data::make_nlb_split(small, sc, 1), Contains("NlbSplitConfig.heldout_conditions"));
 }
 
-TEST_CASE("fitted baselines survive a file: the same settings, rates within float32 rounding; bad files refused", "[lfads]") {
+TEST_CASE("fitted baselines survive a file: the same settings, rates within float32 rounding; bad files refused",
+          "[lfads]") {
   data::LorenzConfig dc = small_lorenz();
   dc.conditions = 6;
   data::LorenzData d = data::make_lorenz(dc, 9);  // make_nlb_split permutes its neurons
@@ -396,7 +418,8 @@ TEST_CASE("fitted baselines survive a file: the same settings, rates within floa
   c.readout_neurons = d.neurons;
   models::Lfads model(c, models::LfadsTrainConfig{}, 2);
   const std::vector<uint8_t> lfads = nn::encode_weights(model.params(), "lfads", c.to_text());
-  CHECK_THROWS_WITH(eval::decode_baselines(lfads.data(), lfads.size()), Contains("expected a 'nlb-baselines' file, got 'lfads'"));
+  CHECK_THROWS_WITH(eval::decode_baselines(lfads.data(), lfads.size()),
+                    Contains("expected a 'nlb-baselines' file, got 'lfads'"));
   CHECK_THROWS_WITH(eval::decode_baselines(bytes.data(), bytes.size() / 2), Contains("truncated"));
   std::vector<uint8_t> altered = bytes;
   altered[altered.size() / 2] ^= 0x10;

@@ -36,7 +36,8 @@ TEST_CASE("the spiral MLP learns to separate three arms", "[models]") {
 TEST_CASE("configs are validated with the field's name", "[models]") {
   models::SpiralClassifierConfig c;
   c.hidden = 0;
-  REQUIRE_THROWS_WITH(models::SpiralClassifier(c), Contains("MlpConfig.hidden: expected an integer in [1, 4096], got 0"));
+  REQUIRE_THROWS_WITH(models::SpiralClassifier(c),
+                      Contains("MlpConfig.hidden: expected an integer in [1, 4096], got 0"));
   c = {};
   c.lr = NAN;
   REQUIRE_THROWS_WITH(models::SpiralClassifier(c), Contains("SpiralClassifierConfig.lr"));

@@ -1,6 +1,5 @@
 // Forward values of ops against hand-worked or naive references, and their argument errors.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "gradcheck.h"
@@ -18,7 +17,8 @@ TEST_CASE("matmul forward matches the reference for every transpose and batch fo
   REQUIRE(c.shape() == Shape{2, 3, 5});
   std::vector<float> ref(30);
   for (int s = 0; s < 2; ++s)
-    gemm_reference(false, false, 3, 5, 4, 1.0f, a.data.data() + s * 12, 4, b.data.data(), 5, 0.0f, ref.data() + s * 15, 5);
+    gemm_reference(false, false, 3, 5, 4, 1.0f, a.data.data() + s * 12, 4, b.data.data(), 5, 0.0f, ref.data() + s * 15,
+                   5);
   for (int i = 0; i < 30; ++i) CHECK(c.data()[i] == Approx(ref[i]).margin(1e-5));
   // a^T b^T with both batched
   auto a2 = testing::random_tensor(Shape{2, 4, 3}, rng), b2 = testing::random_tensor(Shape{2, 5, 4}, rng);
@@ -79,7 +79,7 @@ TEST_CASE("pooling, upsampling, concat, slice and transpose move the right eleme
   Var a = t.constant(x.data(), Shape{2, 2, 2, 2});
   Var c = concat({a, a}, 1);
   REQUIRE(c.shape() == Shape{2, 4, 2, 2});
-  CHECK(c.data()[4] == x[4]);   // image 0: channels 0, 1 of a, then channels 0, 1 again
+  CHECK(c.data()[4] == x[4]);  // image 0: channels 0, 1 of a, then channels 0, 1 again
   CHECK(c.data()[8] == x[0]);
   CHECK(c.data()[16] == x[8]);  // image 1
   Var s = slice(c, 1, 2, 1);
@@ -133,7 +133,8 @@ TEST_CASE("activations and losses at hand-worked points", "[ops]") {
   CHECK(cross_entropy_logits(t.constant(logits.data(), Shape{1, 4}), label, 1).item() == Approx(std::log(4.0)));
   // KL(N(0,1) || N(0,1)) = 0; KL(N(1,1) || N(0,1)) = 0.5 per dim.
   Var zero = t.constant(Shape{2, 3}, 0.0f), one = t.constant(Shape{2, 3}, 1.0f);
-  CHECK(gaussian_kl(zero, zero, t.constant(Shape{3}, 0.0f), t.constant(Shape{3}, 0.0f)).item() == Approx(0).margin(1e-7));
+  CHECK(gaussian_kl(zero, zero, t.constant(Shape{3}, 0.0f), t.constant(Shape{3}, 0.0f)).item() ==
+        Approx(0).margin(1e-7));
   CHECK(gaussian_kl(one, zero, t.constant(Shape{3}, 0.0f), t.constant(Shape{3}, 0.0f)).item() == Approx(1.5));
   // Poisson on log-rate 0 (rate 1) with count 2: 1 - 2 * 0 = 1.
   CHECK(poisson_nll(t.constant(Shape{1}, 0.0f), t.constant(Shape{1}, 2.0f)).item() == Approx(1.0));

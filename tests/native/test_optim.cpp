@@ -1,6 +1,5 @@
 // Adam / AdamW, clipping and initializers.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "nn/init.h"

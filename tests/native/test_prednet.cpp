@@ -498,7 +498,8 @@ TEST_CASE("a PredNet step in passes equals the step at once, and the tape estima
     for (int s = 0; s < 4; ++s) losses[run].push_back(t.train_step());
     params[run] = t.model().params().values();
   }
-  for (int s = 0; s < 4; ++s) CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
+  for (int s = 0; s < 4; ++s)
+    CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
   for (size_t i = 0; i < params[0].size(); ++i) CHECK(params[1][i] == Approx(params[0][i]).margin(1e-4));
 
   // The estimate against the tape of a training pass: the page's default and largest models.
@@ -515,6 +516,7 @@ TEST_CASE("a PredNet step in passes equals the step at once, and the tape estima
     const double measured = static_cast<double>(t.arena_capacity()) / sizeof(float) / kSequences;
     INFO(layers << " layers: " << measured << " floats per sequence, estimate " << m.tape_floats_per_sequence());
     CHECK(static_cast<double>(m.tape_floats_per_sequence()) >= 0.6 * measured);
-    CHECK(static_cast<double>(m.tape_floats_per_sequence()) <= 1.6 * measured + 2.0 * (1 << 20) / sizeof(float) / kSequences);
+    CHECK(static_cast<double>(m.tape_floats_per_sequence()) <=
+          1.6 * measured + 2.0 * (1 << 20) / sizeof(float) / kSequences);
   }
 }

@@ -56,21 +56,27 @@ TEST_CASE("sum tree: every node is the sum of its leaves after random updates, a
     // Each internal node against the brute-force sum of the leaves below it.
     for (int node = 1; node < tree.leaves(); ++node) {
       int lo = node, hi = node + 1;
-      while (lo < tree.leaves()) { lo *= 2; hi *= 2; }
+      while (lo < tree.leaves()) {
+        lo *= 2;
+        hi *= 2;
+      }
       double expect = 0;
-      for (int l = lo - tree.leaves(); l < hi - tree.leaves(); ++l) expect += l < capacity ? leaf[static_cast<size_t>(l)] : 0.0;
+      for (int l = lo - tree.leaves(); l < hi - tree.leaves(); ++l)
+        expect += l < capacity ? leaf[static_cast<size_t>(l)] : 0.0;
       REQUIRE(tree.node(node) == Approx(expect).margin(1e-9));
     }
     for (int l = 0; l < capacity; ++l) REQUIRE(tree.node(tree.leaves() + l) == leaf[static_cast<size_t>(l)]);
     double positive_min = INFINITY;
-    for (double v : leaf) if (v > 0) positive_min = std::min(positive_min, v);
+    for (double v : leaf)
+      if (v > 0) positive_min = std::min(positive_min, v);
     CHECK(tree.min_positive() == positive_min);
     for (int j = 0; j <= capacity; ++j)
       REQUIRE(tree.prefix(j) == Approx(std::accumulate(leaf.begin(), leaf.begin() + j, 0.0)).margin(1e-9));
   }
 }
 
-TEST_CASE("sum tree find: zero leaves are never returned, a draw at the total lands on the last positive leaf", "[replay]") {
+TEST_CASE("sum tree find: zero leaves are never returned, a draw at the total lands on the last positive leaf",
+          "[replay]") {
   SumTree tree(8);
   const double values[8] = {0, 1, 0, 2, 3, 0, 0.5, 0};
   for (int j = 0; j < 8; ++j) tree.set(j, values[j]);
@@ -201,7 +207,10 @@ std::vector<double> rank_law(int n, double alpha) {
 
 TEST_CASE("rank-based sampling frequencies follow rank^-alpha exactly (chi-square, fixed seed)", "[replay]") {
   // Significance level 0.001: the chi-square critical values for n - 1 degrees of freedom.
-  struct Case { int n, batch; double critical; };
+  struct Case {
+    int n, batch;
+    double critical;
+  };
   for (const Case& k : {Case{16, 8, 37.70}, Case{5, 5, 18.47}, Case{100, 7, 148.23}}) {
     ReplayBuffer buffer = filled_buffer(k.n, true, 0.7f, -1, ReplayKind::kRank);
     std::vector<float> p(static_cast<size_t>(k.n));
@@ -254,7 +263,8 @@ TEST_CASE("rank-based importance weights: (N P(rank))^-beta over the last rank's
     CHECK(b.beta == Approx(0.5f));
     for (int k = 0; k < 10; ++k) {
       const int r = b.positions[static_cast<size_t>(k)] + 1;
-      CHECK(b.weights[static_cast<size_t>(k)] == Approx(std::pow(10 * law[static_cast<size_t>(r - 1)], -0.5) / w_max).epsilon(1e-5));
+      CHECK(b.weights[static_cast<size_t>(k)] ==
+            Approx(std::pow(10 * law[static_cast<size_t>(r - 1)], -0.5) / w_max).epsilon(1e-5));
       CHECK(b.weights[static_cast<size_t>(k)] <= 1.0f);
     }
   }
@@ -281,7 +291,7 @@ TEST_CASE("rank heap: the heap invariant holds after updates, re-sorts come ever
   bool sorted = true;
   for (int p = 1; p < n; ++p) sorted = sorted && heap.priority_at(p - 1) >= heap.priority_at(p);
   CHECK_FALSE(sorted);  // a heap, not a sorted array, between re-sorts
-  random_update();  // the 64th change: a full re-sort
+  random_update();      // the 64th change: a full re-sort
   CHECK(heap.resorts() == 2);
   REQUIRE(heap.heap_ok());
   for (int p = 1; p < n; ++p) REQUIRE(heap.priority_at(p - 1) >= heap.priority_at(p));
@@ -344,9 +354,12 @@ TEST_CASE("rank-based replay refuses bad input with a message naming the argumen
   REQUIRE_THROWS_WITH(buffer.sample(6), Contains("6 is more than the 5 transitions stored"));
   std::vector<int> before;
   for (int p = 0; p < 5; ++p) before.push_back(buffer.rank_heap()->slot_at(p));
-  REQUIRE_THROWS_WITH(buffer.set_priorities({0, 1}, {1.0f, -2.0f}), Contains("priorities[1]: expected a finite number >= 0"));
-  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 9}, {1.0f, 1.0f}), Contains("indices[1]: expected a stored slot in [0, 4]"));
-  for (int p = 0; p < 5; ++p) REQUIRE(buffer.rank_heap()->slot_at(p) == before[static_cast<size_t>(p)]);  // nothing applied
+  REQUIRE_THROWS_WITH(buffer.set_priorities({0, 1}, {1.0f, -2.0f}),
+                      Contains("priorities[1]: expected a finite number >= 0"));
+  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 9}, {1.0f, 1.0f}),
+                      Contains("indices[1]: expected a stored slot in [0, 4]"));
+  for (int p = 0; p < 5; ++p)
+    REQUIRE(buffer.rank_heap()->slot_at(p) == before[static_cast<size_t>(p)]);  // nothing applied
 }
 
 TEST_CASE("rank-based sampling statistics are kept per rank range", "[replay]") {
@@ -357,7 +370,8 @@ TEST_CASE("rank-based sampling statistics are kept per rank range", "[replay]") 
   const auto& expected = buffer.expected_per_bin();
   CHECK(std::accumulate(expected.begin(), expected.end(), 0.0) == Approx(32000));
   CHECK(expected[0] > 3 * expected[7]);  // the top ranks are drawn most
-  for (int k = 0; k < 8; ++k) CHECK(drawn[static_cast<size_t>(k)] == Approx(expected[static_cast<size_t>(k)]).epsilon(0.1));
+  for (int k = 0; k < 8; ++k)
+    CHECK(drawn[static_cast<size_t>(k)] == Approx(expected[static_cast<size_t>(k)]).epsilon(0.1));
 }
 
 TEST_CASE("the ring overwrites the oldest transitions and batches copy them faithfully", "[replay]") {
@@ -389,9 +403,12 @@ TEST_CASE("replay refuses bad input and loses nothing", "[replay]") {
   REQUIRE_THROWS_WITH(buffer.sample(6), Contains("6 is more than the 5 transitions stored"));
   std::vector<double> before;
   for (int i = 1; i < 2 * buffer.tree()->leaves(); ++i) before.push_back(buffer.tree()->node(i));
-  REQUIRE_THROWS_WITH(buffer.set_priorities({0, 1}, {1.0f, -2.0f}), Contains("priorities[1]: expected a finite number >= 0"));
-  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 1}, {1.0f, NAN}), Contains("td_errors[1]: expected a finite number"));
-  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 7}, {1.0f, 1.0f}), Contains("indices[1]: expected a stored slot in [0, 4]"));
+  REQUIRE_THROWS_WITH(buffer.set_priorities({0, 1}, {1.0f, -2.0f}),
+                      Contains("priorities[1]: expected a finite number >= 0"));
+  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 1}, {1.0f, NAN}),
+                      Contains("td_errors[1]: expected a finite number"));
+  REQUIRE_THROWS_WITH(buffer.update_priorities({0, 7}, {1.0f, 1.0f}),
+                      Contains("indices[1]: expected a stored slot in [0, 4]"));
   for (int i = 1; i < 2 * buffer.tree()->leaves(); ++i)
     REQUIRE(buffer.tree()->node(i) == before[static_cast<size_t>(i - 1)]);  // nothing applied
   CHECK(buffer.size() == 5);
@@ -407,7 +424,8 @@ TEST_CASE("sampling statistics: drawn counts per bin track the expected counts",
   const auto& expected = buffer.expected_per_bin();
   CHECK(std::accumulate(drawn.begin(), drawn.end(), 0.0) == 32000);
   CHECK(std::accumulate(expected.begin(), expected.end(), 0.0) == Approx(32000));
-  for (int k = 0; k < 8; ++k) CHECK(drawn[static_cast<size_t>(k)] == Approx(expected[static_cast<size_t>(k)]).epsilon(0.1));
+  for (int k = 0; k < 8; ++k)
+    CHECK(drawn[static_cast<size_t>(k)] == Approx(expected[static_cast<size_t>(k)]).epsilon(0.1));
 }
 
 TEST_CASE("Catch follows the bsuite rules", "[replay]") {
@@ -415,19 +433,19 @@ TEST_CASE("Catch follows the bsuite rules", "[replay]") {
   std::vector<float> obs(50);
   env.set_state(0, 4, 2);
   env.observe(obs.data());
-  CHECK(obs[4] == 1.0f);           // ball at row 0, column 4
-  CHECK(obs[9 * 5 + 2] == 1.0f);   // paddle at the bottom, column 2
+  CHECK(obs[4] == 1.0f);          // ball at row 0, column 4
+  CHECK(obs[9 * 5 + 2] == 1.0f);  // paddle at the bottom, column 2
   CHECK(std::accumulate(obs.begin(), obs.end(), 0.0f) == 2.0f);
-  envs::Step s = env.step(2);      // right
+  envs::Step s = env.step(2);  // right
   CHECK(env.paddle_col() == 3);
   CHECK(env.ball_row() == 1);
   CHECK(!s.done());
   env.step(2);
   CHECK(env.paddle_col() == 4);
-  env.step(2);                     // clamped at the wall
+  env.step(2);  // clamped at the wall
   CHECK(env.paddle_col() == 4);
   for (int k = 0; k < 5; ++k) CHECK(!env.step(1).done());
-  s = env.step(1);                 // ball reaches row 9 under the paddle
+  s = env.step(1);  // ball reaches row 9 under the paddle
   CHECK(s.terminal);
   CHECK(s.reward == 1.0f);
   REQUIRE_THROWS_WITH(env.step(1), Contains("the episode is over"));
@@ -549,7 +567,7 @@ TEST_CASE("DQN anneals beta over its planned run: beta0 at the first training st
   c.train_every = 4;
   models::DqnAgent agent(c, nn::Shape{1, 10, 5}, 3);
   CHECK(agent.planned_train_steps(9) == 0);
-  CHECK(agent.planned_train_steps(12) == 1);  // step 12
+  CHECK(agent.planned_train_steps(12) == 1);    // step 12
   CHECK(agent.planned_train_steps(100) == 23);  // 12, 16, ..., 100
   const models::PlannedRun r = models::run_planned_catch(models::dqn_preset("catch"), 25, 0.9f, 10);
   CHECK(r.env_steps == 225);
@@ -619,7 +637,8 @@ TEST_CASE("the paper's Cliffwalk: every method converges; the oracle never needs
         const auto uniform = eval::run_cliffwalk_paper(c, seed);
         c.method = CliffwalkMethod::kOracle;
         const auto oracle = eval::run_cliffwalk_paper(c, seed);
-        INFO("n " << n << ", eta " << eta << ", seed " << seed << ": uniform " << uniform.steps << ", oracle " << oracle.steps);
+        INFO("n " << n << ", eta " << eta << ", seed " << seed << ": uniform " << uniform.steps << ", oracle "
+                  << oracle.steps);
         REQUIRE(uniform.converged);
         REQUIRE(oracle.converged);
         CHECK(oracle.steps <= uniform.steps);
@@ -654,7 +673,8 @@ TEST_CASE("the paper's Cliffwalk: every method converges; the oracle never needs
   c.step_size = tuned.step_size;
   CHECK(eval::median_cliffwalk_steps(c, 5) == best);
   c.n = 1;
-  REQUIRE_THROWS_WITH(eval::run_cliffwalk_paper(c, 1), Contains("CliffwalkPaperConfig.n: expected an integer in [2, 16], got 1"));
+  REQUIRE_THROWS_WITH(eval::run_cliffwalk_paper(c, 1),
+                      Contains("CliffwalkPaperConfig.n: expected an integer in [2, 16], got 1"));
   c.n = 4;
   c.step_size = 0;
   REQUIRE_THROWS_WITH(eval::run_cliffwalk_paper(c, 1), Contains("CliffwalkPaperConfig.step_size"));

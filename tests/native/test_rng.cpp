@@ -1,6 +1,5 @@
 // The seeded generator: reproducible, and with the right distributions.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "nn/rng.h"

@@ -1,6 +1,5 @@
 // The tape: memory reuse across steps, no-grad mode, gradient accumulation, stale Vars.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "models/spiral_classifier.h"
@@ -80,12 +79,12 @@ TEST_CASE("ops stay correct when the tape's node list grows while they record", 
   for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
   Var v = t.constant(x.data(), Shape{6, 4});
   for (int k = 0; k < 5000; ++k) {
-    Var s = slice(v, 1, 1, 2);       // (6, 2)
-    Var back = concat({s, s}, 1);    // (6, 4)
+    Var s = slice(v, 1, 1, 2);     // (6, 2)
+    Var back = concat({s, s}, 1);  // (6, 4)
     v = transpose(transpose(back, {1, 0}), {1, 0});
   }
   REQUIRE(v.shape() == Shape{6, 4});
-  CHECK(v.data()[0] == 2.0f);        // columns 1..2 of row 0 were (1, 2); then twice sliced from (1, 2, 1, 2)
+  CHECK(v.data()[0] == 2.0f);  // columns 1..2 of row 0 were (1, 2); then twice sliced from (1, 2, 1, 2)
   CHECK(v.data()[1] == 1.0f);
   CHECK(t.size() > 20000);
 }
@@ -114,4 +113,3 @@ TEST_CASE("backward reuses the gradient buffers of nodes it is done with", "[tap
   CHECK(Var{&t, 0}.grad()[123] == Approx(d).epsilon(1e-4));
   CHECK(v.grad() == nullptr);  // an op output: its buffer went back to the pool
 }
-

@@ -86,10 +86,14 @@ TEST_CASE("ViT gradients match finite differences end to end", "[vit]") {
   auto loss = [&](nn::Tape& t, const float* mask) {
     return nn::cross_entropy_logits(vit.forward(t, t.constant(x.data(), nn::Shape{2, 1, 4, 4}), mask), labels, 2);
   };
-  SECTION("every parameter") { testing::check_param_gradients(vit.params(), [&](nn::Tape& t) { return loss(t, nullptr); }, 40); }
+  SECTION("every parameter") {
+    testing::check_param_gradients(
+        vit.params(), [&](nn::Tape& t) { return loss(t, nullptr); }, 40);
+  }
   SECTION("with one head lesioned and another halved") {
     const float mask[4] = {1.0f, 0.0f, 0.5f, 1.0f};
-    testing::check_param_gradients(vit.params(), [&](nn::Tape& t) { return loss(t, mask); }, 40);
+    testing::check_param_gradients(
+        vit.params(), [&](nn::Tape& t) { return loss(t, mask); }, 40);
   }
 }
 
@@ -143,7 +147,8 @@ TEST_CASE("attention rollout: rows sum to one, one block by hand, lesions", "[vi
     std::vector<float> mask(static_cast<size_t>(c.depth * H), 0.0f), rl(static_cast<size_t>(T * T));
     models::vit_rollout(c, attention.data(), mask.data(), rl.data());
     for (int i = 0; i < T; ++i)
-      for (int j = 0; j < T; ++j) REQUIRE(rl[static_cast<size_t>(i * T + j)] == Approx(i == j ? 1.0 : 0.0).margin(1e-7));
+      for (int j = 0; j < T; ++j)
+        REQUIRE(rl[static_cast<size_t>(i * T + j)] == Approx(i == j ? 1.0 : 0.0).margin(1e-7));
   }
 }
 
@@ -218,8 +223,9 @@ TEST_CASE("the forward plan lists forward()'s ops in order and uses every parame
   std::vector<std::string> used;
   std::vector<std::string> written{"images"};
   for (const auto& op : ops) {
-    for (const auto& in : op.inputs) CHECK(std::find(written.begin(), written.end(), in) != written.end());  // computed before
-    CHECK(std::find(written.begin(), written.end(), op.output) == written.end());                           // written once
+    for (const auto& in : op.inputs)
+      CHECK(std::find(written.begin(), written.end(), in) != written.end());       // computed before
+    CHECK(std::find(written.begin(), written.end(), op.output) == written.end());  // written once
     written.push_back(op.output);
     used.insert(used.end(), op.weights.begin(), op.weights.end());
     CHECK(op.shape.front() == -1);
@@ -233,7 +239,8 @@ TEST_CASE("the forward plan lists forward()'s ops in order and uses every parame
   CHECK(plan.outputs[0].steps == std::vector<std::string>{ops.back().output});
   for (size_t k = 1; k < 3; ++k) {
     REQUIRE(plan.outputs[k].steps.size() == static_cast<size_t>(c.depth));
-    for (const auto& step : plan.outputs[k].steps) CHECK(std::find(written.begin(), written.end(), step) != written.end());
+    for (const auto& step : plan.outputs[k].steps)
+      CHECK(std::find(written.begin(), written.end(), step) != written.end());
   }
   CHECK(plan.outputs[1].name == "attention");
   CHECK(plan.outputs[2].name == "attention_distance");
@@ -251,14 +258,16 @@ TEST_CASE("attention maps of a batch are each image's own; distances from them m
   for (int b = 0; b < n; ++b) {
     vit.attention_maps(images.data() + static_cast<size_t>(b) * c.pixels(), 1, nullptr, one_probs.data(), one.data());
     for (size_t e = 0; e < per_image; ++e) REQUIRE(attention[b * per_image + e] == Approx(one[e]).margin(1e-6));
-    for (int k = 0; k < c.classes; ++k) REQUIRE(probs[static_cast<size_t>(b * c.classes + k)] == Approx(one_probs[static_cast<size_t>(k)]).margin(1e-6));
+    for (int k = 0; k < c.classes; ++k)
+      REQUIRE(probs[static_cast<size_t>(b * c.classes + k)] == Approx(one_probs[static_cast<size_t>(k)]).margin(1e-6));
   }
   // vit_attention_distance per image and head, averaged over the images = mean_attention_distance.
   std::vector<double> mean(static_cast<size_t>(c.depth * H), 0.0);
   std::vector<float> block(static_cast<size_t>(H) * T * T), d(static_cast<size_t>(H));
   for (int b = 0; b < n; ++b)
     for (int l = 0; l < c.depth; ++l) {
-      std::copy_n(attention.begin() + static_cast<long>(b * per_image + static_cast<size_t>(l) * block.size()), block.size(), block.begin());
+      std::copy_n(attention.begin() + static_cast<long>(b * per_image + static_cast<size_t>(l) * block.size()),
+                  block.size(), block.begin());
       models::vit_attention_distance(c, block.data(), 1, d.data());
       for (int hd = 0; hd < H; ++hd) mean[static_cast<size_t>(l * H + hd)] += d[static_cast<size_t>(hd)] / n;
     }
@@ -274,7 +283,7 @@ TEST_CASE("attention distance by hand: all weight on one key patch", "[vit]") {
   for (int hd = 0; hd < c.heads; ++hd)
     for (int i = 0; i < T; ++i) {
       float* row = a.data() + (static_cast<size_t>(hd) * T + i) * T;
-      row[0] = 0.5f;                   // the class token: left out, the rest renormalized
+      row[0] = 0.5f;                                    // the class token: left out, the rest renormalized
       row[1 + (hd == 0 ? 0 : (i + N - 1) % N)] = 0.5f;  // head 0: patch (0, 0); the others: the query itself
     }
   models::vit_attention_distance(c, a.data(), 1, d.data());
@@ -305,7 +314,8 @@ TEST_CASE("bad input is refused with a clear message", "[vit]") {
   data::LabeledImages small{1, 27, 27, std::vector<uint8_t>(729, 0), {1}};
   REQUIRE_THROWS_WITH(model.set_train_data(small), Contains("training images are 27x27, expected 28x28"));
   data::LabeledImages short_pixels{2, 28, 28, std::vector<uint8_t>(784, 0), {1, 2}};
-  REQUIRE_THROWS_WITH(model.set_train_data(short_pixels), Contains("expected 1568 pixels for 2 images of 28x28, got 784"));
+  REQUIRE_THROWS_WITH(model.set_train_data(short_pixels),
+                      Contains("expected 1568 pixels for 2 images of 28x28, got 784"));
   tc.lr = 0;
   REQUIRE_THROWS_WITH(models::VitClassifier(tc), Contains("VitTrainConfig.lr"));
 }
@@ -375,14 +385,16 @@ TEST_CASE("a ViT step in passes equals the step at once, and the tape estimate h
   tc.batch = 16;
   std::vector<float> losses[2], params[2];
   for (int run = 0; run < 2; ++run) {
-    if (run == 1) tc.pass_bytes = 5 * int64_t{sizeof(float)} * tc.model.tape_floats_per_image();  // passes of 5, 5, 5, 1
+    if (run == 1)
+      tc.pass_bytes = 5 * int64_t{sizeof(float)} * tc.model.tape_floats_per_image();  // passes of 5, 5, 5, 1
     CHECK(tc.pass_images() == (run == 0 ? 16 : 5));
     models::VitClassifier m(tc);
     m.set_train_data(data::slice(subset.train, 0, 200));
     for (int s = 0; s < 4; ++s) losses[run].push_back(m.train_step());
     params[run] = m.vit().params().values();
   }
-  for (int s = 0; s < 4; ++s) CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
+  for (int s = 0; s < 4; ++s)
+    CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));
   for (size_t i = 0; i < params[0].size(); ++i) CHECK(params[1][i] == Approx(params[0][i]).margin(1e-4));
 
   // The estimate against the tape of a training pass, for the shipped and the largest page model.
@@ -398,7 +410,8 @@ TEST_CASE("a ViT step in passes equals the step at once, and the tape estimate h
     nn::Tape t;
     const std::vector<float> x = random_images(kImages, c, 5);
     const std::vector<int> labels(kImages, 1);
-    t.backward(nn::cross_entropy_logits(vit.forward(t, t.constant(x.data(), nn::Shape{kImages, 1, 28, 28})), labels.data(), kImages));
+    t.backward(nn::cross_entropy_logits(vit.forward(t, t.constant(x.data(), nn::Shape{kImages, 1, 28, 28})),
+                                        labels.data(), kImages));
     const double measured = static_cast<double>(t.arena_capacity()) / sizeof(float) / kImages;
     INFO("patch " << patch << " dim " << dim << " depth " << depth << ": " << measured << " floats per image, estimate "
                   << c.tape_floats_per_image());

@@ -1,7 +1,6 @@
 // Fashion-MNIST data for the attention case study: the IDX reader on small fixtures and on corrupt
 // input, labelled sets, balanced subsets, the page's subset file, and augmented minibatches.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "data/idx.h"
@@ -188,7 +187,9 @@ TEST_CASE("minibatches: plain copies, shifts and mirror images", "[vit_data]") {
           for (int r = 0; r < 4 && all; ++r)
             for (int c = 0; c < 3 && all; ++c) {
               const int sr = r + dy, sc = (flip ? 2 - c : c) + dx;
-              const float want = (sr >= 0 && sr < 4 && sc >= 0 && sc < 3) ? set.pixels[static_cast<size_t>(12 + sr * 3 + sc)] / 255.0f : 0.0f;
+              const float want = (sr >= 0 && sr < 4 && sc >= 0 && sc < 3)
+                                     ? set.pixels[static_cast<size_t>(12 + sr * 3 + sc)] / 255.0f
+                                     : 0.0f;
               all = std::fabs(x[static_cast<size_t>(r * 3 + c)] - want) < 1e-6f;
             }
           if (all) {
@@ -216,7 +217,8 @@ TEST_CASE("k nearest neighbours in pixel space", "[vit_data]") {
   CHECK(three.accuracy == Approx(2.0 / 3));
   // k = 2 for the bright image: a tie of one vote each (classes 2 and 0) goes to the nearer.
   CHECK(eval::knn_classify(train, test, 2, 3).predictions[1] == 2);
-  REQUIRE_THROWS_WITH(eval::knn_classify(train, test, 5, 3), Contains("knn_classify: k: expected an integer in [1, 4], got 5"));
+  REQUIRE_THROWS_WITH(eval::knn_classify(train, test, 5, 3),
+                      Contains("knn_classify: k: expected an integer in [1, 4], got 5"));
   data::LabeledImages wide{1, 1, 3, {0, 0, 0}, {0}};
   REQUIRE_THROWS_WITH(eval::knn_classify(train, wide, 1, 3), Contains("train images are 1x2 but test images are 1x3"));
 

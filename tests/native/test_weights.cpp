@@ -1,6 +1,5 @@
 // Weights files: round trip, and refusal of truncated, altered or mismatched files.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "models/mlp.h"

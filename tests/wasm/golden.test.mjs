@@ -89,7 +89,7 @@ test('wasm reproduces the golden episodic-control values on Catch (the episodic 
 });
 
 test('wasm trains LFADS on the Lorenz spikes as the native CLI does (seed 1, batch 32, 5 steps)', () => {
-  const native = JSON.parse(execFileSync(nativeCli(), ['train', 'lfads', '--steps', '5', '--seed', '1'],
+  const native = JSON.parse(execFileSync(nativeCli(), ['train', 'lfads', '--steps', '5', '--seed', '1', '--json'],
     { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
   assert.equal(native.steps, 5);
   // The page's LfadsLab trains with batch 16 by default; the CLI's default is 32.

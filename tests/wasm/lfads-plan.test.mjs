@@ -2,7 +2,7 @@
 // data the WebGPU path (web/js/gpu/lfads-forward.js) runs. The model reads the held-in neurons over
 // the observed bins and reads out every neuron over the observed and forward bins; its controller
 // reads the encoder states `controllerInputLag` bins away (zeros outside the observed bins: the
-// plan's `zeros` op). A plain-JS interpreter of the plan (float64, no GPU) must reproduce infer()
+// plan's `zeros` op). Run in plain JS (float64, no GPU: ./plan-reference.mjs), the plan must reproduce infer()
 // and trial() (the forward bins) with the shipped weights or a trained model, for other lags and
 // without a controller, so the plan is the model and not a description of it; evaluateOutputs()
 // fed with the plan's read-outs must give evaluate()'s metrics; bad arguments are refused by name.
@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, root, using } from './load.mjs';
+import { readOut, runPlan } from './plan-reference.mjs';
 
 // Float64 here against the core's float32 over 120 recurrent steps (four GRUs feeding the
 // generator): measured max |d log-rate| ~1e-6 (see the log lines).
@@ -44,73 +45,13 @@ function heldOutSpikes(lab, K) {
   return lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, K * c.binsIn * c.neuronsIn);
 }
 
-/** Runs an LFADS plan on K trials of spikes (K, T, N) in plain JS (float64): {log_rates, factors, inputs, ic_mean}. */
+/**
+ * An LFADS plan run in plain JS (float64: ./plan-reference.mjs) on K trials of spikes (K, T, N):
+ * {log_rates, factors, inputs, ic_mean}, each stacked time-major (T, K, width) as infer().
+ */
 function runLfadsPlan(plan, spikes, K) {
-  const W = plan.weights;
-  const acts = new Map([['spikes', spikes]]);
-  const shapes = new Map([['spikes', ['B', plan.config.binsIn, plan.config.neuronsIn]]]);
-  const size = (shape) => K * shape.slice(1).reduce((a, b) => a * b, 1);
-  const sigmoid = (x) => 1 / (1 + Math.exp(-x));
-  for (const op of plan.ops) {
-    const a = acts.get(op.inputs[0]);
-    const out = new Float64Array(size(op.shape));
-    const last = op.shape.at(-1);
-    const rows = out.length / last;
-    switch (op.op) {
-      case 'linear': {
-        const [w, bias] = op.weights.map((k) => W[k]);
-        const k = a.length / rows;
-        for (let r = 0; r < rows; ++r) for (let j = 0; j < last; ++j) {
-          let s = bias ? bias[j] : 0;
-          for (let i = 0; i < k; ++i) s += a[r * k + i] * w[i * last + j];
-          out[r * last + j] = s;
-        }
-        break;
-      }
-      case 'gru': {
-        const H = last, { step, steps, clip } = op.attrs;
-        const hp = acts.get(op.inputs[1]), h = acts.get(op.inputs[2]);
-        for (let b = 0; b < K; ++b) for (let j = 0; j < H; ++j) {
-          const x = (b * steps + step) * 3 * H, p = b * 3 * H;
-          const z = sigmoid(a[x + j] + (hp ? hp[p + j] : 0));
-          const r = sigmoid(a[x + H + j] + (hp ? hp[p + H + j] : 0));
-          const n = Math.tanh(a[x + 2 * H + j] + r * (hp ? hp[p + 2 * H + j] : 0));
-          const prev = h ? h[b * H + j] : 0;
-          out[b * H + j] = Math.min(clip, Math.max(-clip, n + z * (prev - n)));
-        }
-        break;
-      }
-      case 'concat': {
-        const parts = op.inputs.map((name) => [acts.get(name), shapes.get(name).at(-1)]);
-        for (let r = 0; r < rows; ++r) {
-          let o = r * last;
-          for (const [v, w] of parts) for (let i = 0; i < w; ++i) out[o++] = v[r * w + i];
-        }
-        break;
-      }
-      case 'bias_rows': {
-        const bias = W[op.weights[0]];
-        for (let i = 0; i < out.length; ++i) out[i] = bias[i % last];
-        break;
-      }
-      case 'zeros':  // (B, C) of zeros (Float64Array starts at zero)
-        assert.equal(op.inputs.length, 0);
-        break;
-      default:
-        throw new Error(`runLfadsPlan: unknown op ${op.op}`);
-    }
-    acts.set(op.output, out);
-    shapes.set(op.output, op.shape);
-  }
-  // Outputs stacked time-major (T, K, width), as infer().
-  const result = {};
-  for (const o of plan.outputs) {
-    const width = shapes.get(o.steps[0]).at(-1);
-    const v = new Float64Array(o.steps.length * K * width);
-    o.steps.forEach((name, s) => v.set(acts.get(name), s * K * width));
-    result[o.name] = v;
-  }
-  return result;
+  const run = runPlan(plan, { spikes: [spikes, ['B', plan.config.binsIn, plan.config.neuronsIn]] }, K);
+  return Object.fromEntries(plan.outputs.map((o) => [o.name, readOut(plan, run, o.name)]));
 }
 
 /**

@@ -1,6 +1,6 @@
 // PredNet's rollout plan (PredNet.forwardPlan, built in core/models/prednet.cpp next to forward):
-// the data the WebGPU path (web/js/gpu/prednet-forward.js) runs. A plain-JS interpreter of the plan
-// (float64, no GPU) must reproduce predict() with the shipped blob weights, with and without
+// the data the WebGPU path (web/js/gpu/prednet-forward.js) runs. Run in plain JS (float64, no GPU:
+// ./plan-reference.mjs), the plan must reproduce predict() with the shipped blob weights, with and without
 // extrapolation, so the plan is the model and not a description of it; evaluatePredictions() fed
 // with predict()'s own predictions gives evaluate()'s table; the new reference ops name bad input.
 import { test, before } from 'node:test';
@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, root, using } from './load.mjs';
+import { readOut, runPlan } from './plan-reference.mjs';
 
 // Float64 here against the core's float32 over 10 steps of three ConvLSTM layers (measured: see the log lines).
 const TOLERANCE = 1e-4;
@@ -19,92 +20,12 @@ before(async () => {
   shipped = new Uint8Array(fs.readFileSync(path.join(root, 'assets/prednet/prednet-blobs.nrai')));
 });
 
-const hardSigmoid = (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5));
-
-/** Runs a PredNet plan on n sequences (n, T, C, H, W) in plain JS (float64): predictions (n, T, C, H, W). */
+/** A PredNet plan run in plain JS (float64: ./plan-reference.mjs) on n sequences (n, T, C, H, W): predictions (n, T, C, H, W). */
 function runPredNetPlan(plan, frames, n) {
-  const W = plan.weights;
-  const { frames: T, channels: C0, height: H0, width: W0 } = plan.config;
-  const acts = new Map([['frames', frames]]);
-  const shapes = new Map([['frames', ['B', T, C0, H0, W0]]]);
-  const per = (shape) => shape.slice(1).reduce((a, b) => a * b, 1);
-  for (const op of plan.ops) {
-    const x = acts.get(op.inputs[0]);
-    const out = new Float64Array(n * per(op.shape));
-    const [, c, h, w] = op.shape;
-    switch (op.op) {
-      case 'zeros': break;
-      case 'frame': {
-        const inner = per(op.shape);
-        for (let b = 0; b < n; ++b) for (let i = 0; i < inner; ++i) out[b * inner + i] = x[(b * op.attrs.steps + op.attrs.step) * inner + i];
-        break;
-      }
-      case 'upsample2x':
-        for (let b = 0; b < n * c; ++b) for (let yy = 0; yy < h; ++yy) for (let xx = 0; xx < w; ++xx)
-          out[(b * h + yy) * w + xx] = x[(b * (h / 2) + (yy >> 1)) * (w / 2) + (xx >> 1)];
-        break;
-      case 'maxpool2x2':
-        for (let b = 0; b < n * c; ++b) for (let yy = 0; yy < h; ++yy) for (let xx = 0; xx < w; ++xx) {
-          const i = (b * 2 * h + 2 * yy) * 2 * w + 2 * xx;
-          out[(b * h + yy) * w + xx] = Math.max(x[i], x[i + 1], x[i + 2 * w], x[i + 2 * w + 1]);
-        }
-        break;
-      case 'concat': {  // along channels: per item, the inputs' blocks one after another
-        let o = 0;
-        for (let b = 0; b < n; ++b) for (const name of op.inputs) {
-          const v = acts.get(name), len = per(shapes.get(name));
-          for (let i = 0; i < len; ++i) out[o++] = v[b * len + i];
-        }
-        break;
-      }
-      case 'conv3x3': {
-        const [wt, bias] = op.weights.map((k) => W[k]);
-        const ci = shapes.get(op.inputs[0])[1];
-        for (let b = 0; b < n; ++b) for (let o = 0; o < c; ++o) for (let yy = 0; yy < h; ++yy) for (let xx = 0; xx < w; ++xx) {
-          let s = bias[o];
-          for (let k = 0; k < ci; ++k) for (let dy = -1; dy <= 1; ++dy) for (let dx = -1; dx <= 1; ++dx) {
-            const sy = yy + dy, sx = xx + dx;
-            if (sy < 0 || sy >= h || sx < 0 || sx >= w) continue;
-            s += x[((b * ci + k) * h + sy) * w + sx] * wt[((o * ci + k) * 3 + dy + 1) * 3 + dx + 1];
-          }
-          out[((b * c + o) * h + yy) * w + xx] = s;
-        }
-        break;
-      }
-      case 'convlstm_cell':
-      case 'convlstm_hidden': {
-        const other = acts.get(op.inputs[1]), block = c * h * w;
-        for (let i = 0; i < out.length; ++i) {
-          const b = Math.floor(i / block), j = i % block, z = (g) => x[(4 * b + g) * block + j];
-          out[i] = op.op === 'convlstm_cell'
-            ? hardSigmoid(z(1)) * other[i] + hardSigmoid(z(0)) * Math.tanh(z(3))
-            : hardSigmoid(z(2)) * Math.tanh(other[i]);
-        }
-        break;
-      }
-      case 'relu': for (let i = 0; i < out.length; ++i) out[i] = Math.max(0, x[i]); break;
-      case 'clamp': for (let i = 0; i < out.length; ++i) out[i] = Math.min(op.attrs.hi, Math.max(op.attrs.lo, x[i])); break;
-      case 'error_units': {
-        const ahat = acts.get(op.inputs[1]), block = (c / 2) * h * w;
-        for (let b = 0; b < n; ++b) for (let j = 0; j < block; ++j) {
-          const d = x[b * block + j] - ahat[b * block + j];
-          out[b * 2 * block + j] = Math.max(d, 0);
-          out[b * 2 * block + block + j] = Math.max(-d, 0);
-        }
-        break;
-      }
-      default:
-        throw new Error(`runPredNetPlan: unknown op ${op.op}`);
-    }
-    acts.set(op.output, out);
-    shapes.set(op.output, op.shape);
-  }
-  const frame = C0 * H0 * W0;
-  const predictions = new Float64Array(n * T * frame);
-  plan.outputs[0].steps.forEach((name, t) => {
-    const v = acts.get(name);
-    for (let b = 0; b < n; ++b) predictions.set(v.subarray(b * frame, (b + 1) * frame), (b * T + t) * frame);
-  });
+  const { frames: T, channels: C, height: H, width: W } = plan.config;
+  const stacked = readOut(plan, runPlan(plan, { frames: [frames, ['B', T, C, H, W]] }, n), plan.outputs[0].name);  // (T, n, frame)
+  const frame = C * H * W, predictions = new Float64Array(n * T * frame);
+  for (let t = 0; t < T; ++t) for (let b = 0; b < n; ++b) predictions.set(stacked.subarray((t * n + b) * frame, (t * n + b + 1) * frame), (b * T + t) * frame);
   return predictions;
 }
 

@@ -64,3 +64,13 @@ test('bad values fall back to defaults and are reported, a bounded list', () => 
   const long = readHash(schema, `#steps=${'0'.repeat(MAX_VALUE_CHARS)}7`);
   assert.equal(long.state.steps, 100);
 });
+
+test('a renamed knob reads its old name too; the new name wins when a link has both', () => {
+  const RENAMED = { init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'], formerly: 'start' }, seed: schema.steps };
+  assert.equal(readHash(RENAMED, '#start=scratch').state.init, 'scratch');
+  assert.deepEqual(readHash(RENAMED, '#start=scratch').rejected, []);
+  assert.equal(readHash(RENAMED, '#init=shipped&start=scratch').state.init, 'shipped');
+  assert.equal(readHash(RENAMED, '#start=scratch&init=shipped').state.init, 'shipped');
+  assert.deepEqual(readHash(RENAMED, '#start=sideways').rejected, ['start=sideways']);
+  assert.equal(formatHash(RENAMED, readHash(RENAMED, '#start=scratch').state), 'init=scratch', 'written under the new name');
+});

@@ -1,5 +1,5 @@
 // The memory budget of a page: 256 MiB of wasm heap, all its workers together, what a mid-range
-// phone affords a tab (README, "Memory"; tests/browser/memory.test.mjs holds every page to it at
+// phone affords a tab (docs/memory.md; tests/browser/memory.test.mjs holds every page to it at
 // its knobs' largest values). A worker's heap never shrinks, so its peak is what counts.
 export const PAGE_BUDGET_BYTES = 256 * 2 ** 20;
 
@@ -13,5 +13,5 @@ export const LARGEST_KNOBS = {
   prednet: 'init=scratch&layers=4&batch=16',
   replay: 'capacity=100000&batch=256',
   episodic: 'capacity=50000&projection=64&k=50&speed=max',
-  lfads: 'start=scratch&factors=32&generator=128',
+  lfads: 'init=scratch&factors=32&generator=128',
 };

@@ -1,10 +1,10 @@
 // Runs a model's forward plan (an ordered list of ops over named activations, exported by the C++
 // core: core/nn/plan.h) on WebGPU, batched. Shared by the model executors (vit-forward.js,
-// lfads-forward.js), which add only what is their own: the ops no other model has, and how their
-// inputs and outputs are laid out.
+// lfads-forward.js, prednet-forward.js), which add only what is their own: the ops no other model
+// has (extraOps), and how their inputs and outputs are laid out.
 //
-//   const runner = await createPlanRunner(device, plan, {inputs: {images: ['B', 1, 28, 28]}, batch, extraOps});
-//   const out = await runner.run(n, {resultFloats, write(start, count), copyOut(encoder, start, count, result)});
+//   const runner = await createPlanRunner(device, plan, {inputs: {images: ['B', 1, 28, 28]}, batch, keep, extraOps, loadSource});
+//   const out = await runner.run(n, {resultFloats, write(start, count), copyOut(encoder, start, count, result), targets});
 //
 // Weights are uploaded once (setWeights replaces them); every op's output gets a buffer slot, and a
 // slot is reused after the last op that reads it (liveness), except the names in `keep`, which
@@ -12,7 +12,8 @@
 // A pass runs only the ops that its targets need (by default the last op's output and `keep`), so
 // read-outs that a caller does not ask for cost nothing. The dispatches of a pass of n items are
 // prepared once per (n, targets) and replayed (one compute pass per chunk of `batch` items); one
-// read-back per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node with Dawn.
+// read-back per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node
+// with Dawn. tests/wasm/plan-reference.mjs is the same interpreter in plain JS, on the CPU.
 import {
   clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch,
   rowDispatch, rowThreadDispatch, uniformBuffer,

@@ -2,7 +2,8 @@
 // the state; unknown keys or bad values fall back to defaults and are reported, never rendered
 // as HTML.
 //
-// schema: { key: {type: 'int'|'number'|'enum'|'bool', default, min?, max?, options?} }
+// schema: { key: {type: 'int'|'number'|'enum'|'bool', default, min?, max?, options?, formerly?} }
+// formerly: the knob's old name; links that use it keep working (the new name wins when both come).
 //
 // A link is untrusted input: the whole hash and every value have a length cap, and every
 // pattern is linear-time (no two adjacent quantifiers can share a character, so a failing match
@@ -54,11 +55,17 @@ export function readHash(schema, hash = location.hash) {
     return { state, rejected: [`the whole link state (${text.length} characters, at most ${MAX_HASH_CHARS} are read)`] };
   const rejected = [];
   let unlisted = 0;
-  for (const [key, raw] of new URLSearchParams(text.replace(/^#/, ''))) {
+  const entries = [...new URLSearchParams(text.replace(/^#/, ''))];
+  const given = new Set(entries.map(([key]) => key));
+  const formerly = new Map(Object.entries(schema).filter(([, spec]) => spec.formerly).map(([key, spec]) => [spec.formerly, key]));
+  for (const [name, raw] of entries) {
+    const renamed = formerly.get(name);
+    if (renamed && given.has(renamed)) continue;  // the new name wins
+    const key = renamed ?? name;
     const spec = Object.hasOwn(schema, key) ? schema[key] : null;
     const value = spec ? parseValue(spec, raw) : undefined;
     if (value !== undefined) state[key] = value;
-    else if (rejected.length < MAX_REJECTED_LISTED) rejected.push(`${key}=${raw}`.slice(0, 80));
+    else if (rejected.length < MAX_REJECTED_LISTED) rejected.push(`${name}=${raw}`.slice(0, 80));
     else unlisted += 1;
   }
   if (unlisted) rejected.push(`${unlisted} more`);

@@ -28,7 +28,7 @@ async function showEvidence() {
     for (const span of document.querySelectorAll('[data-evidence]'))
       if (values[span.dataset.evidence]) span.textContent = values[span.dataset.evidence];
   } catch {
-    // The sentence keeps its fallback text ("see the README").
+    // The sentence keeps its fallback text ("see docs/vit.md").
   }
 }
 

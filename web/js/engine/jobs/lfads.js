@@ -11,6 +11,7 @@
 // gpu=on) a smaller one. The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
 import { fetchSource } from '../../gpu/kernels.js';
 import { createLfadsForward } from '../../gpu/lfads-forward.js';
+import { fetchBytes } from '../fetch-bytes.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
 
 export const name = 'lfads';
@@ -30,10 +31,7 @@ export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials
 
 // Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
 let baselineBytes = null;
-const fetchBaselines = () => (baselineBytes ??= fetch(BASELINES).then(async (response) => {
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${BASELINES.pathname}`);
-  return new Uint8Array(await response.arrayBuffer());
-}).catch((error) => error));
+const fetchBaselines = () => (baselineBytes ??= fetchBytes(BASELINES));
 
 export async function create(neuroai, config, { notify = () => {} } = {}) {
   const { trial = 0, set = 'trials', shipped = true, gpu = 'auto', ...model } = config ?? {};
@@ -41,15 +39,12 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   let shippedLoaded = false, shippedError = null;
   if (shipped) {
     try {
-      const response = await fetch(SHIPPED);
-      if (response.ok) {
-        lab.loadWeights(new Uint8Array(await response.arrayBuffer()));
-        shippedLoaded = true;
-      } else {
-        shippedError = `HTTP ${response.status}`;
-      }
-    } catch (error) {
       // No shipped weights (a checkout without assets), or a file this model cannot take: start from scratch.
+      const bytes = await fetchBytes(SHIPPED);
+      if (bytes instanceof Error) throw bytes;
+      lab.loadWeights(bytes);
+      shippedLoaded = true;
+    } catch (error) {
       shippedError = error.message;
     }
   }

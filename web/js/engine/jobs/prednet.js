@@ -9,6 +9,7 @@ import { fetchSource } from '../../gpu/kernels.js';
 import { maxAbsDiff } from '../../gpu/plan-runner.js';
 import { createPredNetForward } from '../../gpu/prednet-forward.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
+import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 
 export const name = 'prednet';
@@ -27,14 +28,9 @@ const COMPARE_SEQUENCES = { gpu: 64, software: 4 };  // comparePaths' default
 const GPU_BATCH = 32;       // sequences per GPU pass
 const CHECK = { sequences: 1, tolerance: 1e-4 };  // held-out sequences both paths predict before WebGPU is used; max |d pixel|
 
-/** {bytes} of a shipped file, or {error}. */
-const fetchBytes = (url) => fetch(url)
-  .then(async (r) => (r.ok ? { bytes: new Uint8Array(await r.arrayBuffer()) } : { error: `${url.pathname}: HTTP ${r.status}` }))
-  .catch((e) => ({ error: e.message }));
-
 // The shipped weights per data set: the blob model is fetched once, when the worker first loads
 // this job (top-level await); the sprite model with the sprite images.
-const shipped = { blobs: await fetchBytes(WEIGHTS_URL.blobs), sprites: { error: 'not loaded' } };
+const shipped = { blobs: await fetchBytes(WEIGHTS_URL.blobs), sprites: new Error('not loaded') };
 
 // The Fashion-MNIST images for moving sprites: fetched only when the page asks (calls.loadSprites).
 // images: the subset's train split (training); heldOut: its test split (the held-out sequences, as
@@ -44,14 +40,11 @@ function loadSprites(neuroai) {
   if (sprites.state !== 'idle') return;
   sprites.state = 'loading';
   const weights = fetchBytes(WEIGHTS_URL.sprites).then((w) => { shipped.sprites = w; });
-  const images = fetch(SPRITES_URL)
-    .then((r) => {
-      if (!r.ok) throw new Error(`${SPRITES_URL.pathname}: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    })
-    .then((buffer) => {
+  const images = fetchBytes(SPRITES_URL)
+    .then((bytes) => {
+      if (bytes instanceof Error) throw bytes;
       if (typeof neuroai.decodeFashionSubset !== 'function') throw new Error('this build of the module has no Fashion-MNIST decoder');
-      const subset = neuroai.decodeFashionSubset(new Uint8Array(buffer));
+      const subset = neuroai.decodeFashionSubset(bytes);
       Object.assign(sprites, { images: subset.train.pixels, heldOut: subset.test.pixels, rows: subset.rows, cols: subset.cols });
     });
   Promise.all([images, weights])
@@ -75,8 +68,8 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   if (init === 'shipped') {
     const file = shipped[config.dataset ?? 'blobs'];
     try {
-      if (!file.bytes) throw new Error(`could not load the shipped weights (${file.error})`);
-      model.importWeights(file.bytes);
+      if (file instanceof Error) throw new Error(`the shipped weights: ${file.message}`);
+      model.importWeights(file);
     } catch (e) {
       model.delete();
       throw e;

@@ -1,6 +1,7 @@
 // Worker-side job: a Vision Transformer learning Fashion-MNIST (the attention case study).
 // The images and the shipped weights are fetched once, when the worker first loads this module;
 // each job is one VitClassifier, trained from scratch or started from the shipped weights.
+import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 import { createComputePath } from './vit-gpu.js';
 
@@ -12,17 +13,6 @@ const HELD_OUT = 300;       // test images behind the held-out curve while train
 const EVAL_EVERY = 40;      // steps between two held-out evaluations
 const DISTANCE_IMAGES = { wasm: 48, gpu: 1000 };  // test images behind the mean attention distance view
 const CHECK_IMAGES = 8;     // test images both paths classify before WebGPU is used
-
-/** Fetches a binary asset; the error names the file and the reason. */
-async function fetchBytes(url) {
-  try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    return new Error(`could not load ${url.pathname.split('/').slice(-2).join('/')}: ${error.message}`);
-  }
-}
 
 // Top-level await: the worker's import of this module resolves once both are here (or failed).
 const [subsetBytes, weightsBytes] = await Promise.all([fetchBytes(SUBSET_URL), fetchBytes(WEIGHTS_URL)]);

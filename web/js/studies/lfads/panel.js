@@ -113,14 +113,14 @@ export class LfadsPanel extends EventTarget {
 
   toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
 
-  restart(start) {
-    this.state.start = start;
+  restart(init) {
+    this.state.init = init;
     this.store.write();
     this.lossChart.clear();
     this.error.hidden = true;
     for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton, this.compareButton]) b.disabled = true;
     this.compareResult.textContent = '';
-    this.status.textContent = start === 'shipped' ? 'Loading the shipped weights…' : 'Starting from scratch…';
+    this.status.textContent = init === 'shipped' ? 'Loading the shipped weights…' : 'Starting from scratch…';
     this.trainer.reset(labConfig(this.state));
   }
 

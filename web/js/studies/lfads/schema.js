@@ -17,7 +17,7 @@ export const SCHEMA = {
   trial: { type: 'int', default: 0, min: 0, max: TRIALS.trials - 1 },  // at most TRIALS[set] - 1 (checkTrial)
   neuron: { type: 'int', default: 0, min: 0, max: 49 },  // 0-39 held in, 40-49 held out
   view: { type: 'enum', default: 'all', options: ['all', 'one'] },
-  start: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
+  init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'], formerly: 'start' },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // evaluation on WebGPU: auto = on a real GPU
   renderer: { type: 'enum', default: 'auto', options: ['auto', 'webgpu', 'webgl2'] },  // the 3-D view: auto = WebGPU on a real GPU
 };
@@ -38,5 +38,5 @@ export function checkTrial(state) {
 
 export const labConfig = (s) => ({
   factors: s.factors, generator: s.generator, controller: s.controller, klWeight: s.kl, l2Weight: s.l2,
-  dropout: s.dropout, lr: s.lr, seed: s.seed, trial: s.trial, set: s.set, shipped: s.start === 'shipped', gpu: s.gpu,
+  dropout: s.dropout, lr: s.lr, seed: s.seed, trial: s.trial, set: s.set, shipped: s.init === 'shipped', gpu: s.gpu,
 });

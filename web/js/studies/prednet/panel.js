@@ -3,7 +3,7 @@
 // evaluation table measured in the page. View and controller only: the model lives in the worker
 // (engine/jobs/prednet.js); every knob and the view are in the panel's state store (the URL hash on
 // the page, the element's attribute when embedded). Events: 'ready', 'training' {running},
-// 'milestone' {text} (see the README).
+// 'milestone' {text} (see docs/embedding.md).
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';

@@ -4,7 +4,7 @@
 // controls with their curves, and the evaluation table. All state that a link should reproduce
 // (knobs, seed, view, chosen image, lesions) lives in the panel's state store (the URL hash on the
 // page, the element's attribute when embedded). Events: 'ready', 'training' {running},
-// 'milestone' {text} (see the README).
+// 'milestone' {text} (see docs/embedding.md).
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { fmt, h } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
@@ -203,7 +203,7 @@ export class VitPanel extends EventTarget {
     this.galleryMaps = null;  // the previous model's: another architecture has other shapes
     this.milestoneReached = false;
     this.modelLine.textContent = info.init === 'shipped'
-      ? `Model: the shipped weights (trained natively on all 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
+      ? `Model: the shipped weights (trained natively on 55,000 of the 60,000 training images), ${info.paramCount.toLocaleString('en')} parameters.`
       : `Model: a fresh network (${info.paramCount.toLocaleString('en')} parameters), trained here on ${info.trainCount.toLocaleString('en')} images.`;
     this.refresh();
     this.refreshLearned();
