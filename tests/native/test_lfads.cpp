@@ -23,6 +23,27 @@ data::LorenzConfig small_lorenz() {
   c.forward_bins = 8;
   return c;
 }
+/// Small data for the baselines' tests (seed 9), and a split that holds one of its six conditions out.
+data::LorenzData six_conditions() { return data::make_lorenz(small_lorenz(), 9); }
+data::NlbSplit one_heldout_condition(data::LorenzData& d) {  // make_nlb_split permutes the neurons of d
+  data::NlbSplitConfig sc;
+  sc.heldout_conditions = 1;
+  return data::make_nlb_split(d, sc, 9);
+}
+
+/// The three baselines fitted on the training trials (GPFA with 2 latents, no search over them).
+eval::NlbBaselines small_baselines(const data::LorenzData& d, const data::NlbSplit& split) {
+  eval::NlbBaselines b;
+  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
+  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
+  b.smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
+  std::vector<int> cond;
+  for (int k : split.train_trials) cond.push_back(d.condition[static_cast<size_t>(k)]);
+  b.psth.fit(train.data(), cond, lt);
+  b.gpfa.candidates = {2};
+  b.gpfa.fit(train.data(), lt);
+  return b;
+}
 }  // namespace
 
 TEST_CASE("Lorenz data: normalized state, shared rates per condition, Poisson counts", "[lfads]") {
@@ -263,27 +284,15 @@ TEST_CASE(
     "no held-out information leaks: changing held-out neurons and forward bins of evaluation trials changes no "
     "prediction",
     "[lfads]") {
-  data::LorenzConfig dc = small_lorenz();
-  dc.conditions = 6;
-  data::LorenzData d = data::make_lorenz(dc, 9);
-  data::NlbSplitConfig sc;
-  sc.heldout_conditions = 1;
-  const data::NlbSplit split = data::make_nlb_split(d, sc, 9);
+  data::LorenzData d = six_conditions();
+  const data::NlbSplit split = one_heldout_condition(d);
   models::LfadsConfig c;
   c.neurons = split.heldin;
   c.readout_neurons = d.neurons;
   c.encoder = c.generator = c.controller_encoder = c.controller_size = 8;
   c.ic = c.factors = 3;
   models::Lfads model(c, models::LfadsTrainConfig{}, 2);
-  eval::NlbBaselines b;
-  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
-  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
-  b.smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
-  std::vector<int> cond;
-  for (int k : split.train_trials) cond.push_back(d.condition[static_cast<size_t>(k)]);
-  b.psth.fit(train.data(), cond, lt);
-  b.gpfa.candidates = {2};
-  b.gpfa.fit(train.data(), lt);
+  const eval::NlbBaselines b = small_baselines(d, split);
   const auto predictions = [&](const data::LorenzData& data) {
     std::vector<std::vector<float>> p;
     for (const auto* trials : {&split.heldout_trials, &split.heldout_condition_trials}) {
@@ -376,21 +385,9 @@ TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
 
 TEST_CASE("fitted baselines survive a file: the same settings, rates within float32 rounding; bad files refused",
           "[lfads]") {
-  data::LorenzConfig dc = small_lorenz();
-  dc.conditions = 6;
-  data::LorenzData d = data::make_lorenz(dc, 9);  // make_nlb_split permutes its neurons
-  data::NlbSplitConfig sc;
-  sc.heldout_conditions = 1;
-  const data::NlbSplit split = data::make_nlb_split(d, sc, 9);
-  eval::NlbBaselines b;
-  const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
-  const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
-  b.smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
-  std::vector<int> cond;
-  for (int k : split.train_trials) cond.push_back(d.condition[static_cast<size_t>(k)]);
-  b.psth.fit(train.data(), cond, lt);
-  b.gpfa.candidates = {2};
-  b.gpfa.fit(train.data(), lt);
+  data::LorenzData d = six_conditions();
+  const data::NlbSplit split = one_heldout_condition(d);
+  const eval::NlbBaselines b = small_baselines(d, split);
   const std::vector<uint8_t> bytes = eval::encode_baselines(b);
   const eval::NlbBaselines loaded = eval::decode_baselines(bytes.data(), bytes.size());
   CHECK(loaded.smoothing.sigma == b.smoothing.sigma);

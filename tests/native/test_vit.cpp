@@ -36,6 +36,17 @@ std::vector<float> random_images(int n, const VitConfig& c, uint64_t seed) {
   return x;
 }
 
+/// A ViT small enough to train a few steps in a test: 7x7 patches, width 16, one block, batch 16.
+models::VitTrainConfig tiny_training() {
+  models::VitTrainConfig tc;
+  tc.model.patch = 7;
+  tc.model.dim = 16;
+  tc.model.depth = 1;
+  tc.model.mlp = 32;
+  tc.batch = 16;
+  return tc;
+}
+
 /// The page's image subset, shipped in assets/ (made by `neuroai export fashion-subset`).
 data::FashionSubset load_subset() {
   std::string here = __FILE__;
@@ -322,12 +333,7 @@ TEST_CASE("bad input is refused with a clear message", "[vit]") {
 
 TEST_CASE("ViT training is bit-identical for the same seed and weights round-trip", "[vit]") {
   const data::FashionSubset subset = load_subset();
-  models::VitTrainConfig tc;
-  tc.model.patch = 7;
-  tc.model.dim = 16;
-  tc.model.depth = 1;
-  tc.model.mlp = 32;
-  tc.batch = 16;
+  models::VitTrainConfig tc = tiny_training();
   std::vector<float> losses[2];
   std::vector<float> params[2];
   for (int run = 0; run < 2; ++run) {
@@ -377,12 +383,7 @@ TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[v
 
 TEST_CASE("a ViT step in passes equals the step at once, and the tape estimate holds", "[vit]") {
   const data::FashionSubset subset = load_subset();
-  models::VitTrainConfig tc;
-  tc.model.patch = 7;
-  tc.model.dim = 16;
-  tc.model.depth = 1;
-  tc.model.mlp = 32;
-  tc.batch = 16;
+  models::VitTrainConfig tc = tiny_training();
   std::vector<float> losses[2], params[2];
   for (int run = 0; run < 2; ++run) {
     if (run == 1)
