@@ -135,9 +135,7 @@ void PredNetTrainer::set_lr(float lr) {
 // ---------------------------------------------------------------- training
 
 int PredNetTrainerConfig::pass_sequences(int count) const {
-  if (pass_bytes == 0) return count;
-  const int64_t fit = pass_bytes / (static_cast<int64_t>(sizeof(float)) * model.tape_floats_per_sequence());
-  return static_cast<int>(std::clamp<int64_t>(fit, 1, count));
+  return pass_bytes == 0 ? count : nn::items_per_pass(pass_bytes, model.tape_floats_per_sequence(), count);
 }
 
 float PredNetTrainer::step_on(const float* frames, int count) {
@@ -200,10 +198,7 @@ PredNetReadout PredNetTrainer::run(const float* frames, int count, int extrapola
     out.error.resize(L);
     out.r.resize(L);
   }
-  // In chunks whose tape (every value is kept) stays within about 16 MiB.
-  constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
-  const int chunk = static_cast<int>(
-      std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_sequence()), 1, 32));
+  const int chunk = nn::items_per_pass(nn::kReadoutTapeBytes, c.tape_floats_per_sequence(), 32);
   for (int first = 0; first < count; first += chunk) {
     const int n = std::min(chunk, count - first);
     tape_.reset();

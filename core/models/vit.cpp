@@ -243,12 +243,8 @@ VitPlan Vit::forward_plan() const {
 // ---------------------------------------------------------------- read-outs
 
 namespace {
-// Images per inference pass: the tape of a pass (every value is kept, gradients or not) stays
-// within about 16 MiB whatever the architecture; the results do not depend on it.
-constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
 int readout_chunk(const VitConfig& c) {
-  return static_cast<int>(
-      std::clamp<int64_t>(kReadoutTapeBytes / (int64_t{sizeof(float)} * c.tape_floats_per_image()), 1, 64));
+  return nn::items_per_pass(nn::kReadoutTapeBytes, c.tape_floats_per_image(), 64);
 }
 }  // namespace
 

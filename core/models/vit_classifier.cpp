@@ -30,9 +30,7 @@ void VitTrainConfig::validate() const {
 }
 
 int VitTrainConfig::pass_images() const {
-  if (pass_bytes == 0) return batch;
-  const int64_t fit = pass_bytes / (static_cast<int64_t>(sizeof(float)) * model.tape_floats_per_image());
-  return static_cast<int>(std::clamp<int64_t>(fit, 1, batch));
+  return pass_bytes == 0 ? batch : nn::items_per_pass(pass_bytes, model.tape_floats_per_image(), batch);
 }
 
 VitClassifier::VitClassifier(const VitTrainConfig& config)

@@ -58,6 +58,11 @@ float Var::item() const {
   return data()[0];
 }
 
+int items_per_pass(int64_t bytes, int64_t floats_per_item, int most) {
+  const int64_t fit = bytes / (static_cast<int64_t>(sizeof(float)) * std::max<int64_t>(floats_per_item, 1));
+  return static_cast<int>(std::clamp<int64_t>(fit, 1, std::max(most, 1)));
+}
+
 void require_var(const Tape& tape, Var v, const char* name) {
   require(v.tape == &tape && v.id >= 0 && v.id < tape.size(), name,
           ": expected a live Var of this tape (was the tape reset?)");

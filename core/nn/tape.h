@@ -141,6 +141,13 @@ class NoGradScope {
   bool previous_;
 };
 
+/// How many items (images, sequences) of `floats_per_item` tape floats each one pass may take so
+/// that its tape stays within about `bytes`: at least 1, at most `most`.
+int items_per_pass(int64_t bytes, int64_t floats_per_item, int most);
+/// The tape budget of an inference pass (every value is kept, gradients or not); read-outs split
+/// their items into passes of items_per_pass(kReadoutTapeBytes, ...): the results do not depend on it.
+inline constexpr int64_t kReadoutTapeBytes = int64_t{16} << 20;
+
 /// Checks that a Var belongs to `tape` and is live; `name` is the argument's name.
 void require_var(const Tape& tape, Var v, const char* name);
 
