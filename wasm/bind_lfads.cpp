@@ -68,10 +68,10 @@ class LfadsLabJs {
       const int K = static_cast<int>(study_.split.train_trials.size());
       models::LfadsLosses sum;
       for (int s = 0; s < n; ++s) {
-        std::vector<int> batch(static_cast<size_t>(model_->train_config().batch));
+        std::vector<int> batch(static_cast<size_t>(trainer_->train_config().batch));
         // Training trials drawn by their position in the split, read where the data holds them.
         for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
-        const auto l = model_->train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
+        const auto l = trainer_->train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
         sum.total += l.total / n;
         sum.reconstruction += l.reconstruction / n;
         sum.kl_ic += l.kl_ic / n;
@@ -86,7 +86,7 @@ class LfadsLabJs {
       o.set("klInputs", sum.kl_inputs);
       o.set("l2", sum.l2);
       o.set("ramp", sum.ramp);
-      o.set("steps", static_cast<double>(model_->steps()));
+      o.set("steps", static_cast<double>(trainer_->steps()));
       return o;
     });
   }
@@ -97,7 +97,7 @@ class LfadsLabJs {
   val evaluate(val sets) {
     return js::guard([&] {
       const eval::EvalSets e = eval_sets(sets, "evaluate");
-      return report(eval::evaluate_lfads(*model_, study_.data, study_.split, e), e);
+      return report(eval::evaluate_lfads(trainer_->model(), study_.data, study_.split, e), e);
     });
   }
 
@@ -123,7 +123,7 @@ class LfadsLabJs {
     return js::guard([&] {
       const eval::EvalSets e = eval_sets(sets, "evaluateOutputs");
       const data::LorenzData& d = study_.data;
-      const int T = d.total_bins(), N = d.neurons, F = model_->config().factors;
+      const int T = d.total_bins(), N = d.neurons, F = trainer_->config().factors;
       nn::require(outputs.typeOf().as<std::string>() == "object" && !outputs.isNull(),
                   "evaluateOutputs: outputs: expected {train, heldOut, conditions}");
       const auto read = [&](const char* key, const std::vector<int>& trials) {
@@ -189,14 +189,14 @@ class LfadsLabJs {
   val forward_plan() const {
     return js::guard([&] {
       const data::LorenzData& d = study_.data;
-      const models::LfadsPlan plan = model_->forward_plan(d.bins, d.total_bins());
+      const models::LfadsPlan plan = trainer_->model().forward_plan(d.bins, d.total_bins());
       val cfg = config();
-      cfg.set("cellClip", model_->config().cell_clip);
-      return js::plan_object(cfg, plan.ops, plan.outputs, model_->params());
+      cfg.set("cellClip", trainer_->config().cell_clip);
+      return js::plan_object(cfg, plan.ops, plan.outputs, trainer_->model().params());
     });
   }
   /// Training steps taken (the GPU path re-uploads the weights when this moves).
-  double steps() const { return static_cast<double>(model_->steps()); }
+  double steps() const { return static_cast<double>(trainer_->steps()); }
 
   /// Trial i of a held-out set ("trials": held-out trials, "conditions": held-out conditions):
   /// {spikes, rates, inferred (T x N over every bin, held-in neurons first), factors, inputs,
@@ -207,7 +207,7 @@ class LfadsLabJs {
       const int i = js::integer(index, "trial: index", 0, static_cast<int>(trials.size()) - 1);
       const data::LorenzData& d = study_.data;
       const int k = trials[static_cast<size_t>(i)], T = d.total_bins(), N = d.neurons;
-      const models::LfadsOutputs out = eval::lfads_outputs(*model_, d, study_.split, {k});
+      const models::LfadsOutputs out = eval::lfads_outputs(trainer_->model(), d, study_.split, {k});
       std::vector<float> inferred(out.log_rates.size());
       for (size_t j = 0; j < inferred.size(); ++j) inferred[j] = std::exp(out.log_rates[j]);
       val o = val::object();
@@ -233,12 +233,12 @@ class LfadsLabJs {
       const std::vector<int>& trials = set_of(set, "trajectories");
       const int K = js::integer(count, "trajectories: count", 1, static_cast<int>(trials.size()));
       const data::LorenzData& d = study_.data;
-      const int T = d.bins, Tt = d.total_bins(), F = model_->config().factors;
+      const int T = d.bins, Tt = d.total_bins(), F = trainer_->config().factors;
       const eval::EvalSets fit_sets = eval::EvalSets::subset(
           study_.split, std::min<int>(256, static_cast<int>(study_.split.train_trials.size())), 2, 2);
       const std::vector<int> show(trials.begin(), trials.begin() + K);
       auto rows = [&](const std::vector<int>& ks, std::vector<float>& fac, std::vector<float>& lat) {
-        const models::LfadsOutputs out = eval::lfads_outputs(*model_, d, study_.split, ks);
+        const models::LfadsOutputs out = eval::lfads_outputs(trainer_->model(), d, study_.split, ks);
         const int n = static_cast<int>(ks.size());
         fac.resize(static_cast<size_t>(n) * T * F);
         lat.resize(static_cast<size_t>(n) * T * 3);
@@ -277,7 +277,7 @@ class LfadsLabJs {
     return js::guard([&] {
       const int K = js::integer(trials, "infer: trials", 1, 100000), T = js::integer(bins, "infer: bins", 2, 100000);
       const int To = js::integer(out_bins, "infer: outBins", T, 100000);
-      const int N = model_->config().neurons, No = model_->config().out_neurons(), F = model_->config().factors;
+      const int N = trainer_->config().neurons, No = trainer_->config().out_neurons(), F = trainer_->config().factors;
       // The read-outs (outBins, trials, neurons) and (outBins, trials, factors) are sized in wasm32's
       // size_t, where 1000 trials of 100000 bins wrapped: check before the core allocates them.
       nn::checked_product({K, To, No}, js::kMaxElements, "infer: trials * outBins * neurons");
@@ -286,7 +286,7 @@ class LfadsLabJs {
       data::validate_spikes(x.data(), K, T, N);
       std::vector<int> all(static_cast<size_t>(K));
       for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
-      const models::LfadsOutputs out = model_->infer(x.data(), T, To, all);
+      const models::LfadsOutputs out = trainer_->model().infer(x.data(), T, To, all);
       return floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
     });
   }
@@ -294,7 +294,7 @@ class LfadsLabJs {
   val infer_trials(val list) {
     return js::guard([&] {
       nn::require(list.isArray(), "inferTrials: trials: expected an Array of Float32Arrays, got ", js::type_name(list));
-      const int K = list["length"].as<int>(), N = model_->config().neurons;
+      const int K = list["length"].as<int>(), N = trainer_->config().neurons;
       nn::require(K >= 1, "inferTrials: trials: expected at least one trial");
       std::vector<float> all;
       long long per = -1;
@@ -316,7 +316,7 @@ class LfadsLabJs {
   }
 
   val export_weights() {
-    const auto bytes = nn::encode_weights(model_->params(), "lfads", model_->config().to_text());
+    const auto bytes = nn::encode_weights(trainer_->model().params(), "lfads", trainer_->config().to_text());
     return js::to_uint8_array(bytes.data(), bytes.size());
   }
   /// Loads a weights file; the model takes the file's architecture (its config travels in it).
@@ -329,9 +329,9 @@ class LfadsLabJs {
       nn::require(c.neurons == study_.split.heldin && c.out_neurons() == study_.data.neurons,
                   "loadWeights: the file's model reads ", c.neurons, " neurons and reads out ", c.out_neurons(),
                   "; the data has ", study_.split.heldin, " held-in of ", study_.data.neurons, " neurons");
-      auto fresh = std::make_unique<models::Lfads>(c, model_->train_config(), model_->train_config().seed);
-      nn::assign_weights(fresh->params(), file, "lfads");
-      model_ = std::move(fresh);
+      auto fresh = std::make_unique<models::LfadsTrainer>(c, trainer_->train_config());
+      nn::assign_weights(fresh->model().params(), file, "lfads");
+      trainer_ = std::move(fresh);
       return config();
     });
   }
@@ -339,7 +339,7 @@ class LfadsLabJs {
   /// inputs, neuronsIn, neurons (read out)} and the data's {bins (all), binsIn (observed),
   /// heldOut, conditionsTrials, train (trial counts), conditions, heldOutConditions}.
   val config() const {
-    const auto& c = model_->config();
+    const auto& c = trainer_->config();
     const data::LorenzData& d = study_.data;
     const data::NlbSplit& s = study_.split;
     val o = val::object();
@@ -367,7 +367,7 @@ class LfadsLabJs {
       : study_(eval::lfads_study_data()), order_(tc.seed, 0x0dd) {
     mc.neurons = study_.split.heldin;
     mc.readout_neurons = study_.data.neurons;
-    model_ = std::make_unique<models::Lfads>(mc, tc, tc.seed);
+    trainer_ = std::make_unique<models::LfadsTrainer>(mc, tc);
   }
   /// {train, heldOut, conditions} trial counts -> the trials (every trial where a count is omitted
   /// or the argument is undefined).
@@ -416,7 +416,7 @@ class LfadsLabJs {
     return o;
   }
   eval::LfadsStudyData study_;
-  std::unique_ptr<models::Lfads> model_;
+  std::unique_ptr<models::LfadsTrainer> trainer_;
   std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;
 };

@@ -92,7 +92,7 @@ int train_lfads(Args& args) {
   c.readout_neurons = d.neurons;
   const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
   const int K = static_cast<int>(split.train_trials.size());
-  models::Lfads model(c, tc, tc.seed);
+  models::LfadsTrainer trainer(c, tc);
   nn::Rng order(tc.seed, 0x0dd);
   const auto t0 = std::chrono::steady_clock::now();
   models::LfadsLosses last;
@@ -100,7 +100,7 @@ int train_lfads(Args& args) {
   for (int s = 1; s <= steps; ++s) {
     std::vector<int> batch(static_cast<size_t>(tc.batch));
     for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(K)));
-    last = model.train_step(train.data(), d.bins, d.total_bins(), batch);
+    last = trainer.train_step(train.data(), d.bins, d.total_bins(), batch);
     recent += last.reconstruction;
     if (s % eval_every == 0 || s == steps) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -112,7 +112,7 @@ int train_lfads(Args& args) {
   if (!out_path.empty()) {
     std::ofstream f(out_path, std::ios::binary);
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
-    nn::write_weights(f, model.params(), "lfads", c.to_text());
+    nn::write_weights(f, trainer.model().params(), "lfads", c.to_text());
   }
   if (!json) {
     std::printf("LFADS trained for %d steps: reconstruction %.4f at the last step%s%s\n", steps,
@@ -143,7 +143,7 @@ int eval_lfads(Args& args) {
   nn::require(static_cast<bool>(f), "--weights: cannot open '", path, "'");
   const nn::WeightsFile file = nn::read_weights(f);
   const models::LfadsConfig c = models::LfadsConfig::from_text(file.config);
-  models::Lfads model(c, models::LfadsTrainConfig{}, 1);
+  models::Lfads model(c, 1);
   nn::assign_weights(model.params(), file, "lfads");
   const eval::LfadsStudyData study = eval::lfads_study_data();
   const data::LorenzData& d = study.data;
@@ -239,16 +239,16 @@ int bench_lfads(Args& args) {
   c.readout_neurons = d.neurons;
   models::LfadsTrainConfig tc;
   tc.batch = batch;
-  models::Lfads model(c, tc, 1);
+  models::LfadsTrainer trainer(c, tc);
   std::vector<int> idx(static_cast<size_t>(batch));
   for (int b = 0; b < batch; ++b) idx[static_cast<size_t>(b)] = b % d.count();
-  model.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);  // warm-up (arena sizing)
+  trainer.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);  // warm-up (arena sizing)
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     int steps = 0;
     do {
-      model.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);
+      trainer.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);
       ++steps;
     } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 0.3);
     rates.push_back(steps * batch / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

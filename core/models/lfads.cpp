@@ -100,11 +100,7 @@ Lfads::Gru Lfads::add_gru(const std::string& name, int in, int size, nn::Rng& rn
   return g;
 }
 
-Lfads::Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed)
-    : config_((config.validate(), config)),
-      train_((train.validate(), train)),
-      adam_(nn::Params{}, nn::AdamConfig{}),
-      rng_(seed, 0x1fad5) {
+Lfads::Lfads(const LfadsConfig& config, uint64_t seed) : config_((config.validate(), config)) {
   nn::Rng init(seed, 0x1fa);
   const LfadsConfig& c = config_;
   ic_fwd_ = add_gru("ic_enc.fwd", c.neurons, c.encoder, init);
@@ -135,10 +131,6 @@ Lfads::Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t 
   nn::init_normal(params_, fac_w_, init, 0.0f, 1.0f);
   nn::init_xavier_uniform(params_, out_w_, init);
   normalize_factor_readout();
-  nn::AdamConfig ac;
-  ac.lr = train_.lr;
-  ac.eps = 1e-8f;
-  adam_ = nn::Adam(params_, ac);
 }
 
 void Lfads::normalize_factor_readout() {
@@ -208,8 +200,10 @@ Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau
 
 // ---------------------------------------------------------------- forward
 
-Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int B, nn::Rng* noise,
-                          const float* drop_mask, float ramp, LfadsOutputs* out) {
+Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int B, const LfadsPass& pass,
+                          LfadsOutputs* out) {
+  nn::Rng* noise = pass.noise;
+  const float* drop_mask = pass.drop_mask;
   const LfadsConfig& c = config_;
   const int N = c.neurons, No = c.out_neurons(), F = c.factors, U = c.inputs, T = T_in;
   nn::require(T_in >= 2, "Lfads: expected at least 2 observed bins, got ", T_in);
@@ -218,7 +212,7 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
   // 1/keep (coordinated dropout). Read entries are scored only where dropped; the rest always.
   const size_t n_in = static_cast<size_t>(T_in) * B * N, n_out = static_cast<size_t>(T_out) * B * No;
   std::vector<float> seen(n_in), scored(n_out, 1.0f);
-  const float keep = 1.0f - train_.coordinated_dropout;
+  const float keep = pass.keep;
   for (size_t row = 0; row < static_cast<size_t>(T_in) * B; ++row)
     for (int n = 0; n < N; ++n) {
       const size_t i = row * N + n, o = row * No + n;
@@ -307,8 +301,8 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
     Var wc = params_.on(t, con_.wh);
     graph.l2 = graph.l2 + nn::sum(wc * wc);
   }
-  graph.total = recon + nn::affine(graph.kl_ic + graph.kl_inputs, ramp * train_.kl_weight, 0.0f) +
-                nn::affine(graph.l2, ramp * train_.l2_weight, 0.0f);
+  graph.total = recon + nn::affine(graph.kl_ic + graph.kl_inputs, pass.kl_weight, 0.0f) +
+                nn::affine(graph.l2, pass.l2_weight, 0.0f);
   return graph;
 }
 
@@ -404,15 +398,29 @@ LfadsPlan Lfads::forward_plan(int T_in, int T_out) const {
 
 // ---------------------------------------------------------------- training and inference
 
-float Lfads::ramp() const {
+LfadsTrainer::LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train)
+    : train_((train.validate(), train)),
+      model_(model, train.seed),
+      adam_(nn::Params{}, nn::AdamConfig{}),
+      rng_(train.seed, 0x1fad5) {
+  nn::AdamConfig ac;
+  ac.lr = train_.lr;
+  ac.eps = 1e-8f;
+  adam_ = nn::Adam(model_.params(), ac);
+}
+
+float LfadsTrainer::ramp() const {
   const double s = static_cast<double>(steps_ - train_.ramp_start) / train_.ramp_steps;
   return static_cast<float>(std::min(1.0, std::max(0.0, s)));
 }
 
-LfadsLosses Lfads::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
-  const int B = static_cast<int>(batch.size()), N = config_.out_neurons();
-  nn::require(B >= 1, "Lfads::train_step: expected a non-empty batch");
-  nn::require(T_in >= 2 && T_out >= T_in, "Lfads::train_step: expected 2 <= T_in <= T_out, got ", T_in, " and ", T_out);
+LfadsLosses LfadsTrainer::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
+  const LfadsConfig& config = model_.config();
+  nn::Params& params = model_.params();
+  const int B = static_cast<int>(batch.size()), N = config.out_neurons();
+  nn::require(B >= 1, "LfadsTrainer::train_step: expected a non-empty batch");
+  nn::require(T_in >= 2 && T_out >= T_in, "LfadsTrainer::train_step: expected 2 <= T_in <= T_out, got ", T_in, " and ",
+              T_out);
   // (K, T_out, N_out) trial-major -> (T_out, B, N_out) time-major.
   batch_x_.resize(static_cast<size_t>(T_out) * B * N);
   for (int b = 0; b < B; ++b)
@@ -421,20 +429,26 @@ LfadsLosses Lfads::train_step(const float* trials, int T_in, int T_out, const st
                   batch_x_.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
   const bool dropout = train_.coordinated_dropout > 0;
   if (dropout) {
-    batch_mask_.resize(static_cast<size_t>(T_in) * B * config_.neurons);
+    batch_mask_.resize(static_cast<size_t>(T_in) * B * config.neurons);
     for (float& m : batch_mask_) m = rng_.uniform() < train_.coordinated_dropout ? 0.0f : 1.0f;
   }
   const float r = ramp();
   tape_.reset();
-  params_.zero_grad();
-  Graph g = build(tape_, batch_x_.data(), T_in, T_out, B, &rng_, dropout ? batch_mask_.data() : nullptr, r);
+  params.zero_grad();
+  LfadsPass pass;
+  pass.noise = &rng_;
+  pass.drop_mask = dropout ? batch_mask_.data() : nullptr;
+  pass.keep = 1.0f - train_.coordinated_dropout;
+  pass.kl_weight = r * train_.kl_weight;
+  pass.l2_weight = r * train_.l2_weight;
+  Lfads::Graph g = model_.build(tape_, batch_x_.data(), T_in, T_out, B, pass);
   tape_.backward(g.total);
-  nn::clip_grad_norm(params_, train_.grad_clip);
+  nn::clip_grad_norm(params, train_.grad_clip);
   adam_.config().lr =
       train_.lr * std::max(train_.lr_floor,
                            static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
-  adam_.step(params_);
-  normalize_factor_readout();
+  adam_.step(params);
+  model_.normalize_factor_readout();
   ++steps_;
   return {g.total.item(), g.reconstruction.item(), g.kl_ic.item(), g.kl_inputs.item(), g.l2.item(), r};
 }
@@ -444,6 +458,7 @@ LfadsOutputs Lfads::infer(const float* inputs, int T_in, int T_out, const std::v
   nn::require(T_in >= 2 && T_out >= T_in, "Lfads::infer: expected 2 <= T_in <= T_out, got ", T_in, " and ", T_out);
   const int Ni = config_.neurons, N = config_.out_neurons(), F = config_.factors, U = config_.inputs, T = T_out;
   const int K = static_cast<int>(indices.size());
+  nn::Tape tape;  // reused across the chunks
   LfadsOutputs all;
   all.T = T;
   all.B = K;
@@ -460,10 +475,10 @@ LfadsOutputs Lfads::infer(const float* inputs, int T_in, int T_out, const std::v
         std::copy_n(inputs + (static_cast<size_t>(indices[static_cast<size_t>(first + b)]) * T_in + s) * Ni, Ni,
                     x.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
     LfadsOutputs part;
-    tape_.reset();
+    tape.reset();
     {
-      nn::NoGradScope no_grad(tape_);
-      build(tape_, x.data(), T_in, T_out, B, nullptr, nullptr, 1.0f, &part);
+      nn::NoGradScope no_grad(tape);
+      build(tape, x.data(), T_in, T_out, B, LfadsPass{}, &part);
     }
     // Scatter the chunk's (T, B, .) into the full (T, K, .).
     auto place = [&](const std::vector<float>& src, std::vector<float>& dst, int width) {

@@ -100,37 +100,42 @@ struct LfadsPlan {
 /// The reference for the WGSL kernel (web/js/gpu/kernels/gru.wgsl) and the body of every LFADS GRU.
 nn::Var gru_gates(nn::Var x_proj, nn::Var h_proj, nn::Var h, float clip);
 
+/// What one pass through the model applies besides the data: posterior sampling, coordinated
+/// dropout and the loss weights (the trainer's, already multiplied by the KL/L2 ramp). The default
+/// is the posterior-mean pass of inference, which scores every entry and weighs no KL or L2.
+struct LfadsPass {
+  nn::Rng* noise = nullptr;          // sample the posteriors with it (training), or posterior means
+  const float* drop_mask = nullptr;  // (T_in, B, N_in): 1 where the encoders see the count, 0 hidden
+  float keep = 1.0f;                 // 1 - the coordinated-dropout rate: seen counts are scaled by 1/keep
+  float kl_weight = 0.0f, l2_weight = 0.0f;
+};
+
+/// The model: its parameters, its forward pass on a tape, posterior-mean inference and the plan
+/// of that inference for the WebGPU path. Training (Adam, the tape, the sampling RNG, the ramp)
+/// lives in LfadsTrainer, as for every study (docs/adding-a-case-study.md).
 class Lfads {
  public:
-  Lfads(const LfadsConfig& config, const LfadsTrainConfig& train, uint64_t seed);
+  Lfads(const LfadsConfig& config, uint64_t seed);
 
   /// The whole model on the tape. x (T_out, B, N_out): counts as given (no dropout applied here);
-  /// the encoders read only x[:T_in, :, :N_in]; the rest is only scored.
-  /// noise: sample the posteriors with it (training), or nullptr for posterior means.
-  /// drop_mask (T_in, B, N_in) optional: 1 where the encoders see the count (scaled by 1/keep), 0
-  /// where it is hidden; read entries are scored only where hidden (all entries when absent).
+  /// the encoders read only x[:T_in, :, :N_in]; the rest is only scored. With a drop mask, read
+  /// entries are scored only where hidden (all entries without one).
   /// Returns the loss parts as tape scalars; outputs (optional) receives the read-outs.
   struct Graph {
     nn::Var total, reconstruction, kl_ic, kl_inputs, l2;
   };
-  Graph build(nn::Tape& tape, const float* x, int T_in, int T_out, int B, nn::Rng* noise, const float* drop_mask,
-              float ramp, LfadsOutputs* outputs = nullptr);
+  Graph build(nn::Tape& tape, const float* x, int T_in, int T_out, int B, const LfadsPass& pass,
+              LfadsOutputs* outputs = nullptr);
 
-  /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
-  /// T_in bins of the first N_in neurons); returns the losses.
-  LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
   /// Posterior-mean read-outs over T_out bins for inputs (K, T_in, N_in) at the given indices, in
-  /// chunks of `chunk`. Nothing but these inputs is read.
+  /// chunks of `chunk` trials on a tape of its own. Nothing but these inputs is read.
   LfadsOutputs infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk = 16);
 
   /// infer()'s computation as an ordered list of ops (see LfadsPlan); keep it in step with
   /// build(): tests/wasm/lfads-plan.test.mjs runs it in plain JS against infer().
   LfadsPlan forward_plan(int T_in, int T_out) const;
 
-  float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
-  long long steps() const { return steps_; }
   const LfadsConfig& config() const { return config_; }
-  LfadsTrainConfig& train_config() { return train_; }
   nn::Params& params() { return params_; }
   /// Keeps each factor readout (a column of W_f) at unit norm; called after every update.
   void normalize_factor_readout();
@@ -145,11 +150,32 @@ class Lfads {
   nn::Var gaussian_log_var(nn::Var raw);  // log(exp(raw) + var_min)
 
   LfadsConfig config_;
-  LfadsTrainConfig train_;
   nn::Params params_;
   Gru ic_fwd_, ic_bwd_, ci_fwd_, ci_bwd_, con_, gen_;
   int ic_mu_w_ = -1, ic_mu_b_ = -1, ic_lv_w_ = -1, ic_lv_b_ = -1, ic_prior_mu_ = -1, g0_w_ = -1, g0_b_ = -1;
   int u_mu_w_ = -1, u_mu_b_ = -1, u_lv_w_ = -1, u_lv_b_ = -1, fac_w_ = -1, out_w_ = -1, out_b_ = -1;
+};
+
+/// Trains an Lfads: Adam with a halving step size, gradient clipping, the KL/L2 ramp, coordinated
+/// dropout and posterior sampling, on its own tape and RNG. The model is initialised from
+/// train.seed; the sampling RNG is a separate stream of the same seed.
+class LfadsTrainer {
+ public:
+  LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train);
+
+  /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
+  /// T_in bins of the first N_in neurons); returns the losses.
+  LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
+
+  float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
+  long long steps() const { return steps_; }
+  Lfads& model() { return model_; }
+  const LfadsConfig& config() const { return model_.config(); }
+  const LfadsTrainConfig& train_config() const { return train_; }
+
+ private:
+  LfadsTrainConfig train_;
+  Lfads model_;
   nn::Adam adam_;
   nn::Tape tape_;
   nn::Rng rng_;

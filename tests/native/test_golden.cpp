@@ -134,13 +134,14 @@ TEST_CASE("golden: LFADS with its controller on Lorenz spikes, 10 Adam steps", "
   c.factors = 4;
   models::LfadsTrainConfig tc;
   tc.batch = 8;
-  models::Lfads model(c, tc, 13);
+  tc.seed = 13;
+  models::LfadsTrainer trainer(c, tc);
   nn::Rng order(13);
   std::vector<float> losses;
   for (int s = 0; s < 10; ++s) {
     std::vector<int> batch(8);
     for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(d.count())));
-    const models::LfadsLosses l = model.train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
+    const models::LfadsLosses l = trainer.train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
     losses.insert(losses.end(), {l.total, l.reconstruction, l.kl_ic, l.kl_inputs});
   }
   check_golden("lfads", losses);

@@ -183,9 +183,7 @@ TEST_CASE("a tiny LFADS with its controller: gradients match finite differences 
   c.controller_encoder = 2;
   c.controller_size = 3;
   c.inputs = 1;
-  models::LfadsTrainConfig tc;
-  tc.coordinated_dropout = 0.3f;
-  models::Lfads model(c, tc, 7);
+  models::Lfads model(c, 7);
   const int T = 4, T_out = 5, B = 2;  // one forward bin
   std::vector<float> x(static_cast<size_t>(T_out * B * 4)), mask(static_cast<size_t>(T * B * 3));
   nn::Rng rng(8);
@@ -194,8 +192,14 @@ TEST_CASE("a tiny LFADS with its controller: gradients match finite differences 
   testing::check_param_gradients(
       model.params(),
       [&](nn::Tape& t) {
-        nn::Rng noise(11);  // the same posterior samples at every evaluation
-        return model.build(t, x.data(), T, T_out, B, &noise, mask.data(), 0.7f).total;
+        nn::Rng noise(11);       // the same posterior samples at every evaluation
+        models::LfadsPass pass;  // coordinated dropout 0.3, the default loss weights ramped to 0.7
+        pass.noise = &noise;
+        pass.drop_mask = mask.data();
+        pass.keep = 0.7f;
+        pass.kl_weight = 0.7f * models::LfadsTrainConfig{}.kl_weight;
+        pass.l2_weight = 0.7f * models::LfadsTrainConfig{}.l2_weight;
+        return model.build(t, x.data(), T, T_out, B, pass).total;
       },
       6, 1e-2, 2e-3, 3e-2);  // eps 1e-2: the float loss (~100) quantizes finer differences
 }
@@ -208,7 +212,7 @@ TEST_CASE("the controller input lag: step t reads the forward encoder at t - lag
   c.ic = c.factors = 2;
   for (int lag : {0, 1, 2}) {
     c.controller_input_lag = lag;
-    models::Lfads model(c, models::LfadsTrainConfig{}, 1);
+    models::Lfads model(c, 1);
     const int T = 5, T_out = 7;
     const models::LfadsPlan plan = model.forward_plan(T, T_out);
     std::vector<std::vector<std::string>> reads;
@@ -251,16 +255,17 @@ TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons o
   tc.batch = 16;
   tc.ramp_start = 300;
   tc.ramp_steps = 300;
-  models::Lfads model(c, tc, 3);
+  tc.seed = 3;
+  models::LfadsTrainer trainer(c, tc);
   const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
   nn::Rng order(3);
   // 600 steps: enough for a clear margin over smoothing (every build rounds alike: test_golden.cpp).
   for (int s = 0; s < 600; ++s) {
     std::vector<int> batch(16);
     for (int& b : batch) b = static_cast<int>(order.below(static_cast<uint32_t>(split.train_trials.size())));
-    model.train_step(train.data(), d.bins, d.total_bins(), batch);
+    trainer.train_step(train.data(), d.bins, d.total_bins(), batch);
   }
-  const eval::LfadsReport r = eval::evaluate_lfads(model, d, split);
+  const eval::LfadsReport r = eval::evaluate_lfads(trainer.model(), d, split);
   eval::SpikeSmoothing smoothing;
   const eval::RateLayout lt = eval::RateLayout::of(d, split, static_cast<int>(split.train_trials.size()));
   smoothing.fit(data::heldin_spikes(d, split.heldin, split.train_trials).data(), train.data(), lt);
@@ -291,7 +296,7 @@ TEST_CASE(
   c.readout_neurons = d.neurons;
   c.encoder = c.generator = c.controller_encoder = c.controller_size = 8;
   c.ic = c.factors = 3;
-  models::Lfads model(c, models::LfadsTrainConfig{}, 2);
+  models::Lfads model(c, 2);
   const eval::NlbBaselines b = small_baselines(d, split);
   const auto predictions = [&](const data::LorenzData& data) {
     std::vector<std::vector<float>> p;
@@ -363,17 +368,16 @@ TEST_CASE("LFADS and the data refuse bad input", "[lfads]") {
   REQUIRE_THROWS_WITH(data::validate_spikes(spikes.data(), 1, 2, 0), Contains("expected at least one neuron"));
   models::LfadsConfig c;
   c.neurons = 0;
-  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1),
-                      Contains("LfadsConfig.neurons: expected an integer in [1, 4096], got 0"));
+  REQUIRE_THROWS_WITH(models::Lfads(c, 1), Contains("LfadsConfig.neurons: expected an integer in [1, 4096], got 0"));
   c = {};
   c.factors = 0;
-  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.factors"));
+  REQUIRE_THROWS_WITH(models::Lfads(c, 1), Contains("LfadsConfig.factors"));
   c = {};
   c.readout_neurons = 20;
-  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.readout_neurons"));
+  REQUIRE_THROWS_WITH(models::Lfads(c, 1), Contains("LfadsConfig.readout_neurons"));
   c = {};
   c.controller_input_lag = -1;
-  REQUIRE_THROWS_WITH(models::Lfads(c, models::LfadsTrainConfig{}, 1), Contains("LfadsConfig.controller_input_lag"));
+  REQUIRE_THROWS_WITH(models::Lfads(c, 1), Contains("LfadsConfig.controller_input_lag"));
   data::LorenzConfig lc;
   lc.bins = 1;
   REQUIRE_THROWS_WITH(data::make_lorenz(lc, 1), Contains("LorenzConfig.bins"));
@@ -413,7 +417,7 @@ TEST_CASE("fitted baselines survive a file: the same settings, rates within floa
   models::LfadsConfig c;
   c.neurons = split.heldin;
   c.readout_neurons = d.neurons;
-  models::Lfads model(c, models::LfadsTrainConfig{}, 2);
+  models::Lfads model(c, 2);
   const std::vector<uint8_t> lfads = nn::encode_weights(model.params(), "lfads", c.to_text());
   CHECK_THROWS_WITH(eval::decode_baselines(lfads.data(), lfads.size()),
                     Contains("expected a 'nlb-baselines' file, got 'lfads'"));
