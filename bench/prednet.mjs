@@ -32,7 +32,7 @@ const tf = await loadTfWasm();
 register('./vit-tfjs-hooks.mjs', import.meta.url);
 await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 
-const model = new neuroai.PredNet({ batch, seed: 1 });
+const model = new neuroai.PredNetLab({ batch, seed: 1 });
 const info = model.describe();
 const { frames: T, size: S, layers: L, aChannels: A, rChannels: R } = info;
 const LR = 1e-3, CLIP = 1;

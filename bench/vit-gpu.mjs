@@ -1,6 +1,6 @@
 // Batched ViT evaluation through WebGPU in Node (Dawn, npm `webgpu`) against the wasm core, side by
 // side in one run: images/s of web/js/gpu/vit-forward.js (the core's forward plan on WGSL kernels)
-// and of VitClassifier.predict (wasm, SIMD, one thread), with the shipped weights on the page's
+// and of VitLab.predict (wasm, SIMD, one thread), with the shipped weights on the page's
 // test images, and their agreement (max |p_gpu - p_wasm|, argmax agreement), intact and with heads
 // lesioned; then every head's attention maps (attentionMaps, up to 500 images) on both paths. The
 // kernels are the browser's: the WGSL files are read from web/js/gpu/kernels/.
@@ -35,8 +35,8 @@ const M = await loadModule();
 const weights = new Uint8Array(fs.readFileSync(path.join(root, 'assets/vit/vit-fashion.nrai')));
 const subset = M.decodeFashionSubset(new Uint8Array(fs.readFileSync(path.join(root, 'assets/vit/fashion-subset.bin'))));
 const c = M.vitWeightsConfig(weights);
-const vit = new M.VitClassifier({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp });
-vit.importWeights(weights);
+const vit = new M.VitLab({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp });
+vit.loadWeights(weights);
 const pixels = c.image * c.image * c.channels;
 const have = subset.test.count;
 const x = new Float32Array(count * pixels);

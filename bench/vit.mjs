@@ -157,7 +157,7 @@ function tfjsVit(c, seed) {
 // ---------------------------------------------------------------- this project's module
 
 function neuroaiVit(c, seed) {
-  const m = new neuroai.VitClassifier({ ...c, batch, lr: LR, weightDecay: WEIGHT_DECAY, clip: CLIP,
+  const m = new neuroai.VitLab({ ...c, batch, lr: LR, weightDecay: WEIGHT_DECAY, clip: CLIP,
                                         warmup: 0, shift: 0, flip: false, seed });
   // The module draws its own shuffled minibatches from the same images (sampling is not timed
   // separately: it is part of a training step, as batch assembly is part of the peer's).

@@ -4,7 +4,7 @@
 //   EpisodicTable: one nearest-neighbour value table, for experiments of your own.
 #include "envs/maze.h"
 #include "js_interop.h"
-#include "models/episodic_lab.h"
+#include "models/episodic_trainer.h"
 
 using emscripten::val;
 
@@ -15,10 +15,10 @@ val ints(const std::vector<int>& v) {
   return val::global("Int32Array").new_(val(emscripten::typed_memory_view(v.size(), v.data())));
 }
 
-models::EpisodicLabConfig parse_config(const val& obj) {
+models::EpisodicTrainerConfig parse_config(const val& obj) {
   js::ConfigObject c(obj, "EpisodicLab config",
                      {"env", "k", "projection", "capacity", "epsilon", "gamma", "mix", "seed"});
-  models::EpisodicLabConfig cfg;
+  models::EpisodicTrainerConfig cfg;
   cfg.env = c.string("env", cfg.env);
   cfg.mfec.k = c.integer("k", cfg.mfec.k);
   cfg.mfec.projection = c.integer("projection", cfg.mfec.projection);
@@ -51,10 +51,10 @@ class EpisodicLabJs {
       val o = val::object();
       o.set("episodes", static_cast<double>(lab_.returns(a).size()));
       int memory = 0;
-      if (a == models::EpisodicLab::kMfec)
+      if (a == models::EpisodicTrainer::kMfec)
         for (int k = 0; k < lab_.mfec().agent().actions(); ++k) memory += lab_.mfec().agent().table(k).size();
-      if (a == models::EpisodicLab::kSimple) memory = lab_.simple().agent().stored();
-      if (a == models::EpisodicLab::kDqn) memory = lab_.dqn().agent().replay().size();
+      if (a == models::EpisodicTrainer::kSimple) memory = lab_.simple().agent().stored();
+      if (a == models::EpisodicTrainer::kDqn) memory = lab_.dqn().agent().replay().size();
       o.set("memory", memory);
       o.set("state", lab_.env(a).state_id());
       return o;
@@ -71,7 +71,7 @@ class EpisodicLabJs {
   /// per action, where tags name the states (maze cells) the neighbours were stored from.
   val mfec_decision() {
     return js::guard([&] {
-      const models::EpisodicLab::Decision d = lab_.mfec_decision();
+      const models::EpisodicTrainer::Decision d = lab_.mfec_decision();
       val o = val::object();
       o.set("q", floats(d.q));
       o.set("greedy", d.greedy);
@@ -118,7 +118,7 @@ class EpisodicLabJs {
   /// {height, width, walls (Uint8Array), start, goal} of the maze (MFEC's copy).
   val maze() {
     return js::guard([&] {
-      auto* m = dynamic_cast<envs::GridMaze*>(&lab_.env(models::EpisodicLab::kMfec));
+      auto* m = dynamic_cast<envs::GridMaze*>(&lab_.env(models::EpisodicTrainer::kMfec));
       nn::require(m != nullptr, "maze: this lab runs '", lab_.config().env, "', not a maze");
       std::vector<uint8_t> walls;
       for (int r = 0; r < m->height(); ++r)
@@ -136,9 +136,9 @@ class EpisodicLabJs {
   void clear_memory() { lab_.clear_memory(); }
 
  private:
-  explicit EpisodicLabJs(const models::EpisodicLabConfig& c) : lab_(c) {}
+  explicit EpisodicLabJs(const models::EpisodicTrainerConfig& c) : lab_(c) {}
   static int agent(const val& which) { return js::integer(which, "agent", 0, 2); }
-  models::EpisodicLab lab_;
+  models::EpisodicTrainer lab_;
 };
 
 class EpisodicTableJs {

@@ -13,6 +13,7 @@
 #include "eval/regression.h"
 #include "js_interop.h"
 #include "models/lfads.h"
+#include "models/lfads_trainer.h"
 #include "nn/weights.h"
 
 using emscripten::val;
@@ -316,24 +317,12 @@ class LfadsLabJs {
   }
 
   val export_weights() {
-    const auto bytes = nn::encode_weights(trainer_->model().params(), "lfads", trainer_->config().to_text());
+    const auto bytes = trainer_->export_weights();
     return js::to_uint8_array(bytes.data(), bytes.size());
   }
-  /// Loads a weights file; the model takes the file's architecture (its config travels in it).
-  val load_weights(val bytes) {
-    return js::guard([&] {
-      const auto data = js::uint8_array(bytes, "loadWeights: bytes");
-      const nn::WeightsFile file = nn::decode_weights(data.data(), data.size());
-      nn::require(file.kind == "lfads", "loadWeights: the file holds a '", file.kind, "' model, expected 'lfads'");
-      models::LfadsConfig c = models::LfadsConfig::from_text(file.config);
-      nn::require(c.neurons == study_.split.heldin && c.out_neurons() == study_.data.neurons,
-                  "loadWeights: the file's model reads ", c.neurons, " neurons and reads out ", c.out_neurons(),
-                  "; the data has ", study_.split.heldin, " held-in of ", study_.data.neurons, " neurons");
-      auto fresh = std::make_unique<models::LfadsTrainer>(c, trainer_->train_config());
-      nn::assign_weights(fresh->model().params(), file, "lfads");
-      trainer_ = std::move(fresh);
-      return config();
-    });
+  /// Loads a weights file and adopts its architecture (see config()); the neurons must be the data's.
+  void load_weights(val bytes) {
+    js::load_weights(bytes, [&](const uint8_t* data, size_t size) { trainer_->load_weights(data, size); });
   }
   /// The model's architecture {factors, generator, encoder, ic, controller, controllerInputLag,
   /// inputs, neuronsIn, neurons (read out)} and the data's {bins (all), binsIn (observed),

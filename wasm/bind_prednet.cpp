@@ -46,7 +46,7 @@ constexpr int kDefaultA[] = {1, 8, 16, 32, 64, 128};
 constexpr int kDefaultR[] = {8, 16, 32, 64, 128, 256};
 
 ParsedConfig parse_config(const val& obj) {
-  const char* owner = "PredNet config";
+  const char* owner = "PredNetLab config";
   js::ConfigObject c(
       obj, owner,
       {"size", "frames", "layers", "aChannels", "rChannels", "loss", "layerWeights", "lr", "batch", "passBytes", "clip",
@@ -58,17 +58,17 @@ ParsedConfig parse_config(const val& obj) {
   m.frames = c.integer("frames", m.frames);
   const val given = obj.isUndefined() || obj.isNull() ? val::object() : obj;
   const int layers = c.integer("layers", m.layers());
-  nn::require_int_range(layers, 1, 6, "PredNet config.layers");
+  nn::require_int_range(layers, 1, 6, "PredNetLab config.layers");
   m.a_channels.assign(kDefaultA, kDefaultA + layers);
   m.r_channels.assign(kDefaultR, kDefaultR + layers);
   if (!given["aChannels"].isUndefined())
-    m.a_channels = int_array(given["aChannels"], "PredNet config.aChannels", 1, 512);
+    m.a_channels = int_array(given["aChannels"], "PredNetLab config.aChannels", 1, 512);
   if (!given["rChannels"].isUndefined())
-    m.r_channels = int_array(given["rChannels"], "PredNet config.rChannels", 1, 512);
+    m.r_channels = int_array(given["rChannels"], "PredNetLab config.rChannels", 1, 512);
   nn::require(given["layerWeights"].isUndefined() || given["loss"].isUndefined(),
-              "PredNet config: give loss or layerWeights, not both");
+              "PredNetLab config: give loss or layerWeights, not both");
   if (!given["layerWeights"].isUndefined())
-    m.layer_weights = number_array(given["layerWeights"], "PredNet config.layerWeights");
+    m.layer_weights = number_array(given["layerWeights"], "PredNetLab config.layerWeights");
   else
     m.layer_weights = models::prednet_layer_weights(c.string("loss", "L0"), m.layers());
   t.lr = static_cast<float>(c.number("lr", t.lr));
@@ -76,7 +76,7 @@ ParsedConfig parse_config(const val& obj) {
   t.pass_bytes = c.integer("passBytes", 0);
   t.clip = static_cast<float>(c.number("clip", t.clip));
   const int seed = c.integer("seed", static_cast<int>(t.seed));
-  nn::require(seed >= 0, "PredNet config.seed: expected a non-negative integer, got ", seed);
+  nn::require(seed >= 0, "PredNetLab config.seed: expected a non-negative integer, got ", seed);
   t.seed = static_cast<uint64_t>(seed);
   t.dataset = c.string("dataset", t.dataset);
   t.blobs.blobs = c.integer("blobs", t.blobs.blobs);
@@ -85,18 +85,18 @@ ParsedConfig parse_config(const val& obj) {
   // training never sees (the page passes the subset's test split, as the native eval uses t10k).
   const auto read_images = [&](const char* key, const char* what, data::IdxImages& out) {
     if (given[key].isUndefined()) return;
-    out.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"], "PredNet config.imageRows",
-                           1, 1024);
-    out.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"], "PredNet config.imageCols",
-                           1, 1024);
+    out.rows = js::integer(given["imageRows"].isUndefined() ? val(28) : given["imageRows"],
+                           "PredNetLab config.imageRows", 1, 1024);
+    out.cols = js::integer(given["imageCols"].isUndefined() ? val(28) : given["imageCols"],
+                           "PredNetLab config.imageCols", 1, 1024);
     out.pixels = js::uint8_array(given[key], what);
     const size_t per = static_cast<size_t>(out.rows) * out.cols;
     nn::require(!out.pixels.empty() && out.pixels.size() % per == 0, what, ": expected a whole number of ", out.rows,
                 "x", out.cols, " images, got ", out.pixels.size(), " bytes");
     out.count = static_cast<int>(out.pixels.size() / per);
   };
-  read_images("images", "PredNet config.images", p.images);
-  read_images("heldOutImages", "PredNet config.heldOutImages", p.held_out_images);
+  read_images("images", "PredNetLab config.images", p.images);
+  read_images("heldOutImages", "PredNetLab config.heldOutImages", p.held_out_images);
   t.sync();
   t.validate();
   return p;
@@ -116,15 +116,15 @@ val doubles(const std::vector<double>& xs) {
 
 // ---------------------------------------------------------------- the class
 
-class PredNetJs {
+class PredNetLabJs {
  public:
-  static PredNetJs* create(val config) {
+  static PredNetLabJs* create(val config) {
     return js::guard([&] {
       ParsedConfig p = parse_config(config);
-      return new PredNetJs(p);
+      return new PredNetLabJs(p);
     });
   }
-  static PredNetJs* create_default() { return create(val::undefined()); }
+  static PredNetLabJs* create_default() { return create(val::undefined()); }
 
   /// `steps` Adam steps on fresh sequences from the data source; their mean loss.
   double train_steps(val steps) {
@@ -334,15 +334,13 @@ class PredNetJs {
     const auto bytes = trainer_.export_weights();
     return js::to_uint8_array(bytes.data(), bytes.size());
   }
-  void import_weights(val bytes) {
-    js::guard([&] {
-      const auto data = js::uint8_array(bytes, "importWeights: bytes");
-      trainer_.import_weights(data.data(), data.size());
-    });
+  /// Loads a weights file and adopts its architecture (see describe()); the frame size must be the data's.
+  void load_weights(val bytes) {
+    js::load_weights(bytes, [&](const uint8_t* data, size_t size) { trainer_.load_weights(data, size); });
   }
 
  private:
-  explicit PredNetJs(const ParsedConfig& p)
+  explicit PredNetLabJs(const ParsedConfig& p)
       : trainer_(p.trainer, p.trainer.dataset == "sprites" ? &p.images : nullptr,
                  p.trainer.dataset == "sprites" && p.held_out_images.count > 0 ? &p.held_out_images : nullptr) {}
 
@@ -378,29 +376,29 @@ class PredNetJs {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_prednet) {
-  emscripten::class_<PredNetJs>("PredNet")
-      .constructor(&PredNetJs::create_default, emscripten::allow_raw_pointers())
-      .constructor(&PredNetJs::create, emscripten::allow_raw_pointers())
-      .function("trainSteps", &PredNetJs::train_steps)
-      .function("trainOn", &PredNetJs::train_on)
-      .function("lossOn", &PredNetJs::loss_on)
-      .function("steps", &PredNetJs::steps)
-      .function("setLearningRate", &PredNetJs::set_learning_rate)
-      .function("describe", &PredNetJs::describe)
-      .function("sample", &PredNetJs::sample)
-      .function("surpriseSequence", &PredNetJs::surprise_sequence)
-      .function("heldOut", &PredNetJs::held_out)
-      .function("run", &PredNetJs::run_all)
-      .function("run", &PredNetJs::run)
-      .function("predict", &PredNetJs::predict_all)
-      .function("predict", &PredNetJs::predict)
-      .function("evaluate", &PredNetJs::evaluate_with_ssim)
-      .function("evaluate", &PredNetJs::evaluate)
-      .function("evaluatePredictions", &PredNetJs::evaluate_predictions)
-      .function("forwardPlan", &PredNetJs::forward_plan_default)
-      .function("forwardPlan", &PredNetJs::forward_plan)
-      .function("surpriseScore", &PredNetJs::surprise_score)
-      .function("parameters", &PredNetJs::parameters)
-      .function("exportWeights", &PredNetJs::export_weights)
-      .function("importWeights", &PredNetJs::import_weights);
+  emscripten::class_<PredNetLabJs>("PredNetLab")
+      .constructor(&PredNetLabJs::create_default, emscripten::allow_raw_pointers())
+      .constructor(&PredNetLabJs::create, emscripten::allow_raw_pointers())
+      .function("trainSteps", &PredNetLabJs::train_steps)
+      .function("trainOn", &PredNetLabJs::train_on)
+      .function("lossOn", &PredNetLabJs::loss_on)
+      .function("steps", &PredNetLabJs::steps)
+      .function("setLearningRate", &PredNetLabJs::set_learning_rate)
+      .function("describe", &PredNetLabJs::describe)
+      .function("sample", &PredNetLabJs::sample)
+      .function("surpriseSequence", &PredNetLabJs::surprise_sequence)
+      .function("heldOut", &PredNetLabJs::held_out)
+      .function("run", &PredNetLabJs::run_all)
+      .function("run", &PredNetLabJs::run)
+      .function("predict", &PredNetLabJs::predict_all)
+      .function("predict", &PredNetLabJs::predict)
+      .function("evaluate", &PredNetLabJs::evaluate_with_ssim)
+      .function("evaluate", &PredNetLabJs::evaluate)
+      .function("evaluatePredictions", &PredNetLabJs::evaluate_predictions)
+      .function("forwardPlan", &PredNetLabJs::forward_plan_default)
+      .function("forwardPlan", &PredNetLabJs::forward_plan)
+      .function("surpriseScore", &PredNetLabJs::surprise_score)
+      .function("parameters", &PredNetLabJs::parameters)
+      .function("exportWeights", &PredNetLabJs::export_weights)
+      .function("loadWeights", &PredNetLabJs::load_weights);
 }

@@ -10,17 +10,17 @@
 #include "eval/cliffwalk_replay.h"
 #include "eval/replay_bench.h"
 #include "js_interop.h"
-#include "models/replay_lab.h"
+#include "models/replay_trainer.h"
 
 using emscripten::val;
 
 namespace {
 
-models::ReplayLabConfig parse_config(const val& obj) {
+models::ReplayTrainerConfig parse_config(const val& obj) {
   js::ConfigObject c(obj, "ReplayLab config",
                      {"env", "variant", "alpha", "beta0", "capacity", "batch", "lr", "targetPeriod", "gamma",
                       "epsDecaySteps", "learningStarts", "planSteps", "seed"});
-  models::ReplayLabConfig cfg;
+  models::ReplayTrainerConfig cfg;
   cfg.env = c.string("env", "catch");
   nn::require(cfg.env == "catch" || cfg.env == "cartpole",
               "ReplayLab config.env: expected \"catch\" or \"cartpole\", got \"", cfg.env, "\"");
@@ -246,9 +246,9 @@ class ReplayLabJs {
   }
 
  private:
-  explicit ReplayLabJs(const models::ReplayLabConfig& c) : lab_(c) {}
+  explicit ReplayLabJs(const models::ReplayTrainerConfig& c) : lab_(c) {}
   models::DqnRunner& runner(const val& which) { return lab_.agent(js::integer(which, "agent", 0, 1)); }
-  models::DqnAgent& variant_agent() { return lab_.agent(models::ReplayLab::kVariant).agent(); }
+  models::DqnAgent& variant_agent() { return lab_.agent(models::ReplayTrainer::kVariant).agent(); }
   const models::SumTree& tree(const char* fn) {
     const models::SumTree* t = variant_agent().replay().tree();
     nn::require(t != nullptr, fn, ": the variant agent has no sum tree (its replay is ", variant(),
@@ -260,7 +260,7 @@ class ReplayLabJs {
     nn::require(h != nullptr, fn, ": the variant agent has no rank heap (its replay is ", variant(), ", not rank)");
     return *h;
   }
-  models::ReplayLab lab_;
+  models::ReplayTrainer lab_;
 };
 
 class ReplayBufferJs {

@@ -1,19 +1,19 @@
-// SpiralClassifier for JS: the landing page's live demo (an MLP on 2-D spirals).
-//   const m = new Module.SpiralClassifier({hidden: 32, lr: 0.01, seed: 1});
+// SpiralLab for JS: the landing page's live demo (an MLP on 2-D spirals).
+//   const m = new Module.SpiralLab({hidden: 32, lr: 0.01, seed: 1});
 //   m.trainSteps(50); m.decisionGrid(64, 1.2); m.delete();
 #include "js_interop.h"
-#include "models/spiral_classifier.h"
+#include "models/spiral_trainer.h"
 #include "nn/weights.h"
 
 using emscripten::val;
 
 namespace {
 
-models::SpiralClassifierConfig parse_config(const val& obj) {
+models::SpiralTrainerConfig parse_config(const val& obj) {
   js::ConfigObject c(
-      obj, "SpiralClassifier config",
+      obj, "SpiralLab config",
       {"classes", "pointsPerClass", "noise", "turns", "hidden", "layers", "activation", "lr", "batch", "seed"});
-  models::SpiralClassifierConfig cfg;
+  models::SpiralTrainerConfig cfg;
   cfg.data.classes = c.integer("classes", cfg.data.classes);
   cfg.data.points_per_class = c.integer("pointsPerClass", cfg.data.points_per_class);
   cfg.data.noise = static_cast<float>(c.number("noise", cfg.data.noise));
@@ -24,18 +24,18 @@ models::SpiralClassifierConfig parse_config(const val& obj) {
   cfg.lr = static_cast<float>(c.number("lr", cfg.lr));
   cfg.batch = c.integer("batch", cfg.batch);
   const int seed = c.integer("seed", static_cast<int>(cfg.seed));
-  nn::require(seed >= 0, "SpiralClassifier config.seed: expected a non-negative integer, got ", seed);
+  nn::require(seed >= 0, "SpiralLab config.seed: expected a non-negative integer, got ", seed);
   cfg.seed = static_cast<uint64_t>(seed);
   cfg.validate();
   return cfg;
 }
 
-class SpiralClassifierJs {
+class SpiralLabJs {
  public:
-  static SpiralClassifierJs* create(val config) {
-    return js::guard([&] { return new SpiralClassifierJs(parse_config(config)); });
+  static SpiralLabJs* create(val config) {
+    return js::guard([&] { return new SpiralLabJs(parse_config(config)); });
   }
-  static SpiralClassifierJs* create_default() { return create(val::undefined()); }
+  static SpiralLabJs* create_default() { return create(val::undefined()); }
 
   /// Trains `steps` minibatch steps; returns their mean loss.
   double train_steps(val steps) {
@@ -82,42 +82,39 @@ class SpiralClassifierJs {
   }
 
   /// A zero-copy view of all parameters (valid until the next call into the module).
-  val parameters() { return js::view(model_.mlp().params().values().data(), model_.mlp().params().count()); }
+  val parameters() { return js::view(model_.model().params().values().data(), model_.model().params().count()); }
 
   val export_weights() {
-    const auto bytes = nn::encode_weights(model_.mlp().params(), "mlp", model_.mlp().config().to_text());
+    const auto bytes = model_.export_weights();
     return js::to_uint8_array(bytes.data(), bytes.size());
   }
-  void import_weights(val bytes) {
-    js::guard([&] {
-      const auto data = js::uint8_array(bytes, "importWeights: bytes");
-      const auto file = nn::decode_weights(data.data(), data.size());
-      nn::assign_weights(model_.mlp().params(), file, "mlp");
-    });
+  /// Loads a weights file and adopts its hidden layers and activation; inputs and classes must be the data's.
+  void load_weights(val bytes) {
+    js::load_weights(bytes, [&](const uint8_t* data, size_t size) { model_.load_weights(data, size); });
   }
 
  private:
-  explicit SpiralClassifierJs(const models::SpiralClassifierConfig& c) : model_(c) {}
-  models::SpiralClassifier model_;
+  explicit SpiralLabJs(const models::SpiralTrainerConfig& c) : model_(c) {}
+  models::SpiralTrainer model_;
   std::vector<float> grid_;
 };
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_spiral) {
-  emscripten::class_<SpiralClassifierJs>("SpiralClassifier")
-      .constructor(&SpiralClassifierJs::create_default, emscripten::allow_raw_pointers())
-      .constructor(&SpiralClassifierJs::create, emscripten::allow_raw_pointers())
-      .function("trainSteps", &SpiralClassifierJs::train_steps)
-      .function("loss", &SpiralClassifierJs::loss)
-      .function("accuracy", &SpiralClassifierJs::accuracy)
-      .function("steps", &SpiralClassifierJs::steps)
-      .function("classes", &SpiralClassifierJs::classes)
-      .function("points", &SpiralClassifierJs::points)
-      .function("labels", &SpiralClassifierJs::labels)
-      .function("predict", &SpiralClassifierJs::predict)
-      .function("decisionGrid", &SpiralClassifierJs::decision_grid)
-      .function("parameters", &SpiralClassifierJs::parameters)
-      .function("exportWeights", &SpiralClassifierJs::export_weights)
-      .function("importWeights", &SpiralClassifierJs::import_weights);
+  emscripten::class_<SpiralLabJs>("SpiralLab")
+      .constructor(&SpiralLabJs::create_default, emscripten::allow_raw_pointers())
+      .constructor(&SpiralLabJs::create, emscripten::allow_raw_pointers())
+      .function("trainSteps", &SpiralLabJs::train_steps)
+      .function("loss", &SpiralLabJs::loss)
+      .function("accuracy", &SpiralLabJs::accuracy)
+      .function("steps", &SpiralLabJs::steps)
+      .function("classes", &SpiralLabJs::classes)
+      .function("points", &SpiralLabJs::points)
+      .function("labels", &SpiralLabJs::labels)
+      .function("predict", &SpiralLabJs::predict)
+      .function("decisionGrid", &SpiralLabJs::decision_grid)
+      .function("parameters", &SpiralLabJs::parameters)
+      .function("exportWeights", &SpiralLabJs::export_weights)
+      .function("loadWeights", &SpiralLabJs::load_weights);
 }

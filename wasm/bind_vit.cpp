@@ -1,7 +1,7 @@
 // The attention case study for JS: a Vision Transformer that trains on Fashion-MNIST images and
 // reports where it attends.
 //   const subset = Module.decodeFashionSubset(bytes);             // the page's image file
-//   const vit = new Module.VitClassifier({patch: 4, dim: 64, depth: 4, heads: 4, seed: 1});
+//   const vit = new Module.VitLab({patch: 4, dim: 64, depth: 4, heads: 4, seed: 1});
 //   vit.setTrainData(subset.train.pixels, subset.train.labels);
 //   vit.trainSteps(10); vit.inspect(image, null).attention; vit.delete();
 // Images from JS are Float32Arrays of pixels in [0, 1] (784 per 28 x 28 image); data sets are
@@ -10,7 +10,7 @@
 #include "data/vit_data.h"
 #include "eval/vit_baselines.h"
 #include "js_interop.h"
-#include "models/vit_classifier.h"
+#include "models/vit_trainer.h"
 #include "nn/weights.h"
 
 using emscripten::val;
@@ -18,7 +18,7 @@ using emscripten::val;
 namespace {
 
 models::VitTrainConfig parse_config(const val& obj) {
-  js::ConfigObject c(obj, "VitClassifier config",
+  js::ConfigObject c(obj, "VitLab config",
                      {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "passBytes", "warmup",
                       "decaySteps", "clip", "shift", "flip", "seed"});
   models::VitTrainConfig cfg;
@@ -37,7 +37,7 @@ models::VitTrainConfig parse_config(const val& obj) {
   cfg.shift = c.integer("shift", cfg.shift);
   cfg.flip = c.boolean("flip", cfg.flip);
   const int seed = c.integer("seed", static_cast<int>(cfg.seed));
-  nn::require(seed >= 0, "VitClassifier config.seed: expected a non-negative integer, got ", seed);
+  nn::require(seed >= 0, "VitLab config.seed: expected a non-negative integer, got ", seed);
   cfg.seed = static_cast<uint64_t>(seed);
   cfg.validate();
   return cfg;
@@ -93,10 +93,10 @@ std::vector<float> images_from(const val& v, const char* name, const models::Vit
   return x;
 }
 
-class VitClassifierJs {
+class VitLabJs {
  public:
-  static VitClassifierJs* create(val config) {
-    return js::guard([&] { return new VitClassifierJs(parse_config(config)); });
+  static VitLabJs* create(val config) {
+    return js::guard([&] { return new VitLabJs(parse_config(config)); });
   }
 
   void set_train_data(val pixels, val labels) {
@@ -146,7 +146,7 @@ class VitClassifierJs {
       const auto mask = mask_from(head_mask, "predict: headMask");
       const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
       std::vector<float> probs(static_cast<size_t>(n) * m.classes);
-      model_.vit().predict(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data());
+      model_.model().predict(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data());
       return js::to_float32_array(probs.data(), probs.size());
     });
   }
@@ -199,8 +199,8 @@ class VitClassifierJs {
       const auto& m = model_.config().model;
       const auto x = images_from(images, "meanAttentionDistance: images", m);
       std::vector<float> out(static_cast<size_t>(m.depth * m.heads));
-      model_.vit().mean_attention_distance(x.data(), static_cast<int>(x.size() / static_cast<size_t>(m.pixels())),
-                                           out.data());
+      model_.model().mean_attention_distance(x.data(), static_cast<int>(x.size() / static_cast<size_t>(m.pixels())),
+                                             out.data());
       return js::to_float32_array(out.data(), out.size());
     });
   }
@@ -209,7 +209,7 @@ class VitClassifierJs {
   val position_similarity() {
     const int N = model_.config().model.patches();
     std::vector<float> out(static_cast<size_t>(N) * N);
-    model_.vit().position_similarity(out.data());
+    model_.model().position_similarity(out.data());
     return js::to_float32_array(out.data(), out.size());
   }
 
@@ -232,7 +232,7 @@ class VitClassifierJs {
   /// engines outside the core (web/js/gpu/vit-forward.js). Shapes give the batch as "B"; weights
   /// are copies ({name: Float32Array}), so the plan stays valid after training goes on.
   val forward_plan() const {
-    const models::Vit& vit = model_.vit();
+    const models::Vit& vit = model_.model();
     const models::VitConfig& m = vit.config();
     val cfg = config_object(m);
     cfg.set("pixelMean", models::kVitPixelMean);
@@ -243,25 +243,17 @@ class VitClassifierJs {
   }
 
   val config() const { return config_object(model_.config().model); }
-  double param_count() const { return static_cast<double>(model_.vit().params().count()); }
+  double param_count() const { return static_cast<double>(model_.model().params().count()); }
   /// A zero-copy view of all parameters (valid until the next call into the module).
-  val parameters() { return js::view(model_.vit().params().values().data(), model_.vit().params().count()); }
+  val parameters() { return js::view(model_.model().params().values().data(), model_.model().params().count()); }
 
   val export_weights() {
-    const auto bytes = nn::encode_weights(model_.vit().params(), "vit", model_.config().model.to_text());
+    const auto bytes = model_.export_weights();
     return js::to_uint8_array(bytes.data(), bytes.size());
   }
-  void import_weights(val bytes) {
-    js::guard([&] {
-      const auto data = js::uint8_array(bytes, "importWeights: bytes");
-      const auto file = nn::decode_weights(data.data(), data.size());
-      nn::require(file.kind == "vit", "importWeights: the file holds a '", file.kind, "' model, expected 'vit'");
-      const models::VitConfig theirs = models::VitConfig::from_text(file.config);
-      nn::require(theirs.to_text() == model_.config().model.to_text(), "importWeights: the file's model (", file.config,
-                  ") differs from this one (", model_.config().model.to_text(),
-                  "); construct a VitClassifier with vitWeightsConfig(bytes) first");
-      nn::assign_weights(model_.vit().params(), file, "vit");
-    });
+  /// Loads a weights file and adopts its architecture (see config()); the images must fit it.
+  void load_weights(val bytes) {
+    js::load_weights(bytes, [&](const uint8_t* data, size_t size) { model_.load_weights(data, size); });
   }
 
  private:
@@ -276,24 +268,24 @@ class VitClassifierJs {
                                              fn + ": images * depth * heads * tokens^2");
     std::vector<float> probs(static_cast<size_t>(n) * m.classes);
     attention.assign(static_cast<size_t>(maps), 0.0f);
-    model_.vit().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
+    model_.model().attention_maps(x.data(), n, mask.empty() ? nullptr : mask.data(), probs.data(), attention.data());
     val o = val::object();
     o.set("probs", js::to_float32_array(probs.data(), probs.size()));
     o.set("attention", js::to_float32_array(attention.data(), attention.size()));
     return o;
   }
 
-  explicit VitClassifierJs(const models::VitTrainConfig& c) : model_(c) {}
+  explicit VitLabJs(const models::VitTrainConfig& c) : model_(c) {}
 
   std::vector<float> mask_from(const val& v, const char* name) const {
     if (v.isNull() || v.isUndefined()) return {};
     const auto& m = model_.config().model;
     std::vector<float> mask = js::float32_array(v, name, m.depth * m.heads);
-    model_.vit().validate_head_mask(mask.data(), name);
+    model_.model().validate_head_mask(mask.data(), name);
     return mask;
   }
 
-  models::VitClassifier model_;
+  models::VitTrainer model_;
   data::LabeledImages test_;
 };
 
@@ -314,7 +306,7 @@ val decode_fashion_subset(val bytes) {
   });
 }
 
-/// The model config stored in a ViT weights file (to construct a matching VitClassifier).
+/// The model config stored in a ViT weights file (to construct a matching VitLab).
 val vit_weights_config(val bytes) {
   return js::guard([&] {
     const auto data = js::uint8_array(bytes, "vitWeightsConfig: bytes");
@@ -327,31 +319,31 @@ val vit_weights_config(val bytes) {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_vit) {
-  emscripten::class_<VitClassifierJs>("VitClassifier")
-      .constructor(&VitClassifierJs::create, emscripten::allow_raw_pointers())
-      .function("setTrainData", &VitClassifierJs::set_train_data)
-      .function("setTestData", &VitClassifierJs::set_test_data)
-      .function("trainCount", &VitClassifierJs::train_count)
-      .function("testCount", &VitClassifierJs::test_count)
-      .function("trainSteps", &VitClassifierJs::train_steps)
-      .function("steps", &VitClassifierJs::steps)
-      .function("imagesSeen", &VitClassifierJs::images_seen)
-      .function("epochs", &VitClassifierJs::epochs)
-      .function("learningRate", &VitClassifierJs::learning_rate)
-      .function("evaluate", &VitClassifierJs::evaluate)
-      .function("predict", &VitClassifierJs::predict)
-      .function("inspect", &VitClassifierJs::inspect)
-      .function("attentionMaps", &VitClassifierJs::attention_maps)
-      .function("rollout", &VitClassifierJs::rollout)
-      .function("meanAttentionDistance", &VitClassifierJs::mean_attention_distance)
-      .function("positionSimilarity", &VitClassifierJs::position_similarity)
-      .function("knnBaseline", &VitClassifierJs::knn_baseline)
-      .function("config", &VitClassifierJs::config)
-      .function("forwardPlan", &VitClassifierJs::forward_plan)
-      .function("paramCount", &VitClassifierJs::param_count)
-      .function("parameters", &VitClassifierJs::parameters)
-      .function("exportWeights", &VitClassifierJs::export_weights)
-      .function("importWeights", &VitClassifierJs::import_weights);
+  emscripten::class_<VitLabJs>("VitLab")
+      .constructor(&VitLabJs::create, emscripten::allow_raw_pointers())
+      .function("setTrainData", &VitLabJs::set_train_data)
+      .function("setTestData", &VitLabJs::set_test_data)
+      .function("trainCount", &VitLabJs::train_count)
+      .function("testCount", &VitLabJs::test_count)
+      .function("trainSteps", &VitLabJs::train_steps)
+      .function("steps", &VitLabJs::steps)
+      .function("imagesSeen", &VitLabJs::images_seen)
+      .function("epochs", &VitLabJs::epochs)
+      .function("learningRate", &VitLabJs::learning_rate)
+      .function("evaluate", &VitLabJs::evaluate)
+      .function("predict", &VitLabJs::predict)
+      .function("inspect", &VitLabJs::inspect)
+      .function("attentionMaps", &VitLabJs::attention_maps)
+      .function("rollout", &VitLabJs::rollout)
+      .function("meanAttentionDistance", &VitLabJs::mean_attention_distance)
+      .function("positionSimilarity", &VitLabJs::position_similarity)
+      .function("knnBaseline", &VitLabJs::knn_baseline)
+      .function("config", &VitLabJs::config)
+      .function("forwardPlan", &VitLabJs::forward_plan)
+      .function("paramCount", &VitLabJs::param_count)
+      .function("parameters", &VitLabJs::parameters)
+      .function("exportWeights", &VitLabJs::export_weights)
+      .function("loadWeights", &VitLabJs::load_weights);
   emscripten::function("decodeFashionSubset", &decode_fashion_subset);
   emscripten::function("vitWeightsConfig", &vit_weights_config);
 }

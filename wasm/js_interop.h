@@ -78,6 +78,21 @@ std::vector<float> float32_array(const val& v, const char* name, long long expec
 /// Copies a Uint8Array (any length).
 std::vector<uint8_t> uint8_array(const val& v, const char* name);
 
+/// Every Lab's loadWeights(bytes): reads `bytes` (a Uint8Array) and hands them to `load` (a
+/// trainer's load_weights, which adopts the file's architecture), with "loadWeights: " before any
+/// error. Throws the JS Error itself (call it outside js::guard or inside: either way).
+template <typename Load>
+void load_weights(const val& bytes, Load&& load) {
+  guard([&] {
+    const std::vector<uint8_t> data = uint8_array(bytes, "loadWeights: bytes");
+    try {
+      load(data.data(), data.size());
+    } catch (const std::exception& e) {
+      nn::fail("loadWeights: ", e.what());
+    }
+  });
+}
+
 /// A new JS Float32Array / Uint8Array holding a copy of the data (safe to keep and transfer).
 val to_float32_array(const float* data, size_t n);
 val to_uint8_array(const uint8_t* data, size_t n);

@@ -13,6 +13,7 @@
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
 #include "models/lfads.h"
+#include "models/lfads_trainer.h"
 #include "nn/weights.h"
 #include "util/json.h"
 

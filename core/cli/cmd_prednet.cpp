@@ -194,55 +194,15 @@ int eval_prednet(Args& args) {
   const std::vector<float> held_out = trainer.held_out(sequences);
   const eval::PredNetEvaluation e = eval::evaluate_predictions(trainer, held_out.data(), sequences);
 
-  // Surprises (blob sequences, so only for a blob model): one set per kind (seeds 2017...), each
-  // against its control (the same sequences without the event) and against its own other frames
-  // t in [3, T) except the event frame; pooled over the kinds as ratios of means.
-  std::vector<eval::SurpriseScore> surprises;
-  double at = 0, control = 0, others = 0;
-  int index = 0;
-  const auto kinds = c.dataset == "blobs"
-                         ? std::vector<data::SurpriseKind>{data::SurpriseKind::reverse, data::SurpriseKind::appear,
-                                                           data::SurpriseKind::occluder}
-                         : std::vector<data::SurpriseKind>{};
-  for (auto kind : kinds) {
-    data::SurpriseConfig sc;
-    sc.video = c.blobs;
-    sc.kind = kind;
-    sc.frame = surprise_frame;
-    surprises.push_back(eval::evaluate_surprise(trainer, sc, surprise_sequences, 2017 + index++));
-    at += surprises.back().error_at_surprise;
-    control += surprises.back().control_error_at_frame;
-    others += surprises.back().error_other_frames;
-  }
-  const double vs_control = kinds.empty() ? std::nan("") : at / std::max(control, 1e-12);
-  const double vs_other_frames = kinds.empty() ? std::nan("") : at / std::max(others, 1e-12);
-
-  // Closed-loop rollout from `rollout_from` = k: the model sees frames 0 .. k-1; from step k on its
-  // own prediction of frame t replaces frame t as the input (so E_0(t) = 0), with the weights trained
-  // for one-step prediction (not fine-tuned for this, unlike coxlab's extrap_start_time, which also
-  // feeds the previous step's prediction). The baselines hold the last seen frame or continue its
-  // linear trend.
-  const models::PredNetReadout ex = trainer.run(held_out.data(), sequences, rollout_from);
-  const int64_t plane = int64_t{H} * W;
-  double ex_prednet = 0, ex_copy = 0, ex_linear = 0;
-  const int k = rollout_from;
-  for (int n = 0; n < sequences; ++n) {
-    const float* seq = held_out.data() + int64_t{n} * T * plane;
-    const float* last = seq + (k - 1) * plane;
-    const float* before = seq + (k - 2) * plane;
-    for (int t = k; t < T; ++t) {
-      const float* x = seq + t * plane;
-      const float* p = ex.predictions.data() + (int64_t{n} * T + t) * plane;
-      const float steps_ahead = static_cast<float>(t - k + 1);
-      for (int64_t i = 0; i < plane; ++i) {
-        const float lin = std::clamp(last[i] + steps_ahead * (last[i] - before[i]), 0.0f, 1.0f);
-        ex_prednet += (p[i] - x[i]) * (p[i] - x[i]);
-        ex_copy += (last[i] - x[i]) * (last[i] - x[i]);
-        ex_linear += (lin - x[i]) * (lin - x[i]);
-      }
-    }
-  }
-  const double ex_norm = static_cast<double>(sequences) * (T - k) * plane;
+  // Surprises (blob sequences, so only for a blob model), seeds 2017...
+  const bool blobs = c.dataset == "blobs";
+  const eval::PooledSurprise surprise =
+      blobs ? eval::evaluate_surprises(trainer, c.blobs, surprise_frame, surprise_sequences, 2017)
+            : eval::PooledSurprise{};
+  const double vs_control = blobs ? surprise.surprise_vs_control : std::nan("");
+  const double vs_other_frames = blobs ? surprise.surprise_vs_other_frames : std::nan("");
+  const std::vector<eval::SurpriseScore>& surprises = surprise.kinds;
+  const eval::RolloutScores rollout = eval::evaluate_rollout(trainer, held_out.data(), sequences, rollout_from);
   const double seconds = seconds_since(t0);
 
   if (json) {
@@ -262,7 +222,7 @@ int eval_prednet(Args& args) {
         .begin_object()
         .field("prednet_mse_at_most_half_copy_last", e.prednet.mse <= 0.5 * e.copy_last.mse)
         .field("prednet_mse_below_linear", e.prednet.mse < e.linear.mse);
-    if (!kinds.empty()) out.field("surprise_vs_control_above_2", vs_control > 2);  // blob models only
+    if (blobs) out.field("surprise_vs_control_above_2", vs_control > 2);  // blob models only
     out.end_object()
         .field("prednet_mse_per_step", e.prednet.mse_per_step)
         .field("copy_last_mse_per_step", e.copy_last.mse_per_step)
@@ -286,11 +246,11 @@ int eval_prednet(Args& args) {
     out.end_array()
         .key("closed_loop_rollout")
         .begin_object()
-        .field("from_step", k)
+        .field("from_step", rollout.from_step)
         .field("fine_tuned", false)
-        .field("prednet_mse", ex_prednet / ex_norm)
-        .field("hold_last_mse", ex_copy / ex_norm)
-        .field("linear_mse", ex_linear / ex_norm)
+        .field("prednet_mse", rollout.prednet_mse)
+        .field("hold_last_mse", rollout.hold_last_mse)
+        .field("linear_mse", rollout.linear_mse)
         .end_object()
         .field("dataset", c.dataset)
         .field("sequences", sequences)
@@ -308,7 +268,7 @@ int eval_prednet(Args& args) {
     std::printf("  %-22s %10.5f %8.4f\n", "copy last frame", e.copy_last.mse, e.copy_last.ssim);
     std::printf("  %-22s %10.5f %8.4f\n", "linear extrapolation", e.linear.mse, e.linear.ssim);
     std::printf("  %-22s %10.5f\n", "blank frame", e.blank_mse);
-    if (!kinds.empty())
+    if (blobs)
       std::printf(
           "layer-0 error at the surprise frame %d: / same sequences without it %.2f, / other frames "
           "t in [3, %d) %.2f\n",
@@ -318,7 +278,7 @@ int eval_prednet(Args& args) {
     std::printf(
         "closed-loop rollout from step %d (one-step model fed its own predictions, not fine-tuned): PredNet "
         "%.5f, hold last %.5f, linear %.5f\n",
-        k, ex_prednet / ex_norm, ex_copy / ex_norm, ex_linear / ex_norm);
+        rollout.from_step, rollout.prednet_mse, rollout.hold_last_mse, rollout.linear_mse);
   }
   return 0;
 }

@@ -4,14 +4,14 @@
 #include <fstream>
 
 #include "commands.h"
-#include "models/spiral_classifier.h"
+#include "models/spiral_trainer.h"
 #include "nn/weights.h"
 #include "util/json.h"
 
 namespace cli {
 
 int train_spiral(Args& args) {
-  models::SpiralClassifierConfig c;
+  models::SpiralTrainerConfig c;
   const int steps = args.get_int("steps", 300, 0, 1000000);
   c.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1 << 30));
   c.hidden = args.get_int("hidden", c.hidden, 1, 4096);
@@ -23,7 +23,7 @@ int train_spiral(Args& args) {
   const bool json = args.flag("json");
   args.finish("train spiral");
 
-  models::SpiralClassifier model(c);
+  models::SpiralTrainer model(c);
   std::vector<double> losses;
   for (int s = 0; s < steps; ++s) {
     losses.push_back(model.train_step());
@@ -33,7 +33,7 @@ int train_spiral(Args& args) {
   if (!out_path.empty()) {
     std::ofstream f(out_path, std::ios::binary);
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
-    nn::write_weights(f, model.mlp().params(), "mlp", model.mlp().config().to_text());
+    nn::write_weights(f, model.model().params(), "mlp", model.model().config().to_text());
   }
   if (json) {
     util::Json out;

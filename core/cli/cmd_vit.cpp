@@ -14,7 +14,7 @@
 #include "data/vit_data.h"
 #include "eval/vit_baselines.h"
 #include "fashion_mnist.h"
-#include "models/vit_classifier.h"
+#include "models/vit_trainer.h"
 #include "nn/weights.h"
 #include "util/json.h"
 
@@ -64,7 +64,7 @@ data::FashionSubset load_subset(const std::string& path) {
 }
 
 /// Training throughput of `model` (images per second) over `steps` steps after two warm-up steps.
-double measure_train_rate(models::VitClassifier& model, int steps) {
+double measure_train_rate(models::VitTrainer& model, int steps) {
   model.train(2);
   const auto t0 = Clock::now();
   model.train(steps);
@@ -115,14 +115,14 @@ int train_vit(Args& args) {
   const int steps_per_epoch = fixed_steps > 0 ? fixed_steps : (train.count + c.batch - 1) / c.batch;
   const int n_epochs = fixed_steps > 0 ? 1 : epochs;
   c.decay_steps = std::max(1, n_epochs * steps_per_epoch - c.warmup);
-  models::VitClassifier model(c);
+  models::VitTrainer model(c);
   model.set_train_data(std::move(train));
   // Progress goes to stdout, or to stderr when stdout carries the JSON.
   FILE* progress = json ? stderr : stdout;
   std::fprintf(progress,
                "neuroai train vit: %s, %zu parameters, %d training images, %d validation images, "
                "%d epochs of %d steps (batch %d, lr %g)\n",
-               c.model.to_text().c_str(), model.vit().params().count(), model.train_data().count, val.count, n_epochs,
+               c.model.to_text().c_str(), model.model().params().count(), model.train_data().count, val.count, n_epochs,
                steps_per_epoch, c.batch, static_cast<double>(c.lr));
 
   const auto t0 = Clock::now();
@@ -149,7 +149,7 @@ int train_vit(Args& args) {
   if (!out_path.empty()) {
     std::ofstream f(out_path, std::ios::binary);
     nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
-    nn::write_weights(f, model.vit().params(), "vit", c.model.to_text());
+    nn::write_weights(f, model.model().params(), "vit", c.model.to_text());
     nn::require(static_cast<bool>(f), "--out: writing '", out_path, "' failed");
   }
   const double rate = static_cast<double>(model.images_seen()) / train_seconds;
@@ -167,7 +167,7 @@ int train_vit(Args& args) {
     if (val.count > 0) out.field("val_accuracy", validation.accuracy).field("val_loss", validation.loss);
     out.field("test_images", result.images);
     if (tested) out.field("test_accuracy", result.accuracy).field("test_loss", result.loss);
-    out.field("params", static_cast<long long>(model.vit().params().count()))
+    out.field("params", static_cast<long long>(model.model().params().count()))
         .field("train_images_per_s", rate)
         .field("seconds", train_seconds);
     if (fixed_steps > 0) out.field("losses", step_losses);
@@ -210,8 +210,8 @@ int eval_vit(Args& args) {
   nn::require(file.kind == "vit", "--weights: '", weights, "' holds a '", file.kind, "' model, expected 'vit'");
   models::VitTrainConfig c;
   c.model = models::VitConfig::from_text(file.config);
-  models::VitClassifier model(c);
-  nn::assign_weights(model.vit().params(), file, "vit");
+  models::VitTrainer model(c);
+  nn::assign_weights(model.model().params(), file, "vit");
 
   // The full test set, or (--subset) the page's test images.
   const data::LabeledImages all_test =
@@ -228,7 +228,7 @@ int eval_vit(Args& args) {
   std::vector<int> index(static_cast<size_t>(n_dist)), labels(static_cast<size_t>(n_dist));
   for (int i = 0; i < n_dist; ++i) index[static_cast<size_t>(i)] = i;
   data::fill_batch(test, index.data(), n_dist, {}, nullptr, pixels.data(), labels.data());
-  model.vit().mean_attention_distance(pixels.data(), n_dist, distance.data());
+  model.model().mean_attention_distance(pixels.data(), n_dist, distance.data());
 
   // Each head lesioned alone: test accuracy without it.
   std::vector<double> lesion_accuracy;
@@ -266,7 +266,7 @@ int eval_vit(Args& args) {
 
   double train_rate = 0;
   if (bench_steps > 0) {
-    models::VitClassifier bench(c);  // same architecture, batch and optimizer as the shipped run
+    models::VitTrainer bench(c);  // same architecture, batch and optimizer as the shipped run
     bench.set_train_data(data::slice(train_set, 0, std::min(4096, train_set.count)));
     train_rate = measure_train_rate(bench, bench_steps);
   }
@@ -282,7 +282,7 @@ int eval_vit(Args& args) {
     out.field("test_images", result.images)
         .field("test_accuracy", result.accuracy)
         .field("test_loss", result.loss)
-        .field("params", static_cast<long long>(model.vit().params().count()))
+        .field("params", static_cast<long long>(model.model().params().count()))
         .field("train_images_per_s", train_rate)
         .field("train_batch", c.batch)
         .field("eval_images_per_s", eval_rate)
@@ -297,7 +297,7 @@ int eval_vit(Args& args) {
     out.end_object();
     std::printf("%s\n", out.str().c_str());
   } else {
-    std::printf("ViT %s, %zu parameters (%s)\n", file.config.c_str(), model.vit().params().count(), weights.c_str());
+    std::printf("ViT %s, %zu parameters (%s)\n", file.config.c_str(), model.model().params().count(), weights.c_str());
     if (val_images > 0)
       std::printf("validation accuracy %.4f, loss %.4f on the last %d training images\n", validation.accuracy,
                   validation.loss, validation.images);

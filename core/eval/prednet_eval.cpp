@@ -180,4 +180,51 @@ SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseC
   return s;
 }
 
+PooledSurprise evaluate_surprises(models::PredNetTrainer& trainer, const data::BlobVideoConfig& video, int frame,
+                                  int count, uint64_t first_seed) {
+  PooledSurprise out;
+  double at = 0, control = 0, others = 0;
+  uint64_t seed = first_seed;
+  for (auto kind : {data::SurpriseKind::reverse, data::SurpriseKind::appear, data::SurpriseKind::occluder}) {
+    data::SurpriseConfig sc;
+    sc.video = video;
+    sc.kind = kind;
+    sc.frame = frame;
+    out.kinds.push_back(evaluate_surprise(trainer, sc, count, seed++));
+    at += out.kinds.back().error_at_surprise;
+    control += out.kinds.back().control_error_at_frame;
+    others += out.kinds.back().error_other_frames;
+  }
+  out.surprise_vs_control = at / std::max(control, 1e-12);
+  out.surprise_vs_other_frames = at / std::max(others, 1e-12);
+  return out;
+}
+
+RolloutScores evaluate_rollout(models::PredNetTrainer& trainer, const float* frames, int count, int from_step) {
+  const models::PredNetConfig& m = trainer.model().config();
+  const int T = m.frames, k = from_step;
+  nn::require_int_range(k, 2, T - 1, "evaluate_rollout: from_step");
+  const models::PredNetReadout ex = trainer.run(frames, count, k);
+  const int64_t plane = int64_t{m.height} * m.width;
+  double prednet = 0, hold = 0, linear = 0;
+  for (int n = 0; n < count; ++n) {
+    const float* seq = frames + int64_t{n} * T * plane;
+    const float* last = seq + (k - 1) * plane;
+    const float* before = seq + (k - 2) * plane;
+    for (int t = k; t < T; ++t) {
+      const float* x = seq + t * plane;
+      const float* p = ex.predictions.data() + (int64_t{n} * T + t) * plane;
+      const float steps_ahead = static_cast<float>(t - k + 1);
+      for (int64_t i = 0; i < plane; ++i) {
+        const float lin = std::clamp(last[i] + steps_ahead * (last[i] - before[i]), 0.0f, 1.0f);
+        prednet += (p[i] - x[i]) * (p[i] - x[i]);
+        hold += (last[i] - x[i]) * (last[i] - x[i]);
+        linear += (lin - x[i]) * (lin - x[i]);
+      }
+    }
+  }
+  const double norm = static_cast<double>(count) * (T - k) * plane;
+  return {k, prednet / norm, hold / norm, linear / norm};
+}
+
 }  // namespace eval

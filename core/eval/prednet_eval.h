@@ -76,4 +76,26 @@ struct SurpriseScore {
 /// trainer's frame geometry. config.frame must be >= 2 and T >= 5 (some settled frame besides F).
 SurpriseScore evaluate_surprise(models::PredNetTrainer& trainer, data::SurpriseConfig config, int count, uint64_t seed);
 
+/// The three kinds of surprise (reverse, appear, occluder) at frame `frame` of blob sequences like
+/// `video`, `count` sequences each drawn with seeds first_seed, first_seed + 1, ...; pooled over the
+/// kinds as ratios of the mean errors (the headline of `neuroai eval prednet`).
+struct PooledSurprise {
+  std::vector<SurpriseScore> kinds;
+  double surprise_vs_control = 0, surprise_vs_other_frames = 0;
+};
+PooledSurprise evaluate_surprises(models::PredNetTrainer& trainer, const data::BlobVideoConfig& video, int frame,
+                                  int count, uint64_t first_seed);
+
+/// Closed-loop rollout from frame k = from_step: the model sees frames 0 .. k-1; from step k on its
+/// own prediction of frame t replaces frame t as the input (so E_0(t) = 0), with the weights
+/// trained for one-step prediction (not fine-tuned for this, unlike coxlab's extrap_start_time,
+/// which also feeds the previous step's prediction). The baselines hold the last seen frame or
+/// continue its linear trend (clipped to [0, 1]). MSE over the frames t in [k, T) of `count`
+/// sequences (N, T, 1, H, W).
+struct RolloutScores {
+  int from_step = 0;
+  double prednet_mse = 0, hold_last_mse = 0, linear_mse = 0;
+};
+RolloutScores evaluate_rollout(models::PredNetTrainer& trainer, const float* frames, int count, int from_step);
+
 }  // namespace eval

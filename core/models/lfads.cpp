@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "nn/init.h"
-#include "util/det_math.h"
 #include "util/kv.h"
 
 namespace models {
@@ -69,19 +68,6 @@ LfadsConfig LfadsConfig::from_text(const std::string& text) {
   c.ic_prior_var = static_cast<float>(util::kv_double(kv, "ic_prior_var", c.ic_prior_var));
   c.validate();
   return c;
-}
-
-void LfadsTrainConfig::validate() const {
-  nn::require_range(lr, 1e-7, 1.0, "LfadsTrainConfig.lr");
-  nn::require_int_range(lr_half_life, 1, 1 << 30, "LfadsTrainConfig.lr_half_life");
-  nn::require_range(lr_floor, 0.0, 1.0, "LfadsTrainConfig.lr_floor");
-  nn::require_int_range(batch, 1, 4096, "LfadsTrainConfig.batch");
-  nn::require_range(grad_clip, 1e-3, 1e9, "LfadsTrainConfig.grad_clip");
-  nn::require_range(kl_weight, 0.0, 1e3, "LfadsTrainConfig.kl_weight");
-  nn::require_range(l2_weight, 0.0, 1e3, "LfadsTrainConfig.l2_weight");
-  nn::require_int_range(ramp_start, 0, 1 << 30, "LfadsTrainConfig.ramp_start");
-  nn::require_int_range(ramp_steps, 1, 1 << 30, "LfadsTrainConfig.ramp_steps");
-  nn::require_range(coordinated_dropout, 0.0, 0.9, "LfadsTrainConfig.coordinated_dropout");
 }
 
 // ---------------------------------------------------------------- parameters
@@ -397,61 +383,6 @@ LfadsPlan Lfads::forward_plan(int T_in, int T_out) const {
 }
 
 // ---------------------------------------------------------------- training and inference
-
-LfadsTrainer::LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train)
-    : train_((train.validate(), train)),
-      model_(model, train.seed),
-      adam_(nn::Params{}, nn::AdamConfig{}),
-      rng_(train.seed, 0x1fad5) {
-  nn::AdamConfig ac;
-  ac.lr = train_.lr;
-  ac.eps = 1e-8f;
-  adam_ = nn::Adam(model_.params(), ac);
-}
-
-float LfadsTrainer::ramp() const {
-  const double s = static_cast<double>(steps_ - train_.ramp_start) / train_.ramp_steps;
-  return static_cast<float>(std::min(1.0, std::max(0.0, s)));
-}
-
-LfadsLosses LfadsTrainer::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
-  const LfadsConfig& config = model_.config();
-  nn::Params& params = model_.params();
-  const int B = static_cast<int>(batch.size()), N = config.out_neurons();
-  nn::require(B >= 1, "LfadsTrainer::train_step: expected a non-empty batch");
-  nn::require(T_in >= 2 && T_out >= T_in, "LfadsTrainer::train_step: expected 2 <= T_in <= T_out, got ", T_in, " and ",
-              T_out);
-  // (K, T_out, N_out) trial-major -> (T_out, B, N_out) time-major.
-  batch_x_.resize(static_cast<size_t>(T_out) * B * N);
-  for (int b = 0; b < B; ++b)
-    for (int s = 0; s < T_out; ++s)
-      std::copy_n(trials + (static_cast<size_t>(batch[static_cast<size_t>(b)]) * T_out + s) * N, N,
-                  batch_x_.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
-  const bool dropout = train_.coordinated_dropout > 0;
-  if (dropout) {
-    batch_mask_.resize(static_cast<size_t>(T_in) * B * config.neurons);
-    for (float& m : batch_mask_) m = rng_.uniform() < train_.coordinated_dropout ? 0.0f : 1.0f;
-  }
-  const float r = ramp();
-  tape_.reset();
-  params.zero_grad();
-  LfadsPass pass;
-  pass.noise = &rng_;
-  pass.drop_mask = dropout ? batch_mask_.data() : nullptr;
-  pass.keep = 1.0f - train_.coordinated_dropout;
-  pass.kl_weight = r * train_.kl_weight;
-  pass.l2_weight = r * train_.l2_weight;
-  Lfads::Graph g = model_.build(tape_, batch_x_.data(), T_in, T_out, B, pass);
-  tape_.backward(g.total);
-  nn::clip_grad_norm(params, train_.grad_clip);
-  adam_.config().lr =
-      train_.lr * std::max(train_.lr_floor,
-                           static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
-  adam_.step(params);
-  model_.normalize_factor_readout();
-  ++steps_;
-  return {g.total.item(), g.reconstruction.item(), g.kl_ic.item(), g.kl_inputs.item(), g.l2.item(), r};
-}
 
 LfadsOutputs Lfads::infer(const float* inputs, int T_in, int T_out, const std::vector<int>& indices, int chunk) {
   nn::require_int_range(chunk, 1, 4096, "Lfads::infer: chunk");

@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "nn/ops.h"
-#include "nn/optim.h"
 #include "nn/params.h"
 #include "nn/plan.h"
 #include "nn/rng.h"
@@ -51,21 +50,6 @@ struct LfadsConfig {
   static LfadsConfig from_text(const std::string& text);
 };
 
-struct LfadsTrainConfig {
-  float lr = 0.005f;
-  int lr_half_life = 1500;  // the step size halves every this many steps...
-  float lr_floor = 0.05f;   // ...down to this fraction of lr (late large steps can undo a fit)
-  int batch = 32;
-  float grad_clip = 200.0f;
-  float kl_weight = 1.0f;
-  float l2_weight = 1e-4f;
-  int ramp_start = 500;   // steps before the KL and L2 weights begin to grow
-  int ramp_steps = 2000;  // steps over which they grow from 0 to their full value
-  float coordinated_dropout = 0.3f;
-  uint64_t seed = 1;
-  void validate() const;
-};
-
 /// What one forward pass produced, time-major over the T = T_out read-out bins: (T, B, .) flattened.
 struct LfadsOutputs {
   int T = 0, B = 0;
@@ -73,10 +57,6 @@ struct LfadsOutputs {
   std::vector<float> factors;    // (T, B, F)
   std::vector<float> inputs;     // (T, B, U) inferred inputs (posterior means or samples)
   std::vector<float> ic_mean;    // (B, IC)
-};
-
-struct LfadsLosses {
-  float total = 0, reconstruction = 0, kl_ic = 0, kl_inputs = 0, l2 = 0, ramp = 0;
 };
 
 /// The posterior-mean inference pass (Lfads::infer) as data, for engines outside the core (the
@@ -137,6 +117,7 @@ class Lfads {
 
   const LfadsConfig& config() const { return config_; }
   nn::Params& params() { return params_; }
+  const nn::Params& params() const { return params_; }
   /// Keeps each factor readout (a column of W_f) at unit norm; called after every update.
   void normalize_factor_readout();
 
@@ -154,33 +135,6 @@ class Lfads {
   Gru ic_fwd_, ic_bwd_, ci_fwd_, ci_bwd_, con_, gen_;
   int ic_mu_w_ = -1, ic_mu_b_ = -1, ic_lv_w_ = -1, ic_lv_b_ = -1, ic_prior_mu_ = -1, g0_w_ = -1, g0_b_ = -1;
   int u_mu_w_ = -1, u_mu_b_ = -1, u_lv_w_ = -1, u_lv_b_ = -1, fac_w_ = -1, out_w_ = -1, out_b_ = -1;
-};
-
-/// Trains an Lfads: Adam with a halving step size, gradient clipping, the KL/L2 ramp, coordinated
-/// dropout and posterior sampling, on its own tape and RNG. The model is initialised from
-/// train.seed; the sampling RNG is a separate stream of the same seed.
-class LfadsTrainer {
- public:
-  LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train);
-
-  /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
-  /// T_in bins of the first N_in neurons); returns the losses.
-  LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
-
-  float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
-  long long steps() const { return steps_; }
-  Lfads& model() { return model_; }
-  const LfadsConfig& config() const { return model_.config(); }
-  const LfadsTrainConfig& train_config() const { return train_; }
-
- private:
-  LfadsTrainConfig train_;
-  Lfads model_;
-  nn::Adam adam_;
-  nn::Tape tape_;
-  nn::Rng rng_;
-  long long steps_ = 0;
-  std::vector<float> batch_x_, batch_mask_;
 };
 
 /// The closed-form KL(q || p) of one inferred-input sequence: q(u_t) = N(m_t, exp(lv_t))

@@ -113,17 +113,24 @@ std::vector<uint8_t> PredNetTrainer::export_weights() const {
   return nn::encode_weights(model_.params(), kPredNetWeightsKind, model_.config().to_text());
 }
 
-void PredNetTrainer::import_weights(const uint8_t* bytes, size_t size) {
+void PredNetTrainer::load_weights(const uint8_t* bytes, size_t size) {
   const nn::WeightsFile file = nn::decode_weights(bytes, size);
   nn::require(file.kind == kPredNetWeightsKind, "weights file: holds a '", file.kind, "' model, expected '",
               kPredNetWeightsKind, "'");
-  const PredNetConfig theirs = PredNetConfig::from_text(file.config);
-  const PredNetConfig& ours = model_.config();
-  nn::require(theirs.a_channels == ours.a_channels && theirs.r_channels == ours.r_channels,
-              "weights file: holds a PredNet with ", theirs.layers(), " layers (", theirs.to_text(),
-              "); this model has ", ours.layers(), " layers (", ours.to_text(), ")");
-  nn::assign_weights(model_.params(), file, kPredNetWeightsKind);
-  adam_.reset();
+  PredNetTrainerConfig c = config_;
+  c.model = PredNetConfig::from_text(file.config);
+  const PredNetConfig& ours = config_.model;
+  nn::require(c.model.frames == ours.frames && c.model.height == ours.height && c.model.width == ours.width &&
+                  c.model.a_channels[0] == ours.a_channels[0],
+              "weights file: holds a PredNet of ", c.model.frames, " frames of ", c.model.a_channels[0], "x",
+              c.model.height, "x", c.model.width, "; the data has ", ours.frames, " frames of ", ours.a_channels[0],
+              "x", ours.height, "x", ours.width);
+  c.validate();
+  PredNet fresh(c.model, c.seed);
+  nn::assign_weights(fresh.params(), file, kPredNetWeightsKind);
+  config_ = c;
+  model_ = std::move(fresh);
+  adam_ = nn::Adam(model_.params(), adam_config(config_));
 }
 
 void PredNetTrainer::set_lr(float lr) {

@@ -83,9 +83,11 @@ class PredNetTrainer {
 
   /// The weights file of the model (kind "prednet", the model config as text).
   std::vector<uint8_t> export_weights() const;
-  /// Loads a weights file made by export_weights or `neuroai train prednet`; the layer and channel
-  /// sizes must match this model's (checked before anything changes). Resets Adam's moments.
-  void import_weights(const uint8_t* bytes, size_t size);
+  /// Loads a weights file made by export_weights or `neuroai train prednet` and adopts its
+  /// architecture (layers, channels, loss weights: the config travels in the file); the frame
+  /// geometry (frames, height, width) is the data's and must match. Checked before anything
+  /// changes; Adam's moments start over (the step count goes on: it versions the weights).
+  void load_weights(const uint8_t* bytes, size_t size);
 
   void set_lr(float lr);
   long long steps() const { return steps_; }

@@ -39,15 +39,37 @@ export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
   };
 }
 
-/** A new page that records console errors, page errors and CSP violations into page.problems. */
+/**
+ * A new page (in a context of its own) that records console errors, page errors, failed requests
+ * and CSP violations (the securitypolicyviolation events of every document, workers' included,
+ * logged as errors) into page.problems: every test that asserts page.problems is empty checks the
+ * strict CSP too. Its service worker is blocked (its first install caches the whole site, seconds
+ * of CPU per page): the offline tests (course-kit, sw-update) make their own contexts.
+ */
 export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height } });
+  const page = await browser.newPage({ viewport: { width, height }, serviceWorkers: 'block' });
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.goto(url);
   return page;
+}
+
+let axeSource;
+/**
+ * The axe-core audit of the page as it stands: its violations, one line each (empty when none).
+ * The audit script is evaluated through the DevTools protocol, which the page's CSP does not
+ * govern, so the page is audited under its real policy.
+ */
+export async function accessibilityViolations(page) {
+  axeSource ??= fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
 }
 
 /** How many pixels of the canvas matching `selector` are not near-white (drawn ink). */

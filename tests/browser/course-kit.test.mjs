@@ -1,19 +1,14 @@
 // The course-site kit: embed flags, the custom element, postMessage events, URL round trips,
-// hostile hashes, glossary popups, an accessibility audit, the strict CSP and offline reload.
+// hostile hashes, glossary popups, the course page's accessibility, the strict CSP header and
+// offline reload. (Each study page's audit is in smoke.test.mjs.)
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { STRICT_CSP } from '../../tools/serve.mjs';
-import { launch, openPage, root, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
-
-// Every page of the site; embed.html once (its panels are the study pages' own, audited there).
-const PAGES = ['index.html', 'replay.html', 'episodic.html', 'lfads.html', 'prednet.html', 'vit.html', 'glossary.html',
-  'course-example.html', 'embed.html?study=vit'];
 
 test('embed.html renders one study without site chrome; flags hide controls and text', async () => {
   const page = await openPage(env.browser, `${env.url}embed.html?study=replay&controls=0&text=0`, { width: 900, height: 900 });
@@ -81,6 +76,7 @@ test('the example course page: iframes and the custom element report ready, trai
   assert.equal(await page.evaluate(() => location.hash), '');
   assert.match(await page.getAttribute('#element-spiral', 'state'), /hidden=16/);
   await screenshot(page, 'course-example');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -108,18 +104,19 @@ test('state round-trips through the URL hash, and "Embed this" carries it', asyn
 
 test('hostile hashes fall back to defaults with a note and never reach the DOM as HTML', async () => {
   const attack = encodeURIComponent('<img src=x onerror=alert(1)>');
-  for (const [file, key] of [['replay.html', 'alpha'], ['episodic.html', 'k'], ['lfads.html', 'factors'], ['prednet.html', 'loss'],
-    ['vit.html', 'patch'], ['embed.html?study=spiral', 'hidden'], ['embed.html?study=vit', 'heads']]) {
+  // The pages side by side: each only has to read its link and show the note.
+  await Promise.all([['replay.html', 'alpha'], ['episodic.html', 'k'], ['lfads.html', 'factors'], ['prednet.html', 'loss'],
+    ['vit.html', 'patch'], ['embed.html?study=spiral', 'hidden'], ['embed.html?study=vit', 'heads']].map(async ([file, key]) => {
     const page = await openPage(env.browser, `${env.url}${file}#${key}=${attack}&nonsense=%3Cscript%3E`);
     let dialogs = 0;
     page.on('dialog', (d) => { dialogs++; d.dismiss(); });
-    await page.waitForSelector('.hash-note', { timeout: 30000 });
+    await page.waitForSelector('.hash-note', { timeout: 60000 });
     assert.match(await page.textContent('.hash-note'), new RegExp(`Ignored in the link: ${key}=<img src=x onerror=alert\\(1\\)>`));
     assert.equal(await page.$$eval('img', (x) => x.length), 0, `${file}: no markup from the hash`);
     assert.equal(dialogs, 0);
-    assert.deepEqual(page.problems, []);
+    assert.deepEqual(page.problems, [], file);
     await page.close();
-  }
+  }));
 });
 
 test('glossary: searchable, and term popups open on hover and on keyboard focus', async () => {
@@ -149,40 +146,10 @@ test('glossary: searchable, and term popups open on hover and on keyboard focus'
   for (const p of [g, page]) { assert.deepEqual(p.problems, []); await p.close(); }
 });
 
-test('accessibility audit (axe-core) finds no violations on any page', async () => {
-  const axe = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
-  for (const file of PAGES) {
-    const context = await env.browser.newContext({ bypassCSP: true });  // to inject the audit script
-    const page = await context.newPage();
-    await page.goto(env.url + file);
-    await page.waitForSelector('button, .glossary dt, iframe', { timeout: 30000 });
-    await page.waitForTimeout(1500);
-    await page.addScriptTag({ content: axe });
-    const violations = await page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
-    assert.deepEqual(violations, [], file);
-    await context.close();
-  }
-});
-
-test('the site runs under the strict CSP with no violation reports', async () => {
-  const response = await fetch(env.url + 'replay.html');
-  assert.equal(response.headers.get('content-security-policy'), STRICT_CSP);
-  for (const file of ['index.html', 'replay.html', 'lfads.html', 'embed.html?study=episodic', 'course-example.html']) {
-    const context = await env.browser.newContext();
-    await context.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    const page = await context.newPage();
-    const problems = [];
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    await page.goto(env.url + file);
-    await page.waitForSelector('button.primary:not([disabled]), iframe', { timeout: 60000 });
-    await page.waitForTimeout(1500);
-    assert.deepEqual(await page.evaluate(() => window.cspViolations), [], file);
-    assert.deepEqual(problems, [], file);
-    await context.close();
+test('the server sends the strict CSP (every page these tests open reports its violations: browser.mjs)', async () => {
+  for (const file of ['index.html', 'replay.html', 'embed.html', 'course-example.html', 'wasm/neuroai.mjs']) {
+    const response = await fetch(env.url + file);
+    assert.equal(response.headers.get('content-security-policy'), STRICT_CSP, file);
   }
 });
 

@@ -16,10 +16,10 @@ for (const [study, whenReady, reset] of [
   ['spiral', () => window.neuroaiEmbed, () => window.neuroaiEmbed.panel.reset()],
   ['lfads', () => document.querySelector('#embed button.primary:not([disabled])'), () => window.neuroaiEmbed.panel.restart('shipped')],
 ]) {
-  test(`${study}: 50 resets in quick succession leave one wasm instance and one live model in the worker`, { timeout: 240000 }, async () => {
+  test(`${study}: 20 resets in quick succession leave one wasm instance and one live model in the worker`, { timeout: 240000 }, async () => {
     const page = await openPage(env.browser, `${env.url}embed.html?study=${study}`, { width: 1000, height: 1000 });
     await page.waitForFunction(whenReady, null, { timeout: 60000 });
-    await page.evaluate(`for (let i = 0; i < 50; i++) (${reset})()`);
+    await page.evaluate(`for (let i = 0; i < 20; i++) (${reset})()`);
     // The counts are asked for after the resets; creations still on their way may hold a model more.
     let counts;
     for (let i = 0; i < 150; i++) {

@@ -1,20 +1,21 @@
 // LFADS's batched inference on WebGPU (web/js/gpu/lfads-forward.js, run from the core's plan
-// LfadsLab.forwardPlan) on Chromium's SwiftShader adapter, against the wasm core with the shipped
-// weights: the model reads 40 held-in neurons over 100 observed bins and reads out 50 neurons over
-// 120 bins; log-rates within TOLERANCE on 20 held-out trials over the observed bins (infer(), passes
-// of 8, 8 and 4 trials: a partial last pass) and, with factors and inferred inputs, over every bin (forward bins
-// included) of two of them (trial()), both GEMM kernels; bad arguments refused by name. Then the
-// LFADS page: with gpu=on its evaluation runs on WebGPU (every trial on a GPU; on this CPU software
-// adapter a subset of 130 held-out + 20 held-out-condition + 48 training trials, which takes
-// SwiftShader tens of seconds) and says so, and its scores match the wasm core's on the same trials;
-// with WebGPU disabled the same page runs on wasm and says why; a lost device falls back to wasm
-// without a reload.
+// LfadsLab.forwardPlan) on Chromium's SwiftShader adapter, against the wasm core: with the shipped
+// weights (40 held-in neurons read over 100 observed bins, 50 neurons read out over 120 bins) and the
+// plain GEMM, log-rates within TOLERANCE on 20 held-out trials over the observed bins (infer(), passes
+// of 8, 8 and 4 trials: a partial last pass) and, with factors and inferred inputs, over every bin
+// (forward bins included) of the first and last (trial()); the tiled GEMM the same way on a small
+// fresh model; bad arguments refused by name. Then the LFADS page: with gpu=on its evaluation runs
+// on WebGPU (every trial on a GPU; on this CPU software adapter a subset of 130 held-out + 20
+// held-out-condition + 16 training trials, which takes SwiftShader tens of seconds) and says so, and
+// its scores match the wasm core's on the same trials; with WebGPU disabled the same page runs on
+// wasm and says why; a lost device falls back to wasm without a reload.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage, screenshot } from './browser.mjs';
 
 const TRIALS = 20;
 const GPU_BATCH = 8;
+const TILED = { trials: 2, batch: 2 };
 // max |log-rate_gpu - log-rate_wasm| (and factors, inputs): float32 on both sides, GEMMs summed in
 // another order and exp-based sigmoid/tanh, carried through 120 recurrent steps of four GRUs.
 const TOLERANCE = 1e-4;
@@ -27,46 +28,56 @@ const ready = (page) => page.waitForSelector('#lfads-lab button.primary:not([dis
 
 test(`GPU inference = wasm infer() on ${TRIALS} held-out trials with the shipped weights`, async () => {
   const page = await openPage(env.browser, `${env.url}gpu-check.html`);
-  const r = await page.evaluate(async ({ K, batch }) => {
+  const r = await page.evaluate(async ({ K, batch, tiled }) => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
     const { acquireDevice } = await import('./js/gpu/device.js');
     const { fetchSource } = await import('./js/gpu/kernels.js');
     const LF = await import('./js/gpu/lfads-forward.js');
     const M = await createNeuroAI();
-    const lab = new M.LfadsLab({});
-    lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
-    const c = lab.config(), T = c.bins, Tin = c.binsIn, N = c.neurons, F = c.factors;
     const got = await acquireDevice();
     if (!got.device) throw new Error(`no WebGPU device: ${got.reason}`);
-    const plan = lab.forwardPlan();
-    // The first K held-out trials as the model reads them: (K, binsIn, neuronsIn).
-    const heldOut = lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, K * Tin * c.neuronsIn);
-    let t = performance.now();
-    const rates = lab.infer(heldOut, K, Tin);  // (K, Tin, N): the observed bins
-    const wasmMs = performance.now() - t;
-    const out = { adapter: got.adapterName, ops: plan.ops.length, wasmMs };
-    for (const gemm of ['naive', 'tiled']) {
-      const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch, gemm });
+    // GPU against wasm for the first `count` held-out trials of `lab`: log-rates over the observed
+    // bins (infer()) and, with factors and inputs, every bin of the first and last trial (trial()).
+    const compare = async (lab, gemm, count, passBatch) => {
+      const c = lab.config(), T = c.bins, Tin = c.binsIn, N = c.neurons, F = c.factors;
+      const plan = lab.forwardPlan();
+      const heldOut = lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, count * Tin * c.neuronsIn);
+      let t = performance.now();
+      const rates = lab.infer(heldOut, count, Tin);  // (count, Tin, N): the observed bins
+      const wasmMs = performance.now() - t;
+      const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch: passBatch, gemm });
       t = performance.now();
-      const o = await gpu.infer(heldOut, K);
+      const o = await gpu.infer(heldOut, count);
       const ms = performance.now() - t;
+      gpu.destroy();
       let dLog = 0, dFac = 0, dIn = 0;
-      for (let k = 0; k < K; ++k) for (let s = 0; s < Tin; ++s) for (let n = 0; n < N; ++n) {
-        dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(rates[(k * Tin + s) * N + n])));
+      for (let k = 0; k < count; ++k) for (let s = 0; s < Tin; ++s) for (let n = 0; n < N; ++n) {
+        dLog = Math.max(dLog, Math.abs(o.logRates[(s * count + k) * N + n] - Math.log(rates[(k * Tin + s) * N + n])));
       }
-      // Every bin (the forward ones too) of held-out trials 0 and 17 against trial(i) (the wasm core, one trial each).
-      for (const k of [0, 17]) {
+      for (const k of [0, count - 1]) {
         const w = lab.trial(k, 'trials');
         for (let s = 0; s < T; ++s) {
-          for (let n = 0; n < N; ++n) dLog = Math.max(dLog, Math.abs(o.logRates[(s * K + k) * N + n] - Math.log(w.inferred[s * N + n])));
-          for (let f = 0; f < F; ++f) dFac = Math.max(dFac, Math.abs(o.factors[(s * K + k) * F + f] - w.factors[s * F + f]));
-          dIn = Math.max(dIn, Math.abs(o.inputs[s * K + k] - w.inputs[s]));
+          for (let n = 0; n < N; ++n) dLog = Math.max(dLog, Math.abs(o.logRates[(s * count + k) * N + n] - Math.log(w.inferred[s * N + n])));
+          for (let f = 0; f < F; ++f) dFac = Math.max(dFac, Math.abs(o.factors[(s * count + k) * F + f] - w.factors[s * F + f]));
+          dIn = Math.max(dIn, Math.abs(o.inputs[s * count + k] - w.inputs[s]));
         }
       }
-      out[gemm] = { dLog, dFac, dIn, ms, finite: o.logRates.every(Number.isFinite), length: o.logRates.length };
-      gpu.destroy();
-    }
-    // Bad arguments, refused by name.
+      return { dLog, dFac, dIn, ms, wasmMs, trials: count, ops: plan.ops.length, finite: o.logRates.every(Number.isFinite),
+               length: o.logRates.length, expected: T * count * N };
+    };
+    const lab = new M.LfadsLab({});
+    lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
+    const out = { adapter: got.adapterName };
+    out.naive = await compare(lab, 'naive', K, batch);
+    // The tiled GEMM (the GPUs' default) is ten times slower than the plain one on SwiftShader: it
+    // is checked on a small fresh model (narrow layers: few tiles), 2 trials in one pass.
+    const small = new M.LfadsLab({ generator: 16, factors: 4, encoder: 8, ic: 4 });
+    out.tiled = await compare(small, 'tiled', tiled.trials, tiled.batch);
+    small.delete();
+    const c = lab.config(), Tin = c.binsIn;
+    const heldOut = lab.evalSpikes({ train: 2, heldOut: c.heldOut, conditions: 2 }).heldOut.slice(0, K * Tin * c.neuronsIn);
+    const plan = lab.forwardPlan();
+  // Bad arguments, refused by name.
     const messages = [];
     const attempt = async (f) => { try { await f(); messages.push('no error'); } catch (e) { messages.push(e.message); } };
     const gpu = await LF.createLfadsForward(got.device, plan, { loadSource: fetchSource, batch: 4 });
@@ -80,13 +91,13 @@ test(`GPU inference = wasm infer() on ${TRIALS} held-out trials with the shipped
     await attempt(() => LF.createLfadsForward(got.device, { ...plan, config: { ...plan.config, binsIn: 121 } }));
     out.messages = messages;
     return out;
-  }, { K: TRIALS, batch: GPU_BATCH });
+  }, { K: TRIALS, batch: GPU_BATCH, tiled: TILED });
   for (const gemm of ['naive', 'tiled']) {
     const s = r[gemm];
-    console.log(`${gemm} GEMM, ${TRIALS} trials, ${r.ops} ops: max |d log-rate| ${s.dLog.toExponential(2)}, max |d factor| ${s.dFac.toExponential(2)}, ` +
-      `max |d input| ${s.dIn.toExponential(2)}; ${s.ms.toFixed(0)} ms on ${r.adapter} (a CPU software adapter), wasm ${r.wasmMs.toFixed(0)} ms`);
+    console.log(`${gemm} GEMM, ${s.trials} trials, ${s.ops} ops: max |d log-rate| ${s.dLog.toExponential(2)}, max |d factor| ${s.dFac.toExponential(2)}, ` +
+      `max |d input| ${s.dIn.toExponential(2)}; ${s.ms.toFixed(0)} ms on ${r.adapter} (a CPU software adapter), wasm ${s.wasmMs.toFixed(0)} ms`);
     assert.ok(s.finite);
-    assert.equal(s.length, 120 * TRIALS * 50, 'log-rates of 50 neurons over 120 bins');
+    assert.equal(s.length, s.expected, 'log-rates of every neuron over all 120 bins');
     assert.ok(s.dLog <= TOLERANCE && s.dFac <= TOLERANCE && s.dIn <= TOLERANCE, `${gemm}: ${JSON.stringify(s)}`);
   }
   const m = r.messages;
@@ -107,12 +118,12 @@ test('the LFADS page with gpu=on: evaluation on WebGPU, the path line, both path
   const page = await openPage(env.browser, `${env.url}lfads.html#gpu=on`);
   await ready(page);
   const line = await page.textContent('#lfads-lab .lfads-compute-path');
-  assert.match(line, /Compute path for the evaluation: WebGPU, 130 held-out \+ 20 held-out-condition \+ 48 training trials \(.*swiftshader.*on WGSL kernels, over a subset on this CPU software adapter; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
+  assert.match(line, /Compute path for the evaluation: WebGPU, 130 held-out \+ 20 held-out-condition \+ 16 training trials \(.*swiftshader.*on WGSL kernels, over a subset on this CPU software adapter; checked against wasm on 2 held-out trials: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
   await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
   const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
   console.log(`page, WebGPU: held-out trials ${JSON.stringify(m.heldOutTrials)}, held-out conditions ${JSON.stringify(m.heldOutConditions)}, ` +
     `factors -> Lorenz R² ${m.factorR2Trials.toFixed(3)} (counts ${JSON.stringify(m.counts)})`);
-  assert.deepEqual(m.counts, { train: 48, heldOut: 130, conditions: 20 });
+  assert.deepEqual(m.counts, { train: 16, heldOut: 130, conditions: 20 });
   assert.notEqual(m.heldOutTrials.psthR2, m.heldOutTrials.rateR2, 'two trials of each condition: a PSTH R² of its own');
   assert.equal(m.compute.path, 'webgpu');
   assert.ok(m.heldOutTrials.rateR2 > 0.7 && m.factorR2Trials > 0.7 && m.heldOutConditions.coBps > 0.1, JSON.stringify(m));

@@ -1,9 +1,10 @@
 // The smoke test of the site (tools/test quick runs it; the full run too): every page with a
 // model loads with no console error, failed request or CSP violation, its workers get ready and
-// take two training steps without an error; the glossary and the embed page load.
+// take two training steps without an error, and the axe-core audit finds no accessibility
+// violation on it; the same for the glossary and the embed page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, whenWorkersReady } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, whenWorkersReady } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch({ gpu: false }); });
@@ -28,6 +29,7 @@ for (const url of ['index.html', 'prednet.html', 'replay.html', 'vit.html', 'lfa
     assert.equal(replies.length, jobs.length);
     assert.deepEqual(replies.filter((r) => r.error), [], 'no worker reported an error');
     assert.ok(replies.some((r) => r.snapshots > 0), `a snapshot after the steps: ${JSON.stringify(replies)}`);
+    assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
     assert.deepEqual(page.problems, []);
     await page.close();
   });
@@ -36,6 +38,7 @@ for (const url of ['index.html', 'prednet.html', 'replay.html', 'vit.html', 'lfa
 test('glossary.html loads its terms', async () => {
   const page = await openPage(env.browser, `${env.url}glossary.html`);
   await page.waitForSelector('#glossary-list dt', { timeout: 30000 });
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

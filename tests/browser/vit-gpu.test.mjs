@@ -29,8 +29,8 @@ async function setUp(page) {
     const weights = await bytes('./assets/vit/vit-fashion.nrai');
     const subset = M.decodeFashionSubset(await bytes('./assets/vit/fashion-subset.bin'));
     const c = M.vitWeightsConfig(weights);
-    const vit = new M.VitClassifier({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp });
-    vit.importWeights(weights);
+    const vit = new M.VitLab({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp });
+    vit.loadWeights(weights);
     const got = await acquireDevice();
     if (!got.device) throw new Error(`no WebGPU device: ${got.reason}`);
     // The plain GEMM kernel is several times faster than the tiled one on SwiftShader (a CPU

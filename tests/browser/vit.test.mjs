@@ -11,6 +11,21 @@ let env;
 before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
+let shippedPage;
+/**
+ * vit.html at its defaults with the shipped model, opened once and shared, in this order, by the
+ * tests that start there: the first looks at it as loaded, the evaluation and the thumbnails leave
+ * the input alone, and drawing comes last.
+ */
+async function shipped() {
+  if (!shippedPage) {
+    shippedPage = await openPage(env.browser, url());
+    await ready(shippedPage);
+    await inspected(shippedPage);
+  }
+  return shippedPage;
+}
+
 const url = (hash = '') => `${env.url}vit.html${hash}`;
 const ready = (page) => page.waitForSelector('#vit-train button.primary:not([disabled])', { timeout: 60000 });
 /** Waits until the views show read-outs of the current input (one inspect has come back). */
@@ -34,9 +49,7 @@ const colours = (page, selector) => page.evaluate((sel) => {
 }, selector);
 
 test('the page loads the shipped model without console errors and explains itself', async () => {
-  const page = await openPage(env.browser, url());
-  await ready(page);
-  await inspected(page);
+  const page = await shipped();
   for (const id of ['principle-title', 'essence-title', 'live-title', 'learned-title', 'train-title', 'evaluation-title', 'limits-title', 'references-title'])
     assert.ok(await page.$(`#${id}`), `section ${id}`);
   assert.match(await page.textContent('#vit-panel .vit-live'), /Model: the shipped weights/);
@@ -54,40 +67,6 @@ test('the page loads the shipped model without console errors and explains itsel
   assert.match(await page.textContent('#native-evidence'), /accuracy of \d\d\.\d\d%/);
   await screenshot(page, 'vit-initial');
   assert.deepEqual(page.problems, []);
-  await page.close();
-});
-
-test('drawing in the pad updates the class probabilities', async () => {
-  const page = await openPage(env.browser, url());
-  await ready(page);
-  await inspected(page);
-  await page.click('#vit-tab-draw');
-  await page.waitForFunction(() => window.neuroaiVit.state.input === 'draw', null, { timeout: 60000 });
-  await inspected(page);
-  const empty = await probs(page);
-  // A trouser: two vertical strokes joined at the waist.
-  const box = await boxOf(page, '#vit-panel canvas.vit-pad');
-  const at = (x, y) => [box.x + (x / 28) * box.w, box.y + (y / 28) * box.w];
-  for (const [from, to] of [[[9, 3], [19, 3]], [[10, 3], [9, 26]], [[18, 3], [19, 26]], [[13, 4], [11, 25]], [[15, 4], [17, 25]]]) {
-    await page.mouse.move(...at(...from));
-    await page.mouse.down();
-    for (let k = 1; k <= 12; k++) await page.mouse.move(...at(from[0] + ((to[0] - from[0]) * k) / 12, from[1] + ((to[1] - from[1]) * k) / 12));
-    await page.mouse.up();
-  }
-  await page.waitForTimeout(300);
-  await inspected(page);
-  const drawn = await probs(page);
-  assert.ok(maxDiff(drawn, empty) > 0.05, `the probabilities moved (max change ${maxDiff(drawn, empty).toFixed(3)})`);
-  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
-  assert.ok(await colours(page, '#vit-panel canvas.vit-pad') > 2, 'the drawing is visible');
-  await screenshot(page, 'vit-drawing');
-  // Keyboard drawing: focus the pad, move and paint.
-  await page.click('#vit-panel button:has-text("Clear")');
-  await page.focus('#vit-panel canvas.vit-pad');
-  for (let k = 0; k < 5; k++) { await page.keyboard.press('ArrowDown'); await page.keyboard.press('Space'); }
-  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
-  assert.deepEqual(page.problems, []);
-  await page.close();
 });
 
 test('attention views: heads, rollout, the query patch by click and keys, all in the URL', async () => {
@@ -201,9 +180,7 @@ const colouredThumbPixels = (page) => page.$$eval('#vit-panel .vit-thumb canvas'
 const thumbPixels = (page) => page.$$eval('#vit-panel .vit-thumb canvas', (cs) => cs.map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).join()).join('|'));
 
 test('the attention on every thumbnail: one batched call, redrawn with the view, kept in the link', async () => {
-  const page = await openPage(env.browser, url());
-  await ready(page);
-  await inspected(page);
+  const page = await shipped();
   await page.waitForFunction(() => [...document.querySelectorAll('#vit-panel .vit-mark')].every((m) => m.textContent));
   assert.ok((await colouredThumbPixels(page)).every((n) => n === 0), 'plain thumbnails by default');
   await page.check('#vit-thumbs-attention');
@@ -243,13 +220,11 @@ test('the attention on every thumbnail: one batched call, redrawn with the view,
   await again.waitForFunction(() => !window.neuroaiVit.galleryMaps);
   assert.ok((await colouredThumbPixels(again)).every((n) => n === 0));
   assert.deepEqual([...page.problems, ...again.problems], []);
-  await page.close();
   await again.close();
 });
 
 test('the evaluation measures the shipped ViT against the nearest-neighbour baseline', async () => {
-  const page = await openPage(env.browser, url());
-  await ready(page);
+  const page = await shipped();
   await page.click('#evaluation button:has-text("Measure now")');
   await page.waitForFunction(() => document.querySelectorAll('#vit-evaluation tbody tr').length >= 3, null, { timeout: 60000 });
   const rows = await page.$$eval('#vit-evaluation tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
@@ -265,7 +240,36 @@ test('the evaluation measures the shipped ViT against the nearest-neighbour base
   await page.$eval('#evaluation', (el) => el.scrollIntoView());
   await screenshot(page, 'vit-evaluation');
   assert.deepEqual(page.problems, []);
-  await page.close();
+});
+
+test('drawing in the pad updates the class probabilities', async () => {
+  const page = await shipped();
+  await page.click('#vit-tab-draw');
+  await page.waitForFunction(() => window.neuroaiVit.state.input === 'draw', null, { timeout: 60000 });
+  await inspected(page);
+  const empty = await probs(page);
+  // A trouser: two vertical strokes joined at the waist.
+  const box = await boxOf(page, '#vit-panel canvas.vit-pad');
+  const at = (x, y) => [box.x + (x / 28) * box.w, box.y + (y / 28) * box.w];
+  for (const [from, to] of [[[9, 3], [19, 3]], [[10, 3], [9, 26]], [[18, 3], [19, 26]], [[13, 4], [11, 25]], [[15, 4], [17, 25]]]) {
+    await page.mouse.move(...at(...from));
+    await page.mouse.down();
+    for (let k = 1; k <= 12; k++) await page.mouse.move(...at(from[0] + ((to[0] - from[0]) * k) / 12, from[1] + ((to[1] - from[1]) * k) / 12));
+    await page.mouse.up();
+  }
+  await page.waitForTimeout(300);
+  await inspected(page);
+  const drawn = await probs(page);
+  assert.ok(maxDiff(drawn, empty) > 0.05, `the probabilities moved (max change ${maxDiff(drawn, empty).toFixed(3)})`);
+  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
+  assert.ok(await colours(page, '#vit-panel canvas.vit-pad') > 2, 'the drawing is visible');
+  await screenshot(page, 'vit-drawing');
+  // Keyboard drawing: focus the pad, move and paint.
+  await page.click('#vit-panel button:has-text("Clear")');
+  await page.focus('#vit-panel canvas.vit-pad');
+  for (let k = 0; k < 5; k++) { await page.keyboard.press('ArrowDown'); await page.keyboard.press('Space'); }
+  assert.match(await page.textContent('#vit-draw .canvas-summary'), /covers \d+ of 784 pixels/);
+  assert.deepEqual(page.problems, []);
 });
 
 test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and benchmarks both paths', async () => {

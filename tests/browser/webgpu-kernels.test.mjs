@@ -1,12 +1,10 @@
 // The WGSL kernels (web/js/gpu) on Chromium's SwiftShader WebGPU adapter, checked against the wasm
 // core by gpu-check.html (served with the strict CSP): every kernel within its tolerance, the
-// comparison able to fail, the page accessible; and with WebGPU off, the page says why the GPU
+// comparison able to fail, the page accessible (axe-core); and with WebGPU off, the page says why the GPU
 // path is inactive, without errors.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launch, openPage, root, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 const KERNELS = ['gemm', 'gemm_naive', 'add_bias', 'mul_bias', 'relu', 'gelu', 'softmax', 'layernorm', 'gru', 'concat', 'repeat_rows',
   'convlstm', 'error_units', 'upsample2x', 'maxpool2x2', 'clamp', 'take_step', 'attention_weights', 'attention', 'attention_distance',
@@ -34,6 +32,7 @@ test('every WGSL kernel matches the wasm core within tolerance on SwiftShader', 
   assert.equal(await page.$$eval('#gpu-results tbody tr', (rows) => rows.length), state.results.length);
   assert.match(await page.textContent('#gpu-summary'), new RegExp(`All ${state.results.length} kernel runs match`));
   await screenshot(page, 'gpu-check-swiftshader');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -88,19 +87,6 @@ test('the comparison fails a wrong kernel result, large dispatches fold into 2-D
   assert.match(outcome.errors[2], /layernorm: gamma: expected a Float32Array or a GPUBuffer, got object/);
   assert.deepEqual(page.problems, []);
   await page.close();
-});
-
-test('gpu-check.html has no accessibility violations (axe-core)', async () => {
-  const axe = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
-  const context = await env.browser.newContext({ bypassCSP: true }); // to inject the audit script
-  const page = await context.newPage();
-  await page.goto(`${env.url}gpu-check.html`);
-  await finished(page);
-  await page.addScriptTag({ content: axe });
-  const violations = await page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
-  assert.deepEqual(violations, []);
-  await context.close();
 });
 
 test('with WebGPU off the page says why the GPU path is inactive, without errors', async () => {

@@ -5,7 +5,7 @@
 #include "envs/maze.h"
 #include "gradcheck.h"
 #include "models/episodic.h"
-#include "models/episodic_lab.h"
+#include "models/episodic_trainer.h"
 
 using Catch::Matchers::Contains;
 using models::EpisodicTable;
@@ -189,7 +189,7 @@ TEST_CASE("episodic configs and lookups refuse bad values", "[episodic]") {
   EpisodicTable empty(4, 2);
   const float key[2] = {0, 0};
   REQUIRE_THROWS_WITH(empty.lookup(key, 1, 0), Contains("the table is empty"));
-  models::EpisodicLabConfig lc;
+  models::EpisodicTrainerConfig lc;
   lc.env = "pong";
-  REQUIRE_THROWS_WITH(models::EpisodicLab(lc), Contains("EpisodicLabConfig.env"));
+  REQUIRE_THROWS_WITH(models::EpisodicTrainer(lc), Contains("EpisodicTrainerConfig.env"));
 }

@@ -23,10 +23,11 @@
 #include "models/dqn.h"
 #include "models/episodic.h"
 #include "models/lfads.h"
+#include "models/lfads_trainer.h"
 #include "models/prednet_trainer.h"
 #include "models/runner.h"
-#include "models/spiral_classifier.h"
-#include "models/vit_classifier.h"
+#include "models/spiral_trainer.h"
+#include "models/vit_trainer.h"
 #include "nn/rng.h"
 
 namespace {
@@ -74,9 +75,9 @@ void check_golden(const std::string& name, const std::vector<float>& values) {
 }  // namespace
 
 TEST_CASE("golden: spiral MLP, 60 Adam steps", "[golden]") {
-  models::SpiralClassifierConfig c;
+  models::SpiralTrainerConfig c;
   c.seed = 3;
-  models::SpiralClassifier model(c);
+  models::SpiralTrainer model(c);
   std::vector<float> losses;
   for (int s = 0; s < 60; ++s) losses.push_back(static_cast<float>(model.train_step()));
   check_golden("spiral", losses);
@@ -93,7 +94,7 @@ TEST_CASE("golden: ViT on the page's Fashion-MNIST images, 12 AdamW steps", "[go
   tc.model.mlp = 64;
   tc.batch = 32;
   tc.seed = 7;
-  models::VitClassifier model(tc);
+  models::VitTrainer model(tc);
   model.set_train_data(data::slice(subset.train, 0, 512));
   std::vector<float> losses;
   for (int s = 0; s < 12; ++s) losses.push_back(model.train_step());
@@ -148,7 +149,7 @@ TEST_CASE("golden: LFADS with its controller on Lorenz spikes, 10 Adam steps", "
 }
 
 TEST_CASE("golden: DQN with prioritized replay on Catch, its losses over 600 steps", "[golden]") {
-  // The replay page's second agent at its defaults (ReplayLab: beta planned over 2,700 steps), so
+  // The replay page's second agent at its defaults (ReplayTrainer: beta planned over 2,700 steps), so
   // that tests/wasm/golden.test.mjs can run the same agent through the page's binding.
   models::DqnConfig c = models::dqn_preset("catch");
   c.replay.kind = models::ReplayKind::kProportional;

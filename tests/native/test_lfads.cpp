@@ -9,6 +9,7 @@
 #include "eval/regression.h"
 #include "gradcheck.h"
 #include "models/lfads.h"
+#include "models/lfads_trainer.h"
 #include "nn/weights.h"
 
 using Catch::Matchers::Contains;
@@ -425,4 +426,33 @@ TEST_CASE("fitted baselines survive a file: the same settings, rates within floa
   std::vector<uint8_t> altered = bytes;
   altered[altered.size() / 2] ^= 0x10;
   CHECK_THROWS(eval::decode_baselines(altered.data(), altered.size()));
+}
+
+TEST_CASE("LfadsTrainer::load_weights adopts the file's architecture and refuses other neuron counts", "[lfads]") {
+  models::LfadsConfig small;
+  small.neurons = 6;
+  small.readout_neurons = 8;
+  small.encoder = small.controller_encoder = small.controller_size = 4;
+  small.generator = 6;
+  small.ic = small.factors = 2;
+  models::LfadsTrainConfig tc;
+  tc.seed = 5;
+  models::LfadsTrainer writer(small, tc);
+  models::LfadsConfig c = small;
+  c.generator = 10;
+  c.factors = 3;
+  tc.seed = 6;
+  models::LfadsTrainer reader(c, tc);
+  const std::vector<uint8_t> bytes = writer.export_weights();
+  reader.load_weights(bytes.data(), bytes.size());
+  CHECK(reader.config().to_text() == small.to_text());
+  CHECK(reader.model().params().values() == writer.model().params().values());
+  models::LfadsConfig other = small;
+  other.readout_neurons = 9;
+  const std::vector<uint8_t> wrong = models::LfadsTrainer(other, tc).export_weights();
+  const std::vector<float> before = reader.model().params().values();
+  REQUIRE_THROWS_WITH(
+      reader.load_weights(wrong.data(), wrong.size()),
+      Contains("the file's model reads 6 neurons and reads out 9; the data has 6 held-in of 8 neurons"));
+  CHECK(reader.model().params().values() == before);
 }

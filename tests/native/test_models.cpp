@@ -1,6 +1,6 @@
 // Model-level checks: gradient check of the MLP end to end, the spiral demo learns, configs.
 #include "gradcheck.h"
-#include "models/spiral_classifier.h"
+#include "models/spiral_trainer.h"
 
 using Catch::Matchers::Contains;
 
@@ -21,9 +21,9 @@ TEST_CASE("MLP gradients match finite differences end to end", "[models]") {
 }
 
 TEST_CASE("the spiral MLP learns to separate three arms", "[models]") {
-  models::SpiralClassifierConfig c;
+  models::SpiralTrainerConfig c;
   c.seed = 1;
-  models::SpiralClassifier model(c);
+  models::SpiralTrainer model(c);
   const float before = model.loss();
   model.train(600);
   CHECK(model.loss() < 0.25f * before);
@@ -34,20 +34,19 @@ TEST_CASE("the spiral MLP learns to separate three arms", "[models]") {
 }
 
 TEST_CASE("configs are validated with the field's name", "[models]") {
-  models::SpiralClassifierConfig c;
+  models::SpiralTrainerConfig c;
   c.hidden = 0;
-  REQUIRE_THROWS_WITH(models::SpiralClassifier(c),
-                      Contains("MlpConfig.hidden: expected an integer in [1, 4096], got 0"));
+  REQUIRE_THROWS_WITH(models::SpiralTrainer(c), Contains("MlpConfig.hidden: expected an integer in [1, 4096], got 0"));
   c = {};
   c.lr = NAN;
-  REQUIRE_THROWS_WITH(models::SpiralClassifier(c), Contains("SpiralClassifierConfig.lr"));
+  REQUIRE_THROWS_WITH(models::SpiralTrainer(c), Contains("SpiralTrainerConfig.lr"));
   c = {};
   c.activation = "swish";
-  REQUIRE_THROWS_WITH(models::SpiralClassifier(c), Contains("MlpConfig.activation"));
+  REQUIRE_THROWS_WITH(models::SpiralTrainer(c), Contains("MlpConfig.activation"));
   c = {};
   c.data.classes = 1;
-  REQUIRE_THROWS_WITH(models::SpiralClassifier(c), Contains("SpiralConfig.classes"));
-  models::SpiralClassifier ok(models::SpiralClassifierConfig{});
+  REQUIRE_THROWS_WITH(models::SpiralTrainer(c), Contains("SpiralConfig.classes"));
+  models::SpiralTrainer ok(models::SpiralTrainerConfig{});
   const float xy[2] = {NAN, 0};
   float probs[3];
   REQUIRE_THROWS_WITH(ok.predict(xy, 1, probs), Contains("xy[0]: expected a finite number"));

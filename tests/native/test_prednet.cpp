@@ -459,6 +459,36 @@ TEST_CASE("prediction metrics: SSIM, copy-last and linear extrapolation", "[pred
   CHECK(eval::linear_predictions(up.data(), 1, 3, 1, 1)[2] == 1.0f);
 }
 
+TEST_CASE("the closed-loop rollout is scored from its first fed-back frame against hold-last and linear", "[prednet]") {
+  models::PredNetConfig c = tiny_config();
+  c.frames = 6;
+  models::PredNetTrainer trainer(trainer_config(c));
+  // Every pixel brightens linearly: linear extrapolation is exact, holding the last frame lags by
+  // (t - k + 1) steps of 0.05 at frame t >= k.
+  const int64_t plane = int64_t{c.height} * c.width;
+  std::vector<float> frames(static_cast<size_t>(2 * c.frames * plane));
+  for (int n = 0; n < 2; ++n)
+    for (int t = 0; t < c.frames; ++t)
+      for (int64_t i = 0; i < plane; ++i)
+        frames[static_cast<size_t>((n * c.frames + t) * plane + i)] = 0.05f * t + 0.01f * n;
+  const eval::RolloutScores r = eval::evaluate_rollout(trainer, frames.data(), 2, 4);
+  CHECK(r.from_step == 4);
+  CHECK(r.linear_mse == Approx(0.0).margin(1e-12));
+  CHECK(r.hold_last_mse == Approx((0.05 * 0.05 + 0.1 * 0.1) / 2).epsilon(1e-4));  // frames 4 and 5
+  // PredNet's rollout MSE is the trainer's own predictions from step 4, scored over frames 4 and 5.
+  const models::PredNetReadout ex = trainer.run(frames.data(), 2, 4);
+  double want = 0;
+  for (int n = 0; n < 2; ++n)
+    for (int t = 4; t < c.frames; ++t)
+      for (int64_t i = 0; i < plane; ++i) {
+        const size_t at = static_cast<size_t>((n * c.frames + t) * plane + i);
+        want += (ex.predictions[at] - frames[at]) * (ex.predictions[at] - frames[at]);
+      }
+  CHECK(r.prednet_mse == Approx(want / (2.0 * 2 * plane)));
+  REQUIRE_THROWS_WITH(eval::evaluate_rollout(trainer, frames.data(), 2, 1), Contains("from_step"));
+  REQUIRE_THROWS_WITH(eval::evaluate_rollout(trainer, frames.data(), 2, 6), Contains("from_step"));
+}
+
 TEST_CASE("a short fixed-seed training beats copy-last-frame on held-out bouncing blobs", "[prednet]") {
   // A small PredNet on 16x16 frames with one blob (two layers) trained for 100 steps of 4 sequences:
   // beating linear extrapolation takes a model of the motion, not only a copy of the last frame.

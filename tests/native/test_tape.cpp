@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "models/spiral_classifier.h"
+#include "models/spiral_trainer.h"
 #include "nn/ops.h"
 
 using namespace nn;
@@ -60,15 +60,15 @@ TEST_CASE("backward refuses non-scalar losses and stale Vars", "[tape]") {
 }
 
 TEST_CASE("the same seed gives bit-identical training", "[tape]") {
-  models::SpiralClassifierConfig c;
+  models::SpiralTrainerConfig c;
   c.seed = 7;
-  models::SpiralClassifier a(c), b(c);
+  models::SpiralTrainer a(c), b(c);
   for (int s = 0; s < 40; ++s) REQUIRE(a.train_step() == b.train_step());
-  REQUIRE(a.mlp().params().values() == b.mlp().params().values());
+  REQUIRE(a.model().params().values() == b.model().params().values());
   c.seed = 8;
-  models::SpiralClassifier other(c);
+  models::SpiralTrainer other(c);
   other.train(40);
-  CHECK(other.mlp().params().values() != a.mlp().params().values());
+  CHECK(other.model().params().values() != a.model().params().values());
 }
 
 TEST_CASE("ops stay correct when the tape's node list grows while they record", "[tape]") {

@@ -8,7 +8,7 @@
 
 #include "data/vit_data.h"
 #include "gradcheck.h"
-#include "models/vit_classifier.h"
+#include "models/vit_trainer.h"
 #include "nn/weights.h"
 
 using Catch::Matchers::Contains;
@@ -318,7 +318,7 @@ TEST_CASE("bad input is refused with a clear message", "[vit]") {
   REQUIRE_THROWS_WITH(vit.predict(image.data(), 1, mask.data(), probs.data()), Contains("head_mask[5]"));
 
   models::VitTrainConfig tc;
-  models::VitClassifier model(tc);
+  models::VitTrainer model(tc);
   REQUIRE_THROWS_WITH(model.train_step(), Contains("no training data"));
   data::LabeledImages bad{2, 28, 28, std::vector<uint8_t>(2 * 784, 0), {3, 10}};
   REQUIRE_THROWS_WITH(model.set_train_data(bad), Contains("label 1 is 10, expected a class in [0, 9]"));
@@ -328,7 +328,7 @@ TEST_CASE("bad input is refused with a clear message", "[vit]") {
   REQUIRE_THROWS_WITH(model.set_train_data(short_pixels),
                       Contains("expected 1568 pixels for 2 images of 28x28, got 784"));
   tc.lr = 0;
-  REQUIRE_THROWS_WITH(models::VitClassifier(tc), Contains("VitTrainConfig.lr"));
+  REQUIRE_THROWS_WITH(models::VitTrainer(tc), Contains("VitTrainConfig.lr"));
 }
 
 TEST_CASE("ViT training is bit-identical for the same seed and weights round-trip", "[vit]") {
@@ -337,20 +337,51 @@ TEST_CASE("ViT training is bit-identical for the same seed and weights round-tri
   std::vector<float> losses[2];
   std::vector<float> params[2];
   for (int run = 0; run < 2; ++run) {
-    models::VitClassifier m(tc);
+    models::VitTrainer m(tc);
     m.set_train_data(data::slice(subset.train, 0, 200));
     for (int s = 0; s < 4; ++s) losses[run].push_back(m.train_step());
-    params[run] = m.vit().params().values();
+    params[run] = m.model().params().values();
     if (run == 1) {
-      const auto bytes = nn::encode_weights(m.vit().params(), "vit", m.vit().config().to_text());
+      const auto bytes = nn::encode_weights(m.model().params(), "vit", m.model().config().to_text());
       const nn::WeightsFile f = nn::decode_weights(bytes.data(), bytes.size());
       Vit copy(VitConfig::from_text(f.config), 99);
       nn::assign_weights(copy.params(), f, "vit");
-      CHECK(copy.params().values() == m.vit().params().values());
+      CHECK(copy.params().values() == m.model().params().values());
     }
   }
   CHECK(losses[0] == losses[1]);
   CHECK(params[0] == params[1]);
+}
+
+TEST_CASE("load_weights adopts the file's architecture; a ViT for other images than the data's is refused", "[vit]") {
+  models::VitTrainConfig small;
+  small.model.patch = 14;
+  small.model.dim = 16;
+  small.model.depth = 1;
+  small.model.heads = 2;
+  small.model.mlp = 16;
+  small.seed = 4;
+  const models::VitTrainer writer(small);
+  models::VitTrainConfig tc;
+  tc.model.dim = 32;
+  tc.model.heads = 2;
+  tc.model.mlp = 32;
+  models::VitTrainer reader(tc);
+  reader.set_train_data(data::LabeledImages{1, 28, 28, std::vector<uint8_t>(784, 100), {3}});
+  const std::vector<uint8_t> bytes = writer.export_weights();
+  reader.load_weights(bytes.data(), bytes.size());
+  CHECK(reader.config().model.to_text() == writer.config().model.to_text());
+  CHECK(reader.model().params().values() == writer.model().params().values());
+  CHECK(std::isfinite(reader.train_step()));
+  models::VitTrainConfig wide = small;
+  wide.model.image = 32;
+  wide.model.patch = 8;
+  const std::vector<uint8_t> other = models::VitTrainer(wide).export_weights();
+  const std::vector<float> before = reader.model().params().values();
+  REQUIRE_THROWS_WITH(reader.load_weights(other.data(), other.size()),
+                      Contains("holds a ViT for 1-channel 32x32 images of 10 classes; the training data are 1-channel "
+                               "28x28 images of 10 classes"));
+  CHECK(reader.model().params().values() == before);
 }
 
 TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[vit]") {
@@ -365,7 +396,7 @@ TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[v
   tc.lr = 2e-3f;
   tc.warmup = 20;
   tc.seed = 3;
-  models::VitClassifier model(tc);
+  models::VitTrainer model(tc);
   model.set_train_data(data::slice(subset.train, 0, 2000));
   const double before = model.evaluate(subset.test).accuracy;
   const float first = model.train(20);
@@ -389,10 +420,10 @@ TEST_CASE("a ViT step in passes equals the step at once, and the tape estimate h
     if (run == 1)
       tc.pass_bytes = 5 * int64_t{sizeof(float)} * tc.model.tape_floats_per_image();  // passes of 5, 5, 5, 1
     CHECK(tc.pass_images() == (run == 0 ? 16 : 5));
-    models::VitClassifier m(tc);
+    models::VitTrainer m(tc);
     m.set_train_data(data::slice(subset.train, 0, 200));
     for (int s = 0; s < 4; ++s) losses[run].push_back(m.train_step());
-    params[run] = m.vit().params().values();
+    params[run] = m.model().params().values();
   }
   for (int s = 0; s < 4; ++s)
     CHECK(losses[1][static_cast<size_t>(s)] == Approx(losses[0][static_cast<size_t>(s)]).epsilon(1e-5));

@@ -1,4 +1,4 @@
-// The JS API of the wasm module: build facts, SpiralClassifier training, prediction, the decision
+// The JS API of the wasm module: build facts, SpiralLab training, prediction, the decision
 // grid, weights round trips and the zero-copy parameter view.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ before(async () => {
   M = await loadModule();
 });
 
-const make = (config) => () => new M.SpiralClassifier(config);
+const make = (config) => () => new M.SpiralLab(config);
 
 /** Parameter count of the default MLP: 2 -> 32 -> 32 -> 3, weights + biases. */
 const defaultParamCount = (2 * 32 + 32) + (32 * 32 + 32) + (32 * 3 + 3);
@@ -23,11 +23,11 @@ test('buildInfo(): wasm SIMD build with the packed GEMM kernel', () => {
   assert.match(info.emscripten, /^\d+\.\d+\.\d+$/);
 });
 
-// Embind constructors take exactly their declared arguments: `new SpiralClassifier()` with no
+// Embind constructors take exactly their declared arguments: `new SpiralLab()` with no
 // argument is an embind BindingError, so "defaults" means an undefined, null or empty config.
-test('SpiralClassifier: constructs with defaults (undefined, null, {})', () => {
+test('SpiralLab: constructs with defaults (undefined, null, {})', () => {
   for (const args of [[undefined], [null], [{}]]) {
-    using(() => new M.SpiralClassifier(...args), (m) => {
+    using(() => new M.SpiralLab(...args), (m) => {
       assert.equal(m.classes(), 3);
       assert.equal(m.steps(), 0);
       assert.equal(m.points().length, 3 * 100 * 2);
@@ -37,7 +37,7 @@ test('SpiralClassifier: constructs with defaults (undefined, null, {})', () => {
   }
 });
 
-test('SpiralClassifier: constructs with a config', () => {
+test('SpiralLab: constructs with a config', () => {
   const config = { classes: 4, pointsPerClass: 50, noise: 0.1, turns: 0.5, hidden: 16, layers: 1,
                    activation: 'relu', lr: 0.02, batch: 32, seed: 7 };
   using(make(config), (m) => {
@@ -153,7 +153,7 @@ test('points() and labels() are fresh copies', () => {
   });
 });
 
-test('exportWeights -> importWeights into a differently seeded model: identical predictions', () => {
+test('exportWeights -> loadWeights into a differently seeded model: identical predictions', () => {
   using(make({ seed: 4 }), (a) => {
     a.trainSteps(100);
     const bytes = a.exportWeights();
@@ -162,7 +162,7 @@ test('exportWeights -> importWeights into a differently seeded model: identical 
     using(make({ seed: 5 }), (b) => {
       const xy = a.points();
       assert.notDeepEqual(b.predict(xy), a.predict(xy), 'different seeds start with different weights');
-      b.importWeights(bytes);
+      b.loadWeights(bytes);
       assert.deepEqual(b.predict(xy), a.predict(xy));
       assert.deepEqual(b.decisionGrid(8, 1.2), a.decisionGrid(8, 1.2));
       assert.deepEqual(b.exportWeights(), bytes);

@@ -70,7 +70,7 @@ test('bad input is a JS Error naming the argument, and objects stay usable', () 
       [() => new M.EpisodicLab({ k: 0 }), /MfecConfig.k: expected an integer in \[1, 1000\], got 0/],
       [() => new M.EpisodicLab({ k: 20, capacity: 10 }), /MfecConfig.k: expected at most the capacity \(10\), got 20/],
       [() => new M.EpisodicLab({ capacity: 0 }), /MfecConfig.capacity/],
-      [() => new M.EpisodicLab({ env: 'pong' }), /EpisodicLabConfig.env: expected "maze", "maze-moving" or "catch", got "pong"/],
+      [() => new M.EpisodicLab({ env: 'pong' }), /EpisodicTrainerConfig.env: expected "maze", "maze-moving" or "catch", got "pong"/],
       [() => new M.EpisodicLab({ epsilon: NaN }), /EpisodicLab config.epsilon: expected a finite number/],
       [() => new M.EpisodicTable({ capacity: 0 }), /EpisodicTable: capacity/],
       [() => t.lookup(new Float32Array(3), 1), /the table is empty/],

@@ -11,7 +11,7 @@ let M;
 let model; // one object shared by every test: it must survive all the errors below
 before(async () => {
   M = await loadModule();
-  model = new M.SpiralClassifier({ seed: 11 });
+  model = new M.SpiralLab({ seed: 11 });
   model.trainSteps(10);
 });
 after(() => model.delete());
@@ -37,7 +37,7 @@ function stillWorks(obj = model) {
 }
 
 const newModel = (config) => () => {
-  const m = new M.SpiralClassifier(config);
+  const m = new M.SpiralLab(config);
   m.delete(); // only reached if the constructor did not throw
 };
 
@@ -48,7 +48,7 @@ const configCases = [
   [{ lr: NaN }, /config\.lr: expected a finite number, got nan/],
   [{ lr: 'x' }, /config\.lr: expected a number, got string/],
   [{ unknownKey: 1 }, /unknown field 'unknownKey' \(expected one of: classes, .*seed\)/],
-  [5, /SpiralClassifier config: expected a config object, got number/],
+  [5, /SpiralLab config: expected a config object, got number/],
   [{ activation: 'swish' }, /activation: expected "tanh" or "relu", got "swish"/],
   [{ seed: -1 }, /config\.seed: expected a non-negative integer, got -1/],
   // Extra cases beyond the brief's list.
@@ -56,15 +56,15 @@ const configCases = [
   [{ activation: 3 }, /config\.activation: expected a string, got number/],
   [{ lr: 2 }, /lr: expected a number in \[1e-06, 1\], got 2/],
   [{ classes: 1 }, /classes: expected an integer in \[2, 8\], got 1/],
-  ['tanh', /SpiralClassifier config: expected a config object, got string/],
+  ['tanh', /SpiralLab config: expected a config object, got string/],
 ];
 
 for (const [config, re] of configCases) {
-  test(`new SpiralClassifier(${inspect(config, { breakLength: Infinity })}) throws ${re}`, () => {
+  test(`new SpiralLab(${inspect(config, { breakLength: Infinity })}) throws ${re}`, () => {
     throwsError(newModel(config), re);
     stillWorks();
     // A good config still constructs after the failure.
-    using(() => new M.SpiralClassifier({ seed: 12 }), (m) => stillWorks(m));
+    using(() => new M.SpiralLab({ seed: 12 }), (m) => stillWorks(m));
   });
 }
 
@@ -125,67 +125,74 @@ for (const [res, extent, re] of gridCases) {
   });
 }
 
-// ---- importWeights -------------------------------------------------------------------------
+// ---- loadWeights -------------------------------------------------------------------------
 
-/** Asserts importWeights(bytes) fails with re and leaves the model's weights untouched. */
-function importFails(bytes, re) {
+/** Asserts loadWeights(bytes) fails with re and leaves the model's weights untouched. */
+function loadFails(bytes, re) {
   const xy = model.points();
   const before = model.predict(xy);
   const params = model.parameters().slice();
-  throwsError(() => model.importWeights(bytes), re);
+  throwsError(() => model.loadWeights(bytes), re);
   assert.deepEqual(model.parameters().slice(), params, 'a failed import changes no parameter');
   assert.deepEqual(model.predict(xy), before);
   stillWorks();
 }
 
-test('importWeights(new Uint8Array(10)) throws: truncated', () => {
-  importFails(new Uint8Array(10), /weights file is truncated: 10 bytes is shorter than the smallest header/);
+test('loadWeights(new Uint8Array(10)) throws: truncated', () => {
+  loadFails(new Uint8Array(10), /weights file is truncated: 10 bytes is shorter than the smallest header/);
 });
 
-test('importWeights of an exported file cut short throws: truncated', () => {
+test('loadWeights of an exported file cut short throws: truncated', () => {
   const bytes = model.exportWeights();
-  importFails(bytes.slice(0, bytes.length - 100), /weights file is truncated/);
+  loadFails(bytes.slice(0, bytes.length - 100), /weights file is truncated/);
 });
 
-test('importWeights of an exported file with one byte flipped in the middle throws: checksum', () => {
+test('loadWeights of an exported file with one byte flipped in the middle throws: checksum', () => {
   const bytes = model.exportWeights();
   const bad = bytes.slice();
   bad[bad.length >> 1] ^= 0x40;
-  importFails(bad, /checksum/);
+  loadFails(bad, /checksum/);
   // The unaltered file still imports.
-  model.importWeights(bytes);
+  model.loadWeights(bytes);
   stillWorks();
 });
 
-test('importWeights with a bad magic number throws', () => {
+test('loadWeights with a bad magic number throws', () => {
   const bad = model.exportWeights();
   bad[0] = 'X'.charCodeAt(0);
-  importFails(bad, /bad magic number \(expected 'NRAI'\)/);
+  loadFails(bad, /bad magic number \(expected 'NRAI'\)/);
 });
 
-test('importWeights of weights from a model with another hidden size throws: shape', () => {
-  const other = using(() => new M.SpiralClassifier({ hidden: 16, seed: 11 }), (m) => m.exportWeights());
-  importFails(other, /tensor 'layer0\.weight' has shape \(2, 16\), the model expects \(2, 32\)/);
+test('loadWeights adopts the hidden size and depth of the file: the model that wrote it, prediction for prediction', () => {
+  for (const knobs of [{ hidden: 16 }, { layers: 1 }, { hidden: 8, layers: 3, activation: 'relu' }]) {
+    using(() => new M.SpiralLab({ ...knobs, seed: 11 }), (writer) => using(() => new M.SpiralLab({ seed: 3 }), (reader) => {
+      writer.trainSteps(20);
+      reader.loadWeights(writer.exportWeights());
+      assert.deepEqual(reader.predict(writer.points()), writer.predict(writer.points()), JSON.stringify(knobs));
+      assert.equal(reader.parameters().length, writer.parameters().length);
+      assert.ok(Number.isFinite(reader.trainSteps(5)), 'and it trains');
+    }));
+  }
 });
 
-test('importWeights of weights from a model with another depth throws: tensor count', () => {
-  const other = using(() => new M.SpiralClassifier({ layers: 1, seed: 11 }), (m) => m.exportWeights());
-  importFails(other, /holds 4 tensors, the model has 6/);
+test('loadWeights of a network for another number of classes throws, naming the data\'s', () => {
+  const other = using(() => new M.SpiralLab({ classes: 4, seed: 11 }), (m) => m.exportWeights());
+  loadFails(other, /loadWeights: weights file: holds a network of 2 inputs and 4 classes; the spirals have 2 inputs and 3 classes/);
 });
 
-test('importWeights of a non-Uint8Array throws', () => {
-  importFails([1, 2, 3], /importWeights: bytes: expected a Uint8Array, got Array/);
-  importFails(new Float32Array(4), /importWeights: bytes: expected a Uint8Array, got Float32Array/);
-  importFails(model.exportWeights().buffer, /importWeights: bytes: expected a Uint8Array/);
+test('loadWeights of a non-Uint8Array throws', () => {
+  loadFails([1, 2, 3], /loadWeights: bytes: expected a Uint8Array, got Array/);
+  loadFails(new Float32Array(4), /loadWeights: bytes: expected a Uint8Array, got Float32Array/);
+  loadFails(model.exportWeights().buffer, /loadWeights: bytes: expected a Uint8Array/);
 });
 
-test('importWeights accepts a Uint8Array view with a byte offset', () => {
+test('loadWeights accepts a Uint8Array view with a byte offset', () => {
   const bytes = model.exportWeights();
   const padded = new Uint8Array(bytes.length + 13);
   padded.set(bytes, 7);
   const xy = model.points();
   const before = model.predict(xy);
-  model.importWeights(padded.subarray(7, 7 + bytes.length));
+  model.loadWeights(padded.subarray(7, 7 + bytes.length));
   assert.deepEqual(model.predict(xy), before);
   stillWorks();
 });
@@ -225,8 +232,8 @@ test('many errors in a row leak neither wasm heap nor emval handles', () => {
       assert.throws(() => model.predict(new Float32Array(3)));
       assert.throws(() => model.predict(new Float32Array([0, NaN])));
       assert.throws(() => model.trainSteps(-1));
-      assert.throws(() => model.importWeights(new Uint8Array(10)));
-      assert.throws(() => new M.SpiralClassifier({ hidden: 0 }));
+      assert.throws(() => model.loadWeights(new Uint8Array(10)));
+      assert.throws(() => new M.SpiralLab({ hidden: 0 }));
       assert.throws(() => M.gemm(false, false, 2, 2, 2, 1, f32(3), f32(4), 0, null));
     }
   };
@@ -306,15 +313,15 @@ function weightsFile(kind, name, dims, dataBytes) {
   return out;
 }
 
-test('importWeights of a (65536, 65537) tensor throws: its size wraps a 32-bit size_t', () => {
+test('loadWeights of a (65536, 65537) tensor throws: its size wraps a 32-bit size_t', () => {
   // 65536 * 65537 floats is 2^34 + 2^18 bytes: in wasm32 that wrapped to 2^18, so 256 KiB of data decoded.
-  importFails(weightsFile('mlp', 'layer0.weight', [65536, 65537], 1 << 18),
+  loadFails(weightsFile('mlp', 'layer0.weight', [65536, 65537], 1 << 18),
     /weights file: tensor 'layer0\.weight': expected at most 268435456 elements, got 65536 x 65537/);
 });
 
 test('PredNet.sample and heldOut refuse a count whose sequences overflow', () => {
   // One 64-frame 256x256 sequence is 2^22 floats: 1024 of them are 2^32, which wrapped to 0.
-  using(() => new M.PredNet({ size: 256, frames: 64, batch: 1 }), (p) => {
+  using(() => new M.PredNetLab({ size: 256, frames: 64, batch: 1 }), (p) => {
     throwsError(() => p.sample(1024, 1), /sample: count \* sequence size: expected at most \d+ elements, got 1024 x 4194304/);
     throwsError(() => p.heldOut(1024), /heldOut: count \* sequence size: expected at most \d+ elements, got 1024 x 4194304/);
     assert.equal(p.sample(1, 1).length, 64 * 256 * 256, 'the model still works');
@@ -322,9 +329,9 @@ test('PredNet.sample and heldOut refuse a count whose sequences overflow', () =>
   stillWorks();
 });
 
-test('VitClassifier.attentionMaps refuses more attention weights than one call may allocate', () => {
+test('VitLab.attentionMaps refuses more attention weights than one call may allocate', () => {
   // depth 24 x heads 64 x 785^2 tokens: about 9.5e8 floats per image; three images overflow.
-  using(() => new M.VitClassifier({ patch: 1, dim: 64, depth: 24, heads: 64, mlp: 8 }), (v) => {
+  using(() => new M.VitLab({ patch: 1, dim: 64, depth: 24, heads: 64, mlp: 8 }), (v) => {
     throwsError(() => v.attentionMaps(new Float32Array(3 * 784), null),
       /attentionMaps: images \* depth \* heads \* tokens\^2: expected at most \d+ elements, got 3 x 24 x 64 x 785 x 785/);
   });
@@ -342,9 +349,9 @@ test('LfadsLab.inferForward refuses trials * outBins whose read-out overflows', 
   stillWorks();
 });
 
-test('VitClassifier.setTrainData refuses labels * image size past the limit', () => {
+test('VitLab.setTrainData refuses labels * image size past the limit', () => {
   // 5478275 images of 784 pixels is 2^32 + 304 bytes: a 32-bit size_t took 304 bytes for all of them.
-  using(() => new M.VitClassifier({ dim: 8, depth: 1, heads: 1, mlp: 8 }), (v) => {
+  using(() => new M.VitLab({ dim: 8, depth: 1, heads: 1, mlp: 8 }), (v) => {
     throwsError(() => v.setTrainData(new Uint8Array(304), new Uint8Array(5478275)),
       /setTrainData: pixels: images \* pixels per image: expected at most 2147483648 elements, got 5478275 x 784/);
   });

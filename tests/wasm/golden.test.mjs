@@ -35,7 +35,7 @@ function readGolden(name) {
 test('wasm reproduces the golden spiral trajectory within 1e-6, mostly to the bit', () => {
   const golden = readGolden('spiral');
   assert.equal(golden.length, 60);
-  const losses = using(() => new M.SpiralClassifier({ seed: 3 }), (m) => golden.map(() => m.trainSteps(1)));
+  const losses = using(() => new M.SpiralLab({ seed: 3 }), (m) => golden.map(() => m.trainSteps(1)));
   let exact = 0;
   losses.forEach((loss, i) => {
     const relative = Math.abs(loss - golden[i]) / Math.abs(golden[i]);

@@ -74,7 +74,8 @@ test('training steps report the ELBO parts; evaluate() gives the NLB scores of b
 test('the shipped weights: NLB scores well above the mean-rate model on both held-out sets', () => {
   const shipped = new M.LfadsLab({});
   try {
-    const cfg = shipped.loadWeights(new Uint8Array(fs.readFileSync(path.join(root, 'assets/lfads/lfads-lorenz.nrai'))));
+    shipped.loadWeights(new Uint8Array(fs.readFileSync(path.join(root, 'assets/lfads/lfads-lorenz.nrai'))));
+    const cfg = shipped.config();
     assert.deepEqual([cfg.neuronsIn, cfg.neurons, cfg.controllerInputLag], [40, 50, 1]);
     const m = shipped.evaluate({ train: 120, heldOut: 260, conditions: 80 });
     console.log(`shipped, 260 held-out trials: ${JSON.stringify(m.heldOutTrials)}; held-out conditions (80): ${JSON.stringify(m.heldOutConditions)}`);
@@ -90,7 +91,8 @@ test('weights round-trip; the loaded file sets the architecture', () => {
   const other = new M.LfadsLab({ seed: 9 });  // default sizes
   try {
     const before = other.trial(0, 'trials').inferred;
-    const cfg = other.loadWeights(bytes);
+    other.loadWeights(bytes);
+    const cfg = other.config();
     assert.deepEqual([cfg.factors, cfg.generator, cfg.neuronsIn, cfg.neurons], [4, 16, 40, 50]);
     assert.deepEqual(other.trial(0, 'trials').inferred, lab.trial(0, 'trials').inferred);
     assert.deepEqual(other.trial(5, 'conditions').inferred, lab.trial(5, 'conditions').inferred);
@@ -98,7 +100,7 @@ test('weights round-trip; the loaded file sets the architecture', () => {
     const bad = bytes.slice();
     bad[bad.length >> 1] ^= 4;
     named(() => other.loadWeights(bad), /checksum mismatch/);
-    named(() => other.loadWeights(new M.SpiralClassifier({}).exportWeights()), /holds a 'mlp' model, expected 'lfads'/);
+    named(() => other.loadWeights(new M.SpiralLab({}).exportWeights()), /holds a 'mlp' model, expected 'lfads'/);
     assert.deepEqual(other.trial(0, 'trials').inferred, lab.trial(0, 'trials').inferred, 'a refused file changes nothing');
   } finally {
     other.delete();

@@ -13,7 +13,7 @@ before(async () => {
 
 /** Per-step minibatch losses of `steps` trainSteps(1) calls on a fresh wasm model. */
 function wasmLosses(config, steps) {
-  return using(() => new M.SpiralClassifier(config), (m) => {
+  return using(() => new M.SpiralLab(config), (m) => {
     const losses = [];
     for (let s = 0; s < steps; s++) losses.push(m.trainSteps(1));
     return { losses, accuracy: m.accuracy(), loss: m.loss() };
@@ -61,7 +61,7 @@ test('native CLI and wasm train the same spiral run (seed 3, 200 steps)', () => 
 test('trainSteps(n) returns the mean of n single-step losses', () => {
   const single = wasmLosses({ seed: 3 }, 20).losses;
   const mean = single.reduce((a, b) => a + b, 0) / single.length;
-  const batched = using(() => new M.SpiralClassifier({ seed: 3 }), (m) => m.trainSteps(20));
+  const batched = using(() => new M.SpiralLab({ seed: 3 }), (m) => m.trainSteps(20));
   assert.ok(relErr(batched, mean) <= 1e-6, `trainSteps(20) ${batched} vs mean ${mean}`);
 });
 
@@ -71,7 +71,7 @@ test('wasm: the same seed twice gives bit-identical losses', () => {
   assert.deepEqual(b.losses, a.losses);
   assert.equal(b.accuracy, a.accuracy);
   // Two models trained interleaved (sharing the module) stay independent and identical too.
-  using(() => new M.SpiralClassifier({ seed: 3 }), (x) => using(() => new M.SpiralClassifier({ seed: 3 }), (y) => {
+  using(() => new M.SpiralLab({ seed: 3 }), (x) => using(() => new M.SpiralLab({ seed: 3 }), (y) => {
     for (let s = 0; s < 30; s++) assert.equal(y.trainSteps(1), x.trainSteps(1), `step ${s + 1}`);
     assert.deepEqual(y.exportWeights(), x.exportWeights());
   }));
@@ -82,8 +82,8 @@ test('wasm: a different seed gives a different run', () => {
   const b = wasmLosses({ seed: 4 }, 20);
   assert.notDeepEqual(b.losses, a.losses);
   assert.notEqual(b.losses[0], a.losses[0]);
-  const pa = using(() => new M.SpiralClassifier({ seed: 3 }), (m) => m.points());
-  const pb = using(() => new M.SpiralClassifier({ seed: 4 }), (m) => m.points());
+  const pa = using(() => new M.SpiralLab({ seed: 3 }), (m) => m.points());
+  const pb = using(() => new M.SpiralLab({ seed: 4 }), (m) => m.points());
   assert.notDeepEqual(pb, pa, 'the data set depends on the seed');
 });
 

@@ -32,8 +32,8 @@ function runPredNetPlan(plan, frames, n) {
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 test('the plan run in plain JS = predict() with the shipped weights, with and without extrapolation', () => {
-  using(() => new M.PredNet({}), (m) => {
-    m.importWeights(shipped);
+  using(() => new M.PredNetLab({}), (m) => {
+    m.loadWeights(shipped);
     const n = 3;
     const frames = m.heldOut(n);
     for (const ex of [-1, 5]) {
@@ -51,8 +51,8 @@ test('the plan run in plain JS = predict() with the shipped weights, with and wi
 });
 
 test('evaluatePredictions on predict()\'s predictions gives evaluate()\'s table; bad arguments are named', () => {
-  using(() => new M.PredNet({}), (m) => {
-    m.importWeights(shipped);
+  using(() => new M.PredNetLab({}), (m) => {
+    m.loadWeights(shipped);
     const n = 4;
     const e = m.evaluate(n, false);
     const p = m.evaluatePredictions(n, m.predict(m.heldOut(n)).predictions, false);

@@ -13,7 +13,7 @@ let M;
 let shared;  // one object that must survive every error below
 before(async () => {
   M = await loadModule();
-  shared = new M.PredNet({ size: 16, frames: 5, seed: 2 });
+  shared = new M.PredNetLab({ size: 16, frames: 5, seed: 2 });
 });
 after(() => shared.delete());
 
@@ -39,7 +39,7 @@ function stillWorks(m = shared) {
 // ---- API ------------------------------------------------------------------------------------
 
 test('describe() reports the geometry; the default is the shipped 3-layer model', () => {
-  using(() => new M.PredNet(), (m) => {
+  using(() => new M.PredNetLab(), (m) => {
     const d = m.describe();
     assert.equal(d.size, 32);
     assert.equal(d.frames, 10);
@@ -48,7 +48,7 @@ test('describe() reports the geometry; the default is the shipped 3-layer model'
     assert.deepEqual(d.layerWeights, [1, 0, 0]);
     assert.equal(d.parameters, m.parameters().length);
   });
-  using(() => new M.PredNet({ layers: 2, loss: 'Lall' }), (m) => {
+  using(() => new M.PredNetLab({ layers: 2, loss: 'Lall' }), (m) => {
     const d = m.describe();
     assert.deepEqual(d.aChannels, [1, 8]);
     assert.deepEqual(d.layerWeights.map((w) => +w.toFixed(3)), [1, 0.1]);
@@ -56,7 +56,7 @@ test('describe() reports the geometry; the default is the shipped 3-layer model'
 });
 
 test('run() returns predictions, E+/E- and R per layer with the documented shapes and split', () => {
-  using(() => new M.PredNet(TINY), (m) => {
+  using(() => new M.PredNetLab(TINY), (m) => {
     m.trainSteps(3);
     const seqs = m.sample(2, 7);
     assert.equal(seqs.length, 2 * 5 * PLANE);
@@ -85,7 +85,7 @@ test('run() returns predictions, E+/E- and R per layer with the documented shape
 });
 
 test('extrapolation from a step zeroes the layer-0 error there and ignores later frames', () => {
-  using(() => new M.PredNet(TINY), (m) => {
+  using(() => new M.PredNetLab(TINY), (m) => {
     m.trainSteps(2);
     const seq = m.surpriseSequence('none', 3, 5);
     const normal = m.run(seq, -1);
@@ -100,7 +100,7 @@ test('extrapolation from a step zeroes the layer-0 error there and ignores later
 });
 
 test('surprise sequences share their past and differ at the surprise frame', () => {
-  using(() => new M.PredNet(TINY), (m) => {
+  using(() => new M.PredNetLab(TINY), (m) => {
     const none = m.surpriseSequence('none', 3, 9);
     for (const kind of ['reverse', 'appear', 'occluder']) {
       const s = m.surpriseSequence(kind, 3, 9);
@@ -123,7 +123,7 @@ test('surprise sequences share their past and differ at the surprise frame', () 
 test('moving sprites come from the images given in the config', () => {
   const images = new Uint8Array(3 * 28 * 28);
   for (let i = 0; i < images.length; i++) images[i] = (i * 37) % 256;  // a texture
-  using(() => new M.PredNet({ ...TINY, dataset: 'sprites', images }), (m) => {
+  using(() => new M.PredNetLab({ ...TINY, dataset: 'sprites', images }), (m) => {
     assert.equal(m.describe().dataset, 'sprites');
     const seq = m.sample(1, 3);
     assert.equal(seq.length, 5 * PLANE);
@@ -138,24 +138,32 @@ test('moving sprites come from the images given in the config', () => {
   });
   // heldOutImages: the held-out sequences move those images only (the page passes the test split).
   const black = new Uint8Array(28 * 28), white = new Uint8Array(28 * 28).fill(255);
-  using(() => new M.PredNet({ ...TINY, dataset: 'sprites', images: black, heldOutImages: white }), (m) => {
+  using(() => new M.PredNetLab({ ...TINY, dataset: 'sprites', images: black, heldOutImages: white }), (m) => {
     assert.ok(m.heldOut(1).some((v) => v > 0.5), 'held-out sprites come from heldOutImages');
     assert.ok(m.sample(2, 3).every((v) => v === 0), 'training sprites come from images');
   });
-  throwsError(() => new M.PredNet({ ...TINY, dataset: 'sprites', images: black, heldOutImages: new Uint8Array(100) }),
+  throwsError(() => new M.PredNetLab({ ...TINY, dataset: 'sprites', images: black, heldOutImages: new Uint8Array(100) }),
     /config\.heldOutImages: expected a whole number of 28x28 images, got 100 bytes/);
 });
 
-test('exportWeights/importWeights round trip; a different layer count is refused', () => {
-  using(() => new M.PredNet(TINY), (a) => using(() => new M.PredNet({ ...TINY, seed: 8 }), (b) => {
+test('exportWeights/loadWeights round trip; a file of another layer count is adopted, one of another frame size refused', () => {
+  using(() => new M.PredNetLab(TINY), (a) => using(() => new M.PredNetLab({ ...TINY, seed: 8 }), (b) => {
     a.trainSteps(2);
     const seq = a.sample(1, 1);
     assert.notDeepEqual(b.predict(seq).predictions, a.predict(seq).predictions);
-    b.importWeights(a.exportWeights());
+    b.loadWeights(a.exportWeights());
     assert.deepEqual(b.predict(seq).predictions, a.predict(seq).predictions);
-    using(() => new M.PredNet({ ...TINY, layers: 3 }), (c) => {
-      throwsError(() => c.importWeights(a.exportWeights()), /holds a PredNet with 2 layers .*this model has 3 layers/);
+    using(() => new M.PredNetLab({ ...TINY, layers: 3 }), (c) => {
+      c.loadWeights(a.exportWeights());  // a's 2 layers replace c's 3
+      assert.equal(c.describe().layers, a.describe().layers);
+      assert.deepEqual(c.predict(seq).predictions, a.predict(seq).predictions);
       stillWorks(c);
+    });
+    using(() => new M.PredNetLab({ ...TINY, frames: TINY.frames + 1 }), (d) => {
+      const params = d.parameters().slice();
+      throwsError(() => d.loadWeights(a.exportWeights()), /loadWeights: weights file: holds a PredNet of 5 frames of 1x16x16; the data has 6 frames of 1x16x16/);
+      assert.deepEqual(d.parameters().slice(), params, 'a refused file changes no parameter');
+      stillWorks(d);
     });
   }));
 });
@@ -164,8 +172,8 @@ test('the shipped weights beat copy-last by half and linear extrapolation on hel
   const file = path.join(root, 'assets/prednet/prednet-blobs.nrai');
   const bytes = new Uint8Array(fs.readFileSync(file));
   assert.ok(bytes.length < 1e6, `the shipped file is ${bytes.length} bytes`);
-  using(() => new M.PredNet(), (m) => {
-    m.importWeights(bytes);
+  using(() => new M.PredNetLab(), (m) => {
+    m.loadWeights(bytes);
     const e = m.evaluate(24);
     assert.ok(e.prednetMse <= 0.5 * e.copyLastMse, `PredNet ${e.prednetMse} vs copy-last ${e.copyLastMse}`);
     assert.ok(e.prednetMse < e.linearMse, `PredNet ${e.prednetMse} vs linear ${e.linearMse}`);
@@ -182,7 +190,7 @@ test('native CLI and wasm train the same PredNet run (seed 5, 6 steps)', () => {
     '--r-channels', '4,8', '--lr-drop', '1', '--eval-every', '0', '--eval-sequences', '2', '--json'];
   const native = JSON.parse(execFileSync(nativeCli(), args, { encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'ignore'] }));
   assert.equal(native.losses.length, 6);
-  const wasm = using(() => new M.PredNet({ size: 16, frames: 5, aChannels: [1, 4], rChannels: [4, 8], seed: 5 }), (m) => {
+  const wasm = using(() => new M.PredNetLab({ size: 16, frames: 5, aChannels: [1, 4], rChannels: [4, 8], seed: 5 }), (m) => {
     assert.equal(m.describe().config, native.config);
     return Array.from({ length: 6 }, () => m.trainSteps(1));
   });
@@ -196,11 +204,11 @@ test('native CLI and wasm train the same PredNet run (seed 5, 6 steps)', () => {
 });
 
 test('wasm: the same seed twice gives bit-identical losses and weights', () => {
-  const run = () => using(() => new M.PredNet(TINY), (m) => ({ losses: [m.trainSteps(1), m.trainSteps(1), m.trainSteps(1)], w: m.exportWeights() }));
+  const run = () => using(() => new M.PredNetLab(TINY), (m) => ({ losses: [m.trainSteps(1), m.trainSteps(1), m.trainSteps(1)], w: m.exportWeights() }));
   const a = run(), b = run();
   assert.deepEqual(b.losses, a.losses);
   assert.deepEqual(b.w, a.w);
-  const c = using(() => new M.PredNet({ ...TINY, seed: 4 }), (m) => m.trainSteps(1));
+  const c = using(() => new M.PredNetLab({ ...TINY, seed: 4 }), (m) => m.trainSteps(1));
   assert.notEqual(c, a.losses[0]);
 });
 
@@ -263,24 +271,24 @@ test('the native CLI refuses bad PredNet options with a clear message', () => {
 
 const configCases = [
   [{ size: 30 }, /frame sides 30x30 must be divisible by 2\^\(layers-1\) = 4 for 3 layers/],
-  [{ size: 16, layers: 0 }, /PredNet config\.layers: expected an integer in \[1, 6\], got 0/],
+  [{ size: 16, layers: 0 }, /PredNetLab config\.layers: expected an integer in \[1, 6\], got 0/],
   [{ loss: 'L2' }, /loss: expected "L0" or "Lall", got "L2"/],
   [{ loss: 'L0', layerWeights: [1, 0, 0] }, /give loss or layerWeights, not both/],
   [{ layerWeights: [1, 0] }, /layer_weights: expected 3 values/],
-  [{ aChannels: '1,8,16' }, /PredNet config\.aChannels: expected an array of integers, got string/],
-  [{ rChannels: [8, 16.5, 32] }, /PredNet config\.rChannels\[1\]: expected an integer, got 16\.5/],
+  [{ aChannels: '1,8,16' }, /PredNetLab config\.aChannels: expected an array of integers, got string/],
+  [{ rChannels: [8, 16.5, 32] }, /PredNetLab config\.rChannels\[1\]: expected an integer, got 16\.5/],
   [{ frames: 1 }, /PredNetConfig\.frames: expected an integer in \[2, 1000\], got 1/],
   [{ lr: NaN }, /config\.lr: expected a finite number, got nan/],
   [{ dataset: 'mnist' }, /dataset: expected "blobs" or "sprites", got "mnist"/],
   [{ dataset: 'sprites' }, /dataset "sprites" needs images/],
   [{ images: new Uint8Array(100) }, /config\.images: expected a whole number of 28x28 images, got 100 bytes/],
   [{ colour: 1 }, /unknown field 'colour' \(expected one of: size, frames, layers/],
-  [7, /PredNet config: expected a config object, got number/],
+  [7, /PredNetLab config: expected a config object, got number/],
 ];
 
 for (const [config, re] of configCases) {
   test(`new PredNet(${JSON.stringify(config) ?? String(config)}) throws ${re}`, () => {
-    throwsError(() => { const m = new M.PredNet(config); m.delete(); }, re);
+    throwsError(() => { const m = new M.PredNetLab(config); m.delete(); }, re);
     stillWorks();
   });
 }
@@ -307,10 +315,10 @@ test('bad surprise requests, counts and weights files are refused by name', () =
   throwsError(() => shared.sample(0, 1), /sample: count: expected an integer in \[1, 4096\], got 0/);
   throwsError(() => shared.trainSteps(-1), /trainSteps: steps: expected an integer in \[0, 100000\], got -1/);
   throwsError(() => shared.setLearningRate(0), /set_lr: lr: expected a number in/);
-  throwsError(() => shared.importWeights(new Uint8Array([1, 2, 3])), /weights file is truncated/);
+  throwsError(() => shared.loadWeights(new Uint8Array([1, 2, 3])), /weights file is truncated/);
   const w = shared.exportWeights();
   w[w.length - 10] ^= 0xff;
-  throwsError(() => shared.importWeights(w), /checksum mismatch/);
-  throwsError(() => shared.importWeights('weights'), /importWeights: bytes: expected a Uint8Array, got string/);
+  throwsError(() => shared.loadWeights(w), /checksum mismatch/);
+  throwsError(() => shared.loadWeights('weights'), /loadWeights: bytes: expected a Uint8Array, got string/);
   stillWorks();
 });

@@ -26,7 +26,7 @@ test('native CLI and wasm train the same ViT run on the page\'s images (seed 5, 
     '--warmup', String(WARMUP), '--batch', '16', '--seed', '5', ...archArgs, '--json'], { encoding: 'utf8', timeout: 60000 }));
   assert.equal(native.steps, STEPS);
   assert.equal(native.losses.length, STEPS);
-  using(() => new M.VitClassifier({ ...ARCH, batch: 16, warmup: WARMUP, decaySteps: STEPS - WARMUP, seed: 5 }), (m) => {
+  using(() => new M.VitLab({ ...ARCH, batch: 16, warmup: WARMUP, decaySteps: STEPS - WARMUP, seed: 5 }), (m) => {
     m.setTrainData(subset.train.pixels, subset.train.labels);
     m.setTestData(subset.test.pixels, subset.test.labels);
     const losses = Array.from({ length: STEPS }, () => m.trainSteps(1));
@@ -45,7 +45,7 @@ test('native CLI and wasm train the same ViT run on the page\'s images (seed 5, 
 });
 
 test('the same weights give the same test accuracy and loss natively and in wasm', () => {
-  using(() => new M.VitClassifier({ ...ARCH, seed: 9 }), (m) => {
+  using(() => new M.VitLab({ ...ARCH, seed: 9 }), (m) => {
     m.setTrainData(subset.train.pixels, subset.train.labels);
     m.setTestData(subset.test.pixels, subset.test.labels);
     m.trainSteps(40);

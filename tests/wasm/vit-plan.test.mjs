@@ -1,4 +1,4 @@
-// The ViT's forward plan (VitClassifier.forwardPlan, built in core/models/vit.cpp next to forward):
+// The ViT's forward plan (VitLab.forwardPlan, built in core/models/vit.cpp next to forward):
 // the data the WebGPU path (web/js/gpu/vit-forward.js) runs. Run in plain JS (float64, no GPU:
 // ./plan-reference.mjs), the plan must reproduce predict() with the shipped weights, with and without
 // lesioned heads, so the plan is the model and not a description of it.
@@ -19,7 +19,7 @@ before(async () => {
   arch = { patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp };
 });
 
-const shipped = (f) => using(() => new M.VitClassifier(arch), (m) => { m.importWeights(weights); return f(m); });
+const shipped = (f) => using(() => new M.VitLab(arch), (m) => { m.loadWeights(weights); return f(m); });
 const images = (n) => Float32Array.from(subset.test.pixels.subarray(0, n * 784), (v) => v / 255);
 
 /** The plan run in plain JS (float64) on n images: tests/wasm/plan-reference.mjs. */

@@ -1,4 +1,4 @@
-// The attention case study's JS API: the page's image subset, VitClassifier training and
+// The attention case study's JS API: the page's image subset, VitLab training and
 // evaluation, predictions with and without lesions, attention and rollout, mean attention
 // distance, position-embedding similarity, weights round trips and the shipped weights.
 import { test, before } from 'node:test';
@@ -24,9 +24,9 @@ function testImage(i, count = 1) {
   return out;
 }
 
-/** A VitClassifier with the subset's training and test images. */
+/** A VitLab with the subset's training and test images. */
 function withData(config) {
-  const m = new M.VitClassifier(config);
+  const m = new M.VitLab(config);
   m.setTrainData(subset.train.pixels, subset.train.labels);
   m.setTestData(subset.test.pixels, subset.test.labels);
   return m;
@@ -50,9 +50,9 @@ test('decodeFashionSubset: 5000 training and 1000 test images, balanced, with cl
                                        'Sneaker', 'Bag', 'Ankle boot']);
 });
 
-test('VitClassifier: defaults are the shipped architecture; a config is honoured', () => {
+test('VitLab: defaults are the shipped architecture; a config is honoured', () => {
   for (const arg of [undefined, null, {}]) {
-    using(() => new M.VitClassifier(arg), (m) => {
+    using(() => new M.VitLab(arg), (m) => {
       assert.deepEqual(m.config(), { image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10,
                                      grid: 7, patches: 49, tokens: 50 });
       assert.equal(m.paramCount(), 139018);
@@ -60,7 +60,7 @@ test('VitClassifier: defaults are the shipped architecture; a config is honoured
       assert.equal(m.steps(), 0);
     });
   }
-  using(() => new M.VitClassifier(SMALL), (m) => {
+  using(() => new M.VitLab(SMALL), (m) => {
     const c = m.config();
     assert.deepEqual([c.patch, c.dim, c.depth, c.heads, c.mlp, c.grid, c.tokens], [7, 32, 2, 2, 64, 4, 17]);
   });
@@ -88,7 +88,7 @@ test('training: loss falls and held-out accuracy rises well above chance (fixed 
 });
 
 test('predict: one probability distribution per image', () => {
-  using(() => new M.VitClassifier({ ...SMALL, seed: 2 }), (m) => {
+  using(() => new M.VitLab({ ...SMALL, seed: 2 }), (m) => {
     const probs = m.predict(testImage(0, 3), null);
     assert.equal(probs.length, 30);
     for (let i = 0; i < 3; i++) assert.ok(Math.abs(sum(probs.slice(10 * i, 10 * i + 10)) - 1) < 1e-5);
@@ -145,7 +145,7 @@ test('attentionMaps: each image\'s inspect, batched; rollout() from maps equals 
 });
 
 test('meanAttentionDistance and positionSimilarity', () => {
-  using(() => new M.VitClassifier({ seed: 6 }), (m) => {
+  using(() => new M.VitLab({ seed: 6 }), (m) => {
     const d = m.meanAttentionDistance(testImage(0, 8));
     assert.equal(d.length, 16);
     for (const v of d) assert.ok(v > 0 && v < 4 * 6 * Math.SQRT2, `distance ${v}`);
@@ -165,10 +165,10 @@ test('weights: export, vitWeightsConfig and import round-trip into a model of th
     assert.ok(bytes instanceof Uint8Array);
     const config = M.vitWeightsConfig(bytes);
     assert.deepEqual([config.patch, config.dim, config.depth, config.heads, config.mlp], [7, 32, 2, 2, 64]);
-    using(() => new M.VitClassifier({ ...SMALL, seed: 8 }), (b) => {
+    using(() => new M.VitLab({ ...SMALL, seed: 8 }), (b) => {
       const image = testImage(3);
       assert.notDeepEqual(b.predict(image, null), a.predict(image, null));
-      b.importWeights(bytes);
+      b.loadWeights(bytes);
       assert.deepEqual(b.parameters().slice(), a.parameters().slice());
       assert.deepEqual(b.predict(image, null), a.predict(image, null));
     });
@@ -180,7 +180,7 @@ test('the shipped weights load and classify the page\'s test images', () => {
   assert.ok(bytes.length < 1e6, `the weights file is under 1 MB (${bytes.length} bytes)`);
   const c = M.vitWeightsConfig(bytes);
   using(() => withData({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp }), (m) => {
-    m.importWeights(bytes);
+    m.loadWeights(bytes);
     const e = m.evaluate(1000, null);
     assert.ok(e.accuracy > 0.85, `shipped weights: accuracy ${e.accuracy} on the page's 1000 test images`);
     // With every head lesioned no patch reaches the class token: one answer for every image,

@@ -4,7 +4,7 @@ import { embedCodeButton } from './lib/embed-code.js';
 import { h } from './lib/dom.js';
 import { registerOffline } from './lib/offline.js';
 import { linkStudyCards, renderNav } from './lib/site.js';
-import { SpiralPanel } from './studies/spiral-panel.js';
+import { SpiralPanel } from './studies/spiral/panel.js';
 
 function badge(id, ok, text) {
   const el = document.getElementById(id);

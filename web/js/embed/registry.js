@@ -4,7 +4,7 @@
 // EventTarget that fires 'ready', 'training' {running} and 'milestone' {text} and has dispose()
 // (ends its workers when the panel goes). Only studies whose pages exist are listed.
 export const EMBEDS = {
-  spiral: () => import('../studies/spiral-embed.js'),
+  spiral: () => import('../studies/spiral/embed.js'),
   prednet: () => import('../studies/prednet/embed.js'),
   vit: () => import('../studies/vit/embed.js'),
   replay: () => import('../studies/replay/embed.js'),

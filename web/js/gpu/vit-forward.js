@@ -1,6 +1,6 @@
 // Batched ViT inference on WebGPU from the core's own forward plan: the model is defined once, in
 // C++ (core/models/vit.cpp, Vit::forward_plan next to Vit::forward), and reaches this module as data
-// (VitClassifier.forwardPlan(): {config, ops, weights}). This module only maps each op onto a WGSL
+// (VitLab.forwardPlan(): {config, ops, weights}). This module only maps each op onto a WGSL
 // kernel (./kernels/*.wgsl through ./kernels.js); it knows no layer of the ViT by itself.
 //
 //   const plan = vit.forwardPlan();                              // from the wasm module
@@ -22,7 +22,7 @@ const OPS = ['patchify', 'linear', 'tokens', 'layernorm', 'attention', 'attentio
 const OUTPUTS = ['probs', 'attention', 'attention_distance'];
 const CONFIG_FIELDS = ['image', 'channels', 'patch', 'dim', 'depth', 'heads', 'mlp', 'classes', 'tokens', 'pixelMean', 'pixelStd', 'lnEps'];
 
-/** Checks a plan from VitClassifier.forwardPlan(); throws an Error naming the bad field. */
+/** Checks a plan from VitLab.forwardPlan(); throws an Error naming the bad field. */
 export function checkPlan(plan) {
   if (!plan || typeof plan !== 'object') throw new Error(`createVitForward: plan: expected {config, ops, weights}, got ${plan === null ? 'null' : typeof plan}`);
   const { config } = plan;
@@ -104,7 +104,7 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
   const ones = new Float32Array(maskLength).fill(1);
   let destroyed = false;
 
-  /** Checks images and mask as VitClassifier.predict would; writes the mask; returns n. */
+  /** Checks images and mask as VitLab.predict would; writes the mask; returns n. */
   function prepare(who, input, headMask) {
     if (destroyed) throw new Error(`${who}: this GPU forward was destroyed`);
     if (!(input instanceof Float32Array) || input.length === 0 || input.length % pixels !== 0) {
@@ -155,7 +155,7 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
 
   /**
    * Class probabilities (n * classes) for n images (Float32Array n * C*S*S, pixels in [0, 1]);
-   * mask: null or depth * heads factors in [0, 1] (0 lesions a head), as VitClassifier.predict.
+   * mask: null or depth * heads factors in [0, 1] (0 lesions a head), as VitLab.predict.
    */
   async function classify(input, headMask = null) {
     const n = prepare('classify', input, headMask);
@@ -163,7 +163,7 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
   }
 
   /**
-   * Every head's attention map of n images, as VitClassifier.attentionMaps: {probs (n * classes),
+   * Every head's attention map of n images, as VitLab.attentionMaps: {probs (n * classes),
    * attention (n * depth * heads * T * T), image by image}. mask as classify.
    */
   async function attentionMaps(input, headMask = null) {
@@ -182,7 +182,7 @@ export async function createVitForward(device, plan, { loadSource, batch = 256, 
 
   /**
    * Mean attention distance in pixels of each block's heads over n images, as
-   * VitClassifier.meanAttentionDistance (depth * heads); mask as classify (null: none).
+   * VitLab.meanAttentionDistance (depth * heads); mask as classify (null: none).
    */
   async function meanAttentionDistance(input, headMask = null) {
     const n = prepare('meanAttentionDistance', input, headMask);

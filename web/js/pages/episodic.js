@@ -5,7 +5,7 @@ import { embedCodeButton } from '../lib/embed-code.js';
 import { createStore, rejectedNote } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
-import { EpisodicLabPanel } from '../studies/episodic/lab-panel.js';
+import { EpisodicPanel } from '../studies/episodic/panel.js';
 import { AGENTS, SCHEMA } from '../studies/episodic/schema.js';
 
 renderNav('episodic');
@@ -14,7 +14,7 @@ enableGlossaryPopups();
 const store = createStore(SCHEMA);
 const { state, rejected } = store;
 if (rejected.length) document.getElementById('episodic-lab').before(rejectedNote(rejected));
-const lab = new EpisodicLabPanel(document.getElementById('episodic-lab'), store);
+const lab = new EpisodicPanel(document.getElementById('episodic-lab'), store);
 const results = document.getElementById('episodic-results');
 
 // Regret per episode: the best return (1 on the maze and on Catch) minus the return obtained.

@@ -7,7 +7,8 @@ import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
-import { PredNetPanel, SCHEMA } from '../studies/prednet/panel.js';
+import { PredNetPanel } from '../studies/prednet/panel.js';
+import { SCHEMA } from '../studies/prednet/schema.js';
 
 function main() {
   renderNav('prednet');

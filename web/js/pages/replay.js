@@ -7,7 +7,7 @@ import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
 import { episodesToReach } from '../lib/returns.js';
-import { ReplayLabPanel, WINDOW } from '../studies/replay/lab-panel.js';
+import { ReplayPanel, WINDOW } from '../studies/replay/panel.js';
 import { SCHEMA } from '../studies/replay/schema.js';
 import { TreeView, structureTitle } from '../studies/replay/tree-view.js';
 
@@ -18,7 +18,7 @@ const store = createStore(SCHEMA);
 const { state, rejected } = store;
 if (rejected.length) document.getElementById('replay-lab').before(rejectedNote(rejected));
 
-const lab = new ReplayLabPanel(document.getElementById('replay-lab'), store);
+const lab = new ReplayPanel(document.getElementById('replay-lab'), store);
 const tree = new TreeView(document.getElementById('replay-tree'));
 const cliffwalk = new CliffwalkPanel(document.getElementById('replay-cliffwalk'), store);
 const results = document.getElementById('replay-results');

@@ -8,7 +8,8 @@ import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore } from '../lib/hash-state.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
-import { SCHEMA, VitPanel } from '../studies/vit/panel.js';
+import { VitPanel } from '../studies/vit/panel.js';
+import { SCHEMA } from '../studies/vit/schema.js';
 
 const EVIDENCE_URL = new URL('../../assets/vit/vit-eval.json', import.meta.url);
 

@@ -5,28 +5,15 @@
 // baselines' scores on exactly those trials (metrics.baselines, once scored). The baselines are the
 // native CLI's fit, shipped (assets/lfads/nlb-baselines.nrai): fitting them here took about a
 // minute and 300 MiB of wasm heap; scoring them takes about a second per set of trials.
-// Evaluation is LFADS's batched forward pass: on WebGPU (web/js/gpu/lfads-forward.js, run from the
-// core's plan) it covers every trial of the split; on the wasm core a subset (about a second of
-// work: every held-out trial, part of the others), and on a CPU software adapter (used only with
-// gpu=on) a smaller one. The path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
-import { fetchSource } from '../../gpu/kernels.js';
-import { createLfadsForward } from '../../gpu/lfads-forward.js';
+// Evaluation is LFADS's batched forward pass, on WebGPU where it is there and worth it (./lfads-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
-import { createGpuPath, followWeights } from '../gpu-path.js';
+import { createComputePath } from './lfads-gpu.js';
 
 export const name = 'lfads';
 
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
 const BASELINES = new URL('../../../assets/lfads/nlb-baselines.nrai', import.meta.url);
 const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not every snapshot
-// Trials per evaluation on the wasm path (about a second of LFADS in wasm): every held-out trial,
-// trials of held-out conditions (8 of each condition's 20), and training trials for the decoder
-// and the factor map. SwiftShader (a CPU software adapter) takes about 15 s per 100 trials.
-const WASM_EVAL = { train: 120, heldOut: 260, conditions: 80 };
-const SOFTWARE_EVAL = { train: 48, heldOut: 130, conditions: 20 };  // 2 trials of each condition (a PSTH R² needs more than one)
-const SOFTWARE_COMPARE = 40;  // comparePaths' trials on a CPU software adapter (SwiftShader: minutes for all)
-const GPU_BATCH = 256;  // trials per GPU pass
-const CHECK = { trials: 2, tolerance: 1e-4 };  // held-out trials both paths infer before WebGPU is used; max |d log-rate|
 export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials, trials of held-out conditions
 
 // Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
@@ -76,79 +63,14 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     }, 0);
   };
   const info = lab.config();
-  const ALL = { train: info.train, heldOut: info.heldOut, conditions: info.conditionsTrials };
-  let gpuSets = ALL;  // every trial, or SOFTWARE_EVAL on a software adapter
-
-  const { build, fresh } = followWeights(lab, (device, plan, gemm) =>
-    createLfadsForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
-
-  /** The first `K` held-out trials as the model reads them, (K, binsIn, neuronsIn). */
-  const heldOutSpikes = (K) => lab.evalSpikes({ train: 2, heldOut: info.heldOut, conditions: 2 }).heldOut
-    .slice(0, K * info.binsIn * info.neuronsIn);
-
-  /**
-   * The first K held-out trials on both paths: {wasm: {trials, ms}, gpu: {trials, ms, maxAbsDiffLogRate}}
-   * (gpu null when f is null: no device). The difference covers the observed bins of the K trials
-   * (lab.infer) and every bin, forward bins included, of the first two (lab.trial).
-   * warmUp: one trial on the GPU first (pipelines, first dispatch), for timings.
-   */
-  const compareOn = async (f, K, { warmUp = false } = {}) => {
-    const T = info.bins, Tin = info.binsIn, N = info.neurons;
-    const spikes = heldOutSpikes(K);
-    let t0 = performance.now();
-    const rates = lab.infer(spikes, K, Tin);  // (K, Tin, N) over the observed bins
-    const wasm = { trials: K, ms: performance.now() - t0 };
-    if (!f) return { wasm, gpu: null };
-    if (warmUp) await f.infer(spikes.subarray(0, Tin * info.neuronsIn), 1);
-    t0 = performance.now();
-    const out = await f.infer(spikes, K);  // logRates (T, K, N)
-    const ms = performance.now() - t0;
-    let maxAbsDiffLogRate = 0;
-    const diff = (gpuLog, wasmRate) => {
-      const d = Math.abs(gpuLog - Math.log(wasmRate));
-      maxAbsDiffLogRate = Math.max(maxAbsDiffLogRate, Number.isNaN(d) ? Infinity : d);
-    };
-    for (let k = 0; k < K; ++k) for (let s = 0; s < Tin; ++s) for (let n = 0; n < N; ++n) diff(out.logRates[(s * K + k) * N + n], rates[(k * Tin + s) * N + n]);
-    for (let k = 0; k < Math.min(K, 2); ++k) {
-      const inferred = lab.trial(k, 'trials').inferred;  // (T, N): observed and forward bins
-      for (let s = 0; s < T; ++s) for (let n = 0; n < N; ++n) diff(out.logRates[(s * K + k) * N + n], inferred[s * N + n]);
-    }
-    return { wasm, gpu: { trials: K, ms, maxAbsDiffLogRate } };
-  };
   let compute;
   try {
-    compute = await createGpuPath({
-      mode: gpu,
-      build: (got) => {
-        if (got.software) gpuSets = SOFTWARE_EVAL;
-        return build(got);
-      },
-      active: (adapter) => (gpuSets === ALL
-        ? `${adapter}: each evaluation runs LFADS over all ${ALL.heldOut} held-out trials, ${ALL.conditions} trials of held-out conditions and ${ALL.train} training trials on WGSL kernels`
-        : `${adapter}: each evaluation runs LFADS on WGSL kernels, over a subset on this CPU software adapter`),
-      check: async (f) => {
-        const { gpu: g } = await compareOn(f, CHECK.trials);
-        return { items: `${CHECK.trials} held-out trials`, maxAbsDiff: g.maxAbsDiffLogRate, tolerance: CHECK.tolerance };
-      },
-    });
+    compute = await createComputePath(lab, gpu);
   } catch (e) {
     lab.delete();
     throw e;
   }
-  const setsNow = () => (compute.path === 'webgpu' ? gpuSets : WASM_EVAL);
-  const computeInfo = () => ({ path: compute.path, reason: compute.reason, ...setsNow() });
-
-  /** evaluate(sets)'s scores from the GPU's read-outs of the same trials. */
-  const gpuEvaluate = async (f, sets) => {
-    fresh(f);
-    const spikes = lab.evalSpikes(sets);
-    const outputs = {};
-    for (const key of ['train', 'heldOut', 'conditions']) {
-      const { logRates, factors } = await f.infer(spikes[key], sets[key]);
-      outputs[key] = { logRates, factors };
-    }
-    return lab.evaluateOutputs(sets, outputs);
-  };
+  const computeInfo = () => compute.info();
 
   let selected = trial, selectedSet = set, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
   let evaluating = null, evalError = null;
@@ -157,7 +79,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     evaluating ??= (async () => {
       try {
         const step = lab.steps();  // training may go on while the GPU works: the weights of this step are scored
-        const m = await compute.run((f) => gpuEvaluate(f, gpuSets), () => lab.evaluate(WASM_EVAL));
+        const m = await compute.evaluate();
         if (!disposed) metrics = { ...m, step, compute: computeInfo() };
         evalError = null;
       } catch (error) {
@@ -171,7 +93,6 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   };
   await evaluate();
 
-  let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
   return {
     describe: () => ({ config: info, shippedLoaded, shippedError, compute: computeInfo(), sets: SETS, baselines }),
     chunk: 1,
@@ -208,20 +129,14 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       /** Which path runs the evaluation, and why. */
       computePath: () => ({ result: computeInfo() }),
       /**
-       * Both paths on all held-out trials (40 on a CPU software adapter): milliseconds, and the
+       * Both paths on the held-out trials (fewer on a CPU software adapter): milliseconds, and the
        * largest log-rate difference (GPU - wasm). The GPU side is null without a device.
        */
-      comparePaths: async () => {
-        const K = compute.got?.software ? SOFTWARE_COMPARE : info.heldOut;
-        const f = compute.got?.device ? fresh(compute.forward ?? (benchForward ??= await build(compute.got))) : null;
-        const { wasm, gpu: g } = await compareOn(f, K, { warmUp: true });
-        return { result: { wasm, gpu: g && { ...g, adapter: compute.got.adapterName }, compute: computeInfo() } };
-      },
+      comparePaths: async () => ({ result: { ...(await compute.comparePaths()), compute: computeInfo() } }),
     },
     dispose: () => {
       disposed = true;
       compute.dispose();
-      benchForward?.destroy();
       lab.delete();
     },
   };

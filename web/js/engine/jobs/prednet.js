@@ -2,15 +2,11 @@
 // a batch of whole sequences and takes a few hundred ms in wasm), reports the loss and, every
 // couple of seconds of training, the held-out MSE against copy-last and linear extrapolation.
 // The page asks for views (a sequence with every unit of the model) and measurements by call.
-// The measurement's rollouts are PredNet's batched forward pass: on WebGPU (web/js/gpu/
-// prednet-forward.js, run from the core's plan) over many held-out sequences, on the wasm core over
-// fewer; the path policy (gpu=auto|on|off, fallback to wasm) is ../gpu-path.js.
-import { fetchSource } from '../../gpu/kernels.js';
-import { maxAbsDiff } from '../../gpu/plan-runner.js';
-import { createPredNetForward } from '../../gpu/prednet-forward.js';
-import { createGpuPath, followWeights } from '../gpu-path.js';
+// The measurement's rollouts are PredNet's batched forward pass, on WebGPU where it is there and
+// worth it (./prednet-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
+import { createComputePath } from './prednet-gpu.js';
 
 export const name = 'prednet';
 
@@ -21,12 +17,6 @@ const WEIGHTS_URL = {
 const SPRITES_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
 const RUNNING_EVAL_SEQUENCES = 8;  // held-out sequences behind the live MSE curve
 const RUNNING_EVAL_EVERY_MS = 2000;
-// Held-out sequences behind the measurement on the WebGPU path; on a CPU software adapter (only
-// used with gpu=on: SwiftShader runs a sequence in seconds) fewer, so the page stays usable.
-const GPU_SEQUENCES = { gpu: 128, software: 16 };
-const COMPARE_SEQUENCES = { gpu: 64, software: 4 };  // comparePaths' default
-const GPU_BATCH = 32;       // sequences per GPU pass
-const CHECK = { sequences: 1, tolerance: 1e-4 };  // held-out sequences both paths predict before WebGPU is used; max |d pixel|
 
 // The shipped weights per data set: the blob model is fetched once, when the worker first loads
 // this job (top-level await); the sprite model with the sprite images.
@@ -54,7 +44,7 @@ function loadSprites(neuroai) {
 
 /**
  * @param {object} neuroai the wasm module
- * @param {object} config {model: PredNet config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch',
+ * @param {object} config {model: PredNetLab config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch',
  *   gpu: 'auto' | 'on' | 'off'}
  */
 export async function create(neuroai, { model: modelConfig = {}, init = 'scratch', gpu = 'auto' } = {}) {
@@ -63,13 +53,13 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
     if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
     Object.assign(config, { images: sprites.images, heldOutImages: sprites.heldOut, imageRows: sprites.rows, imageCols: sprites.cols });
   }
-  const model = new neuroai.PredNet(config);
+  const model = new neuroai.PredNetLab(config);
   let initNote = 'random initial weights';
   if (init === 'shipped') {
     const file = shipped[config.dataset ?? 'blobs'];
     try {
       if (file instanceof Error) throw new Error(`the shipped weights: ${file.message}`);
-      model.importWeights(file);
+      model.loadWeights(file);
     } catch (e) {
       model.delete();
       throw e;
@@ -87,52 +77,13 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   };
   running = { time: performance.now(), step: 0, result: runningEval() };
 
-  const { build, fresh } = followWeights(model, (device, plan, gemm) =>
-    createPredNetForward(device, plan, { loadSource: fetchSource, batch: GPU_BATCH, gemm }));
-
-  /**
-   * The first `sequences` held-out sequences on both paths: {wasm: {sequences, ms}, gpu: {sequences,
-   * ms, maxAbsDiff}} (predicted frames; gpu null when f is null: no device). warmUp: one sequence on
-   * the GPU first, for timings.
-   */
-  const compareOn = async (f, sequences, { warmUp = false } = {}) => {
-    const frames = model.heldOut(sequences);
-    let t0 = performance.now();
-    const want = model.predict(frames).predictions;
-    const wasm = { sequences, ms: performance.now() - t0 };
-    if (!f) return { wasm, gpu: null };
-    if (warmUp) await f.predict(frames.subarray(0, frames.length / sequences), 1);
-    t0 = performance.now();
-    const got = await f.predict(frames, sequences);
-    const ms = performance.now() - t0;
-    const d = maxAbsDiff(got, want);
-    return { wasm, gpu: { sequences, ms, maxAbsDiff: Number.isNaN(d) ? Infinity : d } };
-  };
-  let compute, gpuSequences = GPU_SEQUENCES.gpu, compareSequences = COMPARE_SEQUENCES.gpu;
+  let compute;
   try {
-    compute = await createGpuPath({
-      mode: gpu,
-      build: (got) => {
-        const kind = got.software ? 'software' : 'gpu';
-        gpuSequences = GPU_SEQUENCES[kind];
-        compareSequences = COMPARE_SEQUENCES[kind];
-        return build(got);
-      },
-      active: (adapter) => `${adapter}: the measurement's rollouts of ${gpuSequences} held-out sequences run on WGSL kernels` +
-        (gpuSequences < GPU_SEQUENCES.gpu ? ' (fewer on a CPU software adapter)' : ''),
-      check: async (f) => {
-        const { gpu: g } = await compareOn(f, CHECK.sequences);
-        return { items: `${CHECK.sequences} held-out sequence${CHECK.sequences === 1 ? '' : 's'}`, maxAbsDiff: g.maxAbsDiff, tolerance: CHECK.tolerance };
-      },
-    });
+    compute = await createComputePath(model, gpu);
   } catch (e) {
     model.delete();
     throw e;
   }
-  const computeInfo = (wasmSequences) => ({
-    path: compute.path, reason: compute.reason, sequences: compute.path === 'webgpu' ? gpuSequences : wasmSequences,
-  });
-  let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
 
   /** The sequence a view shows: the data source (seed) or a surprise sequence of blobs. */
   const sequence = ({ seed = 0, kind = 'none', frame = 6 }) =>
@@ -170,28 +121,23 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
       },
       /**
        * The evaluation table: PredNet vs the baselines (MSE, SSIM) and the surprise ratios. The
-       * rollouts cover `sequences` held-out sequences on wasm, GPU_SEQUENCES on WebGPU.
+       * rollouts cover `sequences` held-out sequences on wasm, more on WebGPU (./prednet-gpu.js).
        */
       async measure({ sequences = 32, surpriseSequences = 16, frame = 6 } = {}) {
-        const e = await compute.run(async (f) => {
-          const frames = model.heldOut(gpuSequences);
-          return model.evaluatePredictions(gpuSequences, await fresh(f).predict(frames, gpuSequences), true);
-        }, () => model.evaluate(sequences, true));
+        const e = await compute.evaluate(sequences);
         const surprise = ['reverse', 'appear', 'occluder'].map((kind, i) =>
           (info.dataset === 'blobs' ? model.surpriseScore(kind, frame, surpriseSequences, 2017 + i) : null));
-        return { result: { step: model.steps(), surpriseSequences, ...e, surprise, compute: computeInfo(sequences) } };
+        return { result: { step: model.steps(), surpriseSequences, ...e, surprise, compute: compute.info(sequences) } };
       },
       /** Which path runs the measurement's rollouts, and why. */
-      computePath: () => ({ result: computeInfo(32) }),
+      computePath: () => ({ result: compute.info(32) }),
       /**
-       * Both paths on the first `sequences` held-out sequences (default: 64, or 4 on a CPU software
+       * Both paths on the first `sequences` held-out sequences (default: 64, or 2 on a CPU software
        * adapter): milliseconds, and the largest difference between the predicted frames. The GPU
        * side is null without a device.
        */
-      async comparePaths({ sequences = compute.got?.software ? COMPARE_SEQUENCES.software : compareSequences } = {}) {
-        const f = compute.got?.device ? fresh(compute.forward ?? (benchForward ??= await build(compute.got))) : null;
-        const { wasm, gpu: g } = await compareOn(f, sequences, { warmUp: true });
-        return { result: { wasm, gpu: g && { ...g, adapter: compute.got.adapterName }, compute: computeInfo(32) } };
+      async comparePaths({ sequences } = {}) {
+        return { result: { ...(await compute.comparePaths(sequences)), compute: compute.info(32) } };
       },
       loadSprites() {
         loadSprites(neuroai);
@@ -204,7 +150,6 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
     },
     dispose: () => {
       compute.dispose();
-      benchForward?.destroy();
       model.delete();
     },
   };

@@ -4,9 +4,9 @@ export const name = 'spiral';
 const GRID = 64;      // decision surface resolution (GRID x GRID)
 const EXTENT = 1.2;   // the surface covers [-EXTENT, EXTENT]^2
 
-/** @param {object} neuroai the wasm module; @param {object} config SpiralClassifier config */
+/** @param {object} neuroai the wasm module; @param {object} config SpiralLab config */
 export function create(neuroai, config) {
-  const model = new neuroai.SpiralClassifier(config);
+  const model = new neuroai.SpiralLab(config);
   let recentLoss = NaN;
   let stepsAtLastSnapshot = 0;
   let timeAtLastSnapshot = performance.now();
@@ -40,8 +40,8 @@ export function create(neuroai, config) {
         const bytes = model.exportWeights();
         return { result: bytes, transfer: [bytes.buffer] };
       },
-      importWeights: (bytes) => {
-        model.importWeights(bytes);
+      loadWeights: (bytes) => {
+        model.loadWeights(bytes);
         return { result: true };
       },
     },

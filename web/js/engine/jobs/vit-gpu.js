@@ -10,7 +10,7 @@ const BATCH = 256;  // images per GPU pass
 const CHECK_TOLERANCE = 1e-4;  // max |p_gpu - p_wasm| of the check before the GPU path is used
 
 /**
- * The compute path for `model` (a VitClassifier); checkImages: a few images (n * pixels) that both
+ * The compute path for `model` (a VitLab); checkImages: a few images (n * pixels) that both
  * paths classify before WebGPU is used. Resolves to {path, reason, predict(images, mask),
  * attentionMaps(images, mask), meanAttentionDistance(many, few), benchmark(images), dispose()};
  * the batched calls use WebGPU while it works.
@@ -37,7 +37,7 @@ export async function createComputePath(model, mode, checkImages) {
     predict(images, mask) {
       return gpu.run((f) => fresh(f).classify(images, mask ?? null), () => model.predict(images, mask ?? null));
     },
-    /** Every head's attention maps of n images, {probs, attention}, as VitClassifier.attentionMaps. */
+    /** Every head's attention maps of n images, {probs, attention}, as VitLab.attentionMaps. */
     attentionMaps(images, mask) {
       return gpu.run((f) => fresh(f).attentionMaps(images, mask ?? null), () => model.attentionMaps(images, mask ?? null));
     },

@@ -1,6 +1,6 @@
 // Worker-side job: a Vision Transformer learning Fashion-MNIST (the attention case study).
 // The images and the shipped weights are fetched once, when the worker first loads this module;
-// each job is one VitClassifier, trained from scratch or started from the shipped weights.
+// each job is one VitLab, trained from scratch or started from the shipped weights.
 import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 import { createComputePath } from './vit-gpu.js';
@@ -29,19 +29,14 @@ export async function create(neuroai, config = {}) {
   const subset = neuroai.decodeFashionSubset(subsetBytes);
   const testPixels = toPixels(subset.test.pixels);
   const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
-  let model;
-  if (init === 'shipped') {
-    if (weightsBytes instanceof Error) throw weightsBytes;
-    const c = neuroai.vitWeightsConfig(weightsBytes);
-    model = new neuroai.VitClassifier({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp,
-                                        lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0,
-                                        passBytes: TRAINING_PASS_BYTES });
-  } else {
-    model = new neuroai.VitClassifier({ ...knobs, warmup: 100, passBytes: TRAINING_PASS_BYTES });
-  }
+  if (init === 'shipped' && weightsBytes instanceof Error) throw weightsBytes;
+  // The shipped weights bring their own architecture (loadWeights adopts it): only the training knobs apply.
+  const model = new neuroai.VitLab(init === 'shipped'
+    ? { lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0, passBytes: TRAINING_PASS_BYTES }
+    : { ...knobs, warmup: 100, passBytes: TRAINING_PASS_BYTES });
   let compute;
   try {  // a job that fails to start frees its model: the wasm heap is not garbage-collected
-    if (init === 'shipped') model.importWeights(weightsBytes);
+    if (init === 'shipped') model.loadWeights(weightsBytes);
     model.setTrainData(subset.train.pixels, subset.train.labels);
     model.setTestData(subset.test.pixels, subset.test.labels);
     // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
@@ -52,7 +47,7 @@ export async function create(neuroai, config = {}) {
   }
   const computeInfo = () => ({ path: compute.path, reason: compute.reason });
 
-  /** As VitClassifier.evaluate, from the compute path's probabilities: the first n test images. */
+  /** As VitLab.evaluate, from the compute path's probabilities: the first n test images. */
   async function evaluate(maxImages, mask) {
     if (compute.path === 'wasm') return { ...model.evaluate(maxImages, mask), compute: computeInfo() };
     const K = subset.classNames.length, n = Math.min(maxImages, subset.test.count);

@@ -12,7 +12,6 @@ export const SCHEMA = {
 };
 
 export const labConfig = (s) => ({ env: s.env, k: s.k, projection: s.projection, capacity: s.capacity, epsilon: s.epsilon, seed: s.seed });
-export const stepsPerSecond = (speed) => (speed === 'max' ? 0 : Number(speed));
 export const AGENTS = [
   { name: 'Episodic control (MFEC)', short: 'MFEC', color: '#D55E00' },
   { name: 'Simple episodic Q-learner', short: 'simple', color: '#009E73' },

@@ -4,9 +4,9 @@
 // on demand. LFADS trains and is evaluated in one worker (../../engine/jobs/lfads.js), which also
 // scores the shipped baselines (the native CLI's fit on the training trials) on exactly the trials
 // each evaluation covered.
-import { TrainerClient } from '../../engine/trainer-client.js';
 import { h } from '../../lib/dom.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { StudyPanel } from '../../lib/study-panel.js';
 import { GUI, uPlot } from '../../lib/vendor.js';
 import { describeRaster, drawRaster } from './raster.js';
 import { checkTrial, labConfig, SCHEMA, TRIALS, trialMax } from './schema.js';
@@ -27,30 +27,24 @@ export function num(x) {
   return (a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(3)).replace('-', '−');
 }
 
-export class LfadsPanel extends EventTarget {
+export class LfadsPanel extends StudyPanel {
   /** comparisonHost: where the measured comparison goes (the page's evaluation section); inside the panel by default (embeds). */
   constructor(host, trajectoryHost, store, { comparisonHost = null } = {}) {
-    super();
-    this.store = store;
+    super(store);
     this.uid = ++panels;
-    const state = this.state = store.state;
+    const state = this.state;
     const bad = checkTrial(state);  // e.g. #set=conditions&trial=230: there are 200 such trials
     if (bad) store.rejected.push(bad);
     this.build(host, comparisonHost);
     this.trajectories = new TrajectoryView(trajectoryHost, { renderer: state.renderer });
-    this.trainer = new TrainerClient('lfads', labConfig(state));
-    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('lfads', labConfig(state));
     this.trainer.addEventListener('notice', (e) => {
       if (e.detail.kind === 'baselines-scored' && !this.trainer.running) this.trainer.refresh();
     });
   }
 
   build(host, comparisonHost) {
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Train');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons('Train');
     this.scratchButton = h('button', { disabled: true, onclick: () => this.restart('scratch') }, 'Start from scratch');
     this.shippedButton = h('button', { disabled: true, onclick: () => this.restart('shipped') }, 'Load the shipped weights');
     this.refreshButton = h('button', { disabled: true, onclick: () => this.refreshTrajectories() }, 'Redraw the 3-D view');
@@ -111,8 +105,6 @@ export class LfadsPanel extends EventTarget {
     view.add(s, 'view', SCHEMA.view.options).name('3-D: trials').onChange(() => { this.store.write(); this.drawTrajectories(); });
   }
 
-  toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
-
   restart(init) {
     this.state.init = init;
     this.store.write();
@@ -154,12 +146,6 @@ export class LfadsPanel extends EventTarget {
       : info.shippedError ? `The shipped weights could not be used (${info.shippedError}): an untrained model; press Train (training from scratch takes minutes in a browser).`
         : 'An untrained model: press Train (training from scratch takes minutes in a browser).';
     this.refreshTrajectories();
-  }
-
-  onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Train';
-    this.startButton.setAttribute('aria-pressed', String(running));
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -318,13 +304,14 @@ export class LfadsPanel extends EventTarget {
   }
 
   showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = message.startsWith('evaluation failed') ? message : `Training stopped: ${message}`;
+    if (message.startsWith('evaluation failed')) {
+      this.error.hidden = false;
+      this.error.textContent = message;
+    } else {
+      super.showError(message);
+    }
   }
 
-  dispose() {
-    this.trainer.dispose();
-  }
 }
 
 const bins = (n) => `${n} bin${n === 1 ? '' : 's'}`;

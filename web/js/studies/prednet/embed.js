@@ -1,6 +1,7 @@
 // Embeddable: PredNet predicting bouncing blobs, with surprises, closed-loop rollouts and live training.
 import { h } from '../../lib/dom.js';
-import { PredNetPanel, SCHEMA } from './panel.js';
+import { PredNetPanel } from './panel.js';
+import { SCHEMA } from './schema.js';
 
 export const title = 'Predictive coding: PredNet predicts video';
 export const schema = SCHEMA;

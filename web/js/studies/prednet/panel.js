@@ -4,34 +4,15 @@
 // (engine/jobs/prednet.js); every knob and the view are in the panel's state store (the URL hash on
 // the page, the element's attribute when embedded). Events: 'ready', 'training' {running},
 // 'milestone' {text} (see docs/embedding.md).
-import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { StudyPanel } from '../../lib/study-panel.js';
 import { GUI } from '../../lib/vendor.js';
+import { FRAMES, SCHEMA, SIZE } from './schema.js';
 import { SequenceView } from './sequence-view.js';
 
-const FRAMES = 10;  // the page's sequences: 10 frames of 32 x 32
-const SIZE = 32;
 const SHIPPED_LAYERS = 3;  // the shipped weights are for the default 3-layer model
-
-export const SCHEMA = {
-  // training
-  loss: { type: 'enum', default: 'L0', options: ['L0', 'Lall'] },
-  layers: { type: 'int', default: 3, min: 2, max: 4 },
-  lr: { type: 'number', default: 0.001, min: 0.00001, max: 0.01 },
-  batch: { type: 'int', default: 4, min: 1, max: 16 },
-  seed: { type: 'int', default: 1, min: 0, max: 999999 },
-  data: { type: 'enum', default: 'blobs', options: ['blobs', 'sprites'] },
-  init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
-  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // rollouts on WebGPU: auto = on a real GPU
-  // view
-  seq: { type: 'int', default: 0, min: 0, max: 999999 },
-  surprise: { type: 'enum', default: 'none', options: ['none', 'reverse', 'appear', 'occluder'] },
-  at: { type: 'int', default: 6, min: 2, max: FRAMES - 1 },
-  t: { type: 'int', default: 6, min: 0, max: FRAMES - 1 },
-  extrap: { type: 'enum', default: 'off', options: ['off', ...Array.from({ length: FRAMES - 2 }, (_, i) => String(i + 2))] },
-};
 
 const SURPRISES = [
   ['none', 'No surprise'],
@@ -42,16 +23,14 @@ const SURPRISES = [
 
 const VIEW_EVERY_MS = 1200;  // while training, redraw the sequence this often
 
-export class PredNetPanel extends EventTarget {
+export class PredNetPanel extends StudyPanel {
   /**
    * host: where the panel goes; store: its state (createStore(SCHEMA)); evaluation: optional
    * {host, button} for the table of measurements against the baselines (the page has it).
    */
   constructor(host, store, { evaluation = null } = {}) {
-    super();
-    this.store = store;
-    const { state, rejected } = store;
-    this.state = state;
+    super(store, { errorPrefix: 'Stopped' });
+    const { rejected } = store;
     this.host = host;
     this.evaluation = evaluation;
     this.viewPending = false;
@@ -61,11 +40,7 @@ export class PredNetPanel extends EventTarget {
     this.build(host, rejected);
     // The first job always uses blobs; sprite images are fetched by the worker on demand, after
     // which onReady starts over with them (see reset()).
-    this.trainer = new TrainerClient('prednet', this.jobConfig('blobs'));
-    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('prednet', this.jobConfig('blobs'));
   }
 
   // ---------------------------------------------------------------- configuration
@@ -107,8 +82,7 @@ export class PredNetPanel extends EventTarget {
     this.sequence = new SequenceView(this.viewHost, { onSelectTime: (t) => this.setTime(t) });
 
     // Training controls.
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons();
     this.resetButton = h('button', { disabled: true, onclick: () => this.reset() }, 'Reset');
     this.status = h('p', { class: 'status', role: 'status' }, 'step 0');
     this.initNote = h('p', { class: 'init-note' }, '');
@@ -169,11 +143,6 @@ export class PredNetPanel extends EventTarget {
 
   // ---------------------------------------------------------------- training
 
-  toggle() {
-    if (this.trainer.running) this.trainer.pause();
-    else this.trainer.start();
-  }
-
   async reset() {
     this.error.hidden = true;
     const table = this.evaluation?.host;
@@ -231,10 +200,8 @@ export class PredNetPanel extends EventTarget {
   }
 
   onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Start';
-    this.startButton.setAttribute('aria-pressed', String(running));
+    super.onState({ running });
     this.host.classList.toggle('running', running);
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -261,14 +228,9 @@ export class PredNetPanel extends EventTarget {
     if (!this.trainer.running || performance.now() - this.lastView > VIEW_EVERY_MS) this.requestView();
   }
 
-  showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = `Stopped: ${message}`;
-  }
-
   /** Ends the training worker and the playback (the panel is gone: see <neuroai-study>). */
   dispose() {
-    this.trainer.dispose();
+    super.dispose();
     clearInterval(this.playing);
   }
 

@@ -3,7 +3,7 @@
 import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
 import { uPlot } from '../../lib/vendor.js';
-import { AGENTS } from './lab-panel.js';
+import { AGENTS } from './panel.js';
 
 const NS = [4, 5, 6, 7, 8, 9, 10, 11, 12];
 

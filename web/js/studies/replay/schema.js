@@ -29,4 +29,3 @@ export function labConfig(s) {
     targetPeriod: s.target, planSteps: s.plan > 0 ? s.plan : presetPlan(s.env), seed: s.seed };
 }
 
-export const stepsPerSecond = (speed) => (speed === 'max' ? 0 : Number(speed));

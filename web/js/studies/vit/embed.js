@@ -1,7 +1,8 @@
 // Embeddable: the Vision Transformer on Fashion-MNIST: input, attention, prediction, heads and
 // lesions, and live training.
 import { h } from '../../lib/dom.js';
-import { SCHEMA, VitPanel } from './panel.js';
+import { VitPanel } from './panel.js';
+import { SCHEMA } from './schema.js';
 
 export const title = 'Attention: a Vision Transformer looks at clothes';
 export const schema = SCHEMA;

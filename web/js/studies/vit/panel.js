@@ -5,10 +5,10 @@
 // (knobs, seed, view, chosen image, lesions) lives in the panel's state store (the URL hash on the
 // page, the element's attribute when embedded). Events: 'ready', 'training' {running},
 // 'milestone' {text} (see docs/embedding.md).
-import { TrainerClient } from '../../engine/trainer-client.js';
 import { fmt, h } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { StudyPanel } from '../../lib/study-panel.js';
 import { GUI } from '../../lib/vendor.js';
 import { heatFor } from './attention.js';
 import { AttentionView } from './attention-view.js';
@@ -17,26 +17,7 @@ import { HeadGrid } from './head-grid.js';
 import { InputPad } from './input-pad.js';
 import { DistanceChart, PositionView } from './learned-views.js';
 import { ProbBars } from './prob-bars.js';
-
-export const SCHEMA = {
-  init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
-  patch: { type: 'enum', default: '4', options: ['4', '7', '14'] },
-  dim: { type: 'enum', default: '64', options: ['16', '32', '48', '64', '96', '128'] },
-  depth: { type: 'int', default: 4, min: 1, max: 6 },
-  heads: { type: 'enum', default: '4', options: ['1', '2', '4', '8'] },
-  lr: { type: 'number', default: 0.001, min: 0.0001, max: 0.01 },
-  batch: { type: 'int', default: 64, min: 8, max: 256 },
-  seed: { type: 'int', default: 1, min: 0, max: 999999 },
-  view: { type: 'enum', default: 'cls', options: ['cls', 'query', 'rollout'] },
-  layer: { type: 'int', default: 4, min: 1, max: 6 },
-  head: { type: 'int', default: 0, min: 0, max: 8 },
-  query: { type: 'int', default: 24, min: 0, max: 195 },
-  img: { type: 'int', default: 0, min: 0, max: 999 },
-  input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
-  thumbs: { type: 'enum', default: 'plain', options: ['plain', 'attention'] },  // the attention view on every gallery thumbnail
-  lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
-  gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // batched calls on WebGPU: auto = on a real GPU
-};
+import { SCHEMA } from './schema.js';
 
 /** The worker job's config for the state's knobs (the shipped weights bring their own architecture). */
 function jobConfig(s) {
@@ -49,17 +30,15 @@ function jobConfig(s) {
 const LEARNED_REFRESH_MS = 3000;  // position similarity and attention distance while training
 const MILESTONE_ACCURACY = 0.8;  // held-out accuracy that a course page hears about
 
-export class VitPanel extends EventTarget {
+export class VitPanel extends StudyPanel {
   /**
    * Hosts: live (input, attention, prediction, heads) and train (controls and curves) are needed;
    * learned (position similarity, attention distance) and evaluation (the accuracy table) are
    * optional. store: the panel's state (createStore(SCHEMA)).
    */
   constructor({ live, learned = null, train, evaluation = null }, store) {
-    super();
-    this.store = store;
+    super(store, { errorPrefix: 'The model stopped' });
     const { state, rejected } = store;
-    this.state = state;
     this.hosts = { live, learned, train, evaluation };
     this.inflight = false;
     this.dirty = false;
@@ -69,11 +48,7 @@ export class VitPanel extends EventTarget {
     this.buildTraining(train, rejected);
     if (evaluation) this.buildEvaluation(evaluation);
     live.replaceChildren(h('p', { class: 'status' }, 'Loading the model and 6,000 Fashion-MNIST images…'));
-    this.trainer = new TrainerClient('vit', jobConfig(state));
-    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail.static));
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('vit', jobConfig(state));
   }
 
   saveHash() { this.store.write(); }
@@ -119,8 +94,7 @@ export class VitPanel extends EventTarget {
   }
 
   buildTraining(host, rejected) {
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons();
     this.resetButton = h('button', { disabled: true, onclick: () => this.restart('scratch') }, 'Reset to a fresh network');
     this.shippedButton = h('button', { disabled: true, onclick: () => this.restart('shipped') }, 'Load the shipped weights');
     this.status = h('p', { class: 'status', role: 'status' }, 'Loading…');
@@ -184,7 +158,7 @@ export class VitPanel extends EventTarget {
 
   // ---------------------------------------------------------------- worker events
 
-  onReady(info) {
+  onReady({ static: info }) {
     const first = !this.info;
     this.info = info;
     if (first) this.buildLive(info);
@@ -212,10 +186,8 @@ export class VitPanel extends EventTarget {
   }
 
   onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Start';
-    this.startButton.setAttribute('aria-pressed', String(running));
     if (this.snapshot) this.showStatus(this.snapshot);
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
+    super.onState({ running });
   }
 
   showStatus(snap) {
@@ -351,11 +323,6 @@ export class VitPanel extends EventTarget {
 
   // ---------------------------------------------------------------- training controls
 
-  toggle() {
-    if (this.trainer.running) this.trainer.pause();
-    else this.trainer.start();
-  }
-
   restart(init) {
     this.state.init = init;
     this.saveHash();
@@ -364,16 +331,6 @@ export class VitPanel extends EventTarget {
     this.status.textContent = init === 'shipped' ? 'Loading the shipped weights…' : 'Initializing a fresh network…';
     this.inspection = null;
     this.trainer.reset(jobConfig(this.state));
-  }
-
-  showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = `The model stopped: ${message}`;
-  }
-
-  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
-  dispose() {
-    this.trainer.dispose();
   }
 
   // ---------------------------------------------------------------- evaluation

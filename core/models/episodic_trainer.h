@@ -10,7 +10,7 @@
 
 namespace models {
 
-struct EpisodicLabConfig {
+struct EpisodicTrainerConfig {
   std::string env = "maze";  // "maze", "maze-moving" or "catch"
   MfecConfig mfec;
   SimpleEpisodicConfig simple;
@@ -18,11 +18,11 @@ struct EpisodicLabConfig {
   void validate() const;
 };
 
-class EpisodicLab {
+class EpisodicTrainer {
  public:
   static constexpr int kMfec = 0, kSimple = 1, kDqn = 2;
 
-  explicit EpisodicLab(const EpisodicLabConfig& config);
+  explicit EpisodicTrainer(const EpisodicTrainerConfig& config);
   /// Advances every agent by `env_steps` environment steps.
   void step(int env_steps);
 
@@ -42,10 +42,10 @@ class EpisodicLab {
   Runner<MfecAgent>& mfec() { return mfec_; }
   Runner<SimpleEpisodicAgent>& simple() { return simple_; }
   DqnRunner& dqn() { return dqn_; }
-  const EpisodicLabConfig& config() const { return config_; }
+  const EpisodicTrainerConfig& config() const { return config_; }
 
  private:
-  EpisodicLabConfig config_;
+  EpisodicTrainerConfig config_;
   Runner<MfecAgent> mfec_;
   Runner<SimpleEpisodicAgent> simple_;
   DqnRunner dqn_;

@@ -1,12 +1,14 @@
-#include "spiral_classifier.h"
+#include "spiral_trainer.h"
 
 #include <algorithm>
 #include <cmath>
 
+#include "nn/weights.h"
+
 namespace models {
 
 namespace {
-MlpConfig mlp_config(const SpiralClassifierConfig& c) {
+MlpConfig mlp_config(const SpiralTrainerConfig& c) {
   MlpConfig m;
   m.inputs = 2;
   m.hidden = c.hidden;
@@ -15,28 +17,51 @@ MlpConfig mlp_config(const SpiralClassifierConfig& c) {
   m.activation = c.activation;
   return m;
 }
-nn::AdamConfig adam_config(const SpiralClassifierConfig& c) {
+nn::AdamConfig adam_config(const SpiralTrainerConfig& c) {
   nn::AdamConfig a;
   a.lr = c.lr;
   return a;
 }
 }  // namespace
 
-void SpiralClassifierConfig::validate() const {
+void SpiralTrainerConfig::validate() const {
   data.validate();
   mlp_config(*this).validate();
-  nn::require_range(lr, 1e-6, 1.0, "SpiralClassifierConfig.lr");
-  nn::require_int_range(batch, 1, 4096, "SpiralClassifierConfig.batch");
+  nn::require_range(lr, 1e-6, 1.0, "SpiralTrainerConfig.lr");
+  nn::require_int_range(batch, 1, 4096, "SpiralTrainerConfig.batch");
 }
 
-SpiralClassifier::SpiralClassifier(const SpiralClassifierConfig& config)
+SpiralTrainer::SpiralTrainer(const SpiralTrainerConfig& config)
     : config_((config.validate(), config)),
       points_(data::make_spiral(config.data, config.seed)),
       mlp_(mlp_config(config), config.seed),
       adam_(mlp_.params(), adam_config(config)),
       rng_(config.seed, 0xba7c4) {}
 
-float SpiralClassifier::train_step() {
+std::vector<uint8_t> SpiralTrainer::export_weights() const {
+  return nn::encode_weights(mlp_.params(), "mlp", mlp_.config().to_text());
+}
+
+void SpiralTrainer::load_weights(const uint8_t* bytes, size_t size) {
+  const nn::WeightsFile file = nn::decode_weights(bytes, size);
+  nn::require(file.kind == "mlp", "weights file: holds a '", file.kind, "' model, expected 'mlp'");
+  const MlpConfig theirs = MlpConfig::from_text(file.config);
+  nn::require(theirs.inputs == 2 && theirs.outputs == config_.data.classes, "weights file: holds a network of ",
+              theirs.inputs, " inputs and ", theirs.outputs, " classes; the spirals have 2 inputs and ",
+              config_.data.classes, " classes");
+  SpiralTrainerConfig c = config_;
+  c.hidden = theirs.hidden;
+  c.layers = theirs.layers;
+  c.activation = theirs.activation;
+  c.validate();
+  Mlp fresh(mlp_config(c), c.seed);
+  nn::assign_weights(fresh.params(), file, "mlp");
+  config_ = c;
+  mlp_ = std::move(fresh);
+  adam_ = nn::Adam(mlp_.params(), adam_config(config_));
+}
+
+float SpiralTrainer::train_step() {
   const int B = config_.batch;
   batch_x_.resize(static_cast<size_t>(2 * B));
   batch_y_.resize(static_cast<size_t>(B));
@@ -56,21 +81,21 @@ float SpiralClassifier::train_step() {
   return loss.item();
 }
 
-float SpiralClassifier::train(int steps) {
-  nn::require_int_range(steps, 0, 1000000, "SpiralClassifier.train: steps");
+float SpiralTrainer::train(int steps) {
+  nn::require_int_range(steps, 0, 1000000, "SpiralTrainer.train: steps");
   double total = 0;
   for (int s = 0; s < steps; ++s) total += train_step();
   return steps > 0 ? static_cast<float>(total / steps) : 0.0f;
 }
 
-float SpiralClassifier::loss() {
+float SpiralTrainer::loss() {
   tape_.reset();
   nn::NoGradScope no_grad(tape_);
   nn::Var x = tape_.constant(points_.xy.data(), nn::Shape{points_.size(), 2});
   return nn::cross_entropy_logits(mlp_.forward(tape_, x), points_.label.data(), points_.size()).item();
 }
 
-float SpiralClassifier::accuracy() {
+float SpiralTrainer::accuracy() {
   const int n = points_.size(), C = config_.data.classes;
   std::vector<float> probs(static_cast<size_t>(n * C));
   predict(points_.xy.data(), n, probs.data());
@@ -82,10 +107,10 @@ float SpiralClassifier::accuracy() {
   return static_cast<float>(correct) / static_cast<float>(n);
 }
 
-void SpiralClassifier::predict(const float* xy, int n, float* probs) {
-  nn::require(n >= 0, "SpiralClassifier.predict: n: expected >= 0, got ", n);
+void SpiralTrainer::predict(const float* xy, int n, float* probs) {
+  nn::require(n >= 0, "SpiralTrainer.predict: n: expected >= 0, got ", n);
   for (int i = 0; i < 2 * n; ++i)
-    nn::require(std::isfinite(xy[i]), "SpiralClassifier.predict: xy[", i, "]: expected a finite number, got ", xy[i]);
+    nn::require(std::isfinite(xy[i]), "SpiralTrainer.predict: xy[", i, "]: expected a finite number, got ", xy[i]);
   if (n == 0) return;
   tape_.reset();
   nn::NoGradScope no_grad(tape_);
@@ -93,9 +118,9 @@ void SpiralClassifier::predict(const float* xy, int n, float* probs) {
   std::copy(p.data(), p.data() + p.numel(), probs);
 }
 
-void SpiralClassifier::decision_grid(int res, float extent, float* out) {
-  nn::require_int_range(res, 2, 1024, "SpiralClassifier.decision_grid: res");
-  nn::require_range(extent, 1e-3, 100.0, "SpiralClassifier.decision_grid: extent");
+void SpiralTrainer::decision_grid(int res, float extent, float* out) {
+  nn::require_int_range(res, 2, 1024, "SpiralTrainer.decision_grid: res");
+  nn::require_range(extent, 1e-3, 100.0, "SpiralTrainer.decision_grid: extent");
   std::vector<float> xy(static_cast<size_t>(2 * res * res));
   for (int r = 0; r < res; ++r)
     for (int c = 0; c < res; ++c) {

@@ -1,4 +1,4 @@
-#include "episodic_lab.h"
+#include "episodic_trainer.h"
 
 #include <algorithm>
 
@@ -20,14 +20,14 @@ DqnConfig dqn_for(const std::string& env, uint64_t seed) {
 }
 }  // namespace
 
-void EpisodicLabConfig::validate() const {
+void EpisodicTrainerConfig::validate() const {
   nn::require(env == "maze" || env == "maze-moving" || env == "catch",
-              "EpisodicLabConfig.env: expected \"maze\", \"maze-moving\" or \"catch\", got \"", env, "\"");
+              "EpisodicTrainerConfig.env: expected \"maze\", \"maze-moving\" or \"catch\", got \"", env, "\"");
   mfec.validate();
   simple.validate();
 }
 
-EpisodicLab::EpisodicLab(const EpisodicLabConfig& config)
+EpisodicTrainer::EpisodicTrainer(const EpisodicTrainerConfig& config)
     : config_((config.validate(), config)),
       mfec_(envs::make_env(config.env, config.seed), seeded(config.mfec, config.seed)),
       simple_(envs::make_env(config.env, config.seed), seeded(config.simple, config.seed)),
@@ -35,8 +35,8 @@ EpisodicLab::EpisodicLab(const EpisodicLabConfig& config)
   mfec_.agent().set_tag(mfec_.env().state_id());
 }
 
-void EpisodicLab::step(int env_steps) {
-  nn::require_int_range(env_steps, 0, 1 << 20, "EpisodicLab::step: env_steps");
+void EpisodicTrainer::step(int env_steps) {
+  nn::require_int_range(env_steps, 0, 1 << 20, "EpisodicTrainer::step: env_steps");
   for (int s = 0; s < env_steps; ++s) {
     mfec_.agent().set_tag(mfec_.env().state_id());  // entries remember where they were stored
     mfec_.step();
@@ -45,7 +45,7 @@ void EpisodicLab::step(int env_steps) {
   }
 }
 
-EpisodicLab::Decision EpisodicLab::mfec_decision() {
+EpisodicTrainer::Decision EpisodicTrainer::mfec_decision() {
   Decision d;
   MfecAgent& agent = mfec_.agent();
   d.q.resize(static_cast<size_t>(agent.actions()));
@@ -54,23 +54,26 @@ EpisodicLab::Decision EpisodicLab::mfec_decision() {
   return d;
 }
 
-void EpisodicLab::clear_memory() {
+void EpisodicTrainer::clear_memory() {
   mfec_.agent().clear();
   simple_.agent().clear();
 }
 
-envs::Env& EpisodicLab::env(int agent) {
-  nn::require(agent >= 0 && agent <= 2, "EpisodicLab: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ", agent);
+envs::Env& EpisodicTrainer::env(int agent) {
+  nn::require(agent >= 0 && agent <= 2, "EpisodicTrainer: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ",
+              agent);
   return agent == kMfec ? mfec_.env() : agent == kSimple ? simple_.env() : dqn_.env();
 }
 
-const std::vector<float>& EpisodicLab::returns(int agent) const {
-  nn::require(agent >= 0 && agent <= 2, "EpisodicLab: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ", agent);
+const std::vector<float>& EpisodicTrainer::returns(int agent) const {
+  nn::require(agent >= 0 && agent <= 2, "EpisodicTrainer: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ",
+              agent);
   return agent == kMfec ? mfec_.returns() : agent == kSimple ? simple_.returns() : dqn_.returns();
 }
 
-const std::vector<float>& EpisodicLab::observation(int agent) const {
-  nn::require(agent >= 0 && agent <= 2, "EpisodicLab: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ", agent);
+const std::vector<float>& EpisodicTrainer::observation(int agent) const {
+  nn::require(agent >= 0 && agent <= 2, "EpisodicTrainer: agent: expected 0 (MFEC), 1 (simple) or 2 (DQN), got ",
+              agent);
   return agent == kMfec ? mfec_.observation() : agent == kSimple ? simple_.observation() : dqn_.observation();
 }
 

@@ -1,33 +1,25 @@
 // The live comparison: MFEC, the simple episodic agent and DQN learn in the worker. MFEC's map
 // shows its memory and how it decides; the other two are drawn small; the curves compare all three.
-import { TrainerClient } from '../../engine/trainer-client.js';
 import { describeBoard, drawBoard } from '../../lib/boards.js';
 import { h, fmt } from '../../lib/dom.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { StudyPanel, stepsPerSecond } from '../../lib/study-panel.js';
 import { movingAverage } from '../../lib/returns.js';
 import { GUI } from '../../lib/vendor.js';
 import { describeMaze, drawMaze } from './maze-view.js';
-import { AGENTS, labConfig, SCHEMA, stepsPerSecond } from './schema.js';
+import { AGENTS, labConfig, SCHEMA } from './schema.js';
 
 const WINDOW = 20;
 
-export class EpisodicLabPanel extends EventTarget {
+export class EpisodicPanel extends StudyPanel {
   constructor(host, store) {
-    super();
-    this.store = store;
-    const state = this.state = store.state;
+    super(store);
     this.build(host);
-    this.trainer = new TrainerClient('episodic', labConfig(state));
-    this.trainer.setSpeed(stepsPerSecond(state.speed));
-    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('episodic', labConfig(this.state), { speed: stepsPerSecond(this.state.speed) });
   }
 
   build(host) {
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons();
     this.resetButton = h('button', { disabled: true, onclick: () => this.reset() }, 'Reset');
     this.clearButton = h('button', { disabled: true, onclick: () => this.clearMemory() }, 'Clear the memories');
     this.status = h('p', { class: 'status', role: 'status' }, 'Loading the WebAssembly module…');
@@ -69,8 +61,6 @@ export class EpisodicLabPanel extends EventTarget {
     });
   }
 
-  toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
-
   reset() {
     this.chart.clear();
     this.error.hidden = true;
@@ -88,12 +78,6 @@ export class EpisodicLabPanel extends EventTarget {
     this.milestone = false;
     for (const b of [this.startButton, this.stepButton, this.resetButton, this.clearButton]) b.disabled = false;
     this.dispatchEvent(new CustomEvent('ready'));
-  }
-
-  onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Start';
-    this.startButton.setAttribute('aria-pressed', String(running));
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -124,15 +108,5 @@ export class EpisodicLabPanel extends EventTarget {
         text: `MFEC: the ${WINDOW}-episode mean return reached 0.9 after ${mfec.length} episodes`, episodes: mfec.length } }));
     }
     this.status.textContent = `${snap.agents[0].returns.length} episodes (MFEC)` + (this.trainer.running ? ' · running' : ' · paused');
-  }
-
-  showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = `Training stopped: ${message}`;
-  }
-
-  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
-  dispose() {
-    this.trainer.dispose();
   }
 }

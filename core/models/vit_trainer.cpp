@@ -1,8 +1,9 @@
-#include "vit_classifier.h"
+#include "vit_trainer.h"
 
 #include <algorithm>
 #include <cmath>
 
+#include "nn/weights.h"
 #include "util/det_math.h"
 
 namespace models {
@@ -33,30 +34,50 @@ int VitTrainConfig::pass_images() const {
   return pass_bytes == 0 ? batch : nn::items_per_pass(pass_bytes, model.tape_floats_per_image(), batch);
 }
 
-VitClassifier::VitClassifier(const VitTrainConfig& config)
+VitTrainer::VitTrainer(const VitTrainConfig& config)
     : config_((config.validate(), config)),
-      vit_(config.model, config.seed),
-      adam_(vit_.params(), adam_config(config)),
+      vit_(std::make_unique<Vit>(config.model, config.seed)),
+      adam_(vit_->params(), adam_config(config)),
       rng_(config.seed, 0xf1a5) {}
 
-void VitClassifier::set_train_data(data::LabeledImages set) {
+void VitTrainer::set_train_data(data::LabeledImages set) {
   const VitConfig& m = config_.model;
-  nn::require(m.channels == 1, "VitClassifier: training data are grayscale, but the model has ", m.channels,
-              " channels");
-  nn::require(set.rows == m.image && set.cols == m.image, "VitClassifier: training images are ", set.rows, "x",
-              set.cols, ", expected ", m.image, "x", m.image);
-  nn::require(set.count >= 1, "VitClassifier: expected at least one training image");
-  data::validate(set, m.classes, "VitClassifier: training data");
+  nn::require(m.channels == 1, "VitTrainer: training data are grayscale, but the model has ", m.channels, " channels");
+  nn::require(set.rows == m.image && set.cols == m.image, "VitTrainer: training images are ", set.rows, "x", set.cols,
+              ", expected ", m.image, "x", m.image);
+  nn::require(set.count >= 1, "VitTrainer: expected at least one training image");
+  data::validate(set, m.classes, "VitTrainer: training data");
   train_ = std::move(set);
   order_.clear();
   cursor_ = 0;
 }
 
-double VitClassifier::epochs() const {
-  return train_.count > 0 ? static_cast<double>(images_seen()) / train_.count : 0.0;
+std::vector<uint8_t> VitTrainer::export_weights() const {
+  return nn::encode_weights(vit_->params(), "vit", config_.model.to_text());
 }
 
-float VitClassifier::learning_rate() const {
+void VitTrainer::load_weights(const uint8_t* bytes, size_t size) {
+  const nn::WeightsFile file = nn::decode_weights(bytes, size);
+  nn::require(file.kind == "vit", "weights file: holds a '", file.kind, "' model, expected 'vit'");
+  VitTrainConfig c = config_;
+  c.model = VitConfig::from_text(file.config);
+  c.validate();
+  if (train_.count > 0) {
+    nn::require(c.model.channels == 1 && c.model.image == train_.rows && c.model.classes == config_.model.classes,
+                "weights file: holds a ViT for ", c.model.channels, "-channel ", c.model.image, "x", c.model.image,
+                " images of ", c.model.classes, " classes; the training data are 1-channel ", train_.rows, "x",
+                train_.cols, " images of ", config_.model.classes, " classes");
+  }
+  auto fresh = std::make_unique<Vit>(c.model, c.seed);  // a Vit holds its read-out tape: not movable
+  nn::assign_weights(fresh->params(), file, "vit");
+  config_ = c;
+  vit_ = std::move(fresh);
+  adam_ = nn::Adam(vit_->params(), adam_config(config_));
+}
+
+double VitTrainer::epochs() const { return train_.count > 0 ? static_cast<double>(images_seen()) / train_.count : 0.0; }
+
+float VitTrainer::learning_rate() const {
   const double t = static_cast<double>(steps_);
   if (t < config_.warmup) return static_cast<float>(config_.lr * (t + 1) / config_.warmup);
   if (config_.decay_steps == 0) return config_.lr;
@@ -65,7 +86,7 @@ float VitClassifier::learning_rate() const {
 }
 
 // Sampling without replacement: each epoch is a fresh Fisher-Yates shuffle of all indices.
-void VitClassifier::next_indices(int n, int* out) {
+void VitTrainer::next_indices(int n, int* out) {
   for (int i = 0; i < n; ++i) {
     if (cursor_ >= order_.size()) {
       order_.resize(static_cast<size_t>(train_.count));
@@ -78,8 +99,8 @@ void VitClassifier::next_indices(int n, int* out) {
   }
 }
 
-float VitClassifier::train_step() {
-  nn::require(train_.count > 0, "VitClassifier.train_step: no training data (call set_train_data first)");
+float VitTrainer::train_step() {
+  nn::require(train_.count > 0, "VitTrainer.train_step: no training data (call set_train_data first)");
   const VitConfig& m = config_.model;
   const int B = config_.batch;
   batch_index_.resize(static_cast<size_t>(B));
@@ -89,7 +110,7 @@ float VitClassifier::train_step() {
   data::fill_batch(train_, batch_index_.data(), B, data::Augment{config_.shift, config_.flip}, &rng_, batch_x_.data(),
                    batch_y_.data());
   adam_.config().lr = learning_rate();
-  vit_.params().zero_grad();
+  vit_->params().zero_grad();
   // The batch's mean loss from passes of at most P images: each pass's mean weighted by its share.
   const int P = config_.pass_images();
   double loss_sum = 0;
@@ -98,30 +119,30 @@ float VitClassifier::train_step() {
     tape_.reset();
     nn::Var x = tape_.constant(batch_x_.data() + static_cast<size_t>(first) * m.pixels(),
                                nn::Shape{n, m.channels, m.image, m.image});
-    nn::Var loss = nn::cross_entropy_logits(vit_.forward(tape_, x), batch_y_.data() + first, n);
+    nn::Var loss = nn::cross_entropy_logits(vit_->forward(tape_, x), batch_y_.data() + first, n);
     if (n < B) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(B), 0.0f);
     tape_.backward(loss);
     loss_sum += loss.item();
   }
-  if (config_.clip > 0) nn::clip_grad_norm(vit_.params(), config_.clip);
-  adam_.step(vit_.params());
+  if (config_.clip > 0) nn::clip_grad_norm(vit_->params(), config_.clip);
+  adam_.step(vit_->params());
   ++steps_;
   return static_cast<float>(loss_sum);
 }
 
-float VitClassifier::train(int steps) {
-  nn::require_int_range(steps, 0, 10000000, "VitClassifier.train: steps");
+float VitTrainer::train(int steps) {
+  nn::require_int_range(steps, 0, 10000000, "VitTrainer.train: steps");
   double total = 0;
   for (int s = 0; s < steps; ++s) total += train_step();
   return steps > 0 ? static_cast<float>(total / steps) : 0.0f;
 }
 
-VitEvaluation VitClassifier::evaluate(const data::LabeledImages& set, int max_images, const float* head_mask) {
+VitEvaluation VitTrainer::evaluate(const data::LabeledImages& set, int max_images, const float* head_mask) {
   const VitConfig& m = config_.model;
-  nn::require(set.rows == m.image && set.cols == m.image, "VitClassifier.evaluate: images are ", set.rows, "x",
-              set.cols, ", expected ", m.image, "x", m.image);
-  data::validate(set, m.classes, "VitClassifier.evaluate: set");
-  vit_.validate_head_mask(head_mask, "VitClassifier.evaluate: head_mask");
+  nn::require(set.rows == m.image && set.cols == m.image, "VitTrainer.evaluate: images are ", set.rows, "x", set.cols,
+              ", expected ", m.image, "x", m.image);
+  data::validate(set, m.classes, "VitTrainer.evaluate: set");
+  vit_->validate_head_mask(head_mask, "VitTrainer.evaluate: head_mask");
   const int n = max_images < 0 ? set.count : std::min(max_images, set.count);
   VitEvaluation e;
   e.images = n;
@@ -135,7 +156,7 @@ VitEvaluation VitClassifier::evaluate(const data::LabeledImages& set, int max_im
     const int c = std::min(kChunk, n - start);
     for (int i = 0; i < c; ++i) index[static_cast<size_t>(i)] = start + i;
     data::fill_batch(set, index.data(), c, {}, nullptr, x.data(), labels.data());
-    vit_.predict(x.data(), c, head_mask, probs.data());
+    vit_->predict(x.data(), c, head_mask, probs.data());
     for (int i = 0; i < c; ++i) {
       const float* p = probs.data() + static_cast<size_t>(i) * m.classes;
       const int predicted = static_cast<int>(std::max_element(p, p + m.classes) - p);

@@ -1,55 +1,32 @@
 // The landing page's live demo: an MLP learns 2-D spirals in wasm inside a Web Worker.
 // View only: the model and its training loop live in the worker (engine/jobs/spiral.js).
-import { TrainerClient } from '../engine/trainer-client.js';
-import { h, fmt } from '../lib/dom.js';
-import { createStore, rejectedNote } from '../lib/hash-state.js';
-import { LossChart } from '../lib/loss-chart.js';
-import { CLASS_RGB, classColor } from '../lib/palette.js';
-import { GUI } from '../lib/vendor.js';
-
-// Every knob lives in the URL hash.
-export const SCHEMA = {
-  hidden: { type: 'int', default: 32, min: 2, max: 128 },
-  layers: { type: 'int', default: 2, min: 1, max: 4 },
-  activation: { type: 'enum', default: 'tanh', options: ['tanh', 'relu'] },
-  lr: { type: 'number', default: 0.01, min: 0.0001, max: 0.3 },
-  batch: { type: 'int', default: 64, min: 1, max: 512 },
-  classes: { type: 'int', default: 3, min: 2, max: 5 },
-  noise: { type: 'number', default: 0.2, min: 0, max: 1 },
-  seed: { type: 'int', default: 1, min: 0, max: 999999 },
-  speed: { type: 'enum', default: '100', options: ['10', '30', '100', '300', '1000', 'max'] },
-};
-
-const stepsPerSecond = (speed) => (speed === 'max' ? 0 : Number(speed));
+import { h, fmt } from '../../lib/dom.js';
+import { createStore, rejectedNote } from '../../lib/hash-state.js';
+import { LossChart } from '../../lib/loss-chart.js';
+import { CLASS_RGB, classColor } from '../../lib/palette.js';
+import { StudyPanel, stepsPerSecond } from '../../lib/study-panel.js';
+import { GUI } from '../../lib/vendor.js';
+import { SCHEMA } from './schema.js';
 
 const modelConfig = (s) => ({
   hidden: s.hidden, layers: s.layers, activation: s.activation, lr: s.lr, batch: s.batch,
   classes: s.classes, noise: s.noise, seed: s.seed,
 });
 
-export class SpiralPanel extends EventTarget {
+export class SpiralPanel extends StudyPanel {
   /** store: where the knobs live (the page's URL hash unless an embed passes its own). */
   constructor(host, store = createStore(SCHEMA)) {
-    super();
-    this.store = store;
-    this.state = store.state;
-    const state = this.state;
+    super(store);
     this.host = host;
     this.build(host, store.rejected);
-    this.trainer = new TrainerClient('spiral', modelConfig(state));
-    this.trainer.setSpeed(stepsPerSecond(state.speed));
-    this.trainer.addEventListener('ready', (e) => this.onReady(e.detail));
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('spiral', modelConfig(this.state), { speed: stepsPerSecond(this.state.speed) });
   }
 
   build(host, rejected) {
     this.canvas = h('canvas', { width: 360, height: 360, class: 'surface', role: 'img',
                                 'aria-label': 'Decision regions of the network and the training points' });
     this.caption = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Loading the WebAssembly module…');
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons();
     this.resetButton = h('button', { disabled: true, onclick: () => this.reset() }, 'Reset');
     this.status = h('p', { class: 'status', role: 'status' }, 'step 0');
     this.error = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -92,11 +69,6 @@ export class SpiralPanel extends EventTarget {
     this.gui = gui;
   }
 
-  toggle() {
-    if (this.trainer.running) this.trainer.pause();
-    else this.trainer.start();
-  }
-
   reset() {
     this.chart.clear();
     this.error.hidden = true;
@@ -111,10 +83,8 @@ export class SpiralPanel extends EventTarget {
   }
 
   onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Start';
-    this.startButton.setAttribute('aria-pressed', String(running));
-    this.host?.classList.toggle('running', running);
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
+    super.onState({ running });
+    this.host.classList.toggle('running', running);
   }
 
   onSnapshot(snap) {
@@ -165,15 +135,5 @@ export class SpiralPanel extends EventTarget {
       ctx.fill();
       ctx.stroke();
     }
-  }
-
-  showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = `Training stopped: ${message}`;
-  }
-
-  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
-  dispose() {
-    this.trainer.dispose();
   }
 }

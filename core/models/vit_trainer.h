@@ -3,6 +3,7 @@
 // without lesioned heads. The native CLI, the wasm module and the tests all train through this.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "data/vit_data.h"
@@ -39,9 +40,9 @@ struct VitEvaluation {
   std::vector<int> confusion;  // (K, K): row = true class, column = predicted class
 };
 
-class VitClassifier {
+class VitTrainer {
  public:
-  explicit VitClassifier(const VitTrainConfig& config);
+  explicit VitTrainer(const VitTrainConfig& config);
 
   /// The images to train on (copied); their size and labels must fit the model's config.
   void set_train_data(data::LabeledImages set);
@@ -62,15 +63,23 @@ class VitClassifier {
   /// Completed passes over the training data.
   double epochs() const;
 
+  /// The weights file of the model (kind "vit", the model config as text).
+  std::vector<uint8_t> export_weights() const;
+  /// Loads a weights file made by export_weights or `neuroai train vit` and adopts its
+  /// architecture (the config travels in the file); image size, channels and classes must fit
+  /// the training data when there is any. Checked before anything changes; Adam's moments start
+  /// over (the step count goes on: it versions the weights).
+  void load_weights(const uint8_t* bytes, size_t size);
+
   const VitTrainConfig& config() const { return config_; }
-  Vit& vit() { return vit_; }
-  const Vit& vit() const { return vit_; }
+  Vit& model() { return *vit_; }
+  const Vit& model() const { return *vit_; }
 
  private:
   void next_indices(int n, int* out);
 
   VitTrainConfig config_;
-  Vit vit_;
+  std::unique_ptr<Vit> vit_;
   nn::Adam adam_;
   nn::Rng rng_;
   nn::Tape tape_;

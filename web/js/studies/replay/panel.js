@@ -2,13 +2,13 @@
 // rank-based prioritized, or uniform again as a control) learn in the worker; this view draws both
 // boards, their reward curves and the knobs. Snapshots are also handed to `onSnapshot` listeners
 // (the tree / heap view, the results table).
-import { TrainerClient } from '../../engine/trainer-client.js';
 import { h, fmt } from '../../lib/dom.js';
 import { LossChart } from '../../lib/loss-chart.js';
+import { StudyPanel, stepsPerSecond } from '../../lib/study-panel.js';
 import { movingAverage } from '../../lib/returns.js';
 import { GUI } from '../../lib/vendor.js';
 import { describeBoard, drawBoard } from '../../lib/boards.js';
-import { PAPER_EXPONENTS, SCHEMA, labConfig, stepsPerSecond } from './schema.js';
+import { PAPER_EXPONENTS, SCHEMA, labConfig } from './schema.js';
 
 export const AGENTS = [
   { name: 'Uniform replay', color: '#0072B2' },
@@ -23,26 +23,18 @@ export const VARIANT_NAMES = {
 export const agentsFor = (variant) => [AGENTS[0], { name: VARIANT_NAMES[variant], color: AGENTS[1].color }];
 export const WINDOW = 50;  // episodes in the moving average
 
-export class ReplayLabPanel extends EventTarget {
+export class ReplayPanel extends StudyPanel {
   constructor(host, store) {
-    super();
-    this.store = store;
-    const state = this.state = store.state;
+    super(store);
     this.listeners = [];
     this.build(host);
-    this.trainer = new TrainerClient('replay', labConfig(state));
-    this.trainer.setSpeed(stepsPerSecond(state.speed));
-    this.trainer.addEventListener('ready', () => this.onReady());
-    this.trainer.addEventListener('snapshot', (e) => this.onSnapshot(e.detail));
-    this.trainer.addEventListener('state', (e) => this.onState(e.detail));
-    this.trainer.addEventListener('error', (e) => this.showError(e.detail.message));
+    this.startTrainer('replay', labConfig(this.state), { speed: stepsPerSecond(this.state.speed) });
   }
 
   onSnapshotListener(f) { this.listeners.push(f); }
 
   build(host) {
-    this.startButton = h('button', { class: 'primary', disabled: true, onclick: () => this.toggle() }, 'Start');
-    this.stepButton = h('button', { disabled: true, onclick: () => this.trainer.step(1) }, 'Step');
+    this.runButtons();
     this.resetButton = h('button', { disabled: true, onclick: () => this.reset() }, 'Reset');
     this.status = h('p', { class: 'status', role: 'status' }, 'Loading the WebAssembly module…');
     this.error = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -108,8 +100,6 @@ export class ReplayLabPanel extends EventTarget {
     this.chart.setLabel(1, this.agents[1].name);
   }
 
-  toggle() { this.trainer.running ? this.trainer.pause() : this.trainer.start(); }
-
   reset() {
     this.chart.clear();
     this.error.hidden = true;
@@ -120,12 +110,6 @@ export class ReplayLabPanel extends EventTarget {
     this.milestones = new Set();
     for (const b of [this.startButton, this.stepButton, this.resetButton]) b.disabled = false;
     this.dispatchEvent(new CustomEvent('ready'));
-  }
-
-  onState({ running }) {
-    this.startButton.textContent = running ? 'Pause' : 'Start';
-    this.startButton.setAttribute('aria-pressed', String(running));
-    this.dispatchEvent(new CustomEvent('training', { detail: { running } }));
   }
 
   onSnapshot(snap) {
@@ -160,15 +144,5 @@ export class ReplayLabPanel extends EventTarget {
       }
     });
     for (const f of this.listeners) f(snap);
-  }
-
-  showError(message) {
-    this.error.hidden = false;
-    this.error.textContent = `Training stopped: ${message}`;
-  }
-
-  /** Ends the training worker (the panel is gone: see <neuroai-study>). */
-  dispose() {
-    this.trainer.dispose();
   }
 }

@@ -9,28 +9,28 @@
 
 namespace models {
 
-struct ReplayLabConfig {
+struct ReplayTrainerConfig {
   std::string env = "catch";                       // "catch" or "cartpole"
   DqnConfig dqn = dqn_preset("catch");             // replay.kind is set per agent
   ReplayKind variant = ReplayKind::kProportional;  // the second agent's replay
   int histogram_bins = 32;
 };
 
-class ReplayLab {
+class ReplayTrainer {
  public:
   static constexpr int kUniform = 0, kVariant = 1;
   static constexpr int kPrioritized = kVariant;  // the name from before the variant setting
 
-  explicit ReplayLab(const ReplayLabConfig& config);
+  explicit ReplayTrainer(const ReplayTrainerConfig& config);
   /// Advances both agents by `env_steps` environment steps each.
   void step(int env_steps);
   DqnRunner& agent(int which);
   /// The training loss of agent `which`'s last environment step (NaN when that step did not train).
   float last_loss(int which) const;
-  const ReplayLabConfig& config() const { return config_; }
+  const ReplayTrainerConfig& config() const { return config_; }
 
  private:
-  ReplayLabConfig config_;
+  ReplayTrainerConfig config_;
   std::unique_ptr<DqnRunner> agents_[2];
   float last_loss_[2];
 };

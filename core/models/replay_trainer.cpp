@@ -1,10 +1,10 @@
-#include "replay_lab.h"
+#include "replay_trainer.h"
 
 #include <limits>
 
 namespace models {
 
-ReplayLab::ReplayLab(const ReplayLabConfig& config) : config_(config) {
+ReplayTrainer::ReplayTrainer(const ReplayTrainerConfig& config) : config_(config) {
   for (int k = 0; k < 2; ++k) {
     last_loss_[k] = std::numeric_limits<float>::quiet_NaN();
     DqnConfig c = config.dqn;
@@ -15,21 +15,21 @@ ReplayLab::ReplayLab(const ReplayLabConfig& config) : config_(config) {
   }
 }
 
-void ReplayLab::step(int env_steps) {
-  nn::require_int_range(env_steps, 0, 1 << 20, "ReplayLab::step: env_steps");
+void ReplayTrainer::step(int env_steps) {
+  nn::require_int_range(env_steps, 0, 1 << 20, "ReplayTrainer::step: env_steps");
   for (int s = 0; s < env_steps; ++s)
     for (int k = 0; k < 2; ++k) last_loss_[k] = agents_[k]->step().info;
 }
 
-float ReplayLab::last_loss(int which) const {
+float ReplayTrainer::last_loss(int which) const {
   nn::require(which == kUniform || which == kVariant,
-              "ReplayLab::last_loss: which: expected 0 (uniform) or 1 (the variant), got ", which);
+              "ReplayTrainer::last_loss: which: expected 0 (uniform) or 1 (the variant), got ", which);
   return last_loss_[which];
 }
 
-DqnRunner& ReplayLab::agent(int which) {
+DqnRunner& ReplayTrainer::agent(int which) {
   nn::require(which == kUniform || which == kVariant,
-              "ReplayLab::agent: which: expected 0 (uniform) or 1 (the variant), got ", which);
+              "ReplayTrainer::agent: which: expected 0 (uniform) or 1 (the variant), got ", which);
   return *agents_[which];
 }
 

@@ -1,6 +1,7 @@
 // Embeddable: the spiral MLP demo of the landing page.
-import { h } from '../lib/dom.js';
-import { SCHEMA, SpiralPanel } from './spiral-panel.js';
+import { h } from '../../lib/dom.js';
+import { SpiralPanel } from './panel.js';
+import { SCHEMA } from './schema.js';
 
 export const title = 'A small network learns to untangle spirals';
 export const schema = SCHEMA;

@@ -11,7 +11,7 @@
 
 namespace models {
 
-struct SpiralClassifierConfig {
+struct SpiralTrainerConfig {
   data::SpiralConfig data;
   int hidden = 32;
   int layers = 2;
@@ -22,9 +22,9 @@ struct SpiralClassifierConfig {
   void validate() const;
 };
 
-class SpiralClassifier {
+class SpiralTrainer {
  public:
-  explicit SpiralClassifier(const SpiralClassifierConfig& config);
+  explicit SpiralTrainer(const SpiralTrainerConfig& config);
 
   /// One Adam step on a random minibatch; returns its loss.
   float train_step();
@@ -41,11 +41,18 @@ class SpiralClassifier {
 
   long long steps() const { return steps_; }
   const data::Points2D& points() const { return points_; }
-  const SpiralClassifierConfig& config() const { return config_; }
-  Mlp& mlp() { return mlp_; }
+  /// The weights file of the network (kind "mlp", its config as text).
+  std::vector<uint8_t> export_weights() const;
+  /// Loads a weights file made by export_weights or `neuroai train spiral` and adopts its
+  /// hidden layers and activation; its inputs (2) and classes must be the data's. Checked before
+  /// anything changes; Adam's moments start over.
+  void load_weights(const uint8_t* bytes, size_t size);
+
+  const SpiralTrainerConfig& config() const { return config_; }
+  Mlp& model() { return mlp_; }
 
  private:
-  SpiralClassifierConfig config_;
+  SpiralTrainerConfig config_;
   data::Points2D points_;
   Mlp mlp_;
   nn::Adam adam_;

@@ -1,0 +1,67 @@
+// Training LFADS: the optimizer, the tape, the sampling RNG and the KL/L2 ramp around the model
+// of lfads.h (the shape every study follows: docs/adding-a-case-study.md).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "lfads.h"
+#include "nn/optim.h"
+#include "nn/rng.h"
+
+namespace models {
+
+struct LfadsTrainConfig {
+  float lr = 0.005f;
+  int lr_half_life = 1500;  // the step size halves every this many steps...
+  float lr_floor = 0.05f;   // ...down to this fraction of lr (late large steps can undo a fit)
+  int batch = 32;
+  float grad_clip = 200.0f;
+  float kl_weight = 1.0f;
+  float l2_weight = 1e-4f;
+  int ramp_start = 500;   // steps before the KL and L2 weights begin to grow
+  int ramp_steps = 2000;  // steps over which they grow from 0 to their full value
+  float coordinated_dropout = 0.3f;
+  uint64_t seed = 1;
+  void validate() const;
+};
+
+struct LfadsLosses {
+  float total = 0, reconstruction = 0, kl_ic = 0, kl_inputs = 0, l2 = 0, ramp = 0;
+};
+
+/// Trains an Lfads: Adam with a halving step size, gradient clipping, the KL/L2 ramp, coordinated
+/// dropout and posterior sampling, on its own tape and RNG. The model is initialised from
+/// train.seed; the sampling RNG is a separate stream of the same seed.
+class LfadsTrainer {
+ public:
+  LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train);
+
+  /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
+  /// T_in bins of the first N_in neurons); returns the losses.
+  LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
+
+  /// The weights file of the model (kind "lfads", the model config as text).
+  std::vector<uint8_t> export_weights() const;
+  /// Loads a weights file made by export_weights or `neuroai train lfads` and adopts its
+  /// architecture (the config travels in the file); the neurons it reads and reads out are the
+  /// data's and must match this model's. Checked before anything changes; Adam's moments start over.
+  void load_weights(const uint8_t* bytes, size_t size);
+
+  float ramp() const;  // the current KL/L2 weight multiplier in [0, 1]
+  long long steps() const { return steps_; }
+  Lfads& model() { return model_; }
+  const LfadsConfig& config() const { return model_.config(); }
+  const LfadsTrainConfig& train_config() const { return train_; }
+
+ private:
+  LfadsTrainConfig train_;
+  Lfads model_;
+  nn::Adam adam_;
+  nn::Tape tape_;
+  nn::Rng rng_;
+  long long steps_ = 0;
+  std::vector<float> batch_x_, batch_mask_;
+};
+
+}  // namespace models
