@@ -42,16 +42,6 @@ models::VitConfig model_options(Args& args) {
   return m;
 }
 
-std::vector<double> per_class_accuracy(const models::VitEvaluation& e, int classes) {
-  std::vector<double> out;
-  for (int c = 0; c < classes; ++c) {
-    int total = 0;
-    for (int p = 0; p < classes; ++p) total += e.confusion[static_cast<size_t>(c) * classes + p];
-    out.push_back(total ? static_cast<double>(e.confusion[static_cast<size_t>(c) * classes + c]) / total : 0.0);
-  }
-  return out;
-}
-
 data::FashionSubset load_subset(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   nn::require(static_cast<bool>(f), "--subset: cannot open '", path, "' (make it with neuroai export fashion-subset)");
@@ -286,7 +276,7 @@ int eval_vit(Args& args) {
         .field("train_images_per_s", train_rate)
         .field("train_batch", c.batch)
         .field("eval_images_per_s", eval_rate)
-        .field("per_class_accuracy", per_class_accuracy(result, K))
+        .field("per_class_accuracy", result.per_class_accuracy())
         .field("mean_attention_distance", std::vector<double>(distance.begin(), distance.end()));
     if (lesions) out.field("lesion_accuracy", lesion_accuracy);
     if (baseline) {
@@ -303,7 +293,7 @@ int eval_vit(Args& args) {
                   validation.loss, validation.images);
     std::printf("test accuracy %.4f, loss %.4f on %d images (%.0f images/s)\n", result.accuracy, result.loss,
                 result.images, eval_rate);
-    const auto per_class = per_class_accuracy(result, K);
+    const auto per_class = result.per_class_accuracy();
     for (int k = 0; k < K; ++k)
       std::printf("  %-12s %.3f\n", data::kFashionClasses[k], per_class[static_cast<size_t>(k)]);
     std::printf("mean attention distance (pixels), block x head:\n");

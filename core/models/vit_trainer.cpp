@@ -52,6 +52,17 @@ void VitTrainer::set_train_data(data::LabeledImages set) {
   cursor_ = 0;
 }
 
+std::vector<double> VitEvaluation::per_class_accuracy() const {
+  const int K = static_cast<int>(std::lround(std::sqrt(static_cast<double>(confusion.size()))));
+  std::vector<double> out;
+  for (int c = 0; c < K; ++c) {
+    int total = 0;
+    for (int p = 0; p < K; ++p) total += confusion[static_cast<size_t>(c) * K + p];
+    out.push_back(total ? static_cast<double>(confusion[static_cast<size_t>(c) * K + c]) / total : 0.0);
+  }
+  return out;
+}
+
 std::vector<uint8_t> VitTrainer::export_weights() const {
   return nn::encode_weights(vit_->params(), "vit", config_.model.to_text());
 }

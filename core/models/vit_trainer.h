@@ -38,6 +38,8 @@ struct VitEvaluation {
   double accuracy = 0;         // fraction of images classified correctly
   double loss = 0;             // mean cross-entropy
   std::vector<int> confusion;  // (K, K): row = true class, column = predicted class
+  /// The fraction of each true class classified correctly (0 for a class with no images).
+  std::vector<double> per_class_accuracy() const;
 };
 
 class VitTrainer {

@@ -1,6 +1,6 @@
 // The course-site kit: embed flags, the custom element, postMessage events, URL round trips,
-// hostile hashes, glossary popups, the course page's accessibility, the strict CSP header and
-// offline reload. (Each study page's audit is in smoke.test.mjs.)
+// hostile hashes, glossary popups, the accessibility of the course page, the glossary and the
+// embed page, the strict CSP header and offline reload.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { STRICT_CSP } from '../../tools/serve.mjs';
@@ -52,6 +52,7 @@ test('PredNet and the ViT embed: the view state in the hash, training events, co
   // The page's styles came with the study: the ViT's selects are styled as on its own page.
   assert.equal(await vit.$eval('#embed .vit select', (e) => getComputedStyle(e).borderRadius), '6px');
   await screenshot(vit, 'embed-vit');
+  assert.deepEqual(await accessibilityViolations(vit), [], 'axe-core: embed.html');
   for (const p of [page, vit]) { assert.deepEqual(p.problems, []); await p.close(); }
 });
 
@@ -143,6 +144,7 @@ test('glossary: searchable, and term popups open on hover and on keyboard focus'
   assert.equal(await page.getAttribute('a.term[data-term="hippocampus"]', 'aria-describedby'), 'term-tip');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#term-tip', { state: 'hidden' });
+  assert.deepEqual(await accessibilityViolations(g), [], 'axe-core: glossary.html');
   for (const p of [g, page]) { assert.deepEqual(p.problems, []); await p.close(); }
 });
 

@@ -2,7 +2,7 @@
 // clearing the memory empties it, Catch works too.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -41,6 +41,7 @@ test('the agents run on the maze, the memory shows on the map, clearing empties 
   await page.click('#episodic-lab button:has-text("Clear the memories")');
   await page.waitForFunction(() => window.neuroaiEpisodic.lab.snapshot.agents[0].stats.memory < 5);
   assert.match(await page.textContent('#episodic-lab .legend'), /Memories cleared/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

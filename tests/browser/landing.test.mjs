@@ -2,7 +2,7 @@
 // spiral MLP trains in the worker while the page stays responsive, and the knobs live in the URL.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -21,6 +21,7 @@ test('the landing page loads without console errors and reports capabilities', a
   for (const name of ['PredNet', 'replay', 'Vision Transformer', 'LFADS', 'Episodic memory', 'Glossary'])
     assert.ok(titles.some((t) => t.includes(name)), `landing page names ${name}`);
   await screenshot(page, 'landing-initial');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

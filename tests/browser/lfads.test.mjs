@@ -5,7 +5,7 @@
 // the held-out conditions' view; the page at phone width; training runs in the worker.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { inkPixels, launch, openPage, screenshot } from './browser.mjs';
+import { accessibilityViolations, inkPixels, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -78,6 +78,7 @@ test('the shipped model: raster, rates, the comparison tables (LFADS first, then
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(overflow <= 390, `page width at 390 px: ${overflow}`);
   await screenshot(page, 'lfads-phone');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -86,7 +87,9 @@ test('training from scratch runs in the worker and the losses fall; a trial beyo
   const page = await openPage(env.browser, `${env.url}lfads.html#start=scratch&generator=16&factors=4&set=conditions&trial=230`);
   await ready(page);
   assert.match(await page.textContent('.hash-note'), /Ignored in the link: trial=230/);
-  assert.match(await page.textContent('#lfads-lab .canvas-summary'), /^Trial 1 of the held-out conditions/);
+  // The summary follows the first snapshot, which may come after the buttons are enabled.
+  await page.waitForFunction(() => /^Trial 1 of the held-out conditions/.test(document.querySelector('#lfads-lab .canvas-summary')?.textContent ?? ''),
+    null, { timeout: 60000 });
   await page.click('#lfads-lab button.primary');
   await page.waitForFunction(() => window.neuroaiLfads.panel.lossChart.length > 8, null, { timeout: 90000 });
   await page.click('#lfads-lab button.primary');

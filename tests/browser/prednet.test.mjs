@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launch, openPage, root, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, root, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -63,6 +63,7 @@ test('the page loads the shipped weights, draws every layer and measures PredNet
   assert.ok(await colours(page, '.error-timeline') > 3);
   assert.match(await page.textContent('#prednet-panel .canvas-summary'), /Frame 6 of 9\. Mean layer-0 error/);
   await screenshot(page, 'prednet-initial');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -3,7 +3,7 @@
 // computes in a worker, knobs come from the hash.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -53,6 +53,7 @@ test('the agents train live: episodes accumulate, boards and curves update, the 
   assert.match(await page.textContent('#replay-tree .canvas-summary'), /Last batch: 32 draws from \d+ stored transitions/);
   assert.match(await page.textContent('#replay-results'), /Uniform replay/);
   await screenshot(page, 'replay-training');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -1,4 +1,5 @@
-// The smoke test of the site (tools/test quick runs it; the full run too): every page with a
+// The smoke test of the site, the browser part of tools/test quick (the full run leaves it out:
+// each page's own file loads, trains and audits it in more depth): every page with a
 // model loads with no console error, failed request or CSP violation, its workers get ready and
 // take two training steps without an error, and the axe-core audit finds no accessibility
 // violation on it; the same for the glossary and the embed page.

@@ -5,7 +5,7 @@
 // attention from one batched call, and the URL hash restores the state.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, screenshot } from './browser.mjs';
 
 let env;
 before(async () => { env = await launch(); });
@@ -66,6 +66,7 @@ test('the page loads the shipped model without console errors and explains itsel
   await page.waitForFunction(() => !document.querySelector('[data-evidence="test_accuracy"]').textContent.includes('docs/vit.md'));
   assert.match(await page.textContent('#native-evidence'), /accuracy of \d\d\.\d\d%/);
   await screenshot(page, 'vit-initial');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe-core');
   assert.deepEqual(page.problems, []);
 });
 

@@ -353,6 +353,16 @@ TEST_CASE("ViT training is bit-identical for the same seed and weights round-tri
   CHECK(params[0] == params[1]);
 }
 
+TEST_CASE("per-class accuracy from the confusion matrix", "[vit]") {
+  models::VitEvaluation e;
+  e.confusion = {3, 1, 0, 0, 2, 0, 0, 0, 0};  // rows: true classes 0, 1, 2 (class 2 has no images)
+  const std::vector<double> acc = e.per_class_accuracy();
+  REQUIRE(acc.size() == 3);
+  CHECK(acc[0] == Approx(0.75));
+  CHECK(acc[1] == Approx(1.0));
+  CHECK(acc[2] == 0.0);
+}
+
 TEST_CASE("load_weights adopts the file's architecture; a ViT for other images than the data's is refused", "[vit]") {
   models::VitTrainConfig small;
   small.model.patch = 14;

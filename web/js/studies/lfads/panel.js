@@ -182,10 +182,11 @@ export class LfadsPanel extends StudyPanel {
         return scores ? [id, label, scores] : null;
       }).filter(Boolean);
       const best = Object.fromEntries(METRICS.map(([k]) => [k, Math.max(...rows.map((r) => r[2][k]).filter(Number.isFinite))]));
-      // The caption above the scrolling box (a <caption> would scroll away with a table wider than a phone).
+      // The caption above the scrolling box (a <caption> would scroll away with a table wider than a
+      // phone); the box takes keyboard focus so that a table wider than the screen scrolls by keys too.
       const id = `lfads-${this.uid}-${key}`;
       return h('figure', { class: 'nlb-figure' }, h('figcaption', { id }, caption),
-        h('div', { class: 'table-scroll' }, h('table', { class: 'metric-table nlb-table', dataset: { set: key }, 'aria-labelledby': id },
+        h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-labelledby': id }, h('table', { class: 'metric-table nlb-table', dataset: { set: key }, 'aria-labelledby': id },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'method'), METRICS.map(([, label]) => h('th', { scope: 'col' }, label)))),
         h('tbody', {}, rows.map(([id, label, scores]) => h('tr', { dataset: { method: id } }, h('th', { scope: 'row' }, label),
           METRICS.map(([k]) => h('td', { class: scores[k] === best[k] && rows.length > 1 ? 'best' : null }, num(scores[k])))))))));
