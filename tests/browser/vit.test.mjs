@@ -277,7 +277,7 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
   const off = await openPage(env.browser, url('#gpu=off'));
   await ready(off);
   assert.match(await off.textContent('#evaluation .vit-compute-path'), /WebAssembly \(WebGPU is switched off \(gpu=off in the link\)\)/);
-  const EVAL = 48;  // test images evaluated on both paths (few: SwiftShader is slow)
+  const EVAL = 24;  // test images evaluated on both paths (few: SwiftShader is slow)
   const wasmEval = await off.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
   assert.equal(wasmEval.compute.path, 'wasm');
   const SAMPLE = 6;  // gallery images whose attention maps are compared
