@@ -36,8 +36,7 @@ std::vector<uint8_t> LfadsTrainer::export_weights() const {
 }
 
 void LfadsTrainer::load_weights(const uint8_t* bytes, size_t size) {
-  const nn::WeightsFile file = nn::decode_weights(bytes, size);
-  nn::require(file.kind == "lfads", "weights file: holds a '", file.kind, "' model, expected 'lfads'");
+  const nn::WeightsFile file = nn::decode_weights(bytes, size, "lfads");
   const LfadsConfig c = LfadsConfig::from_text(file.config);
   const LfadsConfig& ours = model_.config();
   nn::require(c.neurons == ours.neurons && c.out_neurons() == ours.out_neurons(), "the file's model reads ", c.neurons,

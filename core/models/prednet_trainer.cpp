@@ -114,9 +114,7 @@ std::vector<uint8_t> PredNetTrainer::export_weights() const {
 }
 
 void PredNetTrainer::load_weights(const uint8_t* bytes, size_t size) {
-  const nn::WeightsFile file = nn::decode_weights(bytes, size);
-  nn::require(file.kind == kPredNetWeightsKind, "weights file: holds a '", file.kind, "' model, expected '",
-              kPredNetWeightsKind, "'");
+  const nn::WeightsFile file = nn::decode_weights(bytes, size, kPredNetWeightsKind);
   PredNetTrainerConfig c = config_;
   c.model = PredNetConfig::from_text(file.config);
   const PredNetConfig& ours = config_.model;

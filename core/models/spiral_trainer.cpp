@@ -43,8 +43,7 @@ std::vector<uint8_t> SpiralTrainer::export_weights() const {
 }
 
 void SpiralTrainer::load_weights(const uint8_t* bytes, size_t size) {
-  const nn::WeightsFile file = nn::decode_weights(bytes, size);
-  nn::require(file.kind == "mlp", "weights file: holds a '", file.kind, "' model, expected 'mlp'");
+  const nn::WeightsFile file = nn::decode_weights(bytes, size, "mlp");
   const MlpConfig theirs = MlpConfig::from_text(file.config);
   nn::require(theirs.inputs == 2 && theirs.outputs == config_.data.classes, "weights file: holds a network of ",
               theirs.inputs, " inputs and ", theirs.outputs, " classes; the spirals have 2 inputs and ",

@@ -68,8 +68,7 @@ std::vector<uint8_t> VitTrainer::export_weights() const {
 }
 
 void VitTrainer::load_weights(const uint8_t* bytes, size_t size) {
-  const nn::WeightsFile file = nn::decode_weights(bytes, size);
-  nn::require(file.kind == "vit", "weights file: holds a '", file.kind, "' model, expected 'vit'");
+  const nn::WeightsFile file = nn::decode_weights(bytes, size, "vit");
   VitTrainConfig c = config_;
   c.model = VitConfig::from_text(file.config);
   c.validate();

@@ -146,8 +146,20 @@ WeightsFile decode_weights(const uint8_t* bytes, size_t size) {
   return f;
 }
 
-void assign_weights(Params& params, const WeightsFile& file, const std::string& expected_kind) {
+namespace {
+void require_kind(const WeightsFile& file, const std::string& expected_kind) {
   require(file.kind == expected_kind, "weights file: holds a '", file.kind, "' model, expected '", expected_kind, "'");
+}
+}  // namespace
+
+WeightsFile decode_weights(const uint8_t* bytes, size_t size, const std::string& expected_kind) {
+  WeightsFile file = decode_weights(bytes, size);
+  require_kind(file, expected_kind);
+  return file;
+}
+
+void assign_weights(Params& params, const WeightsFile& file, const std::string& expected_kind) {
+  require_kind(file, expected_kind);
   require(static_cast<int>(file.tensors.size()) == params.size(), "weights file: holds ", file.tensors.size(),
           " tensors, the model has ", params.size());
   for (const auto& t : file.tensors) {

@@ -33,6 +33,8 @@ struct WeightsFile {
 std::vector<uint8_t> encode_weights(const Params& params, const std::string& kind, const std::string& config);
 /// Parses and verifies a weights file held in memory.
 WeightsFile decode_weights(const uint8_t* bytes, size_t size);
+/// The same, refusing a file of another model kind than `expected_kind` (before its config is read).
+WeightsFile decode_weights(const uint8_t* bytes, size_t size, const std::string& expected_kind);
 /// Copies the file's tensors into `params`; names, shapes and kind must match exactly.
 void assign_weights(Params& params, const WeightsFile& file, const std::string& expected_kind);
 

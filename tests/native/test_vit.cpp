@@ -364,19 +364,10 @@ TEST_CASE("per-class accuracy from the confusion matrix", "[vit]") {
 }
 
 TEST_CASE("load_weights adopts the file's architecture; a ViT for other images than the data's is refused", "[vit]") {
-  models::VitTrainConfig small;
-  small.model.patch = 14;
-  small.model.dim = 16;
-  small.model.depth = 1;
-  small.model.heads = 2;
-  small.model.mlp = 16;
+  models::VitTrainConfig small = tiny_training();
   small.seed = 4;
   const models::VitTrainer writer(small);
-  models::VitTrainConfig tc;
-  tc.model.dim = 32;
-  tc.model.heads = 2;
-  tc.model.mlp = 32;
-  models::VitTrainer reader(tc);
+  models::VitTrainer reader(models::VitTrainConfig{});  // the default architecture
   reader.set_train_data(data::LabeledImages{1, 28, 28, std::vector<uint8_t>(784, 100), {3}});
   const std::vector<uint8_t> bytes = writer.export_weights();
   reader.load_weights(bytes.data(), bytes.size());
@@ -385,7 +376,7 @@ TEST_CASE("load_weights adopts the file's architecture; a ViT for other images t
   CHECK(std::isfinite(reader.train_step()));
   models::VitTrainConfig wide = small;
   wide.model.image = 32;
-  wide.model.patch = 8;
+  wide.model.patch = 8;  // 32 / 8: a 4 x 4 grid of patches
   const std::vector<uint8_t> other = models::VitTrainer(wide).export_weights();
   const std::vector<float> before = reader.model().params().values();
   REQUIRE_THROWS_WITH(reader.load_weights(other.data(), other.size()),

@@ -70,7 +70,6 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     lab.delete();
     throw e;
   }
-  const computeInfo = () => compute.info();
 
   let selected = trial, selectedSet = set, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
   let evaluating = null, evalError = null;
@@ -80,7 +79,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       try {
         const step = lab.steps();  // training may go on while the GPU works: the weights of this step are scored
         const m = await compute.evaluate();
-        if (!disposed) metrics = { ...m, step, compute: computeInfo() };
+        if (!disposed) metrics = { ...m, step, compute: compute.info() };
         evalError = null;
       } catch (error) {
         if (!disposed) evalError = `evaluation failed: ${error.message}`;
@@ -94,7 +93,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   await evaluate();
 
   return {
-    describe: () => ({ config: info, shippedLoaded, shippedError, compute: computeInfo(), sets: SETS, baselines }),
+    describe: () => ({ config: info, shippedLoaded, shippedError, compute: compute.info(), sets: SETS, baselines }),
     chunk: 1,
     train(steps) {
       const l = lab.trainSteps(steps);
@@ -107,7 +106,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       const t = lab.trial(selected, selectedSet);
       const scored = metrics && { ...metrics, baselines: baselineScores.get(countsKey(metrics.counts)) ?? null };
       const data = {
-        step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: computeInfo(),
+        step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: compute.info(),
         trial: { index: selected, set: selectedSet, ...t },
       };
       losses = [];
@@ -127,12 +126,12 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       },
       evaluate: async () => ({ result: await evaluate() }),
       /** Which path runs the evaluation, and why. */
-      computePath: () => ({ result: computeInfo() }),
+      computePath: () => ({ result: compute.info() }),
       /**
        * Both paths on the held-out trials (fewer on a CPU software adapter): milliseconds, and the
        * largest log-rate difference (GPU - wasm). The GPU side is null without a device.
        */
-      comparePaths: async () => ({ result: { ...(await compute.comparePaths()), compute: computeInfo() } }),
+      comparePaths: async () => ({ result: { ...(await compute.comparePaths()), compute: compute.info() } }),
     },
     dispose: () => {
       disposed = true;
