@@ -159,7 +159,7 @@ TEST_CASE("MFEC learns the maze within a few dozen episodes (fixed seed)", "[epi
   CHECK(last > 0.9);
 }
 
-TEST_CASE("MFEC has less regret than DQN on Catch in the first episodes (seeds 1-3)", "[episodic]") {
+TEST_CASE("MFEC has less regret than DQN on Catch in the first episodes (seeds 1-3)", "[episodic][learning]") {
   double mfec_regret = 0, dqn_regret = 0;
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     models::MfecConfig mc;

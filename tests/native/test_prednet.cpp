@@ -489,7 +489,7 @@ TEST_CASE("the closed-loop rollout is scored from its first fed-back frame again
   REQUIRE_THROWS_WITH(eval::evaluate_rollout(trainer, frames.data(), 2, 6), Contains("from_step"));
 }
 
-TEST_CASE("a short fixed-seed training beats copy-last-frame on held-out bouncing blobs", "[prednet]") {
+TEST_CASE("a short fixed-seed training beats copy-last-frame on held-out bouncing blobs", "[prednet][learning]") {
   // A small PredNet on 16x16 frames with one blob (two layers) trained for 100 steps of 4 sequences:
   // beating linear extrapolation takes a model of the motion, not only a copy of the last frame.
   models::PredNetTrainerConfig c;

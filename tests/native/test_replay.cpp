@@ -524,7 +524,7 @@ TEST_CASE("the conv Q-network's gradients match finite differences (weighted Hub
   });
 }
 
-TEST_CASE("DQN learns Catch within a small budget, reproducibly", "[replay]") {
+TEST_CASE("DQN learns Catch within a small budget, reproducibly", "[replay][learning]") {
   for (bool prioritized : {false, true}) {
     models::DqnConfig c = models::dqn_preset("catch");
     c.replay.kind = prioritized ? ReplayKind::kProportional : ReplayKind::kUniform;

@@ -385,7 +385,7 @@ TEST_CASE("load_weights adopts the file's architecture; a ViT for other images t
   CHECK(reader.model().params().values() == before);
 }
 
-TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[vit]") {
+TEST_CASE("a small ViT learns Fashion-MNIST well above chance (fixed seed)", "[vit][learning]") {
   const data::FashionSubset subset = load_subset();
   models::VitTrainConfig tc;
   tc.model.patch = 7;
