@@ -234,7 +234,8 @@ TEST_CASE("the controller input lag: step t reads the forward encoder at t - lag
   CHECK(models::LfadsConfig::from_text(c.to_text()).controller_input_lag == 1);
 }
 
-TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons of held-out trials", "[lfads][learning]") {
+TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons of held-out trials",
+          "[lfads][learning]") {
   data::LorenzConfig dc = small_lorenz();
   dc.steps_per_bin = 4;
   dc.conditions = 8;
