@@ -3,22 +3,26 @@
 // the shipped weights: the same probabilities within 1e-4 and the same argmax on every image, with
 // and without lesioned heads; every head's attention map and the mean attention distances as
 // attentionMaps() and meanAttentionDistance() give them; bad arguments refused by name; a
-// destroyed device rejects; and with WebGPU disabled the page runs every batched call on wasm.
+// destroyed device rejects; and with WebGPU disabled the page runs every batched call on wasm. The
+// tests on the GPU forward share one page (its device and pipelines).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, openPage } from './browser.mjs';
 
-const IMAGES = 40;  // 32 + 8 in passes of 32: the smaller last pass is covered too
-const BATCH = 32;
+const IMAGES = 12;  // 8 + 4 in passes of 8: the smaller last pass is covered too
+const BATCH = 8;
 const TOLERANCE = 1e-4; // max |p_gpu - p_wasm|: float32 GEMMs summed in another order, exp/erf approximations
 
 let env;
+let shared;  // one gpu-check page with the set-up below, for the tests on the GPU forward
 before(async () => { env = await launch({ gpu: true }); });
 after(async () => { await env?.close(); });
 
-/** In the page: the wasm module with the shipped weights, a WebGPU device and the GPU forward. */
-async function setUp(page) {
-  await page.evaluate(async (batch) => {
+/** The shared page: the wasm module with the shipped weights, a WebGPU device and the GPU forwards. */
+async function gpuPage() {
+  if (shared) return shared;
+  shared = await openPage(env.browser, `${env.url}gpu-check.html`);
+  await shared.evaluate(async (batch) => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
     const { acquireDevice } = await import('./js/gpu/device.js');
     const { fetchSource } = await import('./js/gpu/kernels.js');
@@ -37,14 +41,14 @@ async function setUp(page) {
     // adapter); the tiled one (the default, for GPUs) is checked on fewer images below.
     const plan = vit.forwardPlan();
     const gpu = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch, gemm: 'naive' });
-    const tiled = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch: 32 });
+    const tiled = await VF.createVitForward(got.device, plan, { loadSource: fetchSource, batch });
     window.vitGpu = { M, VF, maxAbsDiff, vit, gpu, tiled, device: got.device, adapter: got.adapterName, subset, config: c };
   }, BATCH);
+  return shared;
 }
 
 test(`GPU forward = wasm predict on ${IMAGES} test images with the shipped weights, intact and lesioned`, async () => {
-  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
-  await setUp(page);
+  const page = await gpuPage();
   const r = await page.evaluate(async (n) => {
     const { VF, vit, gpu, subset, config, adapter } = window.vitGpu;
     const x = Float32Array.from(subset.test.pixels.subarray(0, n * 784), (v) => v / 255);
@@ -80,15 +84,13 @@ test(`GPU forward = wasm predict on ${IMAGES} test images with the shipped weigh
   assert.ok(r.lesionChanges > 1e-3, `the lesion changes the probabilities (${r.lesionChanges})`);
   assert.match(r.adapter, /swiftshader/i);
   assert.deepEqual(page.problems, []);
-  await page.close();
 });
 
 test('GPU attention maps of every head = wasm attentionMaps; mean distances = meanAttentionDistance', async () => {
-  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
-  await setUp(page);
-  const r = await page.evaluate(async () => {
+  const page = await gpuPage();
+  const r = await page.evaluate(async (images) => {
     const { maxAbsDiff, vit, gpu, subset, config } = window.vitGpu;
-    const n = 40;  // 32 + 8: two passes
+    const n = images;  // two passes, the last one smaller
     const x = Float32Array.from(subset.test.pixels.subarray(0, n * 784), (v) => v / 255);
     const mask = new Float32Array(config.depth * config.heads).fill(1);
     mask[1] = 0;  // a lesion in block 1 changes the maps of the blocks after it
@@ -107,26 +109,24 @@ test('GPU attention maps of every head = wasm attentionMaps; mean distances = me
     // classify runs none of the read-outs: the profile of its pass has no attention_weights op.
     out.classifyKinds = Object.keys((await gpu.profile(x.subarray(0, 8 * 784))).ms);
     return out;
-  });
+  }, IMAGES);
   for (const label of ['intact', 'lesioned']) {
     const s = r[label];
-    console.log(`attention maps, ${label}: 150 images x every head, max |a_gpu - a_wasm| ${s.maps.toExponential(2)}, max |p_gpu - p_wasm| ${s.probs.toExponential(2)}`);
+    console.log(`attention maps, ${label}: ${IMAGES} images x every head, max |a_gpu - a_wasm| ${s.maps.toExponential(2)}, max |p_gpu - p_wasm| ${s.probs.toExponential(2)}`);
     assert.equal(s.length, s.wantLength);
     assert.ok(s.maps <= 1e-5, `${label}: maps differ by ${s.maps}`);
     assert.ok(s.probs <= TOLERANCE, `${label}: probabilities differ by ${s.probs}`);
   }
   assert.ok(r.lesionChangesMaps > 1e-3, `the lesion changes later blocks' maps (${r.lesionChangesMaps})`);
-  console.log(`mean attention distance over 150 images: GPU ${r.distance.got.map((v) => v.toFixed(3)).join(' ')}; largest relative difference ${r.distance.maxRel.toExponential(2)}`);
+  console.log(`mean attention distance over ${IMAGES} images: GPU ${r.distance.got.map((v) => v.toFixed(3)).join(' ')}; largest relative difference ${r.distance.maxRel.toExponential(2)}`);
   assert.ok(r.distance.maxRel <= 1e-4, JSON.stringify(r.distance));
   assert.ok(!r.classifyKinds.includes('attention_weights') && !r.classifyKinds.includes('attention_distance') && r.classifyKinds.includes('attention'),
     `classify's pass: ${r.classifyKinds.join(', ')}`);
   assert.deepEqual(page.problems, []);
-  await page.close();
 });
 
 test('bad arguments are refused by name; a destroyed device makes classify reject', async () => {
-  const page = await openPage(env.browser, `${env.url}gpu-check.html`);
-  await setUp(page);
+  const page = await gpuPage();
   const errors = await page.evaluate(async () => {
     const { VF, vit, gpu, device } = window.vitGpu;
     const messages = [];
@@ -163,7 +163,7 @@ test('bad arguments are refused by name; a destroyed device makes classify rejec
   assert.match(errors[11], /meanAttentionDistance: images: expected a non-empty Float32Array of n \* 784 pixels, got length 10/);
   assert.notEqual(errors[12], 'no error', 'classify on a destroyed device rejects');
   console.log(`after device.destroy(): ${errors[12]}`);
-  await page.close();
+  await page.close();  // the last test on the shared page (its device is destroyed)
 });
 
 test('with WebGPU disabled the attention page runs every batched call on wasm and says why', async () => {

@@ -277,10 +277,10 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
   const off = await openPage(env.browser, url('#gpu=off'));
   await ready(off);
   assert.match(await off.textContent('#evaluation .vit-compute-path'), /WebAssembly \(WebGPU is switched off \(gpu=off in the link\)\)/);
-  const EVAL = 24;  // test images evaluated on both paths (few: SwiftShader is slow)
+  const EVAL = 10;  // test images evaluated on both paths (few: SwiftShader is slow)
   const wasmEval = await off.evaluate((n) => window.neuroaiVit.trainer.call('evaluate', n, null), EVAL);
   assert.equal(wasmEval.compute.path, 'wasm');
-  const SAMPLE = 6;  // gallery images whose attention maps are compared
+  const SAMPLE = 3;  // gallery images whose attention maps are compared
   const wasmMaps = await off.evaluate((n) => window.neuroaiVit.trainer.call('galleryAttention', ((v) => { const x = new Float32Array(n * 784); for (let k = 0; k < n; k++) x.set(v.input.imageOf(k), k * 784); return x; })(window.neuroaiVit), null), SAMPLE);
   assert.equal(wasmMaps.compute.path, 'wasm');
   const wasmDistance = await off.evaluate(() => window.neuroaiVit.trainer.call('meanAttentionDistance'));
