@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { LARGEST_KNOBS, PAGE_BUDGET_BYTES } from '../../web/js/engine/memory-budget.js';
 import { launch, openPage, whenWorkersReady } from './browser.mjs';
 
-const TRAIN_MS = 3000;
+const TRAIN_MS = 1500;
 let env;
 before(async () => { env = await launch({ gpu: false }); });
 after(async () => { await env?.close(); });
