@@ -3,7 +3,7 @@
 // shipped blob weights: every predicted pixel within TOLERANCE on 3 held-out sequences (passes of
 // 2 and 1: a partial last pass) and on one with extrapolation, and the tiled GEMM on a small fresh
 // model; bad arguments refused by name. Then the
-// PredNet page: with gpu=on its measurement runs on WebGPU (8 sequences on this CPU software
+// PredNet page: with gpu=on its measurement runs on WebGPU (4 sequences on this CPU software
 // adapter, 128 on a GPU) and says so; with
 // WebGPU disabled the same page measures on wasm and says why.
 import assert from 'node:assert/strict';
@@ -84,8 +84,8 @@ test('the PredNet page with gpu=on: the measurement\'s rollouts on WebGPU, the p
   await measured(page);
   const line = await page.textContent('.prednet-compute-path');
   console.log(`gpu=on: ${line}`);
-  assert.match(line, /Compute path for the rollouts: WebGPU, 8 held-out sequences \(.*swiftshader.*8 held-out sequences run on WGSL kernels \(fewer on a CPU software adapter\); checked against wasm on 1 held-out sequence: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
-  assert.match(await page.textContent('#prednet-metrics caption'), /on 8 held-out bouncing-blob sequences/);
+  assert.match(line, /Compute path for the rollouts: WebGPU, 4 held-out sequences \(.*swiftshader.*4 held-out sequences run on WGSL kernels \(fewer on a CPU software adapter\); checked against wasm on 1 held-out sequence: largest difference \d\.\de-(\d{2}|[5-9])\)/i);
+  assert.match(await page.textContent('#prednet-metrics caption'), /on 4 held-out bouncing-blob sequences/);
   const mse = await page.$$eval('#prednet-metrics tbody tr', (rows) => rows.map((r) => Number(r.children[1].textContent)));
   assert.ok(mse[0] < mse[1] / 2, `PredNet ${mse[0]} vs copy-last ${mse[1]}`);
   await page.click('button:has-text("Compare both paths")');

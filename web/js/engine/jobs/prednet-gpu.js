@@ -9,8 +9,8 @@ import { createGpuPath, followWeights } from '../gpu-path.js';
 
 // Held-out sequences behind the measurement on the WebGPU path; on a CPU software adapter (only
 // used with gpu=on: SwiftShader runs a sequence in seconds) fewer, so the page stays usable.
-const GPU_SEQUENCES = { gpu: 128, software: 8 };
-const COMPARE_SEQUENCES = { gpu: 64, software: 2 };  // comparePaths' default
+const GPU_SEQUENCES = { gpu: 128, software: 4 };
+const COMPARE_SEQUENCES = { gpu: 64, software: 1 };  // comparePaths' default
 const GPU_BATCH = 32;       // sequences per GPU pass
 const CHECK = { sequences: 1, tolerance: 1e-4 };  // held-out sequences both paths predict before WebGPU is used; max |d pixel|
 
@@ -71,7 +71,7 @@ export async function createComputePath(model, mode) {
       return model.evaluatePredictions(gpuSequences, await fresh(f).predict(frames, gpuSequences), true);
     }, () => model.evaluate(wasmSequences, true)),
     /**
-     * Both paths on the first `sequences` held-out sequences (default: 64, or 2 on a CPU software
+     * Both paths on the first `sequences` held-out sequences (default: 64, or 1 on a CPU software
      * adapter): {wasm, gpu} with milliseconds and the largest difference between the predicted
      * frames; gpu is null without a device.
      */

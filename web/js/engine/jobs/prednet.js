@@ -132,7 +132,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
       /** Which path runs the measurement's rollouts, and why. */
       computePath: () => ({ result: compute.info(32) }),
       /**
-       * Both paths on the first `sequences` held-out sequences (default: 64, or 2 on a CPU software
+       * Both paths on the first `sequences` held-out sequences (default: 64, or 1 on a CPU software
        * adapter): milliseconds, and the largest difference between the predicted frames. The GPU
        * side is null without a device.
        */
