@@ -13,7 +13,11 @@ export const name = 'lfads';
 
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
 const BASELINES = new URL('../../../assets/lfads/nlb-baselines.nrai', import.meta.url);
-const EVAL_EVERY_MS = 8000;  // evaluation costs a second or so in wasm: not every snapshot
+const EVAL_EVERY_MS = 5000;  // evaluation costs most of a second in wasm: not every snapshot
+// The selected trial's read-outs go with a snapshot at most this often while training: they are
+// one inference of one trial (about 14 ms in wasm), which at every snapshot (15 a second) took a
+// fifth of the worker's time from training.
+const TRIAL_REFRESH_MS = 250;
 export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials, trials of held-out conditions
 
 // Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
@@ -72,6 +76,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   }
 
   let selected = trial, selectedSet = set, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
+  let trialShown = null, trialAt = -Infinity, lastSnapshotStep = -1;  // what the last read-out showed ('index set step'), when
   let evaluating = null, evalError = null;
   const evaluate = () => {
     lastEval = performance.now();
@@ -103,14 +108,22 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     snapshot() {
       if (dirty && !evaluating && performance.now() - lastEval > EVAL_EVERY_MS) evaluate();
       scoreBaselines();
-      const t = lab.trial(selected, selectedSet);
+      // The trial's read-outs when they changed (another trial or set, newer weights), and while
+      // training at most every TRIAL_REFRESH_MS; otherwise trial is null and the page keeps its last.
+      const step = lab.steps(), now = performance.now();
+      const training = step !== lastSnapshotStep;
+      lastSnapshotStep = step;
+      const shown = `${selected} ${selectedSet} ${step}`;
+      const fresh = shown !== trialShown && (!training || !trialShown?.startsWith(`${selected} ${selectedSet} `) || now - trialAt >= TRIAL_REFRESH_MS);
+      const t = fresh ? lab.trial(selected, selectedSet) : null;
+      if (t) [trialShown, trialAt] = [shown, now];
       const scored = metrics && { ...metrics, baselines: baselineScores.get(countsKey(metrics.counts)) ?? null };
       const data = {
         step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: compute.info(),
-        trial: { index: selected, set: selectedSet, ...t },
+        trial: t && { index: selected, set: selectedSet, ...t },
       };
       losses = [];
-      return { data, transfer: [t.spikes.buffer, t.rates.buffer, t.inferred.buffer, t.factors.buffer, t.inputs.buffer, t.latent.buffer] };
+      return { data, transfer: t ? [t.spikes.buffer, t.rates.buffer, t.inferred.buffer, t.factors.buffer, t.inputs.buffer, t.latent.buffer] : [] };
     },
     calls: {
       /** Selects trial i of a held-out set ('trials' | 'conditions') for the snapshots' read-outs. */

@@ -149,9 +149,11 @@ export class LfadsPanel extends StudyPanel {
   }
 
   onSnapshot(snap) {
-    this.snapshot = snap;
+    // While training the worker sends the trial's read-outs a few times a second, not with every snapshot.
+    const newTrial = Boolean(snap.trial);
+    this.snapshot = { ...snap, trial: snap.trial ?? this.snapshot?.trial };
     for (const [step, recon, kl] of snap.losses) this.lossChart.push(step, recon, kl);
-    this.drawTrial();
+    if (newTrial) this.drawTrial();
     const m = snap.metrics;
     const changed = !this.metrics || m.step !== this.metrics.step || JSON.stringify(m.counts) !== JSON.stringify(this.metrics.counts) ||
       Boolean(m.baselines) !== Boolean(this.metrics.baselines);
@@ -161,7 +163,7 @@ export class LfadsPanel extends StudyPanel {
       const r2 = m.heldOutTrials.rateR2;
       if (!this.milestone && r2 >= 0.75) {
         this.milestone = true;
-        this.dispatchEvent(new CustomEvent('milestone', { detail: { text: `held-out rate R² reached ${r2.toFixed(3)} (≥ 0.75)`, rateR2: r2 } }));
+        this.dispatchEvent(new CustomEvent('milestone', { detail: { text: `held-out rate R² reached ${r2.toFixed(3)} (≥ 0.75) after ${m.step} steps`, rateR2: r2, step: m.step } }));
       }
     }
     this.showComputePath(snap.compute);
