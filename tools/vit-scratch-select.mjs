@@ -24,7 +24,7 @@ const EVAL_EVERY = 40;    // steps between two measurements, as the page
 const TARGET = 0.8;       // the page's milestone accuracy
 const SEEDS = [1, 2, 3];
 const CANDIDATES = [
-  { patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, lr: 0.001, batch: 64, warmup: 100 },  // the shipped architecture, as the page trains it today
+  { patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, lr: 0.001, batch: 64, warmup: 100 },  // the shipped architecture, as the page trained it before
   { patch: 7, dim: 32, depth: 2, heads: 2, mlp: 64, lr: 0.002, batch: 32, warmup: 20 },
   { patch: 7, dim: 32, depth: 2, heads: 2, mlp: 64, lr: 0.004, batch: 32, warmup: 20 },
   { patch: 4, dim: 32, depth: 2, heads: 2, mlp: 64, lr: 0.002, batch: 32, warmup: 20 },

@@ -76,7 +76,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   }
 
   let selected = trial, selectedSet = set, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
-  let trialShown = null, trialAt = -Infinity, lastSnapshotStep = -1;  // what the last read-out showed ('index set step'), when
+  let shown = null, lastSnapshotStep = -1;  // the last trial read-out sent: {index, set, step, at}
   let evaluating = null, evalError = null;
   const evaluate = () => {
     lastEval = performance.now();
@@ -113,10 +113,10 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       const step = lab.steps(), now = performance.now();
       const training = step !== lastSnapshotStep;
       lastSnapshotStep = step;
-      const shown = `${selected} ${selectedSet} ${step}`;
-      const fresh = shown !== trialShown && (!training || !trialShown?.startsWith(`${selected} ${selectedSet} `) || now - trialAt >= TRIAL_REFRESH_MS);
+      const sameTrial = shown?.index === selected && shown?.set === selectedSet;
+      const fresh = !(sameTrial && shown.step === step) && (!training || !sameTrial || now - shown.at >= TRIAL_REFRESH_MS);
       const t = fresh ? lab.trial(selected, selectedSet) : null;
-      if (t) [trialShown, trialAt] = [shown, now];
+      if (t) shown = { index: selected, set: selectedSet, step, at: now };
       const scored = metrics && { ...metrics, baselines: baselineScores.get(countsKey(metrics.counts)) ?? null };
       const data = {
         step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: compute.info(),
