@@ -10,12 +10,7 @@ using emscripten::val;
 
 namespace {
 
-val floats(const std::vector<float>& v) { return js::to_float32_array(v.data(), v.size()); }
-val ints(const std::vector<int>& v) {
-  return val::global("Int32Array").new_(val(emscripten::typed_memory_view(v.size(), v.data())));
-}
-
-models::EpisodicTrainerConfig parse_config(const val& obj) {
+models::EpisodicTrainerConfig parse_episodic_config(const val& obj) {
   js::ConfigObject c(obj, "EpisodicLab config",
                      {"env", "k", "projection", "capacity", "epsilon", "gamma", "mix", "seed"});
   models::EpisodicTrainerConfig cfg;
@@ -38,7 +33,7 @@ models::EpisodicTrainerConfig parse_config(const val& obj) {
 class EpisodicLabJs {
  public:
   static EpisodicLabJs* create(val config) {
-    return js::guard([&] { return new EpisodicLabJs(parse_config(config)); });
+    return js::guard([&] { return new EpisodicLabJs(parse_episodic_config(config)); });
   }
 
   void step(val steps) {
@@ -61,10 +56,10 @@ class EpisodicLabJs {
     });
   }
   val returns(val which) {
-    return js::guard([&] { return floats(lab_.returns(agent(which))); });
+    return js::guard([&] { return js::floats(lab_.returns(agent(which))); });
   }
   val observation(val which) {
-    return js::guard([&] { return floats(lab_.observation(agent(which))); });
+    return js::guard([&] { return js::floats(lab_.observation(agent(which))); });
   }
 
   /// MFEC's decision for its current state: {q, greedy, lookups: [{exact, decided, tags, values}]}
@@ -73,7 +68,7 @@ class EpisodicLabJs {
     return js::guard([&] {
       const models::EpisodicTrainer::Decision d = lab_.mfec_decision();
       val o = val::object();
-      o.set("q", floats(d.q));
+      o.set("q", js::floats(d.q));
       o.set("greedy", d.greedy);
       val per_action = val::array();
       for (size_t a = 0; a < d.lookups.size(); ++a) {
@@ -88,8 +83,8 @@ class EpisodicLabJs {
         val e = val::object();
         e.set("exact", l.exact);
         e.set("decided", l.decided >= 0 ? t.tag(l.decided) : -1);
-        e.set("tags", ints(tags));
-        e.set("values", floats(values));
+        e.set("tags", js::ints(tags));
+        e.set("values", js::floats(values));
         e.set("size", t.size());
         per_action.call<void>("push", e);
       }
@@ -111,7 +106,7 @@ class EpisodicLabJs {
           float& b = best[static_cast<size_t>(tag)];
           if (std::isnan(b) || m.table(a).value(i) > b) b = m.table(a).value(i);
         }
-      return floats(best);
+      return js::floats(best);
     });
   }
 
@@ -165,7 +160,7 @@ class EpisodicTableJs {
       val o = val::object();
       o.set("value", l.value);
       o.set("exact", l.exact);
-      o.set("neighbors", ints(l.neighbors));
+      o.set("neighbors", js::ints(l.neighbors));
       return o;
     });
   }

@@ -20,8 +20,6 @@ using emscripten::val;
 
 namespace {
 
-val floats(const std::vector<float>& v) { return js::to_float32_array(v.data(), v.size()); }
-
 val scores_object(const eval::NlbScores& s) {
   val o = val::object();
   o.set("coBps", s.co_bps);
@@ -108,7 +106,7 @@ class LfadsLabJs {
     return js::guard([&] {
       const eval::EvalSets e = eval_sets(sets, "evalSpikes");
       const auto in = [&](const std::vector<int>& t) {
-        return floats(data::heldin_spikes(study_.data, study_.split.heldin, t));
+        return js::floats(data::heldin_spikes(study_.data, study_.split.heldin, t));
       };
       val o = val::object();
       o.set("train", in(e.train));
@@ -218,9 +216,9 @@ class LfadsLabJs {
       o.set("heldin", study_.split.heldin);
       o.set("spikes", js::to_float32_array(d.trial_spikes(k), static_cast<size_t>(T) * N));
       o.set("rates", js::to_float32_array(d.trial_rates(k), static_cast<size_t>(T) * N));
-      o.set("inferred", floats(inferred));
-      o.set("factors", floats(out.factors));
-      o.set("inputs", floats(out.inputs));
+      o.set("inferred", js::floats(inferred));
+      o.set("factors", js::floats(out.factors));
+      o.set("inputs", js::floats(out.inputs));
       o.set("latent", js::to_float32_array(d.trial_latent(k), static_cast<size_t>(T) * 3));
       o.set("condition", d.condition[static_cast<size_t>(k)]);
       return o;
@@ -261,9 +259,9 @@ class LfadsLabJs {
       for (int k : show) cond.push_back(d.condition[static_cast<size_t>(k)]);
       val o = val::object();
       o.set("bins", T);
-      o.set("fitted", floats(fitted));
-      o.set("latent", floats(lat));
-      o.set("condition", val::global("Int32Array").new_(val(emscripten::typed_memory_view(cond.size(), cond.data()))));
+      o.set("fitted", js::floats(fitted));
+      o.set("latent", js::floats(lat));
+      o.set("condition", js::ints(cond));
       o.set("r2", eval::mean_column_r2(fitted.data(), lat.data(), lat.size() / 3, 3));
       return o;
     });
@@ -288,7 +286,7 @@ class LfadsLabJs {
       std::vector<int> all(static_cast<size_t>(K));
       for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
       const models::LfadsOutputs out = trainer_->model().infer(x.data(), T, To, all);
-      return floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
+      return js::floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
     });
   }
   /// The same for a JS array of per-trial Float32Arrays (bins * neuronsIn each); lengths must agree.

@@ -45,7 +45,7 @@ struct ParsedConfig {
 constexpr int kDefaultA[] = {1, 8, 16, 32, 64, 128};
 constexpr int kDefaultR[] = {8, 16, 32, 64, 128, 256};
 
-ParsedConfig parse_config(const val& obj) {
+ParsedConfig parse_prednet_config(const val& obj) {
   const char* owner = "PredNetLab config";
   js::ConfigObject c(
       obj, owner,
@@ -120,7 +120,7 @@ class PredNetLabJs {
  public:
   static PredNetLabJs* create(val config) {
     return js::guard([&] {
-      ParsedConfig p = parse_config(config);
+      ParsedConfig p = parse_prednet_config(config);
       return new PredNetLabJs(p);
     });
   }

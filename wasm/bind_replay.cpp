@@ -16,7 +16,7 @@ using emscripten::val;
 
 namespace {
 
-models::ReplayTrainerConfig parse_config(const val& obj) {
+models::ReplayTrainerConfig parse_replay_config(const val& obj) {
   js::ConfigObject c(obj, "ReplayLab config",
                      {"env", "variant", "alpha", "beta0", "capacity", "batch", "lr", "targetPeriod", "gamma",
                       "epsDecaySteps", "learningStarts", "planSteps", "seed"});
@@ -49,19 +49,15 @@ models::ReplayTrainerConfig parse_config(const val& obj) {
   return cfg;
 }
 
-val floats(const std::vector<float>& v) { return js::to_float32_array(v.data(), v.size()); }
-val ints(const std::vector<int>& v) {
-  return val::global("Int32Array").new_(val(emscripten::typed_memory_view(v.size(), v.data())));
-}
 val doubles_as_floats(const std::vector<double>& v) {
   std::vector<float> f(v.begin(), v.end());
-  return floats(f);
+  return js::floats(f);
 }
 
 class ReplayLabJs {
  public:
   static ReplayLabJs* create(val config) {
-    return js::guard([&] { return new ReplayLabJs(parse_config(config)); });
+    return js::guard([&] { return new ReplayLabJs(parse_replay_config(config)); });
   }
 
   /// Advances both agents by `steps` environment steps each.
@@ -93,7 +89,7 @@ class ReplayLabJs {
   }
   /// Every finished episode's return (a new Float32Array).
   val returns(val which) {
-    return js::guard([&] { return floats(runner(which).returns()); });
+    return js::guard([&] { return js::floats(runner(which).returns()); });
   }
   /// The current observation: the Catch board (rows * cols) or CartPole's 4 state values.
   val observation(val which) {
@@ -101,7 +97,7 @@ class ReplayLabJs {
       envs::Env& env = runner(which).env();
       std::vector<float> obs(static_cast<size_t>(env.observation_size()));
       env.observe(obs.data());
-      return floats(obs);
+      return js::floats(obs);
     });
   }
   /// Q-values of the current observation.
@@ -112,7 +108,7 @@ class ReplayLabJs {
           q(static_cast<size_t>(r.env().num_actions()));
       r.env().observe(obs.data());
       r.agent().q_values(obs.data(), q.data());
-      return floats(q);
+      return js::floats(q);
     });
   }
 
@@ -140,7 +136,7 @@ class ReplayLabJs {
       val o = val::object();
       o.set("root", root);
       o.set("rootLevel", root_level);
-      o.set("sums", floats(sums));
+      o.set("sums", js::floats(sums));
       return o;
     });
   }
@@ -156,7 +152,7 @@ class ReplayLabJs {
         const int hi = static_cast<int>(static_cast<long long>(k + 1) * rb.size() / n);
         out[static_cast<size_t>(k)] = static_cast<float>(rb.tree()->prefix(hi) - rb.tree()->prefix(lo));
       }
-      return floats(out);
+      return js::floats(out);
     });
   }
   /// The rank agent's heap array, first `count` positions (rank = position + 1):
@@ -173,8 +169,8 @@ class ReplayLabJs {
       }
       val o = val::object();
       o.set("size", h.size());
-      o.set("priorities", floats(priorities));
-      o.set("slots", ints(slots));
+      o.set("priorities", js::floats(priorities));
+      o.set("slots", js::ints(slots));
       o.set("resorts", static_cast<double>(h.resorts()));
       return o;
     });
@@ -192,7 +188,7 @@ class ReplayLabJs {
         for (int p = lo; p < hi; ++p) sum += h.priority_at(p);
         out[static_cast<size_t>(k)] = hi > lo ? static_cast<float>(sum / (hi - lo)) : 0.0f;
       }
-      return floats(out);
+      return js::floats(out);
     });
   }
   /// The variant agent's last batch: {variant, size, beta, indices, weights, tdErrors} and, for
@@ -207,24 +203,24 @@ class ReplayLabJs {
       o.set("variant", variant());
       o.set("size", rb.size());
       o.set("beta", b.beta);
-      o.set("indices", ints(b.indices));
-      o.set("weights", floats(b.weights));
-      o.set("tdErrors", floats(variant_agent().last_td_errors()));
+      o.set("indices", js::ints(b.indices));
+      o.set("weights", js::floats(b.weights));
+      o.set("tdErrors", js::floats(variant_agent().last_td_errors()));
       if (const models::SumTree* t = rb.tree()) {
         o.set("depth", t->depth());
         o.set("leaves", t->leaves());
         o.set("total", t->total());
-        o.set("paths", ints(b.paths));
+        o.set("paths", js::ints(b.paths));
       }
       if (const models::RankHeap* h = rb.rank_heap()) {
         o.set("total", h->size() > 0 ? h->total() : 0.0);
-        o.set("positions", ints(b.positions));
+        o.set("positions", js::ints(b.positions));
         std::vector<int> segments;
         const int batch = static_cast<int>(b.positions.size());
         for (int k = 0; k < batch && h->size() > 0; ++k)
           segments.push_back(h->find_rank(h->total() * k / batch, 1, h->size()) - 1);
         segments.push_back(h->size());
-        o.set("segments", ints(segments));
+        o.set("segments", js::ints(segments));
       }
       return o;
     });
@@ -303,15 +299,15 @@ class ReplayBufferJs {
     return js::guard([&] {
       const models::ReplayBatch& b = buffer_.sample(js::integer(batch, "sample: batch", 1, 1 << 20));
       val o = val::object();
-      o.set("indices", ints(b.indices));
-      o.set("weights", floats(b.weights));
-      o.set("obs", floats(b.obs));
-      o.set("actions", ints(b.actions));
-      o.set("rewards", floats(b.rewards));
-      o.set("nextObs", floats(b.next_obs));
-      o.set("dones", floats(b.dones));
+      o.set("indices", js::ints(b.indices));
+      o.set("weights", js::floats(b.weights));
+      o.set("obs", js::floats(b.obs));
+      o.set("actions", js::ints(b.actions));
+      o.set("rewards", js::floats(b.rewards));
+      o.set("nextObs", js::floats(b.next_obs));
+      o.set("dones", js::floats(b.dones));
       o.set("beta", b.beta);
-      o.set("positions", ints(b.positions));
+      o.set("positions", js::ints(b.positions));
       return o;
     });
   }

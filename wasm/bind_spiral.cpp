@@ -9,7 +9,7 @@ using emscripten::val;
 
 namespace {
 
-models::SpiralTrainerConfig parse_config(const val& obj) {
+models::SpiralTrainerConfig parse_spiral_config(const val& obj) {
   js::ConfigObject c(
       obj, "SpiralLab config",
       {"classes", "pointsPerClass", "noise", "turns", "hidden", "layers", "activation", "lr", "batch", "seed"});
@@ -33,7 +33,7 @@ models::SpiralTrainerConfig parse_config(const val& obj) {
 class SpiralLabJs {
  public:
   static SpiralLabJs* create(val config) {
-    return js::guard([&] { return new SpiralLabJs(parse_config(config)); });
+    return js::guard([&] { return new SpiralLabJs(parse_spiral_config(config)); });
   }
   static SpiralLabJs* create_default() { return create(val::undefined()); }
 
@@ -52,10 +52,7 @@ class SpiralLabJs {
 
   /// Points (N*2) and labels (N) of the data set, as new typed arrays.
   val points() const { return js::to_float32_array(model_.points().xy.data(), model_.points().xy.size()); }
-  val labels() const {
-    const auto& l = model_.points().label;
-    return val::global("Int32Array").new_(val(emscripten::typed_memory_view(l.size(), l.data())));
-  }
+  val labels() const { return js::ints(model_.points().label); }
 
   /// Class probabilities (n * classes) for a Float32Array of n (x, y) pairs.
   val predict(val xy) {

@@ -17,7 +17,7 @@ using emscripten::val;
 
 namespace {
 
-models::VitTrainConfig parse_config(const val& obj) {
+models::VitTrainConfig parse_vit_config(const val& obj) {
   js::ConfigObject c(obj, "VitLab config",
                      {"patch", "dim", "depth", "heads", "mlp", "lr", "weightDecay", "batch", "passBytes", "warmup",
                       "decaySteps", "clip", "shift", "flip", "seed"});
@@ -96,7 +96,7 @@ std::vector<float> images_from(const val& v, const char* name, const models::Vit
 class VitLabJs {
  public:
   static VitLabJs* create(val config) {
-    return js::guard([&] { return new VitLabJs(parse_config(config)); });
+    return js::guard([&] { return new VitLabJs(parse_vit_config(config)); });
   }
 
   void set_train_data(val pixels, val labels) {
@@ -132,8 +132,7 @@ class VitLabJs {
       o.set("accuracy", e.accuracy);
       o.set("loss", e.loss);
       o.set("images", e.images);
-      o.set("confusion",
-            val::global("Int32Array").new_(val(emscripten::typed_memory_view(e.confusion.size(), e.confusion.data()))));
+      o.set("confusion", js::ints(e.confusion));
       return o;
     });
   }
@@ -222,8 +221,7 @@ class VitLabJs {
       const eval::KnnResult r = eval::knn_classify(model_.train_data(), test_, kk, model_.config().model.classes);
       val o = val::object();
       o.set("accuracy", r.accuracy);
-      o.set("predictions", val::global("Int32Array")
-                               .new_(val(emscripten::typed_memory_view(r.predictions.size(), r.predictions.data()))));
+      o.set("predictions", js::ints(r.predictions));
       return o;
     });
   }

@@ -96,6 +96,11 @@ void load_weights(const val& bytes, Load&& load) {
 /// A new JS Float32Array / Uint8Array holding a copy of the data (safe to keep and transfer).
 val to_float32_array(const float* data, size_t n);
 val to_uint8_array(const uint8_t* data, size_t n);
+/// The same for a vector: a Float32Array, or an Int32Array of the ints.
+inline val floats(const std::vector<float>& v) { return to_float32_array(v.data(), v.size()); }
+inline val ints(const std::vector<int>& v) {
+  return val::global("Int32Array").new_(val(emscripten::typed_memory_view(v.size(), v.data())));
+}
 /// A zero-copy view into wasm memory; valid until the next call that may allocate.
 inline val view(const float* data, size_t n) { return val(emscripten::typed_memory_view(n, data)); }
 

@@ -4,7 +4,6 @@
 //                         neurons of held-out trials and held-out conditions (NLB's metrics)
 //   neuroai bench lfads   training trials per second
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -15,13 +14,14 @@
 #include "models/lfads.h"
 #include "models/lfads_trainer.h"
 #include "nn/weights.h"
+#include "timing.h"
 #include "util/json.h"
 
 namespace cli {
 
 namespace {
 
-models::LfadsConfig model_options(Args& args) {
+models::LfadsConfig lfads_model_options(Args& args) {
   models::LfadsConfig c;
   c.factors = args.get_int("factors", c.factors, 1, 256);
   c.generator = args.get_int("generator", c.generator, 1, 1024);
@@ -68,7 +68,7 @@ void print_table(const char* title, const eval::NlbScores& lfads, const eval::Me
 }  // namespace
 
 int train_lfads(Args& args) {
-  models::LfadsConfig c = model_options(args);
+  models::LfadsConfig c = lfads_model_options(args);
   models::LfadsTrainConfig tc;
   const int steps = args.get_int("steps", 6000, 1, 10000000);
   tc.lr = static_cast<float>(args.get_double("lr", tc.lr, 1e-6, 1.0));
@@ -95,7 +95,7 @@ int train_lfads(Args& args) {
   const int K = static_cast<int>(split.train_trials.size());
   models::LfadsTrainer trainer(c, tc);
   nn::Rng order(tc.seed, 0x0dd);
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   models::LfadsLosses last;
   double recent = 0;
   for (int s = 1; s <= steps; ++s) {
@@ -104,7 +104,7 @@ int train_lfads(Args& args) {
     last = trainer.train_step(train.data(), d.bins, d.total_bins(), batch);
     recent += last.reconstruction;
     if (s % eval_every == 0 || s == steps) {
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double secs = seconds_since(t0);
       std::fprintf(stderr, "step %6d  recon %.2f  kl %.2f + %.2f  ramp %.2f  (%.0f s)\n", s, recent / eval_every,
                    last.kl_ic, last.kl_inputs, last.ramp, secs);
       recent = 0;
@@ -149,7 +149,7 @@ int eval_lfads(Args& args) {
   const eval::LfadsStudyData study = eval::lfads_study_data();
   const data::LorenzData& d = study.data;
   const data::NlbSplit& split = study.split;
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   std::string last;
   eval::NlbBaselines baselines;
   if (!baselines_path.empty()) {
@@ -165,7 +165,7 @@ int eval_lfads(Args& args) {
     });
     if (!json) std::fprintf(stderr, "\n");
   }
-  const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double fit_seconds = seconds_since(t0);
   if (!save_path.empty()) {
     const std::vector<uint8_t> bytes = eval::encode_baselines(baselines);
     std::ofstream out(save_path, std::ios::binary);
@@ -227,7 +227,7 @@ int eval_lfads(Args& args) {
 }
 
 int bench_lfads(Args& args) {
-  models::LfadsConfig c = model_options(args);
+  models::LfadsConfig c = lfads_model_options(args);
   const int batch = args.get_int("batch", 32, 1, 1024);
   const int repeats = args.get_int("repeats", 5, 1, 101);
   const bool json = args.flag("json");
@@ -246,13 +246,13 @@ int bench_lfads(Args& args) {
   trainer.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);  // warm-up (arena sizing)
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     int steps = 0;
     do {
       trainer.train_step(d.spikes.data(), d.bins, d.total_bins(), idx);
       ++steps;
-    } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 0.3);
-    rates.push_back(steps * batch / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    } while (seconds_since(t0) < 0.3);
+    rates.push_back(steps * batch / seconds_since(t0));
   }
   std::sort(rates.begin(), rates.end());
   const double trials_per_s = rates[rates.size() / 2];

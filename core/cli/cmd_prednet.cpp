@@ -6,7 +6,6 @@
 //          own predictions; not coxlab's fine-tuned extrapolation).
 //   bench: training sequences/s and forward frames/s at the page's default size.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include "fashion_mnist.h"
 #include "models/prednet_trainer.h"
 #include "nn/weights.h"
+#include "timing.h"
 #include "util/json.h"
 
 namespace cli {
@@ -25,11 +25,8 @@ namespace cli {
 namespace {
 
 using models::kPredNetWeightsKind;
-constexpr const char* kDefaultWeights = "assets/prednet/prednet-blobs.nrai";
+constexpr const char* kDefaultPredNetWeights = "assets/prednet/prednet-blobs.nrai";
 constexpr const char* kDefaultSpriteWeights = "assets/prednet/prednet-sprites.nrai";
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 /// The model and data options shared by train, eval and bench.
 models::PredNetTrainerConfig read_config(Args& args) {
@@ -172,7 +169,7 @@ int train_prednet(Args& args) {
 int eval_prednet(Args& args) {
   models::PredNetTrainerConfig c = read_config(args);  // data options; the model comes from the file
   const std::string weights =
-      args.get_string("weights", c.dataset == "sprites" ? kDefaultSpriteWeights : kDefaultWeights);
+      args.get_string("weights", c.dataset == "sprites" ? kDefaultSpriteWeights : kDefaultPredNetWeights);
   const int sequences = args.get_int("sequences", 256, 1, 1 << 14);
   const int surprise_sequences = args.get_int("surprise-sequences", 128, 1, 1 << 14);
   const int surprise_frame = args.get_int("surprise-frame", 6, 2, 999);

@@ -5,7 +5,6 @@
 //   eval:  the shipped weights on the held-out validation images and on the full 10,000-image
 //          test set, plus training throughput.
 //   export: the page's image subset (data/vit_data.h has the format).
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -16,22 +15,20 @@
 #include "fashion_mnist.h"
 #include "models/vit_trainer.h"
 #include "nn/weights.h"
+#include "timing.h"
 #include "util/json.h"
 
 namespace cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-const char* kDefaultWeights = "assets/vit/vit-fashion.nrai";
+const char* kDefaultVitWeights = "assets/vit/vit-fashion.nrai";
 const char* kDefaultSubset = "assets/vit/fashion-subset.bin";
 const int kShippedValImages = 5000;  // the validation split the shipped settings were chosen on
 const std::vector<int> kKnnCandidates = {1, 3, 5, 7, 9, 11, 15};  // the k-NN baseline's k, chosen on the same split
 
 /// The model options shared by train (to build) and eval (to override nothing: read from weights).
-models::VitConfig model_options(Args& args) {
+models::VitConfig vit_model_options(Args& args) {
   models::VitConfig m;
   m.patch = args.get_int("patch", m.patch, 1, 28);
   m.dim = args.get_int("dim", m.dim, 1, 1024);
@@ -71,7 +68,7 @@ int train_vit(Args& args) {
   const int fixed_steps = args.get_int("steps", 0, 0, 10000000);
   const int train_images = args.get_int("train-images", 0, 0, 60000);
   const int val_images = args.get_int("val", 0, 0, 30000);
-  c.model = model_options(args);
+  c.model = vit_model_options(args);
   c.batch = args.get_int("batch", c.batch, 1, 1024);
   c.lr = static_cast<float>(args.get_double("lr", c.lr, 1e-6, 1.0));
   c.weight_decay = static_cast<float>(args.get_double("weight-decay", c.weight_decay, 0.0, 1.0));
@@ -182,7 +179,7 @@ int train_vit(Args& args) {
 }
 
 int eval_vit(Args& args) {
-  const std::string weights = args.get_string("weights", kDefaultWeights);
+  const std::string weights = args.get_string("weights", kDefaultVitWeights);
   const std::string dir = args.get_string("data", kFashionMnistDir);
   const std::string subset_path = args.get_string("subset", "");
   const int test_images = args.get_int("test-images", 10000, 1, 10000);

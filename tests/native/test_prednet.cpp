@@ -15,7 +15,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 /// The issue's tiny PredNet: 2 layers, 3 steps, 8x8 frames.
-models::PredNetConfig tiny_config() {
+models::PredNetConfig tiny_prednet_config() {
   models::PredNetConfig c;
   c.height = c.width = 8;
   c.frames = 3;
@@ -43,7 +43,7 @@ std::vector<float> random_frames(int count, const models::PredNetConfig& c, uint
 }  // namespace
 
 TEST_CASE("PredNet gradients match finite differences end to end (2 layers, 3 steps, 8x8)", "[prednet]") {
-  const models::PredNetConfig c = tiny_config();
+  const models::PredNetConfig c = tiny_prednet_config();
   models::PredNet net(c, 3);
   const auto frames = random_frames(2, c, 4);
   // Every parameter tensor of both layers (ConvLSTM gates, Ahat, A) gets its gradient checked:
@@ -96,7 +96,7 @@ TEST_CASE("PredNet parameters and read-outs have the documented shapes", "[predn
 }
 
 TEST_CASE("PredNet error units split the prediction error into its positive and negative parts", "[prednet]") {
-  const models::PredNetConfig c = tiny_config();
+  const models::PredNetConfig c = tiny_prednet_config();
   models::PredNetTrainer trainer(trainer_config(c, 9));
   trainer.train(3);  // away from the initial weights
   const auto frames = random_frames(3, c, 11);
@@ -131,7 +131,7 @@ TEST_CASE("PredNet error units split the prediction error into its positive and 
 }
 
 TEST_CASE("PredNet clips the frame prediction at pixel_max", "[prednet]") {
-  models::PredNetConfig c = tiny_config();
+  models::PredNetConfig c = tiny_prednet_config();
   models::PredNet net(c, 2);
   nn::Params& p = net.params();
   std::fill_n(p.value(p.find("layer0.ahat.bias")), 1, 5.0f);  // ReLU(conv + 5) > 1 everywhere
@@ -147,7 +147,7 @@ TEST_CASE("PredNet clips the frame prediction at pixel_max", "[prednet]") {
 }
 
 TEST_CASE("PredNet extrapolation feeds its own prediction back from the chosen step", "[prednet]") {
-  models::PredNetConfig c = tiny_config();
+  models::PredNetConfig c = tiny_prednet_config();
   c.frames = 6;
   models::PredNetTrainer trainer(trainer_config(c, 4));
   trainer.train(2);
@@ -177,7 +177,7 @@ TEST_CASE("PredNet extrapolation feeds its own prediction back from the chosen s
 }
 
 TEST_CASE("PredNet training is deterministic for a seed", "[prednet]") {
-  const models::PredNetConfig c = tiny_config();
+  const models::PredNetConfig c = tiny_prednet_config();
   auto losses = [&](uint64_t seed) {
     models::PredNetTrainer t(trainer_config(c, seed));
     std::vector<float> out;
@@ -211,7 +211,7 @@ TEST_CASE("PredNet refuses bad configs and bad frames with a clear message", "[p
   CHECK_THROWS_WITH(models::prednet_layer_weights("L1", 3), Contains("loss: expected \"L0\" or \"Lall\", got \"L1\""));
   CHECK(models::prednet_layer_weights("Lall", 4) == std::vector<float>{1, 0.1f, 0.1f, 0.1f});
 
-  const models::PredNetConfig tiny = tiny_config();
+  const models::PredNetConfig tiny = tiny_prednet_config();
   models::PredNetTrainer trainer(trainer_config(tiny));
   auto frames = random_frames(1, tiny, 1);
   frames[70] = 1.5f;
@@ -230,7 +230,7 @@ TEST_CASE("PredNet refuses bad configs and bad frames with a clear message", "[p
 }
 
 TEST_CASE("PredNet weights and config survive a round trip through a weights file", "[prednet]") {
-  models::PredNetConfig c = tiny_config();
+  models::PredNetConfig c = tiny_prednet_config();
   c.time_weights = {0, 0.25f, 0.75f};
   models::PredNetTrainer a(trainer_config(c, 2));
   a.train(2);
@@ -460,7 +460,7 @@ TEST_CASE("prediction metrics: SSIM, copy-last and linear extrapolation", "[pred
 }
 
 TEST_CASE("the closed-loop rollout is scored from its first fed-back frame against hold-last and linear", "[prednet]") {
-  models::PredNetConfig c = tiny_config();
+  models::PredNetConfig c = tiny_prednet_config();
   c.frames = 6;
   models::PredNetTrainer trainer(trainer_config(c));
   // Every pixel brightens linearly: linear extrapolation is exact, holding the last frame lags by
@@ -516,7 +516,7 @@ TEST_CASE("a short fixed-seed training beats copy-last-frame on held-out bouncin
 }
 
 TEST_CASE("a PredNet step in passes equals the step at once, and the tape estimate holds", "[prednet]") {
-  const models::PredNetConfig c = tiny_config();
+  const models::PredNetConfig c = tiny_prednet_config();
   std::vector<float> losses[2];
   std::vector<float> params[2];
   for (int run = 0; run < 2; ++run) {

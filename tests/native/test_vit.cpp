@@ -17,7 +17,7 @@ using models::VitConfig;
 
 namespace {
 
-VitConfig tiny_config() {
+VitConfig tiny_vit_config() {
   VitConfig c;
   c.image = 4;
   c.patch = 2;  // 2 x 2 patches + the class token: T = 5
@@ -90,7 +90,7 @@ TEST_CASE("ViT: the parameter count of the default model", "[vit]") {
 }
 
 TEST_CASE("ViT gradients match finite differences end to end", "[vit]") {
-  const VitConfig c = tiny_config();
+  const VitConfig c = tiny_vit_config();
   Vit vit(c, 3);
   const auto x = random_images(2, c, 4);
   const int labels[2] = {2, 0};
@@ -222,7 +222,7 @@ TEST_CASE("mean attention distance and position similarity", "[vit]") {
 }
 
 TEST_CASE("the forward plan lists forward()'s ops in order and uses every parameter once", "[vit]") {
-  const VitConfig c = tiny_config();
+  const VitConfig c = tiny_vit_config();
   const Vit vit(c, 3);
   const auto plan = vit.forward_plan();
   const auto& ops = plan.ops;
