@@ -31,7 +31,7 @@ test(`GPU inference = wasm infer() on ${TRIALS} held-out trials with the shipped
   const r = await page.evaluate(async ({ K, batch, tiled }) => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
     const { acquireDevice } = await import('./js/gpu/device.js');
-    const { fetchSource } = await import('./js/gpu/kernels.js');
+    const { builtPipelines, fetchSource } = await import('./js/gpu/kernels.js');
     const LF = await import('./js/gpu/lfads-forward.js');
     const M = await createNeuroAI();
     const got = await acquireDevice();
@@ -69,6 +69,7 @@ test(`GPU inference = wasm infer() on ${TRIALS} held-out trials with the shipped
     lab.loadWeights(new Uint8Array(await (await fetch('./assets/lfads/lfads-lorenz.nrai')).arrayBuffer()));
     const out = { adapter: got.adapterName };
     out.naive = await compare(lab, 'naive', K, batch);
+    out.builtForNaive = builtPipelines(got.device);  // pipelines are made on first use: no tiled GEMM yet
     // The tiled GEMM (the GPUs' default) is ten times slower than the plain one on SwiftShader: it
     // is checked on a small fresh model (narrow layers: few tiles), 2 trials in one pass.
     const small = new M.LfadsLab({ generator: 16, factors: 4, encoder: 8, ic: 4 });
@@ -100,6 +101,8 @@ test(`GPU inference = wasm infer() on ${TRIALS} held-out trials with the shipped
     assert.equal(s.length, s.expected, 'log-rates of every neuron over all 120 bins');
     assert.ok(s.dLog <= TOLERANCE && s.dFac <= TOLERANCE && s.dIn <= TOLERANCE, `${gemm}: ${JSON.stringify(s)}`);
   }
+  assert.ok(r.builtForNaive.includes('gemmNaive') && r.builtForNaive.includes('gru'), r.builtForNaive.join());
+  for (const unused of ['gemm', 'attention', 'convlstmCell']) assert.ok(!r.builtForNaive.includes(unused), `${unused} built for LFADS: ${r.builtForNaive.join()}`);
   const m = r.messages;
   assert.match(m[0], /infer: spikes: expected a Float32Array of trials \* 100 observed bins \* 40 held-in neurons = 4000 counts, got length 10/);
   assert.match(m[1], /infer: spikes\[0\]: expected a finite count >= 0, got -1/);

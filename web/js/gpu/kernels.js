@@ -3,7 +3,7 @@
 // `webgpu`). The WGSL text (one kernel per file in ./kernels/) comes from an injected
 // loadSource(name) -> string | Promise<string>: fetchSource below in a browser, fs in Node.
 //
-//   await initKernels(device, loadSource);      // compiles every pipeline once per device
+//   await initKernels(device, loadSource);      // compiles the WGSL once per device
 //   const c = gemm(device, {a, b, m, k, n});    // a GPUBuffer (M, N), queued, not yet finished
 //   const values = await readBack(device, c);   // Float32Array
 //
@@ -73,24 +73,26 @@ const PIPELINES = {
   takeStep: ['take_step', 'main', 'elementwise'],
 };
 
-const states = new WeakMap(); // GPUDevice -> {pipelines, layouts, dummy}
+const states = new WeakMap(); // GPUDevice -> {modules, layouts, pipelines, errors, dummy}
 
 /**
- * Compiles every kernel for `device` (once; later calls return the same promise). Shader
- * compilation errors are reported with the file name and the compiler's messages.
+ * Compiles every kernel's WGSL for `device` (once; later calls return the same promise); shader
+ * compilation errors are reported with the file name and the compiler's messages. Pipelines are
+ * made on first use (pipelineOf): a model's forward needs about half of them, and on a CPU software
+ * adapter (SwiftShader) the tiled GEMM pipeline alone takes about 1.5 s to build.
  */
 export function initKernels(device, loadSource) {
   if (typeof loadSource !== 'function') throw new TypeError('initKernels: loadSource: expected a function name -> WGSL text');
   let state = states.get(device);
   if (!state) {
-    state = { ready: compileAll(device, loadSource) };
+    state = { ready: compileModules(device, loadSource) };
     states.set(device, state);
     state.ready.catch(() => states.delete(device)); // a failed compile may be retried
   }
   return state.ready;
 }
 
-async function compileAll(device, loadSource) {
+async function compileModules(device, loadSource) {
   const sources = {};
   for (const file of KERNEL_FILES) sources[file] = await loadSource(file);
   const modules = {};
@@ -115,18 +117,10 @@ async function compileAll(device, loadSource) {
     });
     layouts[name] = { bindGroupLayout, pipelineLayout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }) };
   }
-  const pipelines = {}; // createComputePipelineAsync rejects with the reason when one is invalid
-  for (const [name, [file, entryPoint, layout]] of Object.entries(PIPELINES)) {
-    pipelines[name] = await device.createComputePipelineAsync({
-      label: name,
-      layout: layouts[layout].pipelineLayout,
-      compute: { module: modules[file], entryPoint },
-    });
-  }
   // Bound where a kernel takes an optional input that is absent (e.g. gemm without bias).
   const dummy = device.createBuffer({ label: 'unused input', size: 16, usage: GPUBufferUsage.STORAGE });
   const state = states.get(device);
-  Object.assign(state, { pipelines, layouts, dummy });
+  Object.assign(state, { modules, layouts, pipelines: new Map(), errors: [], dummy });
   return state;
 }
 
@@ -134,6 +128,41 @@ function stateOf(device) {
   const state = states.get(device);
   if (!state?.pipelines) throw new Error('kernels: call (and await) initKernels(device, loadSource) first');
   return state;
+}
+
+/**
+ * The compute pipeline of kernel `name` on `device`, made on first use. It is made synchronously
+ * (the GPU process builds it while the caller goes on), inside an error scope whose outcome
+ * pipelinesBuilt() reports.
+ */
+function pipelineOf(device, name) {
+  const state = stateOf(device);
+  let pipeline = state.pipelines.get(name);
+  if (!pipeline) {
+    const [file, entryPoint, layout] = PIPELINES[name];
+    device.pushErrorScope('validation');
+    pipeline = device.createComputePipeline({
+      label: name, layout: state.layouts[layout].pipelineLayout, compute: { module: state.modules[file], entryPoint },
+    });
+    state.errors.push(device.popErrorScope().then((error) => error && `${name}: ${error.message}`));
+    state.pipelines.set(name, pipeline);
+  }
+  return pipeline;
+}
+
+/**
+ * Resolves once every pipeline made so far on `device` is known to be valid; rejects with the
+ * kernels' names and the reasons otherwise. Callers that prepare their dispatches up front
+ * (plan-runner.js) await it before the first pass.
+ */
+export async function pipelinesBuilt(device) {
+  const failed = (await Promise.all(stateOf(device).errors)).filter(Boolean);
+  if (failed.length) throw new Error(`kernels: pipeline creation failed: ${failed.join('; ')}`);
+}
+
+/** The names of the pipelines made so far on `device` (for tests of what a forward needs). */
+export function builtPipelines(device) {
+  return [...stateOf(device).pipelines.keys()];
 }
 
 // ---------------------------------------------------------------------------- buffers
@@ -163,6 +192,7 @@ export async function readBack(device, buffer, length = buffer.size / 4) {
   encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
   device.queue.submit([encoder.finish()]);
   await staging.mapAsync(GPUMapMode.READ);
+  if (states.get(device)?.errors) await pipelinesBuilt(device);  // a kernel whose pipeline failed wrote nothing
   const out = new Float32Array(staging.getMappedRange().slice(0, length * 4));
   staging.unmap();
   staging.destroy();
@@ -234,7 +264,7 @@ export function prepareDispatch(device, name, buffers, groups, label = name) {
     layout: state.layouts[PIPELINES[name][2]].bindGroupLayout,
     entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer: buffer ?? state.dummy } })),
   });
-  return { pipeline: state.pipelines[name], bindGroup, groups };
+  return { pipeline: pipelineOf(device, name), bindGroup, groups };
 }
 
 /** Records prepared dispatches into one compute pass of `encoder`. */
@@ -279,7 +309,7 @@ function run(device, steps, temps) {
       layout: state.layouts[layout].bindGroupLayout,
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    pass.setPipeline(state.pipelines[pipeline]);
+    pass.setPipeline(pipelineOf(device, pipeline));
     pass.setBindGroup(0, bindGroup);
     for (let i = 0; i < repeat; ++i) pass.dispatchWorkgroups(...groups);
   }

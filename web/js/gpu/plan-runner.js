@@ -15,7 +15,7 @@
 // read-back per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node
 // with Dawn. tests/wasm/plan-reference.mjs is the same interpreter in plain JS, on the CPU.
 import {
-  clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, prepareDispatch,
+  clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, pipelinesBuilt, linearDispatch, prepareDispatch,
   rowDispatch, rowThreadDispatch, uniformBuffer,
 } from './kernels.js';
 
@@ -174,6 +174,7 @@ export async function createPlanRunner(device, plan, { inputs, keep = [], target
     return list;
   };
   program(batch);
+  await pipelinesBuilt(device);  // the pipelines the passes use, made while preparing them
 
   let destroyed = false;
   return {
