@@ -1,7 +1,8 @@
 // Worker-side job: LFADS on the Lorenz spike data, scored as the Neural Latents Benchmark scores
 // models (held-out neurons, held-out trials, held-out conditions, forward bins). Trains in small
 // steps; snapshots carry the loss history, the selected trial's read-outs and, every few seconds,
-// LFADS's scores with the trial counts they were computed on (metrics.counts) and the NLB
+// LFADS's scores with the trial counts they were computed on (metrics.counts; metrics.evaluation
+// counts the evaluations, one per change of the weights at most) and the NLB
 // baselines' scores on exactly those trials (metrics.baselines, once scored). The baselines are the
 // native CLI's fit, shipped (assets/lfads/nlb-baselines.nrai): fitting them here took about a
 // minute and 300 MiB of wasm heap; scoring them takes about a second per set of trials.
@@ -77,14 +78,15 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
 
   let selected = trial, selectedSet = set, losses = [], metrics = null, lastEval = -Infinity, dirty = true, disposed = false;
   let shown = null, lastSnapshotStep = -1;  // the last trial read-out sent: {index, set, step, at}
-  let evaluating = null, evalError = null;
+  let evaluating = null, evalError = null, evaluations = 0;
   const evaluate = () => {
     lastEval = performance.now();
     evaluating ??= (async () => {
       try {
         const step = lab.steps();  // training may go on while the GPU works: the weights of this step are scored
+        dirty = false;             // until a training step changes them
         const m = await compute.evaluate();
-        if (!disposed) metrics = { ...m, step, compute: compute.info() };
+        if (!disposed) metrics = { ...m, step, evaluation: ++evaluations, compute: compute.info() };
         evalError = null;
       } catch (error) {
         if (!disposed) evalError = `evaluation failed: ${error.message}`;
