@@ -1,15 +1,15 @@
 // Shared helpers for the Node benchmarks: load the wasm module, time things, print tables.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Loads build/wasm/neuroai.{mjs,wasm} (Node passes the binary: no fetch on file paths). */
 export async function loadNeuroAI(dir = process.env.NEUROAI_BUILD_WASM ?? path.join(root, 'build/wasm')) {
-  const mjs = path.join(dir, 'neuroai.mjs');
+  const mjs = path.resolve(dir, 'neuroai.mjs');  // NEUROAI_BUILD_WASM may be relative
   if (!fs.existsSync(mjs)) throw new Error(`${mjs} not found: build the wasm module first (tools/setup)`);
-  const { default: createNeuroAI } = await import(mjs);
+  const { default: createNeuroAI } = await import(pathToFileURL(mjs).href);
   return createNeuroAI({ wasmBinary: fs.readFileSync(path.join(dir, 'neuroai.wasm')) });
 }
 
