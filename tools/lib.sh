@@ -51,7 +51,8 @@ build_preset() {
   log "building $preset"
   # Captured, not piped: with pipefail, `build | grep || true` would hide a failed build.
   local output status=0
-  output=$(cmake --build --preset "$preset" -- -j"$(nproc)" 2>&1) || status=$?
+  # NEUROAI_NICE: a niceness for the compiler runs (tools/test lets the browser tests go first).
+  output=$(nice -n "${NEUROAI_NICE:-0}" cmake --build --preset "$preset" -- -j"$(nproc)" 2>&1) || status=$?
   grep -vE '^\[[0-9]+/[0-9]+\] ' <<<"$output" || true
   [ "$status" -eq 0 ] || die "build of $preset failed"
 }

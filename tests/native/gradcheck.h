@@ -1,5 +1,6 @@
 // Finite-difference gradient checks for ops (on their inputs) and models (on their parameters).
 #pragma once
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
@@ -52,7 +53,16 @@ inline void compare(double analytic, double numeric, const std::string& where, d
 }
 }  // namespace detail
 
-/// Checks d L / d input for every element of every input with `differentiable[k]` set.
+/// Entries the finite differences check per tensor at most. Under the sanitizers (CMake defines
+/// NEUROAI_SANITIZED there) a few: each entry is two more forward passes through code the first
+/// ones already ran, and the optimised build checks them all.
+#ifdef NEUROAI_SANITIZED
+constexpr int64_t kFiniteDifferenceEntries = 3;
+#else
+constexpr int64_t kFiniteDifferenceEntries = INT64_MAX;
+#endif
+
+/// Checks d L / d input for every element (up to kFiniteDifferenceEntries) of every input with `differentiable[k]` set.
 inline void check_op_gradients(const std::vector<Tensor>& inputs, const Builder& build,
                                std::vector<bool> differentiable = {}, double eps = 1e-3, double atol = 1e-3,
                                double rtol = 1e-2) {
@@ -74,7 +84,9 @@ inline void check_op_gradients(const std::vector<Tensor>& inputs, const Builder&
   }
   for (size_t k = 0; k < inputs.size(); ++k) {
     if (!differentiable[k]) continue;
-    for (size_t i = 0; i < inputs[k].data.size(); ++i) {
+    const size_t checked =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(inputs[k].data.size()), kFiniteDifferenceEntries));
+    for (size_t i = 0; i < checked; ++i) {
       double f[2];
       for (int side = 0; side < 2; ++side) {
         std::vector<Tensor> moved = inputs;
@@ -90,8 +102,8 @@ inline void check_op_gradients(const std::vector<Tensor>& inputs, const Builder&
   }
 }
 
-/// Checks d loss / d parameter for up to `max_per_tensor` entries of each parameter tensor.
-/// `loss` builds the scalar loss on the tape from the current parameter values.
+/// Checks d loss / d parameter for up to `max_per_tensor` (and kFiniteDifferenceEntries) entries of each parameter
+/// tensor. `loss` builds the scalar loss on the tape from the current parameter values.
 inline void check_param_gradients(nn::Params& params, const std::function<nn::Var(nn::Tape&)>& loss,
                                   int max_per_tensor = 12, double eps = 1e-3, double atol = 2e-3, double rtol = 2e-2) {
   nn::Tape tape;
@@ -101,7 +113,7 @@ inline void check_param_gradients(nn::Params& params, const std::function<nn::Va
   nn::Rng pick(99);
   for (int p = 0; p < params.size(); ++p) {
     const int64_t n = params.entry(p).shape.numel();
-    for (int s = 0; s < std::min<int64_t>(n, max_per_tensor); ++s) {
+    for (int s = 0; s < std::min<int64_t>({n, max_per_tensor, kFiniteDifferenceEntries}); ++s) {
       const int64_t i = n <= max_per_tensor ? s : pick.below(static_cast<uint32_t>(n));
       float* v = params.value(p) + i;
       const float saved = *v;
