@@ -10,7 +10,7 @@ import { startServer, STRICT_CSP } from '../../tools/serve.mjs';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const screenshotDir = path.join(root, 'build/screenshots');
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Flags for headless Chromium in a closed network; WebGPU on SwiftShader unless gpu: false. */
 export function chromiumArgs({ gpu = true } = {}) {
@@ -22,21 +22,13 @@ export function chromiumArgs({ gpu = true } = {}) {
   ];
 }
 
-/**
- * Starts the site server and the browser; returns {url, browser, close}. Where tools/test runs a
- * shared Chromium (NEUROAI_CHROMIUM_GPU / NEUROAI_CHROMIUM_NO_GPU: browser-server.mjs), the browser
- * is a connection to it and close() disconnects; own: a browser of its own all the same (for a test
- * that leaves its GPU process busy).
- */
-export async function launch({ csp = STRICT_CSP, gpu = true, own = false } = {}) {
+/** Starts the site server and the browser; returns {url, browser, close}. */
+export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
   const site = process.env.NEUROAI_SITE ?? path.join(root, 'build/site');
   if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build/site is missing: run tools/setup first');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (tools/setup does)`);
   const { server, url } = await startServer({ root: site, port: 0, csp });
-  const shared = own ? null : process.env[gpu ? 'NEUROAI_CHROMIUM_GPU' : 'NEUROAI_CHROMIUM_NO_GPU'];
-  const browser = shared
-    ? await chromium.connect(shared)
-    : await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs({ gpu }) });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs({ gpu }) });
   return {
     url,
     browser,

@@ -291,7 +291,7 @@ test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and
   // A browser of its own: once the table is in view the page measures 1,000 images by itself, which
   // on SwiftShader (a CPU software adapter) keeps its GPU process busy for minutes; closing the
   // browser ends that.
-  const own = await launch({ gpu: true, own: true });
+  const own = await launch({ gpu: true });
   try {
     const page = await openPage(own.browser, `${own.url}vit.html#gpu=on`);
     await ready(page);

@@ -69,6 +69,8 @@ test('the shipped baselines score every trial as the native CLI scores them; bad
     const t0 = performance.now();
     const b = shipped.baselineScores(sets);
     console.log(`shipped baselines scored on every trial in ${((performance.now() - t0) / 1000).toFixed(1)} s; held-out trials ${JSON.stringify(b.heldOutTrials)}`);
+    const few = { train: 8, heldOut: 8, conditions: 8 };  // for the check after the refused files below
+    const fewBefore = shipped.baselineScores(few);
     const native = JSON.parse(execFileSync(nativeCli(), ['eval', 'lfads', '--baselines', FILE, '--json'], { cwd: root, encoding: 'utf8' }));
     const KEYS = { coBps: 'co_bps', fpBps: 'fp_bps', rateR2: 'rate_r2', psthR2: 'psth_r2', decodeR2: 'decode_r2' };
     for (const [set, nativeSet] of [['heldOutTrials', 'heldout_trials'], ['heldOutConditions', 'heldout_conditions']]) {
@@ -83,7 +85,7 @@ test('the shipped baselines score every trial as the native CLI scores them; bad
     named(() => shipped.loadBaselines(new Uint8Array(fs.readFileSync(path.join(root, 'assets', 'lfads', 'lfads-lorenz.nrai')))),
       /expected a 'nlb-baselines' file, got 'lfads'/);
     named(() => shipped.loadBaselines('bytes'), /loadBaselines: bytes: expected a Uint8Array/);
-    assert.deepEqual(shipped.baselineScores(sets), b, 'the loaded baselines are unharmed');
+    assert.deepEqual(shipped.baselineScores(few), fewBefore, 'the loaded baselines are unharmed');
   } finally {
     shipped.delete();
   }
