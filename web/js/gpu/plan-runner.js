@@ -15,7 +15,7 @@
 // read-back per run. Only the WebGPU API on the device passed in: runs in a page, a worker, or Node
 // with Dawn. tests/wasm/plan-reference.mjs is the same interpreter in plain JS, on the CPU.
 import {
-  clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, pipelinesBuilt, linearDispatch, prepareDispatch,
+  clampParams, conv3x3Dispatches, encodeDispatches, gemmDispatch, gemmNaiveDispatch, gruParams, initKernels, linearDispatch, pipelinesBuilt, prepareDispatch,
   rowDispatch, rowThreadDispatch, uniformBuffer,
 } from './kernels.js';
 
