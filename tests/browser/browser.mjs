@@ -40,14 +40,27 @@ export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
 }
 
 /**
- * A new page (in a context of its own) that records console errors, page errors, failed requests
- * and CSP violations (the securitypolicyviolation events of every document, workers' included,
- * logged as errors) into page.problems: every test that asserts page.problems is empty checks the
- * strict CSP too. Its service worker is blocked (its first install caches the whole site, seconds
- * of CPU per page): the offline tests (course-kit, sw-update) make their own contexts.
+ * The one browser context that openPage's pages share, per browser. A page in a context of its
+ * own (browser.newPage) starts two renderer processes, its blank page's and its site's, about
+ * 5 CPU-s on this VM before the page does anything; pages of one context reuse the site's process
+ * (about 1 CPU-s). The pages still share no state that the site keeps: it uses no storage, and
+ * service workers are blocked (their first install caches the whole site, seconds of CPU per
+ * page): the offline tests (course-kit, sw-update) make contexts of their own.
+ */
+const sharedContexts = new WeakMap();
+function sharedContext(browser) {
+  if (!sharedContexts.has(browser)) sharedContexts.set(browser, browser.newContext({ serviceWorkers: 'block' }));
+  return sharedContexts.get(browser);
+}
+
+/**
+ * A new page that records console errors, page errors, failed requests and CSP violations (the
+ * securitypolicyviolation events of every document, workers' included, logged as errors) into
+ * page.problems: every test that asserts page.problems is empty checks the strict CSP too.
  */
 export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height }, serviceWorkers: 'block' });
+  const page = await (await sharedContext(browser)).newPage();
+  await page.setViewportSize({ width, height });
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
