@@ -63,13 +63,15 @@ class Rng {
   }
   float normal(float mean, float stddev) { return mean + stddev * normal(); }
   /// Poisson sample (Knuth for small means, a rounded normal approximation above 30).
-  int poisson(double mean) {
+  int poisson(double mean) { return poisson(mean, mean > 0 && mean <= 30 ? util::det_exp(-mean) : 0.0); }
+  /// The same draw, with exp(-mean) (util::det_exp) from the caller: many draws of one mean share it.
+  int poisson(double mean, double exp_neg_mean) {
     if (mean <= 0) return 0;
     if (mean > 30) {
       double v = std::round(mean + std::sqrt(mean) * normal());
       return v < 0 ? 0 : static_cast<int>(v);
     }
-    double limit = util::det_exp(-mean), p = 1.0;
+    double limit = exp_neg_mean, p = 1.0;
     int k = 0;
     do {
       ++k;
