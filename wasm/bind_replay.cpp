@@ -314,13 +314,13 @@ class ReplayBufferJs {
 
   void set_priorities(val indices, val priorities) {
     js::guard([&] {
-      buffer_.set_priorities(slot_list(indices, "setPriorities: indices"),
+      buffer_.set_priorities(js::int32_array(indices, "setPriorities: indices"),
                              value_list(priorities, "setPriorities: priorities"));
     });
   }
   void update_priorities(val indices, val td_errors) {
     js::guard([&] {
-      buffer_.update_priorities(slot_list(indices, "updatePriorities: indices"),
+      buffer_.update_priorities(js::int32_array(indices, "updatePriorities: indices"),
                                 value_list(td_errors, "updatePriorities: tdErrors"));
     });
   }
@@ -343,12 +343,6 @@ class ReplayBufferJs {
   static std::vector<float> value_list(const val& v, const char* name) {
     nn::require(v.instanceof (val::global("Float32Array")), name, ": expected a Float32Array, got ", js::type_name(v));
     std::vector<float> out(v["length"].as<size_t>());
-    val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
-    return out;
-  }
-  static std::vector<int> slot_list(const val& v, const char* name) {
-    nn::require(v.instanceof (val::global("Int32Array")), name, ": expected an Int32Array, got ", js::type_name(v));
-    std::vector<int> out(v["length"].as<size_t>());
     val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
     return out;
   }

@@ -116,6 +116,69 @@ class VitLabJs {
   double train_steps(val steps) {
     return js::guard([&] { return model_.train(js::integer(steps, "trainSteps: steps", 0, 100000)); });
   }
+
+  // Data-parallel steps (web/js/engine/replicas.js; models::VitTrainer::begin_step): the lab that
+  // owns the step draws the batch, hands shares of it to replicas, adds its own share and theirs.
+  void begin_step() {
+    js::guard([&] { model_.begin_step(); });
+  }
+  /// {images (n * pixels Float32Array), labels (n Int32Array)}: images [first, first + n) of the batch.
+  val batch_share(val first, val n) {
+    return js::guard([&] {
+      const int B = static_cast<int>(model_.batch_labels().size());
+      nn::require(B > 0, "batchShare: no batch drawn (call beginStep first)");
+      const int f = js::integer(first, "batchShare: first", 0, B - 1), k = js::integer(n, "batchShare: n", 1, B - f);
+      const size_t pixels = static_cast<size_t>(model_.config().model.pixels());
+      val o = val::object();
+      o.set("images", js::to_float32_array(model_.batch_images().data() + f * pixels, k * pixels));
+      o.set("labels",
+            js::ints(std::vector<int>(model_.batch_labels().begin() + f, model_.batch_labels().begin() + f + k)));
+      return o;
+    });
+  }
+  /// Adds the gradient of the batch's images [first, first + n); returns their share of the loss.
+  double accumulate(val first, val n) {
+    return js::guard([&] {
+      return model_.accumulate(js::integer(first, "accumulate: first", 0, 1 << 20),
+                               js::integer(n, "accumulate: n", 1, 1 << 20));
+    });
+  }
+  /// A replica's part: {loss, gradients (paramCount Float32Array)} of a share of `batch` images.
+  val replica_gradient(val share, val batch) {
+    return js::guard([&] {
+      const models::VitConfig& m = model_.config().model;
+      const std::vector<float> x = images_from(share["images"], "replicaGradient: share.images", m);
+      const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
+      const std::vector<int> y = js::int32_array(share["labels"], "replicaGradient: share.labels", n);
+      const double loss =
+          model_.replica_gradient(x.data(), y.data(), n, js::integer(batch, "replicaGradient: batch", n, 1 << 20));
+      val o = val::object();
+      o.set("loss", loss);
+      o.set("gradients", js::floats(model_.model().params().grads()));
+      return o;
+    });
+  }
+  /// Adds a replica's gradients (paramCount values) to this lab's.
+  void add_gradients(val gradients) {
+    js::guard([&] {
+      const std::vector<float> g = js::float32_array(gradients, "addGradients: gradients",
+                                                     static_cast<long long>(model_.model().params().count()));
+      model_.add_gradients(g.data(), g.size());
+    });
+  }
+  void finish_step() {
+    js::guard([&] { model_.finish_step(); });
+  }
+  /// Replaces every parameter (paramCount values): a replica takes the owner's weights before its share.
+  void set_parameters(val values) {
+    js::guard([&] {
+      std::vector<float>& v = model_.model().params().values();
+      const std::vector<float> w = js::float32_array(values, "setParameters: values", static_cast<long long>(v.size()));
+      std::copy(w.begin(), w.end(), v.begin());
+    });
+  }
+
+  int batch_size() const { return model_.config().batch; }
   double steps() const { return static_cast<double>(model_.steps()); }
   double images_seen() const { return static_cast<double>(model_.images_seen()); }
   double epochs() const { return model_.epochs(); }
@@ -324,6 +387,14 @@ EMSCRIPTEN_BINDINGS(neuroai_vit) {
       .function("trainCount", &VitLabJs::train_count)
       .function("testCount", &VitLabJs::test_count)
       .function("trainSteps", &VitLabJs::train_steps)
+      .function("beginStep", &VitLabJs::begin_step)
+      .function("batchShare", &VitLabJs::batch_share)
+      .function("accumulate", &VitLabJs::accumulate)
+      .function("replicaGradient", &VitLabJs::replica_gradient)
+      .function("addGradients", &VitLabJs::add_gradients)
+      .function("finishStep", &VitLabJs::finish_step)
+      .function("setParameters", &VitLabJs::set_parameters)
+      .function("batchSize", &VitLabJs::batch_size)
       .function("steps", &VitLabJs::steps)
       .function("imagesSeen", &VitLabJs::images_seen)
       .function("epochs", &VitLabJs::epochs)

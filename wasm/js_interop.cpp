@@ -97,6 +97,15 @@ std::vector<float> float32_array(const val& v, const char* name, long long expec
   return out;
 }
 
+std::vector<int> int32_array(const val& v, const char* name, long long expected) {
+  nn::require(v.instanceof (val::global("Int32Array")), name, ": expected an Int32Array, got ", type_name(v));
+  const long long n = v["length"].as<double>();
+  nn::require(expected < 0 || n == expected, name, ": expected an Int32Array of length ", expected, ", got length ", n);
+  std::vector<int> out(static_cast<size_t>(n));
+  val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+  return out;
+}
+
 std::vector<uint8_t> uint8_array(const val& v, const char* name) {
   nn::require(v.instanceof (val::global("Uint8Array")), name, ": expected a Uint8Array, got ", type_name(v));
   std::vector<uint8_t> out(v["length"].as<size_t>());

@@ -110,6 +110,13 @@ void VitTrainer::next_indices(int n, int* out) {
 }
 
 float VitTrainer::train_step() {
+  begin_step();
+  const double loss = accumulate(0, config_.batch);
+  finish_step();
+  return static_cast<float>(loss);
+}
+
+void VitTrainer::begin_step() {
   nn::require(train_.count > 0, "VitTrainer.train_step: no training data (call set_train_data first)");
   const VitConfig& m = config_.model;
   const int B = config_.batch;
@@ -119,25 +126,55 @@ float VitTrainer::train_step() {
   next_indices(B, batch_index_.data());
   data::fill_batch(train_, batch_index_.data(), B, data::Augment{config_.shift, config_.flip}, &rng_, batch_x_.data(),
                    batch_y_.data());
-  adam_.config().lr = learning_rate();
   vit_->params().zero_grad();
-  // The batch's mean loss from passes of at most P images: each pass's mean weighted by its share.
-  const int P = config_.pass_images();
-  double loss_sum = 0;
-  for (int first = 0; first < B; first += P) {
-    const int n = std::min(P, B - first);
-    tape_.reset();
-    nn::Var x = tape_.constant(batch_x_.data() + static_cast<size_t>(first) * m.pixels(),
-                               nn::Shape{n, m.channels, m.image, m.image});
-    nn::Var loss = nn::cross_entropy_logits(vit_->forward(tape_, x), batch_y_.data() + first, n);
-    if (n < B) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(B), 0.0f);
-    tape_.backward(loss);
-    loss_sum += loss.item();
-  }
+}
+
+double VitTrainer::accumulate(int first, int n) {
+  const int B = static_cast<int>(batch_y_.size());
+  nn::require(B == config_.batch, "VitTrainer.accumulate: no batch drawn (call begin_step first)");
+  nn::require_int_range(first, 0, B - 1, "VitTrainer.accumulate: first");
+  nn::require_int_range(n, 1, B - first, "VitTrainer.accumulate: n");
+  return accumulate_images(batch_x_.data() + static_cast<size_t>(first) * config_.model.pixels(),
+                           batch_y_.data() + first, n, B);
+}
+
+double VitTrainer::replica_gradient(const float* x, const int* y, int n, int batch) {
+  nn::require_int_range(batch, 1, 1 << 20, "VitTrainer.replica_gradient: batch");
+  nn::require_int_range(n, 1, batch, "VitTrainer.replica_gradient: n");
+  for (int i = 0; i < n; ++i)
+    nn::require_int_range(y[i], 0, config_.model.classes - 1, "VitTrainer.replica_gradient: label");
+  vit_->params().zero_grad();
+  return accumulate_images(x, y, n, batch);
+}
+
+void VitTrainer::add_gradients(const float* g, size_t count) {
+  std::vector<float>& grads = vit_->params().grads();
+  nn::require(count == grads.size(), "VitTrainer.add_gradients: expected ", grads.size(), " values, got ", count);
+  for (size_t i = 0; i < count; ++i) grads[i] += g[i];
+}
+
+void VitTrainer::finish_step() {
+  adam_.config().lr = learning_rate();
   if (config_.clip > 0) nn::clip_grad_norm(vit_->params(), config_.clip);
   adam_.step(vit_->params());
   ++steps_;
-  return static_cast<float>(loss_sum);
+}
+
+double VitTrainer::accumulate_images(const float* x, const int* y, int n, int batch) {
+  const VitConfig& m = config_.model;
+  const int P = config_.pass_images();
+  double loss_sum = 0;
+  for (int first = 0; first < n; first += P) {
+    const int k = std::min(P, n - first);
+    tape_.reset();
+    nn::Var xs =
+        tape_.constant(x + static_cast<size_t>(first) * m.pixels(), nn::Shape{k, m.channels, m.image, m.image});
+    nn::Var loss = nn::cross_entropy_logits(vit_->forward(tape_, xs), y + first, k);
+    if (k < batch) loss = nn::affine(loss, static_cast<float>(k) / static_cast<float>(batch), 0.0f);
+    tape_.backward(loss);
+    loss_sum += loss.item();
+  }
+  return loss_sum;
 }
 
 float VitTrainer::train(int steps) {

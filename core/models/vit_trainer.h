@@ -50,8 +50,26 @@ class VitTrainer {
   void set_train_data(data::LabeledImages set);
   const data::LabeledImages& train_data() const { return train_; }
 
-  /// One AdamW step on the next shuffled minibatch; returns its loss.
+  /// One AdamW step on the next shuffled minibatch; returns its loss. The three parts below.
   float train_step();
+
+  // A step split for data-parallel training (web/js/engine/replicas.js): begin_step draws the next
+  // minibatch and zeroes the gradients; accumulate adds the gradient of the batch's images
+  // [first, first + n); replicas with the same weights compute the rest (replica_gradient) and
+  // the sums are added in a fixed order (add_gradients); finish_step clips and takes the step.
+  // The same step as train_step up to the order of the sums: deterministic per number of shards.
+  void begin_step();
+  /// Adds the gradient of images [first, first + n) of the current batch; returns their share of the loss.
+  double accumulate(int first, int n);
+  /// The current batch's images (B, C, S, S) and labels (B), for the replicas' shares.
+  const std::vector<float>& batch_images() const { return batch_x_; }
+  const std::vector<int>& batch_labels() const { return batch_y_; }
+  /// A replica's part: zeroes the gradients and adds those of n images given by the caller, as a
+  /// share of a batch of `batch` images; returns their share of the loss (gradients in params().grads()).
+  double replica_gradient(const float* x, const int* y, int n, int batch);
+  /// Adds a replica's gradients (params().count() values) to this trainer's.
+  void add_gradients(const float* g, size_t count);
+  void finish_step();
   /// `steps` steps; returns their mean loss.
   float train(int steps);
   /// Accuracy, loss and confusion on the first max_images images of `set` (all when < 0),
@@ -79,6 +97,9 @@ class VitTrainer {
 
  private:
   void next_indices(int n, int* out);
+  /// Forward and backward over n images in passes of pass_images(), each pass's mean loss weighted
+  /// by its share of a batch of `batch`: the gradients accumulate; returns the weighted loss.
+  double accumulate_images(const float* x, const int* y, int n, int batch);
 
   VitTrainConfig config_;
   std::unique_ptr<Vit> vit_;

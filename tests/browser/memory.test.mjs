@@ -1,7 +1,8 @@
 // Each study page's wasm heap, all its workers together, stays within the page budget
 // (web/js/engine/memory-budget.js) with its memory-relevant knobs at the top of their ranges: the
 // page opens with LARGEST_KNOBS in its link, every worker takes a few whole training steps and then
-// trains for a while (the LFADS page until its baselines are scored too), and the heaps are summed. A worker's heap never shrinks, so each
+// trains for a while (the LFADS page until its baselines are scored too, the ViT page until its
+// training replicas run), and the heaps are summed, the replicas' included. A worker's heap never shrinks, so each
 // is that worker's peak so far. `node tools/memory-report.mjs` prints the same at the defaults.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -32,6 +33,11 @@ for (const [study, hash] of Object.entries(LARGEST_KNOBS)) {
       }
     });
     await page.waitForTimeout(TRAIN_MS);
+    if (study === 'vit') {  // its replicas (web/js/engine/replicas.js) count too: wait until they run (or one thread was chosen)
+      await page.waitForFunction(() => { const t = window.neuroaiVit.snapshot?.threads; return t && (t.used > 1 || t.reason); }, null, { timeout: 60000 });
+      console.log(`vit: ${JSON.stringify(await page.evaluate(() => window.neuroaiVit.snapshot.threads))}`);
+      await page.waitForTimeout(TRAIN_MS);
+    }
     if (study === 'lfads') {
       await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics?.baselines, null, { timeout: 120000 });
     }

@@ -347,3 +347,27 @@ test('a hostile or impossible hash falls back to defaults and says so', async ()
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('threads=2: a fresh network trains on two threads (the worker and a replica); the knob back to 1 ends the replica', async () => {
+  const page = await openPage(env.browser, url('#init=scratch&patch=7&dim=32&depth=2&heads=2&batch=32&seed=3&gpu=off&threads=2'));
+  await ready(page);
+  const counts = () => page.evaluate(() => window.neuroaiVit.trainer.counts());
+  await page.click('#vit-train button.primary');
+  await page.waitForFunction(() => / on 2 threads$/.test(document.querySelector('#vit-train .status').textContent) &&
+    window.neuroaiVit.snapshot?.step > 30, null, { timeout: 30000 });
+  await page.click('#vit-train button.primary');
+  const s = await page.evaluate(() => window.neuroaiVit.snapshot);
+  assert.ok(Number.isFinite(s.loss) && s.loss < 2.3, `loss ${s.loss} after ${s.step} steps`);
+  assert.deepEqual(s.threads, { asked: 2, used: 2, auto: false, reason: null });
+  const before = await counts();
+  assert.ok(before.replicaHeapBytes > 0 && before.heapBytes > before.replicaHeapBytes, JSON.stringify(before));
+  // One thread by the knob: the link follows, and the replica's worker is gone with the old job.
+  const knob = page.locator('#vit-train .lil-controller', { has: page.locator('.lil-name', { hasText: /^training threads/ }) }).locator('input');
+  await knob.fill('1');
+  await knob.press('Enter');
+  await page.waitForFunction(() => location.hash.includes('threads=1'));
+  await page.waitForFunction(() => window.neuroaiVit.snapshot?.threads?.asked === 1, null, { timeout: 30000 });
+  assert.equal((await counts()).replicaHeapBytes, 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

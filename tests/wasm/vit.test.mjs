@@ -190,3 +190,51 @@ test('the shipped weights load and classify the page\'s test images', () => {
     assert.equal(Math.max(...Array.from({ length: 10 }, (_, k) => sum(silent.confusion.slice(k * 10, k * 10 + 10)))), 100);
   });
 });
+
+test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
+  const { parallelStep } = await import('../../web/js/engine/replicas.js');
+  const config = { ...SMALL, shift: 1, flip: true, seed: 5 };
+  /** Losses of `steps` steps on `threads` threads: replica labs in this process, stepped as the workers do. */
+  const run = async (threads, steps = 12) => {
+    const owner = withData(config);
+    const replicas = Array.from({ length: threads - 1 }, () => new M.VitLab(config));
+    // What a pool of workers does (replica-worker.js), called in process.
+    const pool = threads > 1 && {
+      size: threads - 1,
+      gradient: async (i, params, share, batch) => {
+        replicas[i].setParameters(params);
+        return replicas[i].replicaGradient(share, batch);
+      },
+    };
+    const losses = [];
+    for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : owner.trainSteps(1));
+    const weights = owner.parameters().slice();
+    for (const m of [owner, ...replicas]) m.delete();
+    return { losses, weights };
+  };
+  const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
+  assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
+  assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
+  for (const other of [two, three]) {
+    for (let s = 0; s < one.losses.length; ++s)
+      assert.ok(Math.abs(other.losses[s] - one.losses[s]) < 1e-4 * Math.max(1, one.losses[s]), `step ${s}: ${other.losses[s]} vs ${one.losses[s]}`);
+    const dw = other.weights.reduce((m, v, i) => Math.max(m, Math.abs(v - one.weights[i])), 0);
+    assert.ok(dw < 1e-3, `weights after 12 steps within 1e-3 of one thread's (${dw})`);
+  }
+  // Bad shares are refused by name; the lab stays usable.
+  using(() => withData(config), (m) => {
+    assert.throws(() => m.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);
+    m.beginStep();
+    assert.throws(() => m.batchShare(0, 33), /batchShare: n: expected an integer in \[1, 32\], got 33/);
+    assert.throws(() => m.accumulate(31, 2), /accumulate: n: expected an integer in \[1, 1\], got 2/);
+    const share = m.batchShare(0, 4);
+    assert.throws(() => m.replicaGradient({ images: share.images, labels: new Int32Array([0, 1, 2, 10]) }, 32), /VitTrainer.replica_gradient: label: expected an integer in \[0, 9\], got 10/);
+    assert.throws(() => m.replicaGradient({ images: share.images, labels: new Int32Array(3) }, 32), /replicaGradient: share\.labels: expected an Int32Array of length 4, got length 3/);
+    assert.throws(() => m.replicaGradient(share, 2), /replicaGradient: batch: expected an integer in \[4, 1048576\], got 2/);
+    assert.throws(() => m.addGradients(new Float32Array(3)), /addGradients: gradients: expected a Float32Array of length \d+, got length 3/);
+    assert.throws(() => m.setParameters(new Float32Array(3)), /setParameters: values: expected a Float32Array of length \d+, got length 3/);
+    assert.ok(Number.isFinite(m.accumulate(0, 32)));
+    m.finishStep();
+    assert.equal(m.steps(), 1);
+  });
+});

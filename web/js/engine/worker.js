@@ -84,23 +84,29 @@ function fail(error) {
 }
 
 // One slice of training, then yield to messages. Unlimited: as many chunks as fit in SLICE_MS.
-// Limited: the steps owed since the last tick (never more than fit in SLICE_MS).
-function tick() {
+// Limited: the steps owed since the last tick (never more than fit in SLICE_MS). A job's train may
+// return a promise (data-parallel steps wait for the replicas: ./replicas.js): the slice awaits it,
+// and no second slice starts while one is in flight (ticking).
+let ticking = false;
+async function tick() {
   timer = null;
-  if (!running || !job) return;
+  if (!running || !job || ticking) return;
+  ticking = true;
+  const current = job;
   try {
     const start = performance.now();
     if (stepsPerSecond > 0) {
       owedSteps = Math.min(owedSteps + (stepsPerSecond * (start - lastTick)) / 1000, stepsPerSecond);
       lastTick = start;
-      while (owedSteps >= 1 && performance.now() - start < SLICE_MS) {
-        const n = Math.min(Math.floor(owedSteps), job.chunk);
-        job.train(n);
+      while (owedSteps >= 1 && performance.now() - start < SLICE_MS && running && job === current) {
+        const n = Math.min(Math.floor(owedSteps), current.chunk);
+        await current.train(n);
         owedSteps -= n;
       }
     } else {
-      do job.train(job.chunk); while (performance.now() - start < SLICE_MS);
+      do await current.train(current.chunk); while (performance.now() - start < SLICE_MS && running && job === current);
     }
+    if (job !== current) return;  // replaced while a step was in flight: the new job reports itself
     if (performance.now() - lastSnapshot >= snapshotIntervalMs) postSnapshot();
     if (job.done?.()) {
       running = false;
@@ -109,10 +115,12 @@ function tick() {
       return;
     }
   } catch (error) {
-    fail(error);
+    if (job === current) fail(error);
     return;
+  } finally {
+    ticking = false;
   }
-  timer = nextTick(stepsPerSecond > 0 ? TICK_MS : 0);
+  if (running) timer = nextTick(stepsPerSecond > 0 ? TICK_MS : 0);
 }
 
 // Jobs are made one at a time (an init or reset waits for the one before it to finish), and one
@@ -177,7 +185,7 @@ self.onmessage = async ({ data: msg }) => {
       case 'step':
         if (!job) throw new Error('step: no job yet (send init first)');
         running = false;
-        job.train(Math.max(1, Math.min(100000, Math.floor(Number(msg.steps) || 1))));
+        await job.train(Math.max(1, Math.min(100000, Math.floor(Number(msg.steps) || 1))));
         postSnapshot();
         post({ type: 'state', running });
         break;
@@ -191,9 +199,14 @@ self.onmessage = async ({ data: msg }) => {
       case 'speed':
         stepsPerSecond = Math.max(0, Number(msg.stepsPerSecond) || 0);
         break;
-      case 'counts':
-        post({ type: 'reply', id: msg.id, result: liveCounts() });
+      case 'counts': {
+        // With the heaps of a job's replicas (data-parallel training): the page's memory is all of them.
+        const counts = liveCounts();
+        counts.replicaHeapBytes = (await job?.replicaHeapBytes?.()) ?? 0;
+        counts.heapBytes += counts.replicaHeapBytes;
+        post({ type: 'reply', id: msg.id, result: counts });
         break;
+      }
       case 'call': {
         if (!job || typeof job.calls?.[msg.method] !== 'function') throw new Error(`call: unknown method '${msg.method}'`);
         try {

@@ -3,6 +3,7 @@
 // each job is one VitLab, trained from scratch or started from the shipped weights.
 import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
+import { createTrainingThreads, passBytesPerThread } from '../replicas.js';
 import { createComputePath } from './vit-gpu.js';
 
 export const name = 'vit';
@@ -25,19 +26,22 @@ const toPixels = (bytes) => Float32Array.from(bytes, (b) => b / 255);
 
 /**
  * @param {object} neuroai the wasm module
- * @param {object} config {init: 'shipped'|'scratch', gpu: 'auto'|'on'|'off', patch, dim, depth, heads, mlp, lr, batch, seed}
+ * @param {object} config {init: 'shipped'|'scratch', gpu: 'auto'|'on'|'off', threads (training threads: this
+ *   worker and threads - 1 replicas; 0 or none: auto, see createTrainingThreads), patch, dim, depth, heads, mlp, lr, batch, seed}
  */
 export async function create(neuroai, config = {}) {
   if (subsetBytes instanceof Error) throw subsetBytes;
-  const { init = 'scratch', gpu = 'auto', ...knobs } = config;
+  const { init = 'scratch', gpu = 'auto', threads: asked = 0, ...knobs } = config;
   const subset = neuroai.decodeFashionSubset(subsetBytes);
   const testPixels = toPixels(subset.test.pixels);
   const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
   if (init === 'shipped' && weightsBytes instanceof Error) throw weightsBytes;
   // The shipped weights bring their own architecture (loadWeights adopts it): only the training knobs apply.
+  // The training threads share the page's tape budget (../replicas.js).
+  const passBytes = passBytesPerThread(TRAINING_PASS_BYTES, asked);
   const model = new neuroai.VitLab(init === 'shipped'
-    ? { lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0, passBytes: TRAINING_PASS_BYTES }
-    : { ...knobs, ...SCRATCH_TRAINING, passBytes: TRAINING_PASS_BYTES });
+    ? { lr: knobs.lr, batch: knobs.batch, seed: knobs.seed, warmup: 0, passBytes }
+    : { ...knobs, ...SCRATCH_TRAINING, passBytes });
   let compute;
   try {  // a job that fails to start frees its model: the wasm heap is not garbage-collected
     if (init === 'shipped') model.loadWeights(weightsBytes);
@@ -50,6 +54,17 @@ export async function create(neuroai, config = {}) {
     throw error;
   }
   const computeInfo = () => ({ path: compute.path, reason: compute.reason });
+
+  // Training threads: this worker and replicas of the model (../replicas.js) where a step is long enough to share.
+  let threads;
+  try {
+    const { patch, dim, depth, heads, mlp } = model.config();
+    threads = await createTrainingThreads(model, asked, { lab: 'VitLab', config: { patch, dim, depth, heads, mlp, batch: model.batchSize(), passBytes } });
+  } catch (error) {
+    compute.dispose();
+    model.delete();
+    throw error;
+  }
 
   /** As VitLab.evaluate, from the compute path's probabilities: the first n test images. */
   async function evaluate(maxImages, mask) {
@@ -96,10 +111,11 @@ export async function create(neuroai, config = {}) {
       testLabels: subset.test.labels,
       heldOutImages: HELD_OUT,
       compute: computeInfo(),
+      threads: threads.info(),
     }),
     chunk: 1,  // one step per call: a step of the shipped architecture takes about 0.1-0.4 s
-    train(steps) {
-      recentLoss = model.trainSteps(steps);
+    async train(steps) {
+      recentLoss = await threads.train(steps);
       const step = model.steps();
       if (step - lastEvalStep >= EVAL_EVERY) {
         heldOut = { step, ...accuracyOf(model.evaluate(HELD_OUT, null)) };
@@ -113,7 +129,7 @@ export async function create(neuroai, config = {}) {
       imagesAtLastSnapshot = images;
       timeAtLastSnapshot = now;
       const data = { step: model.steps(), epochs: model.epochs(), loss: recentLoss, learningRate: model.learningRate(),
-                     heldOut, imagesPerSecond };
+                     heldOut, imagesPerSecond, threads: threads.info() };
       const transfer = [];
       if (probe) {
         data.probe = inspect(probe.image, probe.mask);
@@ -157,6 +173,8 @@ export async function create(neuroai, config = {}) {
         return { result: { accuracy: e.accuracy, loss: e.loss, images: e.images, confusion: e.confusion, compute: e.compute },
                  transfer: [e.confusion.buffer] };
       },
+      /** Images trained on so far, when (performance.now()), and the training threads: bench/threads.mjs. */
+      trainingProgress: () => ({ result: { items: model.imagesSeen(), at: performance.now(), threads: threads.info() } }),
       /** Which path runs the batched calls, and why. */
       computePath: () => ({ result: computeInfo() }),
       /** images/s of the wasm and the WebGPU forward on the 1,000 test images (see vit-gpu.js). */
@@ -182,6 +200,8 @@ export async function create(neuroai, config = {}) {
         return { result: bytes, transfer: [bytes.buffer] };
       },
     },
-    dispose: () => { compute.dispose(); model.delete(); },
+    /** The replicas' wasm heaps (the worker adds them to its own: the page's memory budget). */
+    replicaHeapBytes: () => threads.heapBytes(),
+    dispose: () => { threads.dispose(); compute.dispose(); model.delete(); },
   };
 }

@@ -21,11 +21,14 @@ import { SCHEMA } from './schema.js';
 
 /** The worker job's config for the state's knobs (the shipped weights bring their own architecture). */
 function jobConfig(s) {
-  const training = { lr: s.lr, batch: s.batch, seed: s.seed, gpu: s.gpu };
+  const training = { lr: s.lr, batch: s.batch, seed: s.seed, gpu: s.gpu, ...(s.threads > 0 && { threads: s.threads }) };
   if (s.init === 'shipped') return { init: 'shipped', ...training };
   const dim = Number(s.dim);
   return { init: 'scratch', patch: Number(s.patch), dim, depth: s.depth, heads: Number(s.heads), mlp: 2 * dim, ...training };
 }
+
+/** ' on N threads', or one and why (web/js/engine/replicas.js), for the training rate. */
+const threadNote = (t) => (!t ? '' : t.used > 1 ? ` on ${t.used} threads` : ` on one thread${t.reason ? ` (${t.reason})` : ' (timing a step)'}`);
 
 const LEARNED_REFRESH_MS = 3000;  // position similarity and attention distance while training
 const MILESTONE_ACCURACY = 0.8;  // held-out accuracy that a course page hears about
@@ -130,6 +133,7 @@ export class VitPanel extends StudyPanel {
     gui.add(s, 'lr', 0.0001, 0.01).name('learning rate').onFinishChange(training);
     gui.add(s, 'batch', 8, 256, 1).name('batch size').onFinishChange(training);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(training);
+    gui.add(s, 'threads', 0, 4, 1).name('training threads (0: all cores)').onFinishChange(training);
     this.gui = gui;
   }
 
@@ -198,7 +202,7 @@ export class VitPanel extends StudyPanel {
     const parts = [`step ${snap.step}`, `epoch ${fmt(snap.epochs, 3)}`];
     if (Number.isFinite(snap.loss)) parts.push(`loss ${fmt(snap.loss)}`);
     if (held) parts.push(`held-out accuracy ${(100 * held.accuracy).toFixed(1)}% (step ${held.step})`);
-    if (this.trainer.running) parts.push(`${Math.round(snap.imagesPerSecond)} images/s`);
+    if (this.trainer.running) parts.push(`${Math.round(snap.imagesPerSecond)} images/s${threadNote(snap.threads)}`);
     this.status.textContent = parts.join(' · ');
   }
 

@@ -14,11 +14,13 @@ export const SCHEMA = {
   seed: { type: 'int', default: 1, min: 0, max: 999999 },
   view: { type: 'enum', default: 'cls', options: ['cls', 'query', 'rollout'] },
   layer: { type: 'int', default: 4, min: 1, max: 6 },
-  head: { type: 'int', default: 0, min: 0, max: 8 },
+  head: { type: 'int', default: 0, min: 0, max: 4 },
   query: { type: 'int', default: 24, min: 0, max: 195 },
   img: { type: 'int', default: 0, min: 0, max: 999 },
   input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
   thumbs: { type: 'enum', default: 'plain', options: ['plain', 'attention'] },  // the attention view on every gallery thumbnail
   lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // batched calls on WebGPU: auto = on a real GPU
+  // Training threads (web/js/engine/replicas.js): 0 = every core the browser reports (at most 4).
+  threads: { type: 'int', default: 0, min: 0, max: 4 },
 };
