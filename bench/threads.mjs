@@ -5,7 +5,7 @@
 // step count. Median of --repeats, the thread counts interleaved so that a noisy machine hurts
 // both alike. A benchmark, not a test: it prints what it measured, whatever it is.
 //
-//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large]
+//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large,prednet]
 import os from 'node:os';
 import { launch, openPage } from '../tests/browser/browser.mjs';
 import { median, printTable } from './harness.mjs';
@@ -20,11 +20,12 @@ if (!(seconds > 0)) throw new Error(`--seconds: expected seconds > 0, got ${opti
 if (!threadCounts.every((t) => Number.isInteger(t) && t >= 1 && t <= 4)) throw new Error(`--threads: expected integers in [1, 4], got ${option('--threads')}`);
 
 // name -> {page, the hash for fresh weights, the unit of the rate, the page's panel}: the ViT page's
-// default (a small network whose 6-17 ms steps auto leaves on one thread) and the shipped
-// architecture trained from scratch (steps of about 0.3 s).
+// default (a small network whose 6-17 ms steps auto leaves on one thread), the ViT's shipped
+// architecture trained from scratch (steps of about 0.3 s), and PredNet at the page's defaults.
 const STUDIES = {
   vit: { page: 'vit.html', hash: '#init=scratch&gpu=off', unit: 'images', global: 'neuroaiVit' },
   'vit-large': { page: 'vit.html', hash: '#init=scratch&gpu=off&patch=4&dim=64&depth=4&heads=4&batch=128', unit: 'images', global: 'neuroaiVit' },
+  prednet: { page: 'prednet.html', hash: '#init=scratch&gpu=off', unit: 'sequences', global: 'neuroaiPrednet' },
 };
 const only = option('--only', Object.keys(STUDIES).join(',')).split(',');
 for (const s of only) if (!Object.hasOwn(STUDIES, s)) throw new Error(`--only: expected names among ${Object.keys(STUDIES).join(', ')}, got ${s}`);
@@ -62,7 +63,7 @@ try {
     const base = median(runs[threadCounts[0]].map((x) => x.perSecond));
     for (const t of threadCounts) {
       const m = median(runs[t].map((x) => x.perSecond));
-      rows.push({ study, threads: t, used: runs[t].at(-1).used, [`${STUDIES[study].unit}/s`]: m.toFixed(1),
+      rows.push({ study, threads: t, used: runs[t].at(-1).used, 'per second': `${m.toFixed(1)} ${STUDIES[study].unit}`,
                   runs: runs[t].map((x) => x.perSecond.toFixed(0)).join(' '), ratio: (m / base).toFixed(2) });
     }
   }
@@ -71,4 +72,4 @@ try {
 }
 if (args.includes('--json')) console.log(JSON.stringify({ bench: 'threads', repeats, seconds, results: rows }));
 else printTable(`training rate from fresh weights, by training threads (headless Chromium, ${os.cpus().length} cores, median of ${repeats})`,
-  ['study', 'threads', 'used', 'images/s', 'runs', 'ratio'], rows);
+  ['study', 'threads', 'used', 'per second', 'runs', 'ratio'], rows);

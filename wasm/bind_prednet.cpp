@@ -7,6 +7,7 @@
 // Frames are Float32Arrays of whole sequences (N, T, 1, H, W), values in [0, 1].
 #include <cmath>
 
+#include "data_parallel.h"
 #include "eval/prednet_eval.h"
 #include "js_interop.h"
 #include "models/prednet_trainer.h"
@@ -125,6 +126,32 @@ class PredNetLabJs {
     });
   }
   static PredNetLabJs* create_default() { return create(val::undefined()); }
+
+  /// {frames (n sequences, Float32Array)}: sequences [first, first + n) of the batch beginStep drew,
+  /// a replica's share (the rest of the data-parallel API: data_parallel.h).
+  val batch_share(val first, val n) {
+    return js::guard([&] {
+      const int B = static_cast<int>(static_cast<int64_t>(trainer_.batch_frames().size()) / trainer_.sequence_size());
+      nn::require(B > 0, "batchShare: no batch drawn (call beginStep first)");
+      const int f = js::integer(first, "batchShare: first", 0, B - 1), k = js::integer(n, "batchShare: n", 1, B - f);
+      const size_t per = static_cast<size_t>(trainer_.sequence_size());
+      val o = val::object();
+      o.set("frames", js::to_float32_array(trainer_.batch_frames().data() + f * per, k * per));
+      return o;
+    });
+  }
+  /// A replica's part: {loss, gradients (the parameters' count, Float32Array)} of a share of `batch` sequences.
+  val replica_gradient(val share, val batch) {
+    return js::guard([&] {
+      const std::vector<float> frames = js::float32_array(share["frames"], "replicaGradient: share.frames", -1,
+                                                          static_cast<int>(trainer_.sequence_size()));
+      const int n = trainer_.check_sequences(static_cast<int64_t>(frames.size()), "replicaGradient: share.frames");
+      const int b = js::integer(batch, "replicaGradient: batch", n, 1024);
+      return js::replica_answer(*this, trainer_.replica_gradient(frames.data(), n, b));
+    });
+  }
+  models::PredNetTrainer& trainer() { return trainer_; }
+  nn::Params& params() { return trainer_.model().params(); }
 
   /// `steps` Adam steps on fresh sequences from the data source; their mean loss.
   double train_steps(val steps) {
@@ -376,8 +403,8 @@ class PredNetLabJs {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_prednet) {
-  emscripten::class_<PredNetLabJs>("PredNetLab")
-      .constructor(&PredNetLabJs::create_default, emscripten::allow_raw_pointers())
+  emscripten::class_<PredNetLabJs> lab("PredNetLab");
+  lab.constructor(&PredNetLabJs::create_default, emscripten::allow_raw_pointers())
       .constructor(&PredNetLabJs::create, emscripten::allow_raw_pointers())
       .function("trainSteps", &PredNetLabJs::train_steps)
       .function("trainOn", &PredNetLabJs::train_on)
@@ -400,5 +427,8 @@ EMSCRIPTEN_BINDINGS(neuroai_prednet) {
       .function("surpriseScore", &PredNetLabJs::surprise_score)
       .function("parameters", &PredNetLabJs::parameters)
       .function("exportWeights", &PredNetLabJs::export_weights)
-      .function("loadWeights", &PredNetLabJs::load_weights);
+      .function("loadWeights", &PredNetLabJs::load_weights)
+      .function("batchShare", &PredNetLabJs::batch_share)
+      .function("replicaGradient", &PredNetLabJs::replica_gradient);
+  js::register_data_parallel(lab);
 }

@@ -8,6 +8,7 @@
 // Uint8Arrays as in Fashion-MNIST (0..255, one label byte per image). A head mask is a
 // Float32Array of depth * heads factors in [0, 1] (0 lesions the head), or null for none.
 #include "data/vit_data.h"
+#include "data_parallel.h"
 #include "eval/vit_baselines.h"
 #include "js_interop.h"
 #include "models/vit_trainer.h"
@@ -119,10 +120,8 @@ class VitLabJs {
 
   // Data-parallel steps (web/js/engine/replicas.js; models::VitTrainer::begin_step): the lab that
   // owns the step draws the batch, hands shares of it to replicas, adds its own share and theirs.
-  void begin_step() {
-    js::guard([&] { model_.begin_step(); });
-  }
-  /// {images (n * pixels Float32Array), labels (n Int32Array)}: images [first, first + n) of the batch.
+  /// {images (n * pixels Float32Array), labels (n Int32Array)}: images [first, first + n) of the
+  /// batch beginStep drew, a replica's share (the rest of the data-parallel API: data_parallel.h).
   val batch_share(val first, val n) {
     return js::guard([&] {
       const int B = static_cast<int>(model_.batch_labels().size());
@@ -136,13 +135,6 @@ class VitLabJs {
       return o;
     });
   }
-  /// Adds the gradient of the batch's images [first, first + n); returns their share of the loss.
-  double accumulate(val first, val n) {
-    return js::guard([&] {
-      return model_.accumulate(js::integer(first, "accumulate: first", 0, 1 << 20),
-                               js::integer(n, "accumulate: n", 1, 1 << 20));
-    });
-  }
   /// A replica's part: {loss, gradients (paramCount Float32Array)} of a share of `batch` images.
   val replica_gradient(val share, val batch) {
     return js::guard([&] {
@@ -150,35 +142,13 @@ class VitLabJs {
       const std::vector<float> x = images_from(share["images"], "replicaGradient: share.images", m);
       const int n = static_cast<int>(x.size() / static_cast<size_t>(m.pixels()));
       const std::vector<int> y = js::int32_array(share["labels"], "replicaGradient: share.labels", n);
-      const double loss =
-          model_.replica_gradient(x.data(), y.data(), n, js::integer(batch, "replicaGradient: batch", n, 1 << 20));
-      val o = val::object();
-      o.set("loss", loss);
-      o.set("gradients", js::floats(model_.model().params().grads()));
-      return o;
+      const int b = js::integer(batch, "replicaGradient: batch", n, 1 << 20);
+      return js::replica_answer(*this, model_.replica_gradient(x.data(), y.data(), n, b));
     });
   }
-  /// Adds a replica's gradients (paramCount values) to this lab's.
-  void add_gradients(val gradients) {
-    js::guard([&] {
-      const std::vector<float> g = js::float32_array(gradients, "addGradients: gradients",
-                                                     static_cast<long long>(model_.model().params().count()));
-      model_.add_gradients(g.data(), g.size());
-    });
-  }
-  void finish_step() {
-    js::guard([&] { model_.finish_step(); });
-  }
-  /// Replaces every parameter (paramCount values): a replica takes the owner's weights before its share.
-  void set_parameters(val values) {
-    js::guard([&] {
-      std::vector<float>& v = model_.model().params().values();
-      const std::vector<float> w = js::float32_array(values, "setParameters: values", static_cast<long long>(v.size()));
-      std::copy(w.begin(), w.end(), v.begin());
-    });
-  }
+  models::VitTrainer& trainer() { return model_; }
+  nn::Params& params() { return model_.model().params(); }
 
-  int batch_size() const { return model_.config().batch; }
   double steps() const { return static_cast<double>(model_.steps()); }
   double images_seen() const { return static_cast<double>(model_.images_seen()); }
   double epochs() const { return model_.epochs(); }
@@ -380,21 +350,15 @@ val vit_weights_config(val bytes) {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_vit) {
-  emscripten::class_<VitLabJs>("VitLab")
-      .constructor(&VitLabJs::create, emscripten::allow_raw_pointers())
+  emscripten::class_<VitLabJs> lab("VitLab");
+  lab.constructor(&VitLabJs::create, emscripten::allow_raw_pointers())
       .function("setTrainData", &VitLabJs::set_train_data)
       .function("setTestData", &VitLabJs::set_test_data)
       .function("trainCount", &VitLabJs::train_count)
       .function("testCount", &VitLabJs::test_count)
       .function("trainSteps", &VitLabJs::train_steps)
-      .function("beginStep", &VitLabJs::begin_step)
       .function("batchShare", &VitLabJs::batch_share)
-      .function("accumulate", &VitLabJs::accumulate)
       .function("replicaGradient", &VitLabJs::replica_gradient)
-      .function("addGradients", &VitLabJs::add_gradients)
-      .function("finishStep", &VitLabJs::finish_step)
-      .function("setParameters", &VitLabJs::set_parameters)
-      .function("batchSize", &VitLabJs::batch_size)
       .function("steps", &VitLabJs::steps)
       .function("imagesSeen", &VitLabJs::images_seen)
       .function("epochs", &VitLabJs::epochs)
@@ -413,6 +377,7 @@ EMSCRIPTEN_BINDINGS(neuroai_vit) {
       .function("parameters", &VitLabJs::parameters)
       .function("exportWeights", &VitLabJs::export_weights)
       .function("loadWeights", &VitLabJs::load_weights);
+  js::register_data_parallel(lab);
   emscripten::function("decodeFashionSubset", &decode_fashion_subset);
   emscripten::function("vitWeightsConfig", &vit_weights_config);
 }

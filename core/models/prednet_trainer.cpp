@@ -145,27 +145,62 @@ int PredNetTrainerConfig::pass_sequences(int count) const {
 
 float PredNetTrainer::step_on(const float* frames, int count) {
   model_.params().zero_grad();
-  // The loss is a mean over sequences: each pass's loss weighted by its share of the step.
-  const int P = config_.pass_sequences(count);
+  const double loss = accumulate_sequences(frames, count, count);
+  finish_step();
+  return static_cast<float>(loss);
+}
+
+double PredNetTrainer::accumulate_sequences(const float* frames, int n, int batch) {
+  // The loss is a mean over the batch's sequences: each pass's loss weighted by its share of the step.
+  const int P = config_.pass_sequences(batch);
   double loss_sum = 0;
-  for (int first = 0; first < count; first += P) {
-    const int n = std::min(P, count - first);
+  for (int first = 0; first < n; first += P) {
+    const int k = std::min(P, n - first);
     tape_.reset();
-    nn::Var loss = model_.forward(tape_, frames + static_cast<size_t>(first) * sequence_size(), n);
-    if (n < count) loss = nn::affine(loss, static_cast<float>(n) / static_cast<float>(count), 0.0f);
+    nn::Var loss = model_.forward(tape_, frames + static_cast<size_t>(first) * sequence_size(), k);
+    if (k < batch) loss = nn::affine(loss, static_cast<float>(k) / static_cast<float>(batch), 0.0f);
     tape_.backward(loss);
     loss_sum += loss.item();
   }
-  if (config_.clip > 0) nn::clip_grad_norm(model_.params(), config_.clip);
-  adam_.step(model_.params());
-  ++steps_;
-  return static_cast<float>(loss_sum);
+  return loss_sum;
 }
 
 float PredNetTrainer::train_step() {
+  begin_step();
+  const double loss = accumulate(0, config_.batch);
+  finish_step();
+  return static_cast<float>(loss);
+}
+
+void PredNetTrainer::begin_step() {
   batch_.resize(static_cast<size_t>(config_.batch * sequence_size()));
   sample(config_.batch, rng_, batch_.data());
-  return step_on(batch_.data(), config_.batch);
+  model_.params().zero_grad();
+}
+
+double PredNetTrainer::accumulate(int first, int n) {
+  const int B = static_cast<int>(static_cast<int64_t>(batch_.size()) / sequence_size());
+  nn::require(B == config_.batch, "PredNetTrainer.accumulate: no batch drawn (call begin_step first)");
+  nn::require_int_range(first, 0, B - 1, "PredNetTrainer.accumulate: first");
+  nn::require_int_range(n, 1, B - first, "PredNetTrainer.accumulate: n");
+  return accumulate_sequences(batch_.data() + static_cast<size_t>(first) * sequence_size(), n, B);
+}
+
+double PredNetTrainer::replica_gradient(const float* frames, int n, int batch) {
+  nn::require_int_range(batch, 1, 1024, "PredNetTrainer.replica_gradient: batch");
+  nn::require_int_range(n, 1, batch, "PredNetTrainer.replica_gradient: n");
+  model_.params().zero_grad();
+  return accumulate_sequences(frames, n, batch);
+}
+
+void PredNetTrainer::add_gradients(const float* g, size_t count) {
+  model_.params().add_grads(g, count, "PredNetTrainer.add_gradients");
+}
+
+void PredNetTrainer::finish_step() {
+  if (config_.clip > 0) nn::clip_grad_norm(model_.params(), config_.clip);
+  adam_.step(model_.params());
+  ++steps_;
 }
 
 float PredNetTrainer::train(int steps) {

@@ -65,6 +65,20 @@ class PredNetTrainer {
   /// One Adam step on given sequences (N, T, C, H, W); returns the loss.
   float train_on(const float* frames, int count);
 
+  // A step split for data-parallel training, as VitTrainer's (web/js/engine/replicas.js):
+  // begin_step draws the batch and zeroes the gradients; accumulate adds the gradient of its
+  // sequences [first, first + n); replicas add theirs (replica_gradient, add_gradients);
+  // finish_step clips and steps. train_step is the three over the whole batch.
+  void begin_step();
+  double accumulate(int first, int n);
+  /// The current batch (batch, T, C, H, W), for the replicas' shares.
+  const std::vector<float>& batch_frames() const { return batch_; }
+  /// A replica's part: zeroes the gradients and adds those of n given sequences as a share of a
+  /// batch of `batch`; returns their share of the loss (gradients in model().params().grads()).
+  double replica_gradient(const float* frames, int n, int batch);
+  void add_gradients(const float* g, size_t count);
+  void finish_step();
+
   /// The loss on given sequences without training.
   float loss_on(const float* frames, int count);
   /// Runs the model over sequences (N, T, C, H, W) without gradients. extrapolate_from as in
@@ -99,6 +113,9 @@ class PredNetTrainer {
 
  private:
   float step_on(const float* frames, int count);
+  /// Forward and backward over n sequences in passes, each pass's loss weighted by its share of a
+  /// batch of `batch`: the gradients accumulate; returns the weighted loss.
+  double accumulate_sequences(const float* frames, int n, int batch);
   void sample_from(const data::IdxImages* images, int count, nn::Rng& rng, float* out) const;
   PredNetTrainerConfig config_;
   std::unique_ptr<data::IdxImages> images_, held_out_images_;

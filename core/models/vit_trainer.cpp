@@ -148,9 +148,7 @@ double VitTrainer::replica_gradient(const float* x, const int* y, int n, int bat
 }
 
 void VitTrainer::add_gradients(const float* g, size_t count) {
-  std::vector<float>& grads = vit_->params().grads();
-  nn::require(count == grads.size(), "VitTrainer.add_gradients: expected ", grads.size(), " values, got ", count);
-  for (size_t i = 0; i < count; ++i) grads[i] += g[i];
+  vit_->params().add_grads(g, count, "VitTrainer.add_gradients");
 }
 
 void VitTrainer::finish_step() {

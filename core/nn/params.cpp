@@ -22,6 +22,11 @@ int Params::find(const std::string& name) const {
 
 void Params::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
 
+void Params::add_grads(const float* g, size_t count, const char* what) {
+  require(count == grads_.size(), what, ": expected ", grads_.size(), " values, got ", count);
+  for (size_t i = 0; i < count; ++i) grads_[i] += g[i];
+}
+
 void Params::copy_values_from(const Params& other) {
   require(other.size() == size(), "Params::copy_values_from: expected ", size(), " tensors, got ", other.size());
   for (int i = 0; i < size(); ++i)

@@ -39,6 +39,8 @@ class Params {
   /// Puts tensor i on the tape as a leaf whose gradient accumulates into grad(i).
   Var on(Tape& tape, int i) { return tape.leaf(value(i), grad(i), entry(i).shape); }
   void zero_grad();
+  /// Adds `count` gradient values (a replica's, in the layout of grads()); `what` names the caller in errors.
+  void add_grads(const float* g, size_t count, const char* what);
   /// Copies values from another Params with identical names and shapes (e.g. a target network).
   void copy_values_from(const Params& other);
 

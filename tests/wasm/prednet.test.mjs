@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, nativeCli, root, using } from './load.mjs';
+import { assertSameTraining, trainOnThreads } from './replicas.mjs';
 
 let M;
 let shared;  // one object that must survive every error below
@@ -321,4 +322,33 @@ test('bad surprise requests, counts and weights files are refused by name', () =
   throwsError(() => shared.loadWeights(w), /checksum mismatch/);
   throwsError(() => shared.loadWeights('weights'), /loadWeights: bytes: expected a Uint8Array, got string/);
   stillWorks();
+});
+
+test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
+  const config = { ...TINY, batch: 5 };
+  const run = async (threads) => {
+    const owner = new M.PredNetLab(config);
+    const r = await trainOnThreads(owner, () => new M.PredNetLab(config), threads, 6);
+    owner.delete();
+    return r;
+  };
+  const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
+  assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
+  assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
+  assertSameTraining(assert, one, [two, three]);
+  // Bad shares are refused by name; the lab stays usable.
+  using(() => new M.PredNetLab(config), (m) => {
+    throwsError(() => m.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);
+    m.beginStep();
+    throwsError(() => m.batchShare(2, 4), /batchShare: n: expected an integer in \[1, 3\], got 4/);
+    const share = m.batchShare(0, 2);
+    throwsError(() => m.replicaGradient({ frames: share.frames.subarray(1) }, 5), /replicaGradient: share\.frames: expected a length divisible by 1280/);
+    throwsError(() => m.replicaGradient(share, 1), /replicaGradient: batch: expected an integer in \[2, 1024\], got 1/);
+    throwsError(() => m.replicaGradient({ images: share.frames }, 5), /replicaGradient: share\.frames: expected a Float32Array, got undefined/);
+    throwsError(() => m.addGradients(new Float32Array(2)), /addGradients: gradients: expected a Float32Array of length \d+, got length 2/);
+    assert.ok(Number.isFinite(m.accumulate(0, 5)));
+    m.finishStep();
+    assert.equal(m.steps(), 1);
+    stillWorks(m);
+  });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, root, using } from './load.mjs';
+import { assertSameTraining, trainOnThreads } from './replicas.mjs';
 
 let M, subset;
 before(async () => {
@@ -192,35 +193,17 @@ test('the shipped weights load and classify the page\'s test images', () => {
 });
 
 test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
-  const { parallelStep } = await import('../../web/js/engine/replicas.js');
   const config = { ...SMALL, shift: 1, flip: true, seed: 5 };
-  /** Losses of `steps` steps on `threads` threads: replica labs in this process, stepped as the workers do. */
-  const run = async (threads, steps = 12) => {
+  const run = async (threads) => {
     const owner = withData(config);
-    const replicas = Array.from({ length: threads - 1 }, () => new M.VitLab(config));
-    // What a pool of workers does (replica-worker.js), called in process.
-    const pool = threads > 1 && {
-      size: threads - 1,
-      gradient: async (i, params, share, batch) => {
-        replicas[i].setParameters(params);
-        return replicas[i].replicaGradient(share, batch);
-      },
-    };
-    const losses = [];
-    for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : owner.trainSteps(1));
-    const weights = owner.parameters().slice();
-    for (const m of [owner, ...replicas]) m.delete();
-    return { losses, weights };
+    const r = await trainOnThreads(owner, () => new M.VitLab(config), threads, 12);
+    owner.delete();
+    return r;
   };
   const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
   assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
   assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
-  for (const other of [two, three]) {
-    for (let s = 0; s < one.losses.length; ++s)
-      assert.ok(Math.abs(other.losses[s] - one.losses[s]) < 1e-4 * Math.max(1, one.losses[s]), `step ${s}: ${other.losses[s]} vs ${one.losses[s]}`);
-    const dw = other.weights.reduce((m, v, i) => Math.max(m, Math.abs(v - one.weights[i])), 0);
-    assert.ok(dw < 1e-3, `weights after 12 steps within 1e-3 of one thread's (${dw})`);
-  }
+  assertSameTraining(assert, one, [two, three]);
   // Bad shares are refused by name; the lab stays usable.
   using(() => withData(config), (m) => {
     assert.throws(() => m.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);

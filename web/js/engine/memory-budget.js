@@ -9,8 +9,8 @@ export const TRAINING_PASS_BYTES = 96 * 2 ** 20;  // the default ViT (batch 64) 
 
 // Each page's memory-relevant knobs at the top of their ranges: where the budget is checked.
 export const LARGEST_KNOBS = {
-  vit: 'init=scratch&patch=4&dim=128&depth=6&heads=8&batch=256',
-  prednet: 'init=scratch&layers=4&batch=16',
+  vit: 'init=scratch&patch=4&dim=128&depth=6&heads=8&batch=256&threads=4',  // threads: a copy of the model each (../replicas.js)
+  prednet: 'init=scratch&layers=4&batch=16&threads=4',
   replay: 'capacity=100000&batch=256',
   episodic: 'capacity=50000&projection=64&k=50&speed=max',
   lfads: 'init=scratch&factors=32&generator=128',

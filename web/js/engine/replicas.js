@@ -15,6 +15,9 @@ export const threadsFor = (threads) => Math.max(1, Math.min(MAX_THREADS, threads
  */
 export const passBytesPerThread = (bytes, threads) => Math.floor(bytes / threadsFor(threads));
 
+/** ' on N threads', or one and why, after a training rate (a job's threads info, or nothing before its first snapshot). */
+export const describeThreads = (t) => (!t ? '' : t.used > 1 ? ` on ${t.used} threads` : ` on one thread${t.reason ? ` (${t.reason})` : ' (timing a step)'}`);
+
 /** Shares of a batch of `batch` over `parts` threads: [first, n] each, the owner's first; none empty. */
 export function shares(batch, parts) {
   const k = Math.max(1, Math.min(parts, batch));
@@ -69,7 +72,7 @@ export async function createReplicas(count, lab, config) {
     size: count,
     /** Replica i's {loss, gradients} for `share` of a batch of `batch`, computed with `params`. */
     gradient: (i, params, share, batch) => request(workers[i], { type: 'gradient', params, share, batch },
-      [share.images.buffer, share.labels.buffer]),
+      Object.values(share).map((a) => a.buffer)),
     /** The replicas' wasm heaps, summed (each is its worker's peak: a heap never shrinks). */
     heapBytes: async () => (await Promise.all(workers.map((w) => request(w, { type: 'counts' }))))
       .reduce((sum, r) => sum + r.heapBytes, 0),

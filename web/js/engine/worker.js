@@ -87,11 +87,15 @@ function fail(error) {
 // Limited: the steps owed since the last tick (never more than fit in SLICE_MS). A job's train may
 // return a promise (data-parallel steps wait for the replicas: ./replicas.js): the slice awaits it,
 // and no second slice starts while one is in flight (ticking).
-let ticking = false;
-async function tick() {
+let ticking = null;  // the slice in flight (a promise), if any
+/** Resolves once no slice is in flight: a pause or a single step waits for the step under way. */
+const sliceDone = () => ticking ?? Promise.resolve();
+function tick() {
   timer = null;
   if (!running || !job || ticking) return;
-  ticking = true;
+  ticking = slice().finally(() => { ticking = null; });
+}
+async function slice() {
   const current = job;
   try {
     const start = performance.now();
@@ -117,8 +121,6 @@ async function tick() {
   } catch (error) {
     if (job === current) fail(error);
     return;
-  } finally {
-    ticking = false;
   }
   if (running) timer = nextTick(stepsPerSecond > 0 ? TICK_MS : 0);
 }
@@ -177,6 +179,7 @@ self.onmessage = async ({ data: msg }) => {
         break;
       case 'pause':
         running = false;
+        await sliceDone();  // a step under way ends first: the snapshot below shows the model as it stays
         // The last slice's steps may not have been reported yet (snapshots are rate-limited): report
         // them, so that the paused page shows the model as it is.
         if (job) postSnapshot();
@@ -185,6 +188,7 @@ self.onmessage = async ({ data: msg }) => {
       case 'step':
         if (!job) throw new Error('step: no job yet (send init first)');
         running = false;
+        await sliceDone();
         await job.train(Math.max(1, Math.min(100000, Math.floor(Number(msg.steps) || 1))));
         postSnapshot();
         post({ type: 'state', running });

@@ -6,6 +6,7 @@
 // worth it (./prednet-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
+import { createTrainingThreads, passBytesPerThread } from '../replicas.js';
 import { createComputePath } from './prednet-gpu.js';
 
 export const name = 'prednet';
@@ -45,10 +46,11 @@ function loadSprites(neuroai) {
 /**
  * @param {object} neuroai the wasm module
  * @param {object} config {model: PredNetLab config (see wasm/bind_prednet.cpp), init: 'shipped' | 'scratch',
- *   gpu: 'auto' | 'on' | 'off'}
+ *   gpu: 'auto' | 'on' | 'off', threads: training threads (0 or none: auto, see ../replicas.js)}
  */
-export async function create(neuroai, { model: modelConfig = {}, init = 'scratch', gpu = 'auto' } = {}) {
-  const config = { ...modelConfig, passBytes: TRAINING_PASS_BYTES };
+export async function create(neuroai, { model: modelConfig = {}, init = 'scratch', gpu = 'auto', threads: asked = 0 } = {}) {
+  // The training threads share the page's tape budget (../replicas.js).
+  const config = { ...modelConfig, passBytes: passBytesPerThread(TRAINING_PASS_BYTES, asked) };
   if (config.dataset === 'sprites') {
     if (sprites.state !== 'ready') throw new Error(`the Fashion-MNIST images are not loaded (${sprites.error ?? sprites.state})`);
     Object.assign(config, { images: sprites.images, heldOutImages: sprites.heldOut, imageRows: sprites.rows, imageCols: sprites.cols });
@@ -85,6 +87,19 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
     throw e;
   }
 
+  // Training threads: this worker and replicas of the model where a step is long enough to share.
+  // A replica only computes gradients of sequences it is given: the architecture without the data.
+  let threads;
+  try {
+    const { size, frames, aChannels, rChannels, layerWeights } = info;
+    threads = await createTrainingThreads(model, asked, { lab: 'PredNetLab',
+      config: { size, frames, layers: aChannels.length, aChannels, rChannels, layerWeights, batch: info.batch, passBytes: config.passBytes } });
+  } catch (error) {
+    compute.dispose();
+    model.delete();
+    throw error;
+  }
+
   /** The sequence a view shows: the data source (seed) or a surprise sequence of blobs. */
   const sequence = ({ seed = 0, kind = 'none', frame = 6 }) =>
     (info.dataset === 'blobs' ? model.surpriseSequence(kind, frame, seed) : model.sample(1, seed));
@@ -92,15 +107,17 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
   return {
     describe: () => ({ ...info, init, initNote, runningEvalSequences: RUNNING_EVAL_SEQUENCES }),
     chunk: 1,
-    train(steps) {
-      recentLoss = model.trainSteps(steps);
+    async train(steps) {
+      recentLoss = await threads.train(steps);
     },
+    /** The replicas' wasm heaps (the worker adds them to its own: the page's memory budget). */
+    replicaHeapBytes: () => threads.heapBytes(),
     snapshot() {
       const now = performance.now(), step = model.steps();
       const sequencesPerSecond = ((step - lastSnapshot.step) * info.batch) / Math.max(1e-3, (now - lastSnapshot.time) / 1000);
       lastSnapshot = { time: now, step };
       if (step !== running.step && now - running.time >= RUNNING_EVAL_EVERY_MS) running = { time: now, step, result: runningEval() };
-      return { data: { step, loss: recentLoss, sequencesPerSecond, running: running.result }, transfer: [] };
+      return { data: { step, loss: recentLoss, sequencesPerSecond, running: running.result, threads: threads.info() }, transfer: [] };
     },
     calls: {
       /**
@@ -129,6 +146,8 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
           (info.dataset === 'blobs' ? model.surpriseScore(kind, frame, surpriseSequences, 2017 + i) : null));
         return { result: { step: model.steps(), surpriseSequences, ...e, surprise, compute: compute.info(sequences) } };
       },
+      /** Sequences trained on so far, when (performance.now()), and the training threads: bench/threads.mjs. */
+      trainingProgress: () => ({ result: { items: model.steps() * info.batch, at: performance.now(), threads: threads.info() } }),
       /** Which path runs the measurement's rollouts, and why. */
       computePath: () => ({ result: compute.info(32) }),
       /**
@@ -149,6 +168,7 @@ export async function create(neuroai, { model: modelConfig = {}, init = 'scratch
       },
     },
     dispose: () => {
+      threads.dispose();
       compute.dispose();
       model.delete();
     },

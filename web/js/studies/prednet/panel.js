@@ -4,6 +4,7 @@
 // (engine/jobs/prednet.js); every knob and the view are in the panel's state store (the URL hash on
 // the page, the element's attribute when embedded). Events: 'ready', 'training' {running},
 // 'milestone' {text} (see docs/embedding.md).
+import { describeThreads } from '../../engine/replicas.js';
 import { h, fmt } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
@@ -53,6 +54,7 @@ export class PredNetPanel extends StudyPanel {
       model: { size: SIZE, frames: FRAMES, layers: s.layers, loss: s.loss, lr: s.lr, batch: s.batch, seed: s.seed, dataset },
       init: shipped ? 'shipped' : 'scratch',
       gpu: s.gpu,
+      ...(s.threads > 0 && { threads: s.threads }),
     };
   }
 
@@ -138,6 +140,7 @@ export class PredNetPanel extends StudyPanel {
     gui.add(s, 'batch', 1, 16, 1).name('sequences per step').onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
     gui.add(s, 'data', { 'bouncing blobs': 'blobs', 'moving Fashion-MNIST': 'sprites' }).onChange(restart);
+    gui.add(s, 'threads', 0, 4, 1).name('training threads (0: all cores)').onFinishChange(restart);
     this.gui = gui;
   }
 
@@ -224,7 +227,7 @@ export class PredNetPanel extends StudyPanel {
       }
     }
     this.status.textContent = `step ${snap.step}` + (Number.isFinite(snap.loss) ? ` · loss ${fmt(snap.loss)}` : '') +
-      (this.trainer.running ? ` · ${fmt(snap.sequencesPerSecond, 2)} sequences/s` : '');
+      (this.trainer.running ? ` · ${fmt(snap.sequencesPerSecond, 2)} sequences/s${describeThreads(snap.threads)}` : '');
     if (!this.trainer.running || performance.now() - this.lastView > VIEW_EVERY_MS) this.requestView();
   }
 

@@ -13,6 +13,8 @@ export const SCHEMA = {
   data: { type: 'enum', default: 'blobs', options: ['blobs', 'sprites'] },
   init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // rollouts on WebGPU: auto = on a real GPU
+  // Training threads (web/js/engine/replicas.js): 0 = every core the browser reports (at most 4).
+  threads: { type: 'int', default: 0, min: 0, max: 4 },
   // view
   seq: { type: 'int', default: 0, min: 0, max: 999999 },
   surprise: { type: 'enum', default: 'none', options: ['none', 'reverse', 'appear', 'occluder'] },

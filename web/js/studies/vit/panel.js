@@ -5,6 +5,7 @@
 // (knobs, seed, view, chosen image, lesions) lives in the panel's state store (the URL hash on the
 // page, the element's attribute when embedded). Events: 'ready', 'training' {running},
 // 'milestone' {text} (see docs/embedding.md).
+import { describeThreads } from '../../engine/replicas.js';
 import { fmt, h } from '../../lib/dom.js';
 import { rejectedNote } from '../../lib/hash-state.js';
 import { LossChart } from '../../lib/loss-chart.js';
@@ -26,9 +27,6 @@ function jobConfig(s) {
   const dim = Number(s.dim);
   return { init: 'scratch', patch: Number(s.patch), dim, depth: s.depth, heads: Number(s.heads), mlp: 2 * dim, ...training };
 }
-
-/** ' on N threads', or one and why (web/js/engine/replicas.js), for the training rate. */
-const threadNote = (t) => (!t ? '' : t.used > 1 ? ` on ${t.used} threads` : ` on one thread${t.reason ? ` (${t.reason})` : ' (timing a step)'}`);
 
 const LEARNED_REFRESH_MS = 3000;  // position similarity and attention distance while training
 const MILESTONE_ACCURACY = 0.8;  // held-out accuracy that a course page hears about
@@ -202,7 +200,7 @@ export class VitPanel extends StudyPanel {
     const parts = [`step ${snap.step}`, `epoch ${fmt(snap.epochs, 3)}`];
     if (Number.isFinite(snap.loss)) parts.push(`loss ${fmt(snap.loss)}`);
     if (held) parts.push(`held-out accuracy ${(100 * held.accuracy).toFixed(1)}% (step ${held.step})`);
-    if (this.trainer.running) parts.push(`${Math.round(snap.imagesPerSecond)} images/s${threadNote(snap.threads)}`);
+    if (this.trainer.running) parts.push(`${Math.round(snap.imagesPerSecond)} images/s${describeThreads(snap.threads)}`);
     this.status.textContent = parts.join(' · ');
   }
 
