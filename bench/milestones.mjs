@@ -11,9 +11,6 @@
 import { launch, openPage } from '../tests/browser/browser.mjs';
 import { median, printTable } from './harness.mjs';
 
-// Training threads: the wasm module is single-threaded (a column of its own for when it is not).
-const TRAINING_THREADS = 1;
-
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const repeats = Number(option('--repeats', 3));
@@ -42,8 +39,10 @@ async function once(browser, url, study) {
     });
     await page.waitForFunction(() => window.benchEvents.some((e) => e.type === 'milestone'), null, { timeout: timeoutS * 1000, polling: 100 });
     const m = await page.evaluate(() => window.benchEvents.find((e) => e.type === 'milestone'));
+    // The training threads the study's worker used (web/js/engine/replicas.js); one where it reports none.
+    const threads = await page.evaluate(() => window.neuroaiEmbed.panel.snapshot?.threads?.used ?? 1);
     if (page.problems.length) throw new Error(`${study}: ${page.problems.join('; ')}`);
-    return { seconds: (m.t - t0) / 1000, text: m.detail.text };
+    return { seconds: (m.t - t0) / 1000, text: m.detail.text, threads };
   } finally {
     await page.close();
   }
@@ -60,7 +59,7 @@ try {
     }
     rows.push({
       study, seconds: +median(runs.map((x) => x.seconds)).toFixed(1),
-      runs: runs.map((x) => x.seconds.toFixed(1)).join(' '), threads: TRAINING_THREADS, milestone: runs.at(-1).text,
+      runs: runs.map((x) => x.seconds.toFixed(1)).join(' '), threads: runs.at(-1).threads, milestone: runs.at(-1).text,
     });
   }
 } finally {
