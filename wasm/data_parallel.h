@@ -13,31 +13,41 @@ namespace js {
 template <typename Lab>
 void register_data_parallel(emscripten::class_<Lab>& lab) {
   using emscripten::val;
-  lab.function("batchSize", +[](Lab& l) { return l.trainer().config().batch; })
-      .function("beginStep", +[](Lab& l) { guard([&] { l.trainer().begin_step(); }); })
+  lab.function(
+         "batchSize", +[](Lab& l) { return l.trainer().config().batch; })
+      .function(
+          "beginStep", +[](Lab& l) { guard([&] { l.trainer().begin_step(); }); })
       // Adds the gradient of the batch's examples [first, first + n); returns their share of the loss.
-      .function("accumulate", +[](Lab& l, val first, val n) {
-        return guard([&] {
-          return l.trainer().accumulate(integer(first, "accumulate: first", 0, 1 << 20), integer(n, "accumulate: n", 1, 1 << 20));
-        });
-      })
+      .function(
+          "accumulate",
+          +[](Lab& l, val first, val n) {
+            return guard([&] {
+              return l.trainer().accumulate(integer(first, "accumulate: first", 0, 1 << 20),
+                                            integer(n, "accumulate: n", 1, 1 << 20));
+            });
+          })
       // Adds a replica's gradients (paramCount values) to this lab's.
-      .function("addGradients", +[](Lab& l, val gradients) {
-        guard([&] {
-          const std::vector<float> g =
-              float32_array(gradients, "addGradients: gradients", static_cast<long long>(l.params().count()));
-          l.trainer().add_gradients(g.data(), g.size());
-        });
-      })
-      .function("finishStep", +[](Lab& l) { guard([&] { l.trainer().finish_step(); }); })
+      .function(
+          "addGradients",
+          +[](Lab& l, val gradients) {
+            guard([&] {
+              const std::vector<float> g =
+                  float32_array(gradients, "addGradients: gradients", static_cast<long long>(l.params().count()));
+              l.trainer().add_gradients(g.data(), g.size());
+            });
+          })
+      .function(
+          "finishStep", +[](Lab& l) { guard([&] { l.trainer().finish_step(); }); })
       // Replaces every parameter (paramCount values): a replica takes the owner's weights before its share.
-      .function("setParameters", +[](Lab& l, val values) {
-        guard([&] {
-          std::vector<float>& v = l.params().values();
-          const std::vector<float> w = float32_array(values, "setParameters: values", static_cast<long long>(v.size()));
-          std::copy(w.begin(), w.end(), v.begin());
-        });
-      });
+      .function(
+          "setParameters", +[](Lab& l, val values) {
+            guard([&] {
+              std::vector<float>& v = l.params().values();
+              const std::vector<float> w =
+                  float32_array(values, "setParameters: values", static_cast<long long>(v.size()));
+              std::copy(w.begin(), w.end(), v.begin());
+            });
+          });
 }
 
 /// A replica's answer: {loss, gradients (a copy of the lab's gradients)}.
