@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, nativeCli, root, using } from './load.mjs';
-import { assertSameTraining, trainOnThreads } from './replicas.mjs';
+import { assertDataParallel } from './replicas.mjs';
 
 let M;
 let shared;  // one object that must survive every error below
@@ -326,16 +326,7 @@ test('bad surprise requests, counts and weights files are refused by name', () =
 
 test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
   const config = { ...TINY, batch: 5 };
-  const run = async (threads) => {
-    const owner = new M.PredNetLab(config);
-    const r = await trainOnThreads(owner, () => new M.PredNetLab(config), threads, 6);
-    owner.delete();
-    return r;
-  };
-  const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
-  assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
-  assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
-  assertSameTraining(assert, one, [two, three]);
+  await assertDataParallel(assert, () => new M.PredNetLab(config), () => new M.PredNetLab(config), 6);
   // Bad shares are refused by name; the lab stays usable.
   using(() => new M.PredNetLab(config), (m) => {
     throwsError(() => m.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);

@@ -31,3 +31,21 @@ export function assertSameTraining(assert, one, others, { lossTol = 1e-4, weight
     assert.ok(dw < weightTol, `weights within ${weightTol} of one thread's (${dw})`);
   }
 }
+
+/**
+ * The checks every splittable lab gets: `steps` steps of a fresh owner (makeOwner()) on 1, 2 and 3
+ * threads (replicas from makeReplica()) match within assertSameTraining's tolerances, and two runs
+ * on 2 threads give the same losses and the same weights, bit for bit.
+ */
+export async function assertDataParallel(assert, makeOwner, makeReplica, steps) {
+  const run = async (threads) => {
+    const owner = makeOwner();
+    const r = await trainOnThreads(owner, makeReplica, threads, steps);
+    owner.delete();
+    return r;
+  };
+  const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
+  assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
+  assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
+  assertSameTraining(assert, one, [two, three]);
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModule, root, using } from './load.mjs';
-import { assertSameTraining, trainOnThreads } from './replicas.mjs';
+import { assertDataParallel } from './replicas.mjs';
 
 let M, subset;
 before(async () => {
@@ -194,16 +194,7 @@ test('the shipped weights load and classify the page\'s test images', () => {
 
 test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
   const config = { ...SMALL, shift: 1, flip: true, seed: 5 };
-  const run = async (threads) => {
-    const owner = withData(config);
-    const r = await trainOnThreads(owner, () => new M.VitLab(config), threads, 12);
-    owner.delete();
-    return r;
-  };
-  const one = await run(1), two = await run(2), three = await run(3), twoAgain = await run(2);
-  assert.deepEqual(twoAgain.losses, two.losses, 'the same run twice on 2 threads: the same losses');
-  assert.deepEqual(Array.from(twoAgain.weights), Array.from(two.weights), 'and the same weights, bit for bit');
-  assertSameTraining(assert, one, [two, three]);
+  await assertDataParallel(assert, () => withData(config), () => new M.VitLab(config), 12);
   // Bad shares are refused by name; the lab stays usable.
   using(() => withData(config), (m) => {
     assert.throws(() => m.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);
