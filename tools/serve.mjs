@@ -47,8 +47,12 @@ export function resolveRequestPath(base, url) {
   return file;
 }
 
-/** Starts a server; resolves to {server, url, port}. port 0 picks a free port. */
-export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true } = {}) {
+/**
+ * Starts a server; resolves to {server, url, port}. port 0 picks a free port. isolated: the pages
+ * are cross-origin isolated (COOP same-origin, COEP require-corp: SharedArrayBuffer, so threaded
+ * wasm such as TensorFlow.js's, in bench/vit-threads.mjs); the site itself needs no isolation.
+ */
+export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true, isolated = false } = {}) {
   const base = path.resolve(root);
   // Every response, errors included, carries the same security headers.
   const headersFor = (type) => ({
@@ -56,6 +60,7 @@ export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRIC
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
     ...(csp ? { 'Content-Security-Policy': csp } : {}),
+    ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
   });
   const send = (req, res, status, type, body, extra = {}) => {
     if (!quiet) console.log(`${req.method} ${req.url} ${status}`);

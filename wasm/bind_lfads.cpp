@@ -36,7 +36,7 @@ class LfadsLabJs {
     return js::guard([&] {
       js::ConfigObject c(config, "LfadsLab config",
                          {"factors", "generator", "encoder", "ic", "controller", "controllerInputLag", "klWeight",
-                          "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed"});
+                          "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed", "dataSeed"});
       models::LfadsConfig mc;
       mc.factors = c.integer("factors", mc.factors);
       mc.generator = c.integer("generator", mc.generator);
@@ -55,11 +55,14 @@ class LfadsLabJs {
       const int seed = c.integer("seed", 1);
       nn::require(seed >= 0, "LfadsLab config.seed: expected a non-negative integer, got ", seed);
       tc.seed = static_cast<uint64_t>(seed);
-      return new LfadsLabJs(mc, tc);
+      // The data set: the case study's, or another of the same shape (tools/lfads-scratch-select.mjs).
+      const int data_seed = c.integer("dataSeed", static_cast<int>(eval::kLfadsDataSeed));
+      nn::require(data_seed >= 0, "LfadsLab config.dataSeed: expected a non-negative integer, got ", data_seed);
+      return new LfadsLabJs(mc, tc, static_cast<uint64_t>(data_seed));
     });
   }
 
-  /// {total, reconstruction, klIc, klInputs, l2, ramp, steps} averaged over `steps` steps.
+  /// {total, reconstruction, klIc, klInputs, l2, ramp, lr, steps} averaged over `steps` steps.
   val train_steps(val steps) {
     return js::guard([&] {
       const int n = js::integer(steps, "trainSteps: steps", 1, 10000);
@@ -85,6 +88,7 @@ class LfadsLabJs {
       o.set("klInputs", sum.kl_inputs);
       o.set("l2", sum.l2);
       o.set("ramp", sum.ramp);
+      o.set("lr", trainer_->learning_rate());  // the step size of the next step
       o.set("steps", static_cast<double>(trainer_->steps()));
       return o;
     });
@@ -149,6 +153,9 @@ class LfadsLabJs {
   /// assets/lfads/nlb-baselines.nrai) instead of fitting them; returns their settings.
   val load_baselines(val bytes) {
     return js::guard([&] {
+      nn::require(case_study_data_,
+                  "loadBaselines: the shipped baselines were fitted on the case study's data; this lab's dataSeed "
+                  "makes other data");
       const auto data = js::uint8_array(bytes, "loadBaselines: bytes");
       auto loaded = std::make_unique<eval::NlbBaselines>(eval::decode_baselines(data.data(), data.size()));
       const data::LorenzData& d = study_.data;
@@ -350,8 +357,10 @@ class LfadsLabJs {
   }
 
  private:
-  LfadsLabJs(models::LfadsConfig mc, const models::LfadsTrainConfig& tc)
-      : study_(eval::lfads_study_data()), order_(tc.seed, 0x0dd) {
+  LfadsLabJs(models::LfadsConfig mc, const models::LfadsTrainConfig& tc, uint64_t data_seed)
+      : study_(eval::lfads_study_data(data_seed)),
+        case_study_data_(data_seed == eval::kLfadsDataSeed),
+        order_(tc.seed, 0x0dd) {
     mc.neurons = study_.split.heldin;
     mc.readout_neurons = study_.data.neurons;
     trainer_ = std::make_unique<models::LfadsTrainer>(mc, tc);
@@ -403,6 +412,7 @@ class LfadsLabJs {
     return o;
   }
   eval::LfadsStudyData study_;
+  bool case_study_data_;  // the case study's data set (not another dataSeed's): the baselines fit it
   std::unique_ptr<models::LfadsTrainer> trainer_;
   std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;

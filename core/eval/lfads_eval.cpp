@@ -7,7 +7,6 @@
 namespace eval {
 
 namespace {
-constexpr uint64_t kDataSeed = 2016;   // the Lorenz data set of the case study
 constexpr uint64_t kSplitSeed = 2021;  // its held-out neurons and conditions
 
 /// (T, K, W) time-major read-outs -> (K * T, W) trial-major rows.
@@ -31,8 +30,8 @@ std::vector<float> observed_rows(const std::vector<float>& x, int K, int T, int 
 }
 }  // namespace
 
-LfadsStudyData lfads_study_data() {
-  LfadsStudyData s{data::make_lorenz(data::LorenzConfig{}, kDataSeed), {}};
+LfadsStudyData lfads_study_data(uint64_t data_seed) {
+  LfadsStudyData s{data::make_lorenz(data::LorenzConfig{}, data_seed), {}};
   s.split = data::make_nlb_split(s.data, data::NlbSplitConfig{}, kSplitSeed);
   return s;
 }

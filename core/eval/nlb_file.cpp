@@ -28,8 +28,7 @@ void add_tensor(nn::Params& p, const std::string& name, nn::Shape shape, const s
 const nn::WeightsFile::Tensor& tensor(const nn::WeightsFile& f, const std::string& name, nn::Shape shape) {
   for (const auto& t : f.tensors)
     if (t.name == name) {
-      nn::require(t.shape == shape, "decode_baselines: ", name, ": expected shape ", shape.str(), ", got ",
-                  t.shape.str());
+      nn::require(t.shape == shape, "decode_baselines: ", name, ": expected shape ", shape, ", got ", t.shape);
       return t;
     }
   nn::fail("decode_baselines: the file has no tensor '", name, "'");
@@ -99,7 +98,7 @@ NlbBaselines decode_baselines(const uint8_t* bytes, size_t size) {
   for (const auto& t : f.tensors)
     if (t.name == "smoothing.forward_mean") {
       nn::require(t.shape.rank == 2 && t.shape[1] == N, "decode_baselines: smoothing.forward_mean: expected (forward, ",
-                  N, "), got ", t.shape.str());
+                  N, "), got ", t.shape);
       s.forward_mean = t.data;
     }
   SmoothedPsth& psth = b.psth;
@@ -109,7 +108,7 @@ NlbBaselines decode_baselines(const uint8_t* bytes, size_t size) {
   for (const auto& t : f.tensors)
     if (t.name == "psth.conditions") {
       nn::require(t.shape.rank == 1 && t.shape[0] >= 1, "decode_baselines: psth.conditions: expected a list, got ",
-                  t.shape.str());
+                  t.shape);
       for (float c : t.data) psth.conditions.push_back(static_cast<int>(c));
     }
   nn::require(std::is_sorted(psth.conditions.begin(), psth.conditions.end()),

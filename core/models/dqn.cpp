@@ -62,7 +62,7 @@ QNetwork::QNetwork(const QNetworkConfig& config, nn::Shape observation_shape, in
   int flat = static_cast<int>(observation_shape.numel());
   if (config_.kind == "conv") {
     nn::require(observation_shape.rank == 3, "QNetwork: a conv network needs (C, H, W) observations, got ",
-                observation_shape.str());
+                observation_shape);
     const int C = observation_shape[0], K = config_.channels;
     conv1_w_ = params_.add("conv1.weight", nn::Shape{K, C, 3, 3});
     conv1_b_ = params_.add("conv1.bias", nn::Shape{K}, false);

@@ -1,6 +1,7 @@
 #include "lfads_trainer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nn/weights.h"
 #include "util/det_math.h"
@@ -47,11 +48,25 @@ void LfadsTrainer::load_weights(const uint8_t* bytes, size_t size) {
   model_ = std::move(fresh);
   nn::AdamConfig ac = adam_.config();
   adam_ = nn::Adam(model_.params(), ac);
+  schedule_offset_ = std::max<long long>(0, schedule_end() - steps_);
+}
+
+long long LfadsTrainer::schedule_end() const {
+  // 0.5^(s / half_life) <= floor  <=>  s >= half_life * log2(1 / floor); without a floor the step
+  // size halves on for ever, and the schedule ends with the ramp.
+  const double floor_at =
+      train_.lr_floor > 0 ? std::min(std::ceil(train_.lr_half_life * std::log2(1.0 / train_.lr_floor)), 1e12) : 0.0;
+  return std::max<long long>(train_.ramp_start + train_.ramp_steps, static_cast<long long>(floor_at));
 }
 
 float LfadsTrainer::ramp() const {
-  const double s = static_cast<double>(steps_ - train_.ramp_start) / train_.ramp_steps;
+  const double s = static_cast<double>(steps_ + schedule_offset_ - train_.ramp_start) / train_.ramp_steps;
   return static_cast<float>(std::min(1.0, std::max(0.0, s)));
+}
+
+float LfadsTrainer::learning_rate() const {
+  const double halvings = static_cast<double>(steps_ + schedule_offset_) / train_.lr_half_life;
+  return train_.lr * std::max(train_.lr_floor, static_cast<float>(util::det_pow(0.5, halvings)));
 }
 
 LfadsLosses LfadsTrainer::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
@@ -84,9 +99,7 @@ LfadsLosses LfadsTrainer::train_step(const float* trials, int T_in, int T_out, c
   Lfads::Graph g = model_.build(tape_, batch_x_.data(), T_in, T_out, B, pass);
   tape_.backward(g.total);
   nn::clip_grad_norm(params, train_.grad_clip);
-  adam_.config().lr =
-      train_.lr * std::max(train_.lr_floor,
-                           static_cast<float>(util::det_pow(0.5, static_cast<double>(steps_) / train_.lr_half_life)));
+  adam_.config().lr = learning_rate();
   adam_.step(params);
   model_.normalize_factor_readout();
   ++steps_;

@@ -54,7 +54,7 @@ Mlp::Mlp(const MlpConfig& config, uint64_t seed) : config_(config) {
 
 nn::Var Mlp::forward(nn::Tape& tape, nn::Var x) {
   nn::require(x.shape().rank == 2 && x.shape()[1] == config_.inputs, "Mlp::forward: x: expected (B, ", config_.inputs,
-              "), got shape ", x.shape().str());
+              "), got shape ", x.shape());
   nn::Var h = x;
   for (int l = 0; l <= config_.layers; ++l) {
     h = nn::matmul(h, params_.on(tape, weight_[l])) + params_.on(tape, bias_[l]);  // (B, out)

@@ -144,7 +144,7 @@ Var Vit::forward(nn::Tape& t, Var x, const float* head_mask, std::vector<Var>* a
   nn::require_var(t, x, "Vit::forward: x");
   const Shape& s = x.shape();
   nn::require(s.rank == 4 && s[0] >= 1 && s[1] == c.channels && s[2] == c.image && s[3] == c.image,
-              "Vit::forward: x: expected (B, ", c.channels, ", ", c.image, ", ", c.image, "), got shape ", s.str());
+              "Vit::forward: x: expected (B, ", c.channels, ", ", c.image, ", ", c.image, "), got shape ", s);
   const int B = s[0], D = c.dim, N = c.patches();
   x = nn::affine(x, 1.0f / kVitPixelStd, -kVitPixelMean / kVitPixelStd);                // (B, C, S, S) standardized
   Var p = nn::conv2d(x, params_.on(t, patch_w_), params_.on(t, patch_b_), c.patch, 0);  // (B, D, G, G)

@@ -13,7 +13,7 @@ using namespace detail;
 namespace {
 
 void require_same_shape(Var a, Var b, const char* op, const char* an, const char* bn) {
-  require(a.shape() == b.shape(), op, ": ", bn, " has shape ", b.shape().str(), " but ", an, " has ", a.shape().str());
+  require(a.shape() == b.shape(), op, ": ", bn, " has shape ", b.shape(), " but ", an, " has ", a.shape());
 }
 
 // kind 0: squared error, 1: absolute error. Gradient flows to pred and target.
@@ -129,7 +129,7 @@ Var mae_loss(Var pred, Var target) { return pointwise_loss(pred, target, 1, "mae
 Var cross_entropy_logits(Var logits, const int* labels, int n_labels) {
   Tape& t = tape_of({{logits, "logits"}});
   const Shape& s = logits.shape();
-  require(s.rank == 2 && s[0] > 0 && s[1] > 0, "cross_entropy_logits: logits: expected (N, C), got shape ", s.str());
+  require(s.rank == 2 && s[0] > 0 && s[1] > 0, "cross_entropy_logits: logits: expected (N, C), got shape ", s);
   const int N = s[0], C = s[1];
   require(labels != nullptr && n_labels == N, "cross_entropy_logits: labels: expected ", N, " labels, got ", n_labels);
   for (int r = 0; r < N; ++r)

@@ -20,14 +20,14 @@ Tape& tape_of(std::initializer_list<std::pair<Var, const char*>> vars) {
 }
 
 Broadcast broadcast_to(const Shape& b, const Shape& out, const char* op, const char* arg) {
-  require(b.rank <= out.rank, op, ": ", arg, " of shape ", b.str(), " does not broadcast to ", out.str());
+  require(b.rank <= out.rank, op, ": ", arg, " of shape ", b, " does not broadcast to ", out);
   Broadcast bc{};
   int64_t stride = 1;
   for (int i = 3; i >= 0; --i) {
     int oi = out.rank - 4 + i, bi = b.rank - 4 + i;
     int od = oi >= 0 ? out.dims[oi] : 1;
     int bd = bi >= 0 ? b.dims[bi] : 1;
-    require(bd == od || bd == 1, op, ": ", arg, " of shape ", b.str(), " does not broadcast to ", out.str());
+    require(bd == od || bd == 1, op, ": ", arg, " of shape ", b, " does not broadcast to ", out);
     bc.dims[i] = od;
     bc.b_stride[i] = bd == 1 ? 0 : stride;
     stride *= bd;

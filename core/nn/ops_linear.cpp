@@ -21,21 +21,18 @@ struct MatmulDims {
 };
 
 MatmulDims matmul_dims(const Shape& a, const Shape& b, bool ta, bool tb) {
-  require(a.rank >= 2, "matmul: a: expected rank >= 2, got shape ", a.str());
-  require(b.rank == 2 || b.rank == a.rank, "matmul: b: expected rank 2 or the rank of a (", a.rank, "), got shape ",
-          b.str());
+  require(a.rank >= 2, "matmul: a: expected rank >= 2, got shape ", a);
+  require(b.rank == 2 || b.rank == a.rank, "matmul: b: expected rank 2 or the rank of a (", a.rank, "), got shape ", b);
   MatmulDims d{};
   d.M = ta ? a[-1] : a[-2];
   const int ka = ta ? a[-2] : a[-1];
   d.K = tb ? b[-1] : b[-2];
   d.N = tb ? b[-2] : b[-1];
-  require(ka == d.K, "matmul: inner dimensions differ: a ", a.str(), (ta ? "^T" : ""), " vs b ", b.str(),
-          (tb ? "^T" : ""));
+  require(ka == d.K, "matmul: inner dimensions differ: a ", a, (ta ? "^T" : ""), " vs b ", b, (tb ? "^T" : ""));
   d.batch = static_cast<int>(a.span(0, a.rank - 2));
   d.b_batched = b.rank > 2;
   if (d.b_batched)
-    for (int i = 0; i < a.rank - 2; ++i)
-      require(a[i] == b[i], "matmul: batch dimensions differ: a ", a.str(), " vs b ", b.str());
+    for (int i = 0; i < a.rank - 2; ++i) require(a[i] == b[i], "matmul: batch dimensions differ: a ", a, " vs b ", b);
   return d;
 }
 
@@ -133,10 +130,9 @@ Var linear(Var x, Var w, Var b) {
   const Shape& sx = x.shape();
   const Shape& sw = w.shape();
   require(sx.rank >= 1, "linear: x: expected rank >= 1, got a scalar");
-  require(sw.rank == 2 && sw[0] == sx[-1], "linear: w: expected (", sx[-1], ", out) for x of shape ", sx.str(),
-          ", got ", sw.str());
+  require(sw.rank == 2 && sw[0] == sx[-1], "linear: w: expected (", sx[-1], ", out) for x of shape ", sx, ", got ", sw);
   const int in = sw[0], out = sw[1];
-  if (b.valid()) require(b.shape() == Shape{out}, "linear: b: expected shape (", out, "), got ", b.shape().str());
+  if (b.valid()) require(b.shape() == Shape{out}, "linear: b: expected shape (", out, "), got ", b.shape());
   Shape os = sx;
   os[-1] = out;
   Var result = b.valid() ? t.record(os, {x, w, b}, linear_backward) : t.record(os, {x, w}, linear_backward);
@@ -165,14 +161,13 @@ struct ConvGeom {
 };
 
 ConvGeom conv_geom(const Shape& x, const Shape& w, int stride, int pad) {
-  require(x.rank == 4, "conv2d: x: expected (N, C, H, W), got shape ", x.str());
-  require(w.rank == 4 && w[2] == w[3], "conv2d: w: expected (O, C, k, k), got shape ", w.str());
+  require(x.rank == 4, "conv2d: x: expected (N, C, H, W), got shape ", x);
+  require(w.rank == 4 && w[2] == w[3], "conv2d: w: expected (O, C, k, k), got shape ", w);
   require(w[1] == x[1], "conv2d: w has ", w[1], " input channels but x has ", x[1]);
   require(stride >= 1, "conv2d: stride: expected >= 1, got ", stride);
   require(pad >= 0, "conv2d: pad: expected >= 0, got ", pad);
   ConvGeom g{x[0], x[1], x[2], x[3], w[0], w[2], stride, pad, 0, 0};
-  require(g.H + 2 * pad >= g.k && g.W + 2 * pad >= g.k, "conv2d: kernel ", g.k, " is larger than the padded image ",
-          x.str());
+  require(g.H + 2 * pad >= g.k && g.W + 2 * pad >= g.k, "conv2d: kernel ", g.k, " is larger than the padded image ", x);
   g.Ho = (g.H + 2 * pad - g.k) / stride + 1;
   g.Wo = (g.W + 2 * pad - g.k) / stride + 1;
   return g;
@@ -303,8 +298,7 @@ Var conv2d(Var x, Var w, Var bias, int stride, int pad) {
   require(x.valid() && w.valid(), "conv2d: expected valid x and w");
   const ConvGeom g = conv_geom(x.shape(), w.shape(), stride, pad);
   const bool has_bias = bias.valid();
-  if (has_bias)
-    require(bias.shape() == Shape{g.O}, "conv2d: bias: expected shape (", g.O, "), got ", bias.shape().str());
+  if (has_bias) require(bias.shape() == Shape{g.O}, "conv2d: bias: expected shape (", g.O, "), got ", bias.shape());
   Var out = has_bias ? t.record(Shape{g.N, g.O, g.Ho, g.Wo}, {x, w, bias}, conv2d_backward)
                      : t.record(Shape{g.N, g.O, g.Ho, g.Wo}, {x, w}, conv2d_backward);
   Node& n = t.node(out.id);
@@ -370,8 +364,8 @@ void upsample_backward(Tape& t, int id) {
 Var max_pool2x2(Var x) {
   Tape& t = tape_of({{x, "x"}});
   const Shape& s = x.shape();
-  require(s.rank == 4, "max_pool2x2: x: expected (N, C, H, W), got shape ", s.str());
-  require(s[2] % 2 == 0 && s[3] % 2 == 0, "max_pool2x2: x: expected even H and W, got shape ", s.str());
+  require(s.rank == 4, "max_pool2x2: x: expected (N, C, H, W), got shape ", s);
+  require(s[2] % 2 == 0 && s[3] % 2 == 0, "max_pool2x2: x: expected even H and W, got shape ", s);
   const int H = s[2], W = s[3], Ho = H / 2, Wo = W / 2;
   Var out = t.record(Shape{s[0], s[1], Ho, Wo}, {x}, max_pool_backward);
   Node& n = t.node(out.id);
@@ -399,7 +393,7 @@ Var max_pool2x2(Var x) {
 Var upsample2x(Var x) {
   Tape& t = tape_of({{x, "x"}});
   const Shape& s = x.shape();
-  require(s.rank == 4, "upsample2x: x: expected (N, C, H, W), got shape ", s.str());
+  require(s.rank == 4, "upsample2x: x: expected (N, C, H, W), got shape ", s);
   const int H = s[2], W = s[3];
   Var out = t.record(Shape{s[0], s[1], 2 * H, 2 * W}, {x}, upsample_backward);
   float* o = t.node(out.id).value;

@@ -124,7 +124,7 @@ Var sum_last(Var x) {
 Var softmax(Var x) {
   Tape& t = tape_of({{x, "x"}});
   const Shape& s = x.shape();
-  require(s.rank >= 1 && s[-1] > 0, "softmax: x: expected a non-empty last axis, got shape ", s.str());
+  require(s.rank >= 1 && s[-1] > 0, "softmax: x: expected a non-empty last axis, got shape ", s);
   Var out = t.record(s, {x}, softmax_backward);
   float* y = t.node(out.id).value;
   const int D = s[-1];
@@ -146,10 +146,10 @@ Var layernorm(Var x, Var gamma, Var beta, float eps) {
   Tape& t = tape_of({{x, "x"}, {gamma, "gamma"}, {beta, "beta"}});
   require(x.valid() && gamma.valid() && beta.valid(), "layernorm: expected valid x, gamma and beta");
   const Shape& s = x.shape();
-  require(s.rank >= 1 && s[-1] > 0, "layernorm: x: expected a non-empty last axis, got shape ", s.str());
+  require(s.rank >= 1 && s[-1] > 0, "layernorm: x: expected a non-empty last axis, got shape ", s);
   const int D = s[-1];
-  require(gamma.shape() == Shape{D}, "layernorm: gamma: expected shape (", D, "), got ", gamma.shape().str());
-  require(beta.shape() == Shape{D}, "layernorm: beta: expected shape (", D, "), got ", beta.shape().str());
+  require(gamma.shape() == Shape{D}, "layernorm: gamma: expected shape (", D, "), got ", gamma.shape());
+  require(beta.shape() == Shape{D}, "layernorm: beta: expected shape (", D, "), got ", beta.shape());
   require(eps > 0 && std::isfinite(eps), "layernorm: eps: expected a positive number, got ", eps);
   Var out = t.record(s, {x, gamma, beta}, layernorm_backward);
   Node& n = t.node(out.id);

@@ -92,7 +92,7 @@ Var concat_upto4(const std::vector<Var>& xs, int axis) {
     const Shape& s = xs[k].shape();
     bool same = s.rank == s0.rank;
     for (int i = 0; same && i < s.rank; ++i) same = (i == axis) || s[i] == s0[i];
-    require(same, "concat: xs[", k, "] has shape ", s.str(), ", which differs from ", s0.str(), " outside axis ", axis);
+    require(same, "concat: xs[", k, "] has shape ", s, ", which differs from ", s0, " outside axis ", axis);
     out[axis] += s[axis];
   }
   Var result;
@@ -146,7 +146,7 @@ int normalize_axis(int axis, int rank, const char* op) {
 
 Var reshape(Var x, Shape shape) {
   Tape& t = tape_of({{x, "x"}});
-  require(shape.numel() == x.numel(), "reshape: cannot reshape ", x.shape().str(), " to ", shape.str());
+  require(shape.numel() == x.numel(), "reshape: cannot reshape ", x.shape(), " to ", shape);
   // The output aliases the input's buffer: no copy in the forward pass.
   Var out = t.record(Shape{}, {x}, reshape_backward);
   Node& n = t.node(out.id);
@@ -192,7 +192,7 @@ Var slice(Var x, int axis, int start, int length) {
   const Shape& in = x.shape();
   axis = normalize_axis(axis, in.rank, "slice");
   require(start >= 0 && length >= 0 && start + length <= in[axis], "slice: [", start, ", ", start + length,
-          ") is outside axis ", axis, " of ", in.str());
+          ") is outside axis ", axis, " of ", in);
   Shape out = in;
   out[axis] = length;
   Var result = t.record(out, {x}, slice_backward);

@@ -26,7 +26,7 @@ struct Heads {
 };
 
 Heads heads_of(const Shape& qkv, int heads, const char* op) {
-  require(qkv.rank == 3 && qkv[2] % 3 == 0, op, ": qkv: expected (B, T, 3D), got shape ", qkv.str());
+  require(qkv.rank == 3 && qkv[2] % 3 == 0, op, ": qkv: expected (B, T, 3D), got shape ", qkv);
   Heads g{qkv[0], qkv[1], qkv[2] / 3, heads, 0};
   require(heads >= 1 && g.D % heads == 0, op, ": heads: expected a divisor of D = ", g.D, ", got ", heads);
   g.dh = g.D / heads;
@@ -116,9 +116,9 @@ Var attention_mix(Var probs, Var qkv) {
   Tape& t = tape_of({{probs, "probs"}, {qkv, "qkv"}});
   require(probs.valid() && qkv.valid(), "attention_mix: expected valid probs and qkv");
   const Shape& ps = probs.shape();
-  require(ps.rank == 4 && ps[2] == ps[3], "attention_mix: probs: expected (B, heads, T, T), got shape ", ps.str());
+  require(ps.rank == 4 && ps[2] == ps[3], "attention_mix: probs: expected (B, heads, T, T), got shape ", ps);
   const Heads g = heads_of(qkv.shape(), ps[1], "attention_mix");
-  require(ps[0] == g.B && ps[2] == g.T, "attention_mix: probs ", ps.str(), " does not match qkv ", qkv.shape().str());
+  require(ps[0] == g.B && ps[2] == g.T, "attention_mix: probs ", ps, " does not match qkv ", qkv.shape());
   Var out = t.record(Shape{g.B, g.T, g.D}, {probs, qkv}, attention_mix_backward);
   float* o = t.node(out.id).value;
   const int ld = 3 * g.D;

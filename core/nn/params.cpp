@@ -31,8 +31,8 @@ void Params::copy_values_from(const Params& other) {
   require(other.size() == size(), "Params::copy_values_from: expected ", size(), " tensors, got ", other.size());
   for (int i = 0; i < size(); ++i)
     require(other.entry(i).name == entry(i).name && other.entry(i).shape == entry(i).shape,
-            "Params::copy_values_from: tensor ", i, " differs: '", other.entry(i).name, "' ",
-            other.entry(i).shape.str(), " vs '", entry(i).name, "' ", entry(i).shape.str());
+            "Params::copy_values_from: tensor ", i, " differs: '", other.entry(i).name, "' ", other.entry(i).shape,
+            " vs '", entry(i).name, "' ", entry(i).shape);
   values_ = other.values_;
 }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <ostream>
 #include <string>
 
 #include "check.h"
@@ -51,5 +52,9 @@ struct Shape {
     return s + ")";
   }
 };
+
+/// Streams str(): a Shape passed to require() as itself is formatted only when the check fails
+/// (a str() argument built a string on every call of every op).
+inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(); }
 
 }  // namespace nn

@@ -54,7 +54,7 @@ Shape Var::shape() const { return tape->node(id).shape; }
 const float* Var::data() const { return tape->node(id).value; }
 const float* Var::grad() const { return tape->node(id).grad; }
 float Var::item() const {
-  require(numel() == 1, "item: expected a one-element tensor, got shape ", shape().str());
+  require(numel() == 1, "item: expected a one-element tensor, got shape ", shape());
   return data()[0];
 }
 
@@ -140,7 +140,7 @@ float* Tape::workspace(int slot, size_t count) {
 
 void Tape::backward(Var loss) {
   require_var(*this, loss, "loss");
-  require(loss.numel() == 1, "backward: expected a one-element loss, got shape ", loss.shape().str());
+  require(loss.numel() == 1, "backward: expected a one-element loss, got shape ", loss.shape());
   if (!node(loss.id).requires_grad) return;  // nothing upstream needs a gradient
   grad(loss.id)[0] += 1.0f;
   for (int id = loss.id; id >= 0; --id) {

@@ -165,8 +165,8 @@ void assign_weights(Params& params, const WeightsFile& file, const std::string& 
   for (const auto& t : file.tensors) {
     const int i = params.find(t.name);
     require(i >= 0, "weights file: tensor '", t.name, "' is not a parameter of this model");
-    require(params.entry(i).shape == t.shape, "weights file: tensor '", t.name, "' has shape ", t.shape.str(),
-            ", the model expects ", params.entry(i).shape.str());
+    require(params.entry(i).shape == t.shape, "weights file: tensor '", t.name, "' has shape ", t.shape,
+            ", the model expects ", params.entry(i).shape);
   }
   for (const auto& t : file.tensors) std::copy(t.data.begin(), t.data.end(), params.value(params.find(t.name)));
 }

@@ -86,6 +86,27 @@ test('the shipped weights: NLB scores well above the mean-rate model on both hel
   }
 });
 
+test('a loaded model trains on where a full schedule ends: the KL/L2 ramp at 1, the step size at its floor', () => {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'assets/lfads/lfads-lorenz.nrai')));
+  const fresh = new M.LfadsLab({ lr: 0.01, batch: 4 }), loaded = new M.LfadsLab({ lr: 0.01, batch: 4 });
+  try {
+    const f = fresh.trainSteps(1);
+    const near = (a, b) => Math.abs(a - b) < 1e-6 * b;  // the step size is a float
+    assert.ok(f.ramp === 0 && near(f.lr, 0.01 * 0.5 ** (1 / 1500)), `a fresh network: no KL yet, the full step size (${f.ramp}, ${f.lr})`);
+    loaded.loadWeights(bytes);
+    const sets = { train: 60, heldOut: 60, conditions: 2 };
+    const before = loaded.evaluate(sets).heldOutTrials.rateR2;
+    const l = loaded.trainSteps(20);
+    assert.ok(l.ramp === 1 && near(l.lr, 0.01 * 0.05) && l.steps === 20, `after loadWeights: ramp ${l.ramp}, lr ${l.lr}, steps ${l.steps}`);
+    const after = loaded.evaluate(sets).heldOutTrials.rateR2;
+    // At a fresh network's step size 20 steps took the shipped fit from 0.96 to about 0.85.
+    assert.ok(after > before - 0.02, `held-out rate R2 ${before} -> ${after} after 20 steps`);
+  } finally {
+    fresh.delete();
+    loaded.delete();
+  }
+});
+
 test('weights round-trip; the loaded file sets the architecture', () => {
   const bytes = lab.exportWeights();
   const other = new M.LfadsLab({ seed: 9 });  // default sizes
@@ -103,6 +124,25 @@ test('weights round-trip; the loaded file sets the architecture', () => {
     named(() => other.loadWeights(new M.SpiralLab({}).exportWeights()), /holds a 'mlp' model, expected 'lfads'/);
     assert.deepEqual(other.trial(0, 'trials').inferred, lab.trial(0, 'trials').inferred, 'a refused file changes nothing');
   } finally {
+    other.delete();
+  }
+});
+
+test('dataSeed makes another data set of the same shape; the shipped baselines, fitted on the case study\'s, are refused there', () => {
+  const sets = { train: 2, heldOut: 4, conditions: 2 };
+  const small = { factors: 4, generator: 16, encoder: 16, ic: 8, batch: 8, seed: 2 };
+  const mine = new M.LfadsLab({ ...small, dataSeed: 2016 }), other = new M.LfadsLab({ ...small, dataSeed: 1 });
+  try {
+    assert.deepEqual(mine.evalSpikes(sets).heldOut, lab.evalSpikes(sets).heldOut, 'dataSeed 2016 is the case study\'s data');
+    assert.deepEqual(other.config(), mine.config(), 'the same shape');
+    assert.notDeepEqual(other.evalSpikes(sets).heldOut, mine.evalSpikes(sets).heldOut);
+    const baselines = fs.readFileSync(path.join(root, 'assets/lfads/nlb-baselines.nrai'));
+    named(() => other.loadBaselines(baselines), /loadBaselines: the shipped baselines were fitted on the case study's data/);
+    assert.equal(typeof mine.loadBaselines(baselines).gpfaLatents, 'number');
+    named(() => new M.LfadsLab({ dataSeed: -1 }), /LfadsLab config\.dataSeed: expected a non-negative integer, got -1/);
+    named(() => new M.LfadsLab({ dataSeed: 'a' }), /dataSeed/);
+  } finally {
+    mine.delete();
     other.delete();
   }
 });

@@ -143,8 +143,8 @@ export class LfadsPanel extends StudyPanel {
     for (const b of [this.startButton, this.stepButton, this.scratchButton, this.shippedButton, this.refreshButton, this.compareButton]) b.disabled = false;
     this.showComputePath(info.compute);
     this.status.textContent = info.shippedLoaded ? 'Showing the shipped weights; press Train to keep training in your browser.'
-      : info.shippedError ? `The shipped weights could not be used (${info.shippedError}): an untrained model; press Train (training from scratch takes minutes in a browser).`
-        : 'An untrained model: press Train (training from scratch takes minutes in a browser).';
+      : info.shippedError ? `The shipped weights could not be used (${info.shippedError}): an untrained model; press Train (a fresh network reaches a held-out rate R² of 0.75 in about half a minute on one core, and keeps improving for minutes).`
+        : 'An untrained model: press Train (a fresh network reaches a held-out rate R² of 0.75 in about half a minute on one core, and keeps improving for minutes).';
     this.refreshTrajectories();
   }
 
