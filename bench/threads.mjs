@@ -5,7 +5,7 @@
 // step count. Median of --repeats, the thread counts interleaved so that a noisy machine hurts
 // both alike. A benchmark, not a test: it prints what it measured, whatever it is.
 //
-//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large,prednet]
+//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large,prednet,lfads]
 import os from 'node:os';
 import { launch, openPage } from '../tests/browser/browser.mjs';
 import { median, printTable } from './harness.mjs';
@@ -21,11 +21,12 @@ if (!threadCounts.every((t) => Number.isInteger(t) && t >= 1 && t <= 4)) throw n
 
 // name -> {page, the hash for fresh weights, the unit of the rate, the page's panel}: the ViT page's
 // default (a small network whose 6-17 ms steps auto leaves on one thread), the ViT's shipped
-// architecture trained from scratch (steps of about 0.3 s), and PredNet at the page's defaults.
+// architecture trained from scratch (steps of about 0.3 s), PredNet and LFADS at the pages' defaults.
 const STUDIES = {
   vit: { page: 'vit.html', hash: '#init=scratch&gpu=off', unit: 'images', global: 'neuroaiVit' },
   'vit-large': { page: 'vit.html', hash: '#init=scratch&gpu=off&patch=4&dim=64&depth=4&heads=4&batch=128', unit: 'images', global: 'neuroaiVit' },
   prednet: { page: 'prednet.html', hash: '#init=scratch&gpu=off', unit: 'sequences', global: 'neuroaiPrednet' },
+  lfads: { page: 'lfads.html', hash: '#init=scratch&gpu=off', unit: 'trials', global: 'neuroaiLfads' },
 };
 const only = option('--only', Object.keys(STUDIES).join(',')).split(',');
 for (const s of only) if (!Object.hasOwn(STUDIES, s)) throw new Error(`--only: expected names among ${Object.keys(STUDIES).join(', ')}, got ${s}`);
@@ -35,7 +36,7 @@ async function once(browser, url, study, threads) {
   const s = STUDIES[study];
   const page = await openPage(browser, `${url}${s.page}${s.hash}&threads=${threads}`, { width: 1000, height: 900 });
   try {
-    const steps = () => page.evaluate((name) => window[name].trainer.call('trainingProgress'), s.global);
+    const steps = () => page.evaluate((name) => (window[name].trainer ?? window[name].panel.trainer).call('trainingProgress'), s.global);
     await page.waitForSelector('button.primary:not([disabled])', { timeout: 120000 });
     await page.click('button.primary');
     await page.waitForTimeout(2000);  // warm-up: the first steps, the first held-out evaluation

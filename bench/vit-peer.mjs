@@ -78,7 +78,8 @@ export function tfjsVit(tf, c, seed) {
         const labels = tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES);
         const crossEntropy = () => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits(xs))), -1)));
         const { value, grads } = tf.variableGrads(crossEntropy, all);
-        const norm = Math.sqrt(Object.values(grads).reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0], 0));
+        // The global norm read back once (one sync per gradient cost the threaded backend a wait each).
+        const norm = Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
         const scale = norm > CLIP ? CLIP / (norm + 1e-6) : 1;
         for (const w of decayed) w.assign(tf.mul(w, 1 - LR * WEIGHT_DECAY));  // decoupled weight decay
         optimizer.applyGradients(Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)])));

@@ -1,6 +1,6 @@
 // A small static server for the built site (correct MIME types for wasm and modules, no
 // caching, and by default the strict Content-Security-Policy that course sites use).
-//   node tools/serve.mjs [--root build/site] [--port 8080] [--host 127.0.0.1] [--no-csp]
+//   node tools/serve.mjs [--root build/site] [--port 8080] [--host 127.0.0.1] [--no-csp] [--isolated]
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -107,7 +107,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   for (let attempt = 0; ; attempt++) {
     try {
-      const { url } = await startServer({ root, port, host, csp, quiet: !args.includes('--verbose') });
+      const { url } = await startServer({ root, port, host, csp, quiet: !args.includes('--verbose'), isolated: args.includes('--isolated') });
       console.log(`\nNeuroAI Playground is being served at ${url}`);
       console.log(`(site folder: ${root}${csp ? '; strict CSP on' : ''}). Press Ctrl+C to stop.\n`);
       break;

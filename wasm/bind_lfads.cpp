@@ -5,9 +5,11 @@
 //   affine fit), NLB's metrics for LFADS and for the baselines (smoothing, smoothed PSTH, GPFA,
 //   fitted by the native CLI and loaded), and weights. `infer` runs the model on spike counts of your own.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "data/lorenz.h"
+#include "data_parallel.h"
 #include "eval/lfads_eval.h"
 #include "eval/nlb.h"
 #include "eval/regression.h"
@@ -36,7 +38,7 @@ class LfadsLabJs {
     return js::guard([&] {
       js::ConfigObject c(config, "LfadsLab config",
                          {"factors", "generator", "encoder", "ic", "controller", "controllerInputLag", "klWeight",
-                          "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed", "dataSeed"});
+                          "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed", "dataSeed", "replica"});
       models::LfadsConfig mc;
       mc.factors = c.integer("factors", mc.factors);
       mc.generator = c.integer("generator", mc.generator);
@@ -58,7 +60,10 @@ class LfadsLabJs {
       // The data set: the case study's, or another of the same shape (tools/lfads-scratch-select.mjs).
       const int data_seed = c.integer("dataSeed", static_cast<int>(eval::kLfadsDataSeed));
       nn::require(data_seed >= 0, "LfadsLab config.dataSeed: expected a non-negative integer, got ", data_seed);
-      return new LfadsLabJs(mc, tc, static_cast<uint64_t>(data_seed));
+      // A data-parallel replica (web/js/engine/replica-worker.js) computes gradients of the trials it
+      // is handed: it holds data of the study's shape with a handful of trials, not the study's.
+      const bool replica = c.boolean("replica", false);
+      return new LfadsLabJs(mc, tc, static_cast<uint64_t>(data_seed), replica);
     });
   }
 
@@ -66,14 +71,12 @@ class LfadsLabJs {
   val train_steps(val steps) {
     return js::guard([&] {
       const int n = js::integer(steps, "trainSteps: steps", 1, 10000);
-      const data::LorenzData& d = study_.data;
-      const int K = static_cast<int>(study_.split.train_trials.size());
       models::LfadsLosses sum;
       for (int s = 0; s < n; ++s) {
-        std::vector<int> batch(static_cast<size_t>(trainer_->train_config().batch));
-        // Training trials drawn by their position in the split, read where the data holds them.
-        for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
-        const auto l = trainer_->train_step(d.spikes.data(), d.bins, d.total_bins(), batch);
+        begin_step();
+        trainer_->accumulate(0, trainer_->train_config().batch);
+        const models::LfadsLosses l = last_losses_ = trainer_->finish_step();
+        stepping_ = false;
         sum.total += l.total / n;
         sum.reconstruction += l.reconstruction / n;
         sum.kl_ic += l.kl_ic / n;
@@ -81,18 +84,102 @@ class LfadsLabJs {
         sum.l2 += l.l2 / n;
         sum.ramp = l.ramp;
       }
+      return losses_object(sum);
+    });
+  }
+  /// The last step's losses (as trainSteps(1) returns them), however it was taken: a
+  /// data-parallel step's (finishStep) with every share's added.
+  val last_losses() const { return losses_object(last_losses_); }
+
+  // Data-parallel steps (web/js/engine/replicas.js; models::LfadsTrainer::begin_step): the lab that
+  // owns the step draws the batch's trials, hands shares of them to replicas with the noise and
+  // masks it drew for them, adds its own share and theirs (the rest of the API: data_parallel.h).
+  /// {x, mask, icNoise, inputNoise (Float32Arrays), binsIn, bins, n, klWeight}: trials [first,
+  /// first + n) of the batch beginStep drew, a replica's share.
+  val batch_share(val first, val n) {
+    return js::guard([&] {
+      const int B = trainer_->train_config().batch;
+      nn::require(stepping_, "batchShare: no batch drawn (call beginStep first)");
+      const int f = js::integer(first, "batchShare: first", 0, B - 1), k = js::integer(n, "batchShare: n", 1, B - f);
+      const models::LfadsTrainer::Share share = trainer_->batch_share(f, k);
       val o = val::object();
-      o.set("total", sum.total);
-      o.set("reconstruction", sum.reconstruction);
-      o.set("klIc", sum.kl_ic);
-      o.set("klInputs", sum.kl_inputs);
-      o.set("l2", sum.l2);
-      o.set("ramp", sum.ramp);
-      o.set("lr", trainer_->learning_rate());  // the step size of the next step
-      o.set("steps", static_cast<double>(trainer_->steps()));
+      o.set("x", js::floats(share.x));
+      o.set("mask", js::floats(share.mask));
+      o.set("icNoise", js::floats(share.ic_noise));
+      o.set("inputNoise", js::floats(share.input_noise));
+      o.set("binsIn", share.T_in);
+      o.set("bins", share.T_out);
+      o.set("n", share.n);
+      o.set("klWeight", share.kl_weight);
       return o;
     });
   }
+  /// A replica's part: {loss, gradients (paramCount Float32Array), parts [total, reconstruction,
+  /// klIc, klInputs]} of a share of `batch` trials.
+  val replica_gradient(val share, val batch) {
+    return js::guard([&] {
+      nn::require(share.typeOf().as<std::string>() == "object" && !share.isNull(),
+                  "replicaGradient: share: expected batchShare()'s object");
+      const models::LfadsConfig& c = trainer_->config();
+      models::LfadsTrainer::Share s;
+      s.T_in = js::integer(share["binsIn"], "replicaGradient: share.binsIn", 2, 100000);
+      s.T_out = js::integer(share["bins"], "replicaGradient: share.bins", s.T_in, 100000);
+      s.n = js::integer(share["n"], "replicaGradient: share.n", 1, 1 << 20);
+      const double kl_weight = js::number(share["klWeight"], "replicaGradient: share.klWeight");
+      nn::require(std::isfinite(kl_weight) && kl_weight >= 0,
+                  "replicaGradient: share.klWeight: expected a finite number >= 0, got ", kl_weight);
+      s.kl_weight = static_cast<float>(kl_weight);
+      const auto read = [&](const char* key, long long count) {
+        return js::float32_array(share[key], (std::string("replicaGradient: share.") + key).c_str(), count);
+      };
+      s.x = read("x", static_cast<long long>(s.T_out) * s.n * c.out_neurons());
+      const bool dropout = trainer_->train_config().coordinated_dropout > 0;
+      s.mask = read("mask", dropout ? static_cast<long long>(s.T_in) * s.n * c.neurons : 0);
+      s.ic_noise = read("icNoise", static_cast<long long>(s.n) * c.ic);
+      s.input_noise = read("inputNoise", c.controller ? static_cast<long long>(s.T_out) * s.n * c.inputs : 0);
+      const int b = js::integer(batch, "replicaGradient: batch", s.n, 1 << 20);
+      const models::LfadsLosses l = trainer_->replica_gradient(s, b);
+      val o = js::replica_answer(*this, l.total);
+      o.set("parts", js::floats(std::vector<float>{l.total, l.reconstruction, l.kl_ic, l.kl_inputs}));
+      return o;
+    });
+  }
+  /// Adds a replica's loss parts ([total, reconstruction, klIc, klInputs], its answer's) to the step's.
+  void add_losses(val parts) {
+    js::guard([&] {
+      const std::vector<float> p = js::float32_array(parts, "addLosses: parts", 4);
+      models::LfadsLosses l;
+      l.total = p[0];
+      l.reconstruction = p[1];
+      l.kl_ic = p[2];
+      l.kl_inputs = p[3];
+      trainer_->add_losses(l);
+    });
+  }
+  /// The data-parallel steps of this lab (js::register_data_parallel): the lab draws the trials.
+  class Steps {
+   public:
+    explicit Steps(LfadsLabJs& lab) : lab_(lab) {}
+    struct Config {
+      int batch;
+    };
+    Config config() const { return {lab_.trainer_->train_config().batch}; }
+    void begin_step() { lab_.begin_step(); }
+    double accumulate(int first, int n) { return lab_.trainer_->accumulate(first, n).total; }
+    void add_gradients(const float* g, size_t count) { lab_.trainer_->add_gradients(g, count); }
+    void finish_step() {
+      lab_.last_losses_ = lab_.trainer_->finish_step();
+      lab_.stepping_ = false;
+    }
+
+   private:
+    LfadsLabJs& lab_;
+  };
+  Steps trainer() { return Steps(*this); }
+  nn::Params& params() { return trainer_->model().params(); }
+  double param_count() { return static_cast<double>(params().count()); }
+  /// A zero-copy view of all parameters (valid until the next call into the module).
+  val parameters() { return js::view(params().values().data(), params().count()); }
 
   /// LFADS's NLB scores on `sets` ({train, heldOut, conditions}: trial counts; all trials when
   /// omitted): {heldOutTrials, heldOutConditions: {coBps, fpBps, rateR2, psthR2, decodeR2},
@@ -357,9 +444,9 @@ class LfadsLabJs {
   }
 
  private:
-  LfadsLabJs(models::LfadsConfig mc, const models::LfadsTrainConfig& tc, uint64_t data_seed)
-      : study_(eval::lfads_study_data(data_seed)),
-        case_study_data_(data_seed == eval::kLfadsDataSeed),
+  LfadsLabJs(models::LfadsConfig mc, const models::LfadsTrainConfig& tc, uint64_t data_seed, bool replica)
+      : study_(replica ? eval::lfads_replica_data() : eval::lfads_study_data(data_seed)),
+        case_study_data_(!replica && data_seed == eval::kLfadsDataSeed),
         order_(tc.seed, 0x0dd) {
     mc.neurons = study_.split.heldin;
     mc.readout_neurons = study_.data.neurons;
@@ -411,8 +498,31 @@ class LfadsLabJs {
     o.set("gpfaBinMs", 10 * baselines_->gpfa.bin_width);
     return o;
   }
+  /// Draws the next batch of training trials (by their position in the split) and begins its step.
+  void begin_step() {
+    const data::LorenzData& d = study_.data;
+    const int K = static_cast<int>(study_.split.train_trials.size());
+    std::vector<int> batch(static_cast<size_t>(trainer_->train_config().batch));
+    for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
+    trainer_->begin_step(d.spikes.data(), d.bins, d.total_bins(), batch);
+    stepping_ = true;
+  }
+  val losses_object(const models::LfadsLosses& l) const {
+    val o = val::object();
+    o.set("total", l.total);
+    o.set("reconstruction", l.reconstruction);
+    o.set("klIc", l.kl_ic);
+    o.set("klInputs", l.kl_inputs);
+    o.set("l2", l.l2);
+    o.set("ramp", l.ramp);
+    o.set("lr", trainer_->learning_rate());  // the step size of the next step
+    o.set("steps", static_cast<double>(trainer_->steps()));
+    return o;
+  }
   eval::LfadsStudyData study_;
-  bool case_study_data_;  // the case study's data set (not another dataSeed's): the baselines fit it
+  models::LfadsLosses last_losses_;
+  bool stepping_ = false;  // a batch drawn by beginStep, not yet stepped
+  bool case_study_data_;   // the case study's data set (not another dataSeed's): the baselines fit it
   std::unique_ptr<models::LfadsTrainer> trainer_;
   std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;
@@ -421,8 +531,8 @@ class LfadsLabJs {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuroai_lfads) {
-  emscripten::class_<LfadsLabJs>("LfadsLab")
-      .constructor(&LfadsLabJs::create, emscripten::allow_raw_pointers())
+  emscripten::class_<LfadsLabJs> lab("LfadsLab");
+  lab.constructor(&LfadsLabJs::create, emscripten::allow_raw_pointers())
       .function("trainSteps", &LfadsLabJs::train_steps)
       .function("evaluate", &LfadsLabJs::evaluate)
       .function("evalSpikes", &LfadsLabJs::eval_spikes)
@@ -438,5 +548,12 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .function("inferTrials", &LfadsLabJs::infer_trials)
       .function("exportWeights", &LfadsLabJs::export_weights)
       .function("loadWeights", &LfadsLabJs::load_weights)
-      .function("config", &LfadsLabJs::config);
+      .function("config", &LfadsLabJs::config)
+      .function("lastLosses", &LfadsLabJs::last_losses)
+      .function("batchShare", &LfadsLabJs::batch_share)
+      .function("replicaGradient", &LfadsLabJs::replica_gradient)
+      .function("addLosses", &LfadsLabJs::add_losses)
+      .function("paramCount", &LfadsLabJs::param_count)
+      .function("parameters", &LfadsLabJs::parameters);
+  js::register_data_parallel(lab);
 }

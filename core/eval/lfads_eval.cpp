@@ -36,6 +36,15 @@ LfadsStudyData lfads_study_data(uint64_t data_seed) {
   return s;
 }
 
+LfadsStudyData lfads_replica_data() {
+  data::LorenzConfig c;
+  c.conditions = data::NlbSplitConfig{}.heldout_conditions + 1;
+  c.trials = data::NlbSplitConfig{}.heldout_trial_every;
+  LfadsStudyData s{data::make_lorenz(c, kLfadsDataSeed), {}};
+  s.split = data::make_nlb_split(s.data, data::NlbSplitConfig{}, kSplitSeed);
+  return s;
+}
+
 models::LfadsOutputs lfads_outputs(models::Lfads& model, const data::LorenzData& d, const data::NlbSplit& split,
                                    const std::vector<int>& trials) {
   nn::require(model.config().neurons == split.heldin && model.config().out_neurons() == d.neurons,

@@ -164,12 +164,11 @@ std::vector<Var> Lfads::run_gru(nn::Tape& t, const Gru& g, Var x_seq, int T, int
   return states;
 }
 
-Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau, float var) {
+Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau, float var, int rows) {
   nn::require(!mu.empty() && mu.size() == logvar.size(), "ar1_kl: expected as many means as log-variances");
   const float phi = std::exp(-1.0f / tau);
   const float cond_var = var * (1.0f - phi * phi);  // variance of u_t given u_{t-1}
-  const int B = mu[0].shape()[0];
-  const float per_row = 1.0f / static_cast<float>(B);
+  const float per_row = 1.0f / static_cast<float>(rows > 0 ? rows : mu[0].shape()[0]);
   // t = 0 against the stationary N(0, var); t >= 1 against N(phi u_{t-1}, cond_var). With q
   // independent over t: E[(u_t - phi u_{t-1})^2] = (m_t - phi m_{t-1})^2 + s_t^2 + phi^2 s_{t-1}^2.
   Var s0 = nn::exp(logvar[0]);
@@ -189,9 +188,14 @@ Var ar1_kl(const std::vector<Var>& mu, const std::vector<Var>& logvar, float tau
 Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int B, const LfadsPass& pass,
                           LfadsOutputs* out) {
   nn::Rng* noise = pass.noise;
+  const bool sampled = noise || pass.ic_noise;  // posterior samples, or means
   const float* drop_mask = pass.drop_mask;
   const LfadsConfig& c = config_;
   const int N = c.neurons, No = c.out_neurons(), F = c.factors, U = c.inputs, T = T_in;
+  const int rows = pass.rows > 0 ? pass.rows : B;
+  nn::require(rows >= B, "Lfads: pass.rows: expected at least the pass's ", B, " trials, got ", rows);
+  nn::require(!pass.ic_noise == !pass.input_noise || !c.controller,
+              "Lfads: pass: expected both ic_noise and input_noise, or neither");
   nn::require(T_in >= 2, "Lfads: expected at least 2 observed bins, got ", T_in);
   nn::require(T_out >= T_in, "Lfads: expected at least the ", T_in, " observed bins to read out, got ", T_out);
   // What the encoders see: the input neurons of the observed bins, the kept counts scaled up by
@@ -214,9 +218,12 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
   Var mu0 = nn::matmul(enc, params_.on(t, ic_mu_w_)) + params_.on(t, ic_mu_b_);  // (B, IC)
   Var lv0 = gaussian_log_var(nn::matmul(enc, params_.on(t, ic_lv_w_)) + params_.on(t, ic_lv_b_));
   Var ic = mu0;
-  if (noise) {
+  if (sampled) {
     std::vector<float> eps(static_cast<size_t>(B) * c.ic);
-    for (float& e : eps) e = noise->normal();
+    if (pass.ic_noise)
+      std::copy_n(pass.ic_noise, eps.size(), eps.begin());
+    else
+      for (float& e : eps) e = noise->normal();
     ic = mu0 + nn::exp(nn::affine(lv0, 0.5f, 0.0f)) * t.constant(eps.data(), nn::Shape{B, c.ic});
   }
   Var g = nn::matmul(ic, params_.on(t, g0_w_)) + params_.on(t, g0_b_);  // (B, G)
@@ -255,9 +262,12 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       u_mu.push_back(mu);
       u_lv.push_back(lv);
       u = mu;
-      if (noise) {
+      if (sampled) {
         std::vector<float> eps(static_cast<size_t>(B) * U);
-        for (float& e : eps) e = noise->normal();
+        if (pass.input_noise)
+          std::copy_n(pass.input_noise + static_cast<size_t>(s) * B * U, eps.size(), eps.begin());
+        else
+          for (float& e : eps) e = noise->normal();
         u = mu + nn::exp(nn::affine(lv, 0.5f, 0.0f)) * t.constant(eps.data(), nn::Shape{B, U});
       }
       if (out) std::copy(u.data(), u.data() + B * U, out->inputs.begin() + static_cast<std::ptrdiff_t>(s) * B * U);
@@ -269,7 +279,7 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
     const size_t off = static_cast<size_t>(s) * B * No;
     Var k = t.constant(x + off, nn::Shape{B, No});
     Var nll = (nn::exp(log_rate) - k * log_rate) * t.constant(scored.data() + off, nn::Shape{B, No});
-    Var step_loss = nn::affine(nn::sum(nll), 1.0f / static_cast<float>(B), 0.0f);
+    Var step_loss = nn::affine(nn::sum(nll), 1.0f / static_cast<float>(rows), 0.0f);
     recon = recon.valid() ? recon + step_loss : step_loss;
     if (out) {
       std::copy(log_rate.data(), log_rate.data() + B * No, out->log_rates.begin() + static_cast<std::ptrdiff_t>(off));
@@ -280,7 +290,9 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
   graph.reconstruction = recon;
   graph.kl_ic =
       nn::gaussian_kl(mu0, lv0, params_.on(t, ic_prior_mu_), t.constant(nn::Shape{c.ic}, std::log(c.ic_prior_var)));
-  graph.kl_inputs = c.controller ? ar1_kl(u_mu, u_lv, c.ar_tau, c.ar_var) : t.constant(nn::Shape{}, 0.0f);
+  // gaussian_kl is a mean over the pass's B trials: a share's part of a mean over `rows`.
+  if (rows != B) graph.kl_ic = nn::affine(graph.kl_ic, static_cast<float>(B) / static_cast<float>(rows), 0.0f);
+  graph.kl_inputs = c.controller ? ar1_kl(u_mu, u_lv, c.ar_tau, c.ar_var, rows) : t.constant(nn::Shape{}, 0.0f);
   Var wg = params_.on(t, gen_.wh);
   graph.l2 = nn::sum(wg * wg);
   if (c.controller) {

@@ -88,6 +88,14 @@ struct LfadsPass {
   const float* drop_mask = nullptr;  // (T_in, B, N_in): 1 where the encoders see the count, 0 hidden
   float keep = 1.0f;                 // 1 - the coordinated-dropout rate: seen counts are scaled by 1/keep
   float kl_weight = 0.0f, l2_weight = 0.0f;
+  // Posterior samples drawn beforehand (instead of from `noise`): standard normals for the initial
+  // condition, (B, IC), and for the inferred inputs, (T_out, B, U). A data-parallel step draws a
+  // whole batch's and hands each share its rows (LfadsTrainer::begin_step).
+  const float* ic_noise = nullptr;
+  const float* input_noise = nullptr;
+  // The trials the per-trial means are taken over (0: the pass's B). A share of a batch of `rows`
+  // divides by it, so that the shares' losses and gradients add up to the whole batch's.
+  int rows = 0;
 };
 
 /// The model: its parameters, its forward pass on a tape, posterior-mean inference and the plan
@@ -141,7 +149,8 @@ class Lfads {
 /// The closed-form KL(q || p) of one inferred-input sequence: q(u_t) = N(m_t, exp(lv_t))
 /// independent over t, p an AR(1) process with time constant tau and process variance var
 /// (u_0 ~ N(0, var), u_t | u_{t-1} ~ N(phi u_{t-1}, var (1 - phi^2)), phi = exp(-1/tau)).
-/// mu, logvar: one (B, U) Var per step. Summed over t and U, averaged over B.
-nn::Var ar1_kl(const std::vector<nn::Var>& mu, const std::vector<nn::Var>& logvar, float tau, float var);
+/// mu, logvar: one (B, U) Var per step. Summed over t and U, divided by `rows` (0: B, the average
+/// over the trials; a share of a batch passes the batch's size).
+nn::Var ar1_kl(const std::vector<nn::Var>& mu, const std::vector<nn::Var>& logvar, float tau, float var, int rows = 0);
 
 }  // namespace models

@@ -70,40 +70,131 @@ float LfadsTrainer::learning_rate() const {
 }
 
 LfadsLosses LfadsTrainer::train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
+  begin_step(trials, T_in, T_out, batch);
+  accumulate(0, static_cast<int>(batch.size()));
+  return finish_step();
+}
+
+void LfadsTrainer::begin_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch) {
   const LfadsConfig& config = model_.config();
-  nn::Params& params = model_.params();
   const int B = static_cast<int>(batch.size()), N = config.out_neurons();
   nn::require(B >= 1, "LfadsTrainer::train_step: expected a non-empty batch");
   nn::require(T_in >= 2 && T_out >= T_in, "LfadsTrainer::train_step: expected 2 <= T_in <= T_out, got ", T_in, " and ",
               T_out);
+  step_ = StepState{};
+  step_.B = B;
+  step_.T_in = T_in;
+  step_.T_out = T_out;
   // (K, T_out, N_out) trial-major -> (T_out, B, N_out) time-major.
   batch_x_.resize(static_cast<size_t>(T_out) * B * N);
   for (int b = 0; b < B; ++b)
     for (int s = 0; s < T_out; ++s)
       std::copy_n(trials + (static_cast<size_t>(batch[static_cast<size_t>(b)]) * T_out + s) * N, N,
                   batch_x_.begin() + (static_cast<std::ptrdiff_t>(s) * B + b) * N);
-  const bool dropout = train_.coordinated_dropout > 0;
-  if (dropout) {
+  // Everything the batch samples, in the order one pass over it would draw it: the dropout mask,
+  // then the initial conditions' noise, then the inferred inputs' bin by bin.
+  batch_mask_.clear();
+  if (train_.coordinated_dropout > 0) {
     batch_mask_.resize(static_cast<size_t>(T_in) * B * config.neurons);
     for (float& m : batch_mask_) m = rng_.uniform() < train_.coordinated_dropout ? 0.0f : 1.0f;
   }
-  const float r = ramp();
+  ic_noise_.resize(static_cast<size_t>(B) * config.ic);
+  for (float& e : ic_noise_) e = rng_.normal();
+  input_noise_.resize(config.controller ? static_cast<size_t>(T_out) * B * config.inputs : 0);
+  for (float& e : input_noise_) e = rng_.normal();
+  model_.params().zero_grad();
+  step_.kl_weight = ramp() * train_.kl_weight;
+}
+
+LfadsTrainer::Share LfadsTrainer::batch_share(int first, int n) const {
+  const LfadsConfig& c = model_.config();
+  const int B = step_.B;
+  nn::require(B > 0, "LfadsTrainer::batch_share: call begin_step first");
+  nn::require(first >= 0 && n >= 1 && first + n <= B, "LfadsTrainer: share [", first, ", ", first + n,
+              "): expected trials within the batch of ", B);
+  // Rows [first, first + n) of each (steps, B, width) time-major array.
+  const auto rows = [&](const std::vector<float>& a, int steps, int width) {
+    std::vector<float> out(static_cast<size_t>(steps) * n * width);
+    for (int s = 0; s < steps; ++s)
+      std::copy_n(a.begin() + (static_cast<std::ptrdiff_t>(s) * B + first) * width, static_cast<size_t>(n) * width,
+                  out.begin() + static_cast<std::ptrdiff_t>(s) * n * width);
+    return out;
+  };
+  Share share;
+  share.T_in = step_.T_in;
+  share.T_out = step_.T_out;
+  share.n = n;
+  share.kl_weight = step_.kl_weight;
+  share.x = rows(batch_x_, step_.T_out, c.out_neurons());
+  if (!batch_mask_.empty()) share.mask = rows(batch_mask_, step_.T_in, c.neurons);
+  share.ic_noise = rows(ic_noise_, 1, c.ic);
+  if (!input_noise_.empty()) share.input_noise = rows(input_noise_, step_.T_out, c.inputs);
+  return share;
+}
+
+LfadsLosses LfadsTrainer::share_gradient(const Share& share, int batch, bool weighs_l2) {
+  const LfadsConfig& c = model_.config();
+  nn::require(batch >= share.n, "LfadsTrainer: batch: expected at least the share's ", share.n, " trials, got ", batch);
+  nn::require(share.T_in >= 2 && share.T_out >= share.T_in &&
+                  share.x.size() == static_cast<size_t>(share.T_out) * share.n * c.out_neurons() &&
+                  (share.mask.empty() || share.mask.size() == static_cast<size_t>(share.T_in) * share.n * c.neurons) &&
+                  share.ic_noise.size() == static_cast<size_t>(share.n) * c.ic &&
+                  share.input_noise.size() ==
+                      (c.controller ? static_cast<size_t>(share.T_out) * share.n * c.inputs : size_t{0}),
+              "LfadsTrainer: a share of ", share.n, " trials over ", share.T_out,
+              " bins: expected counts, mask and noise of this model's sizes");
   tape_.reset();
-  params.zero_grad();
   LfadsPass pass;
-  pass.noise = &rng_;
-  pass.drop_mask = dropout ? batch_mask_.data() : nullptr;
+  pass.drop_mask = share.mask.empty() ? nullptr : share.mask.data();
   pass.keep = 1.0f - train_.coordinated_dropout;
-  pass.kl_weight = r * train_.kl_weight;
-  pass.l2_weight = r * train_.l2_weight;
-  Lfads::Graph g = model_.build(tape_, batch_x_.data(), T_in, T_out, B, pass);
+  pass.kl_weight = share.kl_weight;
+  pass.l2_weight = weighs_l2 ? ramp() * train_.l2_weight : 0.0f;
+  pass.ic_noise = share.ic_noise.data();
+  pass.input_noise = share.input_noise.empty() ? nullptr : share.input_noise.data();
+  pass.rows = batch;
+  Lfads::Graph g = model_.build(tape_, share.x.data(), share.T_in, share.T_out, share.n, pass);
   tape_.backward(g.total);
+  // The L2 term counts once per step, in the share that weighs it.
+  return {g.total.item(),     g.reconstruction.item(),        g.kl_ic.item(),
+          g.kl_inputs.item(), weighs_l2 ? g.l2.item() : 0.0f, 0.0f};
+}
+
+LfadsLosses LfadsTrainer::accumulate(int first, int n) {
+  // The owner's first share weighs the L2 term (which does not depend on the trials).
+  const LfadsLosses l = share_gradient(batch_share(first, n), step_.B, first == 0);
+  add_losses(l);
+  return l;
+}
+
+LfadsLosses LfadsTrainer::replica_gradient(const Share& share, int batch) {
+  model_.params().zero_grad();
+  return share_gradient(share, batch, false);
+}
+
+void LfadsTrainer::add_gradients(const float* g, size_t count) {
+  model_.params().add_grads(g, count, "LfadsTrainer.add_gradients");
+}
+
+void LfadsTrainer::add_losses(const LfadsLosses& l) {
+  step_.losses.total += l.total;
+  step_.losses.reconstruction += l.reconstruction;
+  step_.losses.kl_ic += l.kl_ic;
+  step_.losses.kl_inputs += l.kl_inputs;
+  step_.losses.l2 += l.l2;
+}
+
+LfadsLosses LfadsTrainer::finish_step() {
+  nn::require(step_.B > 0, "LfadsTrainer::finish_step: call begin_step first");
+  nn::Params& params = model_.params();
+  LfadsLosses losses = step_.losses;
+  losses.ramp = ramp();
   nn::clip_grad_norm(params, train_.grad_clip);
   adam_.config().lr = learning_rate();
   adam_.step(params);
   model_.normalize_factor_readout();
   ++steps_;
-  return {g.total.item(), g.reconstruction.item(), g.kl_ic.item(), g.kl_inputs.item(), g.l2.item(), r};
+  step_ = StepState{};
+  return losses;
 }
 
 }  // namespace models

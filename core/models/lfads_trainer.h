@@ -38,8 +38,32 @@ class LfadsTrainer {
   LfadsTrainer(const LfadsConfig& model, const LfadsTrainConfig& train);
 
   /// One Adam step on trials (K, T_out, N_out) at the given indices (the encoders read the first
-  /// T_in bins of the first N_in neurons); returns the losses.
+  /// T_in bins of the first N_in neurons); returns the losses. begin_step + accumulate(0, B) + finish_step.
   LfadsLosses train_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
+
+  // A step split for data-parallel training (web/js/engine/replicas.js), as VitTrainer's:
+  // begin_step takes the batch and draws everything it samples (the coordinated-dropout mask, the
+  // posterior noise) in the order one pass over it draws them, and zeroes the gradients;
+  // accumulate adds the gradient of trials [first, first + n); replicas with the same weights
+  // compute the others' from batch_share (replica_gradient); their gradients and losses are added
+  // in a fixed order (add_gradients, add_losses); finish_step clips and steps. Per-trial means are
+  // taken over the whole batch in every share, so the shares add up to the one-pass step.
+  struct Share {
+    int T_in = 0, T_out = 0, n = 0;
+    float kl_weight = 0;             // the step's (the owner's ramp times kl_weight)
+    std::vector<float> x;            // (T_out, n, N_out) counts
+    std::vector<float> mask;         // (T_in, n, N_in), empty without coordinated dropout
+    std::vector<float> ic_noise;     // (n, IC) standard normals
+    std::vector<float> input_noise;  // (T_out, n, U), empty without a controller
+  };
+  void begin_step(const float* trials, int T_in, int T_out, const std::vector<int>& batch);
+  LfadsLosses accumulate(int first, int n);
+  Share batch_share(int first, int n) const;
+  /// A replica's part: zeroes its gradients and computes the share's as part of a batch of `batch` trials.
+  LfadsLosses replica_gradient(const Share& share, int batch);
+  void add_gradients(const float* g, size_t count);
+  void add_losses(const LfadsLosses& l);
+  LfadsLosses finish_step();  // the step's losses, every share's added
 
   /// The weights file of the model (kind "lfads", the model config as text).
   std::vector<uint8_t> export_weights() const;
@@ -69,6 +93,14 @@ class LfadsTrainer {
   // Steps added to steps_ where the schedule (ramp, step size) is read: after load_weights, enough
   // to put it at its end.
   long long schedule_offset_ = 0;
+  // The step under way between begin_step and finish_step.
+  struct StepState {
+    int B = 0, T_in = 0, T_out = 0;
+    float kl_weight = 0;
+    LfadsLosses losses;
+  } step_;
+  std::vector<float> ic_noise_, input_noise_;  // (B, IC), (T_out, B, U): the batch's posterior noise
+  LfadsLosses share_gradient(const Share& share, int batch, bool weighs_l2);
   long long schedule_end() const;  // the first step at which the ramp is 1 and the step size at its floor
   std::vector<float> batch_x_, batch_mask_;
 };

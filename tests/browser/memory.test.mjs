@@ -1,8 +1,8 @@
 // Each study page's wasm heap, all its workers together, stays within the page budget
 // (web/js/engine/memory-budget.js) with its memory-relevant knobs at the top of their ranges: the
 // page opens with LARGEST_KNOBS in its link, every worker takes a few whole training steps and then
-// trains for a while (the LFADS page until its baselines are scored too, the ViT and PredNet pages
-// until their training replicas run), and the heaps are summed, the replicas' included. A worker's heap never shrinks, so each
+// trains for a while (the LFADS page until its baselines are scored too, the ViT, PredNet and LFADS
+// pages until their training replicas run), and the heaps are summed, the replicas' included. A worker's heap never shrinks, so each
 // is that worker's peak so far. `node tools/memory-report.mjs` prints the same at the defaults.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -10,7 +10,7 @@ import { LARGEST_KNOBS, PAGE_BUDGET_BYTES } from '../../web/js/engine/memory-bud
 import { launch, openPage, whenWorkersReady } from './browser.mjs';
 
 const TRAIN_MS = 1500;
-const THREADED = { vit: 'neuroaiVit', prednet: 'neuroaiPrednet' };  // pages that train on more than one thread, and their panels
+const THREADED = { vit: 'neuroaiVit', prednet: 'neuroaiPrednet', lfads: 'neuroaiLfads' };  // pages that train on more than one thread, and their panels
 let env;
 before(async () => { env = await launch({ gpu: false }); });
 after(async () => { await env?.close(); });
@@ -35,8 +35,8 @@ for (const [study, hash] of Object.entries(LARGEST_KNOBS)) {
     });
     await page.waitForTimeout(TRAIN_MS);
     if (Object.hasOwn(THREADED, study)) {  // replicas (web/js/engine/replicas.js) count too: wait until they run (or one thread was chosen)
-      const threads = () => page.evaluate((name) => window[name].snapshot?.threads, THREADED[study]);
-      await page.waitForFunction((name) => { const t = window[name].snapshot?.threads; return t && (t.used > 1 || t.reason); },
+      const threads = () => page.evaluate((name) => (window[name].panel ?? window[name]).snapshot?.threads, THREADED[study]);
+      await page.waitForFunction((name) => { const t = (window[name].panel ?? window[name]).snapshot?.threads; return t && (t.used > 1 || t.reason); },
         THREADED[study], { timeout: 60000 });
       console.log(`${study}: training threads ${JSON.stringify(await threads())}`);
       await page.waitForTimeout(TRAIN_MS);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadModule, root } from './load.mjs';
+import { assertDataParallel } from './replicas.mjs';
 
 const METRICS = ['coBps', 'fpBps', 'rateR2', 'psthR2', 'decodeR2'];
 
@@ -203,4 +204,41 @@ test('bad evaluation sets, sets and indices are refused by name; the lab stays u
   assert.ok(Number.isFinite(lab.evaluateOutputs(sets, good).heldOutTrials.coBps));
   assert.ok(Number.isFinite(lab.trainSteps(1).total), 'still usable');
   assert.ok(Number.isFinite(lab.evaluate(sets).heldOutTrials.rateR2));
+});
+
+test('a step split across replicas (web/js/engine/replicas.js) = the one-thread step up to rounding; deterministic per thread count', async () => {
+  // rampSteps 2: the KL and L2 terms weigh from the second step on (the L2 term in the owner's share only).
+  const config = { factors: 4, generator: 16, encoder: 16, ic: 8, controller: true, batch: 6, seed: 3, rampSteps: 2, l2Weight: 0.01 };
+  await assertDataParallel(assert, () => new M.LfadsLab(config), () => new M.LfadsLab(config), 8);
+  // The loss parts of a split step add up to the one-pass step's; bad shares are refused by name.
+  const one = new M.LfadsLab(config), two = new M.LfadsLab(config), replica = new M.LfadsLab(config);
+  try {
+    const a = one.trainSteps(1);
+    assert.deepEqual(one.lastLosses(), a, 'lastLosses: the last step, however it was taken');
+    two.beginStep();
+    const share = two.batchShare(2, 4);
+    replica.setParameters(two.parameters().slice());
+    const r = replica.replicaGradient(share, 6);
+    two.accumulate(0, 2);
+    two.addGradients(r.gradients);
+    two.addLosses(r.parts);
+    two.finishStep();
+    const b = two.lastLosses();
+    for (const k of ['total', 'reconstruction', 'klIc', 'klInputs', 'l2']) assert.ok(Math.abs(a[k] - b[k]) <= 1e-4 * Math.max(1, Math.abs(a[k])), `${k}: ${b[k]} vs ${a[k]}`);
+    assert.deepEqual([b.steps, b.ramp], [a.steps, a.ramp]);
+    named(() => two.batchShare(0, 1), /batchShare: no batch drawn \(call beginStep first\)/);
+    two.beginStep();
+    named(() => two.batchShare(0, 7), /batchShare: n: expected an integer in \[1, 6\], got 7/);
+    named(() => replica.replicaGradient({ ...share, icNoise: new Float32Array(3) }, 6), /replicaGradient: share\.icNoise: expected a Float32Array of length 32, got length 3/);
+    named(() => replica.replicaGradient({ ...share, klWeight: -1 }, 6), /replicaGradient: share\.klWeight: expected a finite number >= 0/);
+    named(() => replica.replicaGradient(share, 3), /replicaGradient: batch: expected an integer in \[4, /);
+    named(() => two.addLosses(new Float32Array(2)), /addLosses: parts: expected a Float32Array of length 4/);
+    two.accumulate(0, 6);
+    two.finishStep();
+    assert.equal(two.steps(), 2, 'the lab stays usable');
+  } finally {
+    one.delete();
+    two.delete();
+    replica.delete();
+  }
 });

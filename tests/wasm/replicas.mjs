@@ -17,7 +17,11 @@ export async function trainOnThreads(owner, makeReplica, threads, steps) {
     },
   };
   const losses = [];
-  for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : owner.trainSteps(1));
+  const oneStep = () => {
+    const l = owner.trainSteps(1);
+    return typeof l === 'number' ? l : l.total;  // LFADS reports its loss in parts
+  };
+  for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : oneStep());
   for (const r of replicas) r.delete();
   return { losses, weights: owner.parameters().slice() };
 }

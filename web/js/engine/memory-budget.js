@@ -13,5 +13,5 @@ export const LARGEST_KNOBS = {
   prednet: 'init=scratch&layers=4&batch=16&threads=4',
   replay: 'capacity=100000&batch=256',
   episodic: 'capacity=50000&projection=64&k=50&speed=max',
-  lfads: 'init=scratch&factors=32&generator=128',
+  lfads: 'init=scratch&factors=32&generator=128&threads=4',  // (LFADS caps its threads at 2: jobs/lfads.js)
 };

@@ -7,7 +7,7 @@
 import createNeuroAI from '../../wasm/neuroai.mjs';
 
 // The labs whose step splits into shares (beginStep, batchShare, accumulate, replicaGradient, ...).
-const LABS = ['VitLab', 'PredNetLab'];
+const LABS = ['VitLab', 'PredNetLab', 'LfadsLab'];
 let neuroai = null;
 let lab = null;
 

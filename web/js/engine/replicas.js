@@ -72,7 +72,7 @@ export async function createReplicas(count, lab, config) {
     size: count,
     /** Replica i's {loss, gradients} for `share` of a batch of `batch`, computed with `params`. */
     gradient: (i, params, share, batch) => request(workers[i], { type: 'gradient', params, share, batch },
-      Object.values(share).map((a) => a.buffer)),
+      Object.values(share).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer)),  // the typed arrays; numbers travel as they are
     /** The replicas' wasm heaps, summed (each is its worker's peak: a heap never shrinks). */
     heapBytes: async () => (await Promise.all(workers.map((w) => request(w, { type: 'counts' }))))
       .reduce((sum, r) => sum + r.heapBytes, 0),
@@ -93,6 +93,7 @@ export async function parallelStep(lab, replicas, batch) {
   let loss = lab.accumulate(...parts[0]);
   for (const r of await Promise.all(theirs)) {
     lab.addGradients(r.gradients);
+    if (r.parts) lab.addLosses(r.parts);  // a lab whose step reports its loss in parts (LFADS)
     loss += r.loss;
   }
   lab.finishStep();
@@ -110,12 +111,13 @@ const TIMED_STEPS = 3;  // one-thread steps timed (after the first) before `auto
  * The training threads of a job: its lab and replicas of it. `threads` is a count, or 0 for auto:
  * every core the browser reports, once a step on one thread has been timed and found long enough
  * (MIN_PARALLEL_STEP_MS). `replica` is {lab: the embind class name, config: what makes a copy of
- * the lab's model}; the lab and the copies take passBytesPerThread each. Returns {train(steps) (a loss, or a promise of one while replicas run),
+ * the lab's model}; the lab and the copies take passBytesPerThread each; `most` caps the threads
+ * (a lab whose replicas weigh more than the page's budget allows at MAX_THREADS). Returns {train(steps) (a loss, or a promise of one while replicas run),
  * info() {asked, used, reason}, heapBytes(), dispose()}; an explicit count is ready when this resolves.
  */
-export async function createTrainingThreads(lab, threads, replica) {
+export async function createTrainingThreads(lab, threads, replica, { most = MAX_THREADS } = {}) {
   const auto = !(threads > 0);
-  const asked = threadsFor(threads);
+  const asked = Math.min(threadsFor(threads), most);
   const state = { used: 1, reason: asked > 1 ? null : auto ? 'the browser reports one core' : 'threads=1 asked for', replicas: null, starting: null, timed: [] };
   const start = () => {
     state.starting ??= createReplicas(asked - 1, replica.lab, replica.config)
@@ -137,7 +139,8 @@ export async function createTrainingThreads(lab, threads, replica) {
     let total = 0;
     for (let s = 0; s < steps; ++s) {
       const t0 = performance.now();
-      total += lab.trainSteps(1);
+      const l = lab.trainSteps(1);
+      total += typeof l === 'number' ? l : l.total;  // LFADS reports its loss in parts
       state.timed.push(performance.now() - t0);
     }
     if (state.timed.length > TIMED_STEPS) {

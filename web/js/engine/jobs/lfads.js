@@ -8,6 +8,7 @@
 // minute and 300 MiB of wasm heap; scoring them takes about a second per set of trials.
 // Evaluation is LFADS's batched forward pass, on WebGPU where it is there and worth it (./lfads-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
+import { createTrainingThreads } from '../replicas.js';
 import { createComputePath } from './lfads-gpu.js';
 
 export const name = 'lfads';
@@ -19,14 +20,17 @@ const EVAL_EVERY_MS = 5000;  // evaluation costs most of a second in wasm: not e
 // one inference of one trial (about 14 ms in wasm), which at every snapshot (15 a second) took a
 // fifth of the worker's time from training.
 const TRIAL_REFRESH_MS = 250;
-export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials, trials of held-out conditions
+export const SETS = ['trials', 'conditions'];
+// At most two training threads: a replica holds about 38 MiB at the largest knobs (factors 32,
+// generator 128), and 4 threads took the page to 286 MiB of wasm heap, over its 256 MiB budget.
+const MAX_THREADS = 2;  // trial(i, set): held-out trials, trials of held-out conditions
 
 // Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
 let baselineBytes = null;
 const fetchBaselines = () => (baselineBytes ??= fetchBytes(BASELINES));
 
 export async function create(neuroai, config, { notify = () => {} } = {}) {
-  const { trial = 0, set = 'trials', shipped = true, gpu = 'auto', ...model } = config ?? {};
+  const { trial = 0, set = 'trials', shipped = true, gpu = 'auto', threads: asked = 0, ...model } = config ?? {};
   const lab = new neuroai.LfadsLab(model);
   let shippedLoaded = false, shippedError = null;
   if (shipped) {
@@ -68,10 +72,17 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     }, 0);
   };
   const info = lab.config();
-  let compute;
+  let compute, threads;
   try {
     compute = await createComputePath(lab, gpu);
+    // Training threads: this worker and replicas of the model where a step is long enough to share
+    // (../replicas.js). A replica computes the gradient of the trials, masks and noise it is given;
+    // it takes the owner's weights each step, whatever architecture they came with.
+    const { factors, generator, encoder, ic, controller, controllerInputLag } = info;
+    threads = await createTrainingThreads(lab, asked, { lab: 'LfadsLab',
+      config: { ...model, factors, generator, encoder, ic, controller, controllerInputLag, replica: true } }, { most: MAX_THREADS });
   } catch (e) {
+    compute?.dispose();
     lab.delete();
     throw e;
   }
@@ -102,11 +113,14 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   return {
     describe: () => ({ config: info, shippedLoaded, shippedError, compute: compute.info(), sets: SETS, baselines }),
     chunk: 1,
-    train(steps) {
-      const l = lab.trainSteps(steps);
+    async train(steps) {
+      await threads.train(steps);
+      const l = lab.lastLosses();
       losses.push([l.steps, l.reconstruction, l.klIc + l.klInputs, l.ramp]);
       dirty = true;
     },
+    /** The replicas' wasm heaps (the worker adds them to its own: the page's memory budget). */
+    replicaHeapBytes: () => threads.heapBytes(),
     snapshot() {
       if (dirty && !evaluating && performance.now() - lastEval > EVAL_EVERY_MS) evaluate();
       scoreBaselines();
@@ -122,7 +136,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
       const scored = metrics && { ...metrics, baselines: baselineScores.get(countsKey(metrics.counts)) ?? null };
       const data = {
         step: losses.length ? losses.at(-1)[0] : 0, losses, metrics: scored, baselines, evalError, compute: compute.info(),
-        trial: t && { index: selected, set: selectedSet, ...t },
+        trial: t && { index: selected, set: selectedSet, ...t }, threads: threads.info(),
       };
       losses = [];
       return { data, transfer: t ? [t.spikes.buffer, t.rates.buffer, t.inferred.buffer, t.factors.buffer, t.inputs.buffer, t.latent.buffer] : [] };
@@ -140,6 +154,8 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
         return { result: { ...r, set: which }, transfer: [r.fitted.buffer, r.latent.buffer, r.condition.buffer] };
       },
       evaluate: async () => ({ result: await evaluate() }),
+      /** Trials trained on so far, when (performance.now()), and the training threads: bench/threads.mjs. */
+      trainingProgress: () => ({ result: { items: lab.steps() * lab.batchSize(), at: performance.now(), threads: threads.info() } }),
       /** Which path runs the evaluation, and why. */
       computePath: () => ({ result: compute.info() }),
       /**
@@ -150,6 +166,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
     },
     dispose: () => {
       disposed = true;
+      threads.dispose();
       compute.dispose();
       lab.delete();
     },

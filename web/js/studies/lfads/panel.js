@@ -9,6 +9,7 @@ import { LossChart } from '../../lib/loss-chart.js';
 import { StudyPanel } from '../../lib/study-panel.js';
 import { GUI, uPlot } from '../../lib/vendor.js';
 import { describeRaster, drawRaster } from './raster.js';
+import { describeThreads } from '../../engine/replicas.js';
 import { checkTrial, labConfig, SCHEMA, TRIALS, trialMax } from './schema.js';
 import { TrajectoryView } from './trajectory-view.js';
 
@@ -98,6 +99,8 @@ export class LfadsPanel extends StudyPanel {
     model.add(s, 'dropout', 0, 0.8, 0.05).name('coordinated dropout').onFinishChange(restart);
     model.add(s, 'lr', 0.0001, 0.05).name('learning rate').onFinishChange(restart);
     model.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
+    // The same weights, on another number of training threads: the model restarts as it is now (shipped or fresh).
+    gui.add(s, 'threads', 0, 4, 1).name('training threads (0: all cores)').onFinishChange(() => this.restart(this.state.init));
     const view = gui.addFolder('View');
     view.add(s, 'set', { 'held-out trials': 'trials', 'held-out conditions': 'conditions' }).name('trials shown').onChange(() => this.changeSet());
     this.trialKnob = view.add(s, 'trial', 0, trialMax(s.set), 1).name('trial').onFinishChange(() => this.select());
@@ -168,7 +171,7 @@ export class LfadsPanel extends StudyPanel {
     }
     this.showComputePath(snap.compute);
     if (snap.evalError) this.showError(snap.evalError);
-    if (this.trainer.running) this.status.textContent = `Training in the worker · step ${snap.step}`;
+    if (this.trainer.running) this.status.textContent = `Training in the worker${describeThreads(snap.threads)} · step ${snap.step}`;
   }
 
   // ------------------------------------------------------------------ the comparison tables

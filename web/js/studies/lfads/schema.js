@@ -24,6 +24,8 @@ export const SCHEMA = {
   init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'], formerly: 'start' },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // evaluation on WebGPU: auto = on a real GPU
   renderer: { type: 'enum', default: 'auto', options: ['auto', 'webgpu', 'webgl2'] },  // the 3-D view: auto = WebGPU on a real GPU
+  // Training threads (web/js/engine/replicas.js): 0 = every core the browser reports (at most 4).
+  threads: { type: 'int', default: 0, min: 0, max: 4 },
 };
 
 /** The largest trial index of a set. */
@@ -43,4 +45,5 @@ export function checkTrial(state) {
 export const labConfig = (s) => ({
   factors: s.factors, generator: s.generator, controller: s.controller, klWeight: s.kl, l2Weight: s.l2,
   dropout: s.dropout, lr: s.lr, seed: s.seed, trial: s.trial, set: s.set, shipped: s.init === 'shipped', gpu: s.gpu,
+  ...(s.threads > 0 && { threads: s.threads }),
 });
