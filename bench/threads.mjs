@@ -5,7 +5,7 @@
 // step count. Median of --repeats, the thread counts interleaved so that a noisy machine hurts
 // both alike. A benchmark, not a test: it prints what it measured, whatever it is.
 //
-//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large,prednet,lfads]
+//   node bench/threads.mjs [--json] [--repeats 3] [--seconds 8] [--threads 1,2] [--only vit,vit-large,prednet,lfads] [--bare]
 import os from 'node:os';
 import { launch, openPage } from '../tests/browser/browser.mjs';
 import { median, printTable } from './harness.mjs';
@@ -28,11 +28,57 @@ const STUDIES = {
   prednet: { page: 'prednet.html', hash: '#init=scratch&gpu=off', unit: 'sequences', global: 'neuroaiPrednet' },
   lfads: { page: 'lfads.html', hash: '#init=scratch&gpu=off', unit: 'trials', global: 'neuroaiLfads' },
 };
+// --bare: the labs alone in a blank page of the site (no page, no drawing, no evaluation), owner
+// on the page's main thread: what the split step itself scales to. name -> the lab and how to make it.
+const BARE = {
+  vit: { lab: 'VitLab', config: { patch: 7, dim: 32, depth: 2, heads: 2, mlp: 64, batch: 32, lr: 0.002 }, unit: 'images', data: true },
+  'vit-large': { lab: 'VitLab', config: { patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, batch: 128 }, unit: 'images', data: true },
+  prednet: { lab: 'PredNetLab', config: {}, unit: 'sequences' },
+  lfads: { lab: 'LfadsLab', config: { lr: 0.01 }, unit: 'trials', replica: { replica: true } },
+};
+const bare = args.includes('--bare');
 const only = option('--only', Object.keys(STUDIES).join(',')).split(',');
 for (const s of only) if (!Object.hasOwn(STUDIES, s)) throw new Error(`--only: expected names among ${Object.keys(STUDIES).join(', ')}, got ${s}`);
 
+/** Items per second of a bare lab (BARE) stepping on `threads` threads for `seconds`, after two steps. */
+async function onceBare(browser, url, study, threads) {
+  const page = await openPage(browser, `${url}index.html`, { width: 800, height: 600 });
+  try {
+    const r = await page.evaluate(async ({ b, threads, seconds }) => {
+      const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
+      const { createReplicas, parallelStep } = await import('./js/engine/replicas.js');
+      const M = await createNeuroAI();
+      const lab = new M[b.lab](b.config);
+      if (b.data) {
+        const bytes = new Uint8Array(await (await fetch('./assets/vit/fashion-subset.bin')).arrayBuffer());
+        const { train } = M.decodeFashionSubset(bytes);
+        lab.setTrainData(train.pixels, train.labels);
+      }
+      // A replica is the same lab without data (PredNet: the architecture the lab describes).
+      const d = b.lab === 'PredNetLab' ? lab.describe() : null;
+      const replicaConfig = d ? { size: d.size, frames: d.frames, layers: d.aChannels.length, aChannels: d.aChannels, rChannels: d.rChannels,
+                                  layerWeights: d.layerWeights, batch: d.batch } : { ...b.config, ...b.replica };
+      const replicas = threads > 1 ? await createReplicas(threads - 1, b.lab, replicaConfig) : null;
+      const step = () => (replicas ? parallelStep(lab, replicas, lab.batchSize()) : lab.trainSteps(1));
+      await step();
+      await step();
+      const s0 = lab.steps(), t0 = performance.now();
+      while (performance.now() - t0 < seconds * 1000) await step();
+      const perSecond = ((lab.steps() - s0) * lab.batchSize() * 1000) / (performance.now() - t0);
+      replicas?.dispose();
+      lab.delete();
+      return perSecond;
+    }, { b: BARE[study], threads, seconds });
+    if (page.problems.length) throw new Error(`${study}: ${page.problems.join('; ')}`);
+    return { perSecond: r, used: threads };
+  } finally {
+    await page.close();
+  }
+}
+
 /** Steps per second of one page training on `threads` threads, and the threads its worker used. */
 async function once(browser, url, study, threads) {
+  if (bare) return onceBare(browser, url, study, threads);
   const s = STUDIES[study];
   const page = await openPage(browser, `${url}${s.page}${s.hash}&threads=${threads}`, { width: 1000, height: 900 });
   try {
@@ -72,5 +118,5 @@ try {
   await env.close();
 }
 if (args.includes('--json')) console.log(JSON.stringify({ bench: 'threads', repeats, seconds, results: rows }));
-else printTable(`training rate from fresh weights, by training threads (headless Chromium, ${os.cpus().length} cores, median of ${repeats})`,
+else printTable(`training rate from fresh weights, by training threads (headless Chromium, ${os.cpus().length} cores, ${bare ? 'the labs alone in a blank page' : 'the pages'}, median of ${repeats})`,
   ['study', 'threads', 'used', 'per second', 'runs', 'ratio'], rows);

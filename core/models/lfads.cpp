@@ -135,15 +135,7 @@ void Lfads::normalize_factor_readout() {
 Var Lfads::gaussian_log_var(Var raw) { return nn::log(nn::exp(raw) + config_.var_min); }
 
 // h' = n + z (h - n), z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn); clipped.
-Var gru_gates(Var x_proj, Var hp, Var h, float clip) {
-  const int H = h.shape()[1];
-  nn::require(x_proj.shape()[1] == 3 * H && hp.shape()[1] == 3 * H, "gru_gates: expected projections of 3 * ", H,
-              " columns, got ", x_proj.shape()[1], " and ", hp.shape()[1]);
-  Var z = nn::sigmoid(nn::slice(x_proj, 1, 0, H) + nn::slice(hp, 1, 0, H));           // (B, H)
-  Var r = nn::sigmoid(nn::slice(x_proj, 1, H, H) + nn::slice(hp, 1, H, H));           // (B, H)
-  Var n = nn::tanh(nn::slice(x_proj, 1, 2 * H, H) + r * nn::slice(hp, 1, 2 * H, H));  // (B, H)
-  return nn::clamp(n + z * (h - n), -clip, clip);
-}
+Var gru_gates(Var x_proj, Var hp, Var h, float clip) { return nn::gru_cell(x_proj, hp, h, clip); }
 
 Var Lfads::gru_step(nn::Tape& t, const Gru& g, Var x_proj, Var h) {
   return gru_gates(x_proj, nn::matmul(h, params_.on(t, g.wh)), h, config_.cell_clip);  // h W_h: (B, 3H)

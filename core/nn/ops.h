@@ -65,6 +65,13 @@ Var clamp(Var x, float lo, float hi);
 /// min(x, c) elementwise.
 Var minimum(Var x, float c);
 
+// ---------------------------------------------------------------- recurrent cells
+
+/// One GRU update from its projections as one op: x_proj = x W_x + b and h_proj = h W_h, both
+/// (B, 3H) as [z | r | n]: z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn),
+/// h' = clamp(n + z (h - n), -clip, clip). The same values as those ops composed (in their order).
+Var gru_cell(Var x_proj, Var h_proj, Var h, float clip);
+
 // ---------------------------------------------------------------- reductions and normalization
 
 /// Sum of all elements -> scalar (rank 0).

@@ -112,6 +112,47 @@ TEST_CASE("activations and pointwise functions", "[gradcheck]") {
   check_op_gradients({x}, [](const V& v) { return minimum(v[0], 0.1f); });
 }
 
+TEST_CASE("gru_cell: gradients of the projections and the state, clipped and not", "[gradcheck]") {
+  Rng rng(11);
+  const int B = 3, H = 4;
+  auto x = random_tensor(Shape{B, 3 * H}, rng, -1.5f, 1.5f);
+  auto hp = random_tensor(Shape{B, 3 * H}, rng, -1.5f, 1.5f);
+  auto h = random_tensor(Shape{B, H}, rng, -0.9f, 0.9f);
+  check_op_gradients({x, hp, h}, [](const V& v) { return gru_cell(v[0], v[1], v[2], 5.0f); });
+  // A clip of 0.3 stops the gradient of the units beyond it (kept clear of the clip's kinks).
+  Tape probe;
+  Var out = gru_cell(probe.constant(x.data.data(), x.shape), probe.constant(hp.data.data(), hp.shape),
+                     probe.constant(h.data.data(), h.shape), 100.0f);
+  int clipped = 0;
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    const float a = std::fabs(out.data()[i]);
+    if (std::fabs(a - 0.3f) < 0.03f) h.data[static_cast<size_t>(i)] += a > 0.3f ? 0.1f : -0.1f;
+    clipped += a > 0.3f;
+  }
+  REQUIRE(clipped > 0);
+  check_op_gradients({x, hp, h}, [](const V& v) { return gru_cell(v[0], v[1], v[2], 0.3f); });
+}
+
+TEST_CASE("gru_cell: the same values as the cell composed of slices and elementwise ops", "[ops]") {
+  Rng rng(12);
+  const int B = 5, H = 6;
+  auto x = random_tensor(Shape{B, 3 * H}, rng, -3.0f, 3.0f);
+  auto hp = random_tensor(Shape{B, 3 * H}, rng, -3.0f, 3.0f);
+  auto h = random_tensor(Shape{B, H}, rng, -1.0f, 1.0f);
+  Tape t;
+  Var xv = t.constant(x.data.data(), x.shape), hv = t.constant(hp.data.data(), hp.shape),
+      s = t.constant(h.data.data(), h.shape);
+  Var z = sigmoid(slice(xv, 1, 0, H) + slice(hv, 1, 0, H));
+  Var r = sigmoid(slice(xv, 1, H, H) + slice(hv, 1, H, H));
+  Var n = nn::tanh(slice(xv, 1, 2 * H, H) + r * slice(hv, 1, 2 * H, H));
+  Var composed = clamp(n + z * (s - n), -0.5f, 0.5f);
+  Var fused = gru_cell(xv, hv, s, 0.5f);
+  for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+  REQUIRE_THROWS_WITH(gru_cell(xv, hv, xv, 0.5f),
+                      "gru_cell: expected projections (5, 54) for h of shape (5, 18), got (5, 18) and (5, 18)");
+  REQUIRE_THROWS_WITH(gru_cell(xv, hv, s, 0.0f), "gru_cell: clip: expected a finite number > 0, got 0");
+}
+
 TEST_CASE("reductions, softmax, layernorm", "[gradcheck]") {
   Rng rng(7);
   auto x = random_tensor(Shape{2, 3, 4}, rng, -2.0f, 2.0f);
