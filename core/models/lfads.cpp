@@ -137,8 +137,8 @@ Var Lfads::gaussian_log_var(Var raw) { return nn::log(nn::exp(raw) + config_.var
 // h' = n + z (h - n), z = sigmoid(xz + hz), r = sigmoid(xr + hr), n = tanh(xn + r hn); clipped.
 Var gru_gates(Var x_proj, Var hp, Var h, float clip) { return nn::gru_cell(x_proj, hp, h, clip); }
 
-Var Lfads::gru_step(nn::Tape& t, const Gru& g, Var x_proj, Var h) {
-  return gru_gates(x_proj, nn::matmul(h, params_.on(t, g.wh)), h, config_.cell_clip);  // h W_h: (B, 3H)
+Var Lfads::gru_step(Var wh, Var x_proj, Var h) {
+  return gru_gates(x_proj, nn::matmul(h, wh), h, config_.cell_clip);  // h W_h: (B, 3H)
 }
 
 // x_seq (T*B, in): every step's input projection is computed in one matmul, then sliced.
@@ -147,10 +147,11 @@ std::vector<Var> Lfads::run_gru(nn::Tape& t, const Gru& g, Var x_seq, int T, int
   Var proj = nn::reshape(nn::matmul(x_seq, params_.on(t, g.wx)) + params_.on(t, g.b), nn::Shape{T, B, 3 * H});
   std::vector<Var> states(static_cast<size_t>(T));
   Var h = t.constant(nn::Shape{B, H}, 0.0f);
+  const Var wh = params_.on(t, g.wh);  // one leaf for every step (a leaf per step cost a tape node each)
   for (int s = 0; s < T; ++s) {
     const int step = reverse ? T - 1 - s : s;
     Var x_t = nn::reshape(nn::slice(proj, 0, step, 1), nn::Shape{B, 3 * H});
-    h = gru_step(t, g, x_t, h);
+    h = gru_step(wh, x_t, h);
     states[static_cast<size_t>(step)] = h;
   }
   return states;
@@ -240,6 +241,12 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
     out->ic_mean.assign(mu0.data(), mu0.data() + static_cast<size_t>(B) * c.ic);
   }
   const int lag = c.controller_input_lag;
+  // The parameters the bins read, each entered on the tape once for all of them.
+  const auto leaf = [&](int i) { return i >= 0 ? params_.on(t, i) : Var{}; };  // none without a controller
+  const Var con_wx = leaf(con_.wx), con_b = leaf(con_.b), con_wh = leaf(con_.wh);
+  const Var u_mu_w = leaf(u_mu_w_), u_mu_b = leaf(u_mu_b_), u_lv_w = leaf(u_lv_w_), u_lv_b = leaf(u_lv_b_);
+  const Var gen_wx = leaf(gen_.wx), gen_b = leaf(gen_.b), gen_wh = leaf(gen_.wh);
+  const Var fac_w = leaf(fac_w_), out_w = leaf(out_w_), out_b = leaf(out_b_);
   for (int s = 0; s < T_out; ++s) {
     Var u = zero_input;
     if (c.controller) {
@@ -248,9 +255,9 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       Var ef = s - lag >= 0 && s - lag < T_in ? ci_f[static_cast<size_t>(s - lag)] : no_encoding;
       Var eb = s + lag < T_in ? ci_b[static_cast<size_t>(s + lag)] : no_encoding;
       Var cin = nn::concat({ef, eb, fac}, 1);  // (B, 2Ce+F)
-      con = gru_step(t, con_, nn::matmul(cin, params_.on(t, con_.wx)) + params_.on(t, con_.b), con);
-      Var mu = nn::matmul(con, params_.on(t, u_mu_w_)) + params_.on(t, u_mu_b_);  // (B, U)
-      Var lv = gaussian_log_var(nn::matmul(con, params_.on(t, u_lv_w_)) + params_.on(t, u_lv_b_));
+      con = gru_step(con_wh, nn::matmul(cin, con_wx) + con_b, con);
+      Var mu = nn::matmul(con, u_mu_w) + u_mu_b;  // (B, U)
+      Var lv = gaussian_log_var(nn::matmul(con, u_lv_w) + u_lv_b);
       u_mu.push_back(mu);
       u_lv.push_back(lv);
       u = mu;
@@ -264,9 +271,9 @@ Lfads::Graph Lfads::build(nn::Tape& t, const float* x, int T_in, int T_out, int 
       }
       if (out) std::copy(u.data(), u.data() + B * U, out->inputs.begin() + static_cast<std::ptrdiff_t>(s) * B * U);
     }
-    g = gru_step(t, gen_, nn::matmul(u, params_.on(t, gen_.wx)) + params_.on(t, gen_.b), g);  // (B, G)
-    fac = nn::matmul(g, params_.on(t, fac_w_));                                               // (B, F)
-    Var log_rate = nn::matmul(fac, params_.on(t, out_w_)) + params_.on(t, out_b_);            // (B, N_out)
+    g = gru_step(gen_wh, nn::matmul(u, gen_wx) + gen_b, g);  // (B, G)
+    fac = nn::matmul(g, fac_w);                              // (B, F)
+    Var log_rate = nn::matmul(fac, out_w) + out_b;           // (B, N_out)
     // Poisson NLL (without log k!) on the scored entries: sum over bins and neurons, mean over trials.
     const size_t off = static_cast<size_t>(s) * B * No;
     Var k = t.constant(x + off, nn::Shape{B, No});

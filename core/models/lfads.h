@@ -135,7 +135,7 @@ class Lfads {
     int wx = -1, wh = -1, b = -1, size = 0;
   };
   Gru add_gru(const std::string& name, int in, int size, nn::Rng& rng);
-  nn::Var gru_step(nn::Tape& t, const Gru& g, nn::Var x_proj, nn::Var h);  // x_proj: x Wx + b (B, 3H)
+  nn::Var gru_step(nn::Var wh, nn::Var x_proj, nn::Var h);  // x_proj: x Wx + b (B, 3H); wh: W_h's leaf
   std::vector<nn::Var> run_gru(nn::Tape& t, const Gru& g, nn::Var x_seq, int T, int B, bool reverse);
   nn::Var gaussian_log_var(nn::Var raw);  // log(exp(raw) + var_min)
 
