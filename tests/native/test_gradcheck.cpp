@@ -112,12 +112,16 @@ TEST_CASE("activations and pointwise functions", "[gradcheck]") {
   check_op_gradients({x}, [](const V& v) { return minimum(v[0], 0.1f); });
 }
 
+/// gru_cell's inputs: projections (B, 3H) in [-spread, spread], a state (B, H) in [-state, state].
+static std::vector<testing::Tensor> gru_inputs(Rng& rng, int B, int H, float spread, float state) {
+  return {random_tensor(Shape{B, 3 * H}, rng, -spread, spread), random_tensor(Shape{B, 3 * H}, rng, -spread, spread),
+          random_tensor(Shape{B, H}, rng, -state, state)};
+}
+
 TEST_CASE("gru_cell: gradients of the projections and the state, clipped and not", "[gradcheck]") {
   Rng rng(11);
-  const int B = 3, H = 4;
-  auto x = random_tensor(Shape{B, 3 * H}, rng, -1.5f, 1.5f);
-  auto hp = random_tensor(Shape{B, 3 * H}, rng, -1.5f, 1.5f);
-  auto h = random_tensor(Shape{B, H}, rng, -0.9f, 0.9f);
+  auto in = gru_inputs(rng, 3, 4, 1.5f, 0.9f);
+  auto &x = in[0], &hp = in[1], &h = in[2];
   check_op_gradients({x, hp, h}, [](const V& v) { return gru_cell(v[0], v[1], v[2], 5.0f); });
   // A clip of 0.3 stops the gradient of the units beyond it (kept clear of the clip's kinks).
   Tape probe;
@@ -125,8 +129,10 @@ TEST_CASE("gru_cell: gradients of the projections and the state, clipped and not
                      probe.constant(h.data.data(), h.shape), 100.0f);
   int clipped = 0;
   for (int64_t i = 0; i < out.numel(); ++i) {
-    const float a = std::fabs(out.data()[i]);
-    if (std::fabs(a - 0.3f) < 0.03f) h.data[static_cast<size_t>(i)] += a > 0.3f ? 0.1f : -0.1f;
+    const float v = out.data()[i], a = std::fabs(v);
+    // h' moves with h (by z): push the unit away from the kink, outward or inward.
+    if (std::fabs(a - 0.3f) < 0.03f)
+      h.data[static_cast<size_t>(i)] += (a > 0.3f ? 0.1f : -0.1f) * (v < 0 ? -1.0f : 1.0f);
     clipped += a > 0.3f;
   }
   REQUIRE(clipped > 0);
@@ -136,9 +142,8 @@ TEST_CASE("gru_cell: gradients of the projections and the state, clipped and not
 TEST_CASE("gru_cell: the same values as the cell composed of slices and elementwise ops", "[ops]") {
   Rng rng(12);
   const int B = 5, H = 6;
-  auto x = random_tensor(Shape{B, 3 * H}, rng, -3.0f, 3.0f);
-  auto hp = random_tensor(Shape{B, 3 * H}, rng, -3.0f, 3.0f);
-  auto h = random_tensor(Shape{B, H}, rng, -1.0f, 1.0f);
+  const auto in = gru_inputs(rng, B, H, 3.0f, 1.0f);
+  const auto &x = in[0], &hp = in[1], &h = in[2];
   Tape t;
   Var xv = t.constant(x.data.data(), x.shape), hv = t.constant(hp.data.data(), hp.shape),
       s = t.constant(h.data.data(), h.shape);
