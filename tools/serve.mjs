@@ -54,11 +54,15 @@ export function resolveRequestPath(base, url) {
  */
 export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true, isolated = false } = {}) {
   const base = path.resolve(root);
-  // Every response, errors included, carries the same security headers.
+  // Every response, errors included, carries the same security headers. CORS and CORP let a course
+  // page on another origin load the site's element, its workers' modules, the wasm and the assets
+  // (docs/embedding.md); the site is public and sets no cookies, so any origin may read it.
   const headersFor = (type) => ({
     'Content-Type': type,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    'Access-Control-Allow-Origin': '*',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
     ...(csp ? { 'Content-Security-Policy': csp } : {}),
     ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
   });

@@ -40,6 +40,9 @@ function request(method, rawPath) {
 function assertSecurityHeaders(r) {
   assert.equal(r.headers['x-content-type-options'], 'nosniff');
   assert.equal(r.headers['content-security-policy'], STRICT_CSP);
+  // A course page on another origin may load the element, its modules, the wasm and the assets.
+  assert.equal(r.headers['access-control-allow-origin'], '*');
+  assert.equal(r.headers['cross-origin-resource-policy'], 'cross-origin');
 }
 
 test('a NUL byte in the path is a 400 and the server keeps serving', async () => {

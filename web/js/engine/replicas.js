@@ -4,6 +4,7 @@
 // gradient of a share of it while the owner computes its own; the owner adds the replicas'
 // gradients in a fixed order and takes the step. The same step as on one thread up to the order
 // of the sums: the run is deterministic for a given number of threads.
+import { moduleWorker } from './module-worker.js';
 
 /** The most threads a page asks for: the cores the browser reports, at most MAX_THREADS (each holds a copy of the model). */
 export const MAX_THREADS = 4;
@@ -54,7 +55,7 @@ export async function createReplicas(count, lab, config) {
   };
   try {
     for (let i = 0; i < count; ++i) {
-      const w = new Worker(new URL('./replica-worker.js', import.meta.url), { type: 'module' });
+      const w = moduleWorker(new URL('./replica-worker.js', import.meta.url));
       workers.push(w);
       await new Promise((resolve, reject) => {
         w.onmessage = ({ data }) => (data.type === 'ready' ? resolve() : reject(new Error(data.error ?? 'replica: no reply')));

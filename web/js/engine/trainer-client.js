@@ -1,5 +1,6 @@
 // Page-side handle on a training worker: start / pause / step / reset; snapshots, state changes,
 // errors and a job's notices arrive as events ('snapshot', 'state', 'error', 'notice', 'ready').
+import { moduleWorker } from './module-worker.js';
 
 /** Every client on the page with a worker alive: what the page holds (tests sum their heaps). */
 export const liveClients = new Set();
@@ -13,7 +14,7 @@ export class TrainerClient extends EventTarget {
     this.ready = false;
     this.pending = new Map();
     this.nextId = 1;
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `neuroai-${job}` });
+    this.worker = moduleWorker(new URL('./worker.js', import.meta.url), { name: `neuroai-${job}` });
     this.worker.onmessage = ({ data }) => this.#receive(data);
     this.worker.onerror = (event) => this.#emit('error', { message: event.message || 'the training worker failed to start' });
     this.worker.postMessage({ type: 'init', job, config });
