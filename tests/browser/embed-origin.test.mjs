@@ -62,6 +62,32 @@ test('embed events go only to the origin named by &origin=, to any parent withou
   await page.close();
 });
 
+test('hostile messages from the host page are ignored: the embed listens to none', { timeout: 120000 }, async () => {
+  const page = await openPage(env.browser, `${course.url}glossary.html`);
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  await page.evaluate((src) => {
+    const f = document.createElement('iframe');
+    Object.assign(f, { id: 'study', title: 'study', width: 700, height: 700, src });
+    document.querySelector('main').append(f);
+  }, `${env.url}embed.html?study=spiral&origin=${encodeURIComponent(new URL(course.url).origin)}`);
+  const frame = page.frameLocator('#study');
+  const start = frame.locator('#embed button.primary:not([disabled])');
+  await start.waitFor({ timeout: 60000 });
+  const before = await frame.locator('#embed .canvas-summary').textContent();
+  await page.evaluate(() => {
+    const w = document.getElementById('study').contentWindow;
+    for (const m of [{ source: 'neuroai-playground', type: 'start' }, { type: 'start' }, 'start', '<img src=x onerror=alert(1)>',
+      { type: 'reset', config: { hidden: 1e9 } }, new Array(100000).fill('x'), { __proto__: { type: 'start' } }]) w.postMessage(m, '*');
+  });
+  await page.waitForTimeout(1500);
+  assert.equal(await start.textContent(), 'Start', 'still paused');
+  assert.equal(await frame.locator('#embed .canvas-summary').textContent(), before, 'nothing trained');
+  assert.equal(dialogs, 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 /**
  * A course site of its own: a folder served on another port under `csp`, whose page loads the
  * playground's element from the playground's origin and logs the element's events (course.js: no
