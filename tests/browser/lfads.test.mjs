@@ -110,3 +110,30 @@ test('training from scratch runs in the worker and the losses fall; a trial beyo
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('a replica in a real worker: the split step equals the one-thread step, loss parts included (the worker passes the whole answer)', async () => {
+  const page = await openPage(env.browser, `${env.url}index.html`, { width: 800, height: 600 });
+  const r = await page.evaluate(async () => {
+    const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
+    const { createReplicas, parallelStep } = await import('./js/engine/replicas.js');
+    const M = await createNeuroAI();
+    const config = { factors: 4, generator: 16, encoder: 16, ic: 8, batch: 6, seed: 3, rampSteps: 2 };
+    const one = new M.LfadsLab(config), two = new M.LfadsLab(config);
+    const replicas = await createReplicas(1, 'LfadsLab', { ...config, replica: true });
+    const steps = [];
+    for (let s = 0; s < 4; ++s) {
+      const a = one.trainSteps(1);
+      await parallelStep(two, replicas, two.batchSize());
+      steps.push([a, two.lastLosses()]);
+    }
+    replicas.dispose();
+    one.delete();
+    two.delete();
+    return steps;
+  });
+  for (const [a, b] of r)
+    for (const k of ['total', 'reconstruction', 'klIc', 'klInputs', 'l2'])
+      assert.ok(Math.abs(a[k] - b[k]) <= 1e-4 * Math.max(1, Math.abs(a[k])), `step ${a.steps} ${k}: 2 threads ${b[k]}, 1 thread ${a[k]}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

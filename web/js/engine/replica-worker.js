@@ -3,7 +3,7 @@
 // the gradient of its share of the batch and sends it back; it never steps itself.
 //
 // owner -> replica: {type: 'init', lab, config} | {type: 'gradient', id, params, share, batch} | {type: 'counts', id}
-// replica -> owner: {type: 'ready'} | {id, loss, gradients} | {id, heapBytes} | {id?, error}
+// replica -> owner: {type: 'ready'} | {id, loss, gradients, parts?} | {id, heapBytes} | {id?, error}
 import createNeuroAI from '../../wasm/neuroai.mjs';
 
 // The labs whose step splits into shares (beginStep, batchShare, accumulate, replicaGradient, ...).
@@ -22,7 +22,8 @@ self.onmessage = async ({ data: m }) => {
     } else if (m.type === 'gradient') {
       lab.setParameters(m.params);
       const r = lab.replicaGradient(m.share, m.batch);
-      self.postMessage({ id: m.id, loss: r.loss, gradients: r.gradients }, [r.gradients.buffer]);
+      // The whole answer: a lab may report its loss in parts too (LFADS: total, reconstruction, KL terms).
+      self.postMessage({ id: m.id, ...r }, [r.gradients.buffer]);
     } else if (m.type === 'counts') {
       self.postMessage({ id: m.id, heapBytes: neuroai?.HEAP8?.buffer.byteLength ?? 0 });
     }
