@@ -1,5 +1,7 @@
 // "Embed this": the iframe and <neuroai-study> code for a study in its current state, with copy
-// buttons. The iframe works on any site; the element needs the playground on the same site.
+// buttons. Both work on any site; the element, from another origin, needs the host page's CSP to
+// allow what ../embed/host-policy.js lists.
+import { hostPolicy } from '../embed/host-policy.js';
 import { h } from './dom.js';
 
 export function embedCodeButton(container, study, store, { height = 900 } = {}) {
@@ -44,7 +46,9 @@ export function embedCodeButton(container, study, store, { height = 900 } = {}) 
         h('p', {}, 'The iframe posts its events to whichever page embeds it. To send them only to your course site, add its origin to the link: ',
           h('code', {}, 'embed.html?study=…&origin=https://course.example'), '.'),
         field('iframe (any site)', iframe),
-        field('custom element (a page served from this site)', element));
+        field('custom element (any site)', element),
+        h('p', {}, 'A course page with a Content-Security-Policy must allow the element: ', h('code', {}, hostPolicy(location.origin)),
+          '. Where it does not, the element offers the iframe.'));
     }
   }
   return button;
