@@ -9,6 +9,7 @@ export const PAGES = [
   { id: 'lfads', title: 'Latent dynamics', short: 'LFADS', href: 'lfads.html', built: true },
   { id: 'episodic', title: 'Episodic memory', short: 'Episodic', href: 'episodic.html', built: true },
   { id: 'glossary', title: 'Glossary', short: 'Glossary', href: 'glossary.html', built: true },
+  { id: 'teach', title: 'For instructors', short: 'Teach', href: 'teach.html', built: true },
 ];
 
 /** Fills <nav id="site-nav"> with links to the built pages; `current` is the page's id. */
