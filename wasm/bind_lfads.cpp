@@ -76,7 +76,6 @@ class LfadsLabJs {
         begin_step();
         trainer_->accumulate(0, trainer_->train_config().batch);
         const models::LfadsLosses l = last_losses_ = trainer_->finish_step();
-        stepping_ = false;
         sum.total += l.total / n;
         sum.reconstruction += l.reconstruction / n;
         sum.kl_ic += l.kl_ic / n;
@@ -99,7 +98,7 @@ class LfadsLabJs {
   val batch_share(val first, val n) {
     return js::guard([&] {
       const int B = trainer_->train_config().batch;
-      nn::require(stepping_, "batchShare: no batch drawn (call beginStep first)");
+      nn::require(trainer_->stepping(), "batchShare: no batch drawn (call beginStep first)");
       const int f = js::integer(first, "batchShare: first", 0, B - 1), k = js::integer(n, "batchShare: n", 1, B - f);
       const models::LfadsTrainer::Share share = trainer_->batch_share(f, k);
       val o = val::object();
@@ -167,10 +166,7 @@ class LfadsLabJs {
     void begin_step() { lab_.begin_step(); }
     double accumulate(int first, int n) { return lab_.trainer_->accumulate(first, n).total; }
     void add_gradients(const float* g, size_t count) { lab_.trainer_->add_gradients(g, count); }
-    void finish_step() {
-      lab_.last_losses_ = lab_.trainer_->finish_step();
-      lab_.stepping_ = false;
-    }
+    void finish_step() { lab_.last_losses_ = lab_.trainer_->finish_step(); }
 
    private:
     LfadsLabJs& lab_;
@@ -505,7 +501,6 @@ class LfadsLabJs {
     std::vector<int> batch(static_cast<size_t>(trainer_->train_config().batch));
     for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
     trainer_->begin_step(d.spikes.data(), d.bins, d.total_bins(), batch);
-    stepping_ = true;
   }
   val losses_object(const models::LfadsLosses& l) const {
     val o = val::object();
@@ -521,8 +516,7 @@ class LfadsLabJs {
   }
   eval::LfadsStudyData study_;
   models::LfadsLosses last_losses_;
-  bool stepping_ = false;  // a batch drawn by beginStep, not yet stepped
-  bool case_study_data_;   // the case study's data set (not another dataSeed's): the baselines fit it
+  bool case_study_data_;  // the case study's data set (not another dataSeed's): the baselines fit it
   std::unique_ptr<models::LfadsTrainer> trainer_;
   std::unique_ptr<eval::NlbBaselines> baselines_;
   nn::Rng order_;

@@ -184,7 +184,7 @@ void LfadsTrainer::add_losses(const LfadsLosses& l) {
 }
 
 LfadsLosses LfadsTrainer::finish_step() {
-  nn::require(step_.B > 0, "LfadsTrainer::finish_step: call begin_step first");
+  nn::require(stepping(), "LfadsTrainer::finish_step: call begin_step first");
   nn::Params& params = model_.params();
   LfadsLosses losses = step_.losses;
   losses.ramp = ramp();

@@ -63,7 +63,8 @@ class LfadsTrainer {
   LfadsLosses replica_gradient(const Share& share, int batch);
   void add_gradients(const float* g, size_t count);
   void add_losses(const LfadsLosses& l);
-  LfadsLosses finish_step();  // the step's losses, every share's added
+  LfadsLosses finish_step();                     // the step's losses, every share's added
+  bool stepping() const { return step_.B > 0; }  // a batch begun and not yet stepped
 
   /// The weights file of the model (kind "lfads", the model config as text).
   std::vector<uint8_t> export_weights() const;

@@ -1,7 +1,7 @@
 // Data-parallel training (web/js/engine/replicas.js) in one process: replicas that are labs of this
 // module instance, stepped as the pages' replica workers step them (replica-worker.js). Shared by
 // the labs' tests.
-import { parallelStep } from '../../web/js/engine/replicas.js';
+import { parallelStep, stepLoss } from '../../web/js/engine/replicas.js';
 
 /**
  * Trains `owner` for `steps` steps on `threads` threads (threads - 1 replicas from makeReplica());
@@ -17,11 +17,7 @@ export async function trainOnThreads(owner, makeReplica, threads, steps) {
     },
   };
   const losses = [];
-  const oneStep = () => {
-    const l = owner.trainSteps(1);
-    return typeof l === 'number' ? l : l.total;  // LFADS reports its loss in parts
-  };
-  for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : oneStep());
+  for (let s = 0; s < steps; ++s) losses.push(threads > 1 ? await parallelStep(owner, pool, owner.batchSize()) : stepLoss(owner.trainSteps(1)));
   for (const r of replicas) r.delete();
   return { losses, weights: owner.parameters().slice() };
 }

@@ -19,6 +19,9 @@ export const passBytesPerThread = (bytes, threads) => Math.floor(bytes / threads
 /** ' on N threads', or one and why, after a training rate (a job's threads info, or nothing before its first snapshot). */
 export const describeThreads = (t) => (!t ? '' : t.used > 1 ? ` on ${t.used} threads` : ` on one thread${t.reason ? ` (${t.reason})` : ' (timing a step)'}`);
 
+/** The loss of a lab's trainSteps: a number, or an object whose total it is (LFADS reports its loss in parts). */
+export const stepLoss = (l) => (typeof l === 'number' ? l : l.total);
+
 /** Shares of a batch of `batch` over `parts` threads: [first, n] each, the owner's first; none empty. */
 export function shares(batch, parts) {
   const k = Math.max(1, Math.min(parts, batch));
@@ -140,8 +143,7 @@ export async function createTrainingThreads(lab, threads, replica, { most = MAX_
     let total = 0;
     for (let s = 0; s < steps; ++s) {
       const t0 = performance.now();
-      const l = lab.trainSteps(1);
-      total += typeof l === 'number' ? l : l.total;  // LFADS reports its loss in parts
+      total += stepLoss(lab.trainSteps(1));
       state.timed.push(performance.now() - t0);
     }
     if (state.timed.length > TIMED_STEPS) {

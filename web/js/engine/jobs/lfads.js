@@ -20,10 +20,10 @@ const EVAL_EVERY_MS = 5000;  // evaluation costs most of a second in wasm: not e
 // one inference of one trial (about 14 ms in wasm), which at every snapshot (15 a second) took a
 // fifth of the worker's time from training.
 const TRIAL_REFRESH_MS = 250;
-export const SETS = ['trials', 'conditions'];
+export const SETS = ['trials', 'conditions'];  // trial(i, set): held-out trials, trials of held-out conditions
 // At most two training threads: a replica holds about 38 MiB at the largest knobs (factors 32,
 // generator 128), and 4 threads took the page to 286 MiB of wasm heap, over its 256 MiB budget.
-const MAX_THREADS = 2;  // trial(i, set): held-out trials, trials of held-out conditions
+const MAX_THREADS = 2;
 
 // Fetched once per worker (the baselines do not depend on the model's knobs): the bytes, or an Error.
 let baselineBytes = null;
