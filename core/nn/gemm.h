@@ -5,6 +5,8 @@
 // tests compare with both.
 #pragma once
 
+#include <cstddef>
+
 namespace nn {
 
 /// op(A) is (M x K): A is (M x K) with row stride lda, or (K x M) when trans_a.
@@ -20,6 +22,13 @@ void gemm_eigen(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
 /// The packed vector-extension kernel behind gemm().
 void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
                  int ldb, float beta, float* C, int ldc);
+
+/// op(B) packed once for many products that share it (a weight read at every time step):
+/// gemm_pack_b() writes gemm_packed_b_size(N, K) floats; gemm_prepacked_b() is gemm() with them.
+size_t gemm_packed_b_size(int N, int K);
+void gemm_pack_b(bool trans_b, int N, int K, const float* B, int ldb, float* out);
+void gemm_prepacked_b(bool trans_a, int M, int N, int K, float alpha, const float* A, int lda, const float* packed_b,
+                      float beta, float* C, int ldc);
 
 /// Whether gemm_packed() runs its AVX2 copy on this machine (same bits, more speed).
 bool gemm_packed_uses_avx2();

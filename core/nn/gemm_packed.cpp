@@ -80,8 +80,9 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* o
 // speed, never a bit: SSE2, AVX2 and wasm SIMD give the same numbers (the golden tests hold us to it).
 
 // acc = Ap (MR x kc) * Bp (kc x kNr); then C tile = alpha * acc + beta * C (rows x cols valid).
+// Bp's rows are ldbp apart: kNr in a packed panel, B's own row stride where B is read in place.
 template <int MR>
-__attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap, const float* Bp, float alpha,
+__attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap, const float* Bp, int ldbp, float alpha,
                                                         float beta, float* C, int ldc, int rows, int cols) {
   f32x8 acc[MR];
   for (int r = 0; r < MR; ++r) acc[r] = f32x8{};
@@ -89,7 +90,7 @@ __attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap,
     const f32x8 b = load8(Bp);
     for (int r = 0; r < MR; ++r) acc[r] += Ap[r] * b;
     Ap += MR;
-    Bp += kNr;
+    Bp += ldbp;
   }
   if (rows == MR && cols == kNr) {
     for (int r = 0; r < MR; ++r) {
@@ -107,27 +108,45 @@ __attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap,
     }
 }
 
-// Every micro-tile of one packed block: rows [0, mc) of Ap against all N columns of Bp.
+// One K-block's op(B): its kNr-column panels packed (Bp, panel jp at Bp + jp * kc, rows kNr
+// apart), or B's rows read in place (B + k0 * ldb, rows ldb apart) with only a ragged last panel
+// packed (Bp, one panel).
+struct BlockB {
+  const float* packed;
+  const float* in_place;  // null: every panel packed
+  int ldb;
+  int full_panels_end;  // columns [0, full_panels_end) read in place
+  const float* panel(int jp, int kc) const {
+    if (in_place == nullptr) return packed + static_cast<size_t>(jp) * kc;
+    return jp < full_panels_end ? in_place + jp : packed;
+  }
+  int stride(int jp) const { return in_place != nullptr && jp < full_panels_end ? ldb : kNr; }
+};
+
+// Every micro-tile of one packed block: rows [0, mc) of Ap against all N columns of op(B).
 template <int MR>
-__attribute__((always_inline)) inline void macro_kernel(int kc, int mc, int N, const float* Ap, const float* Bp,
+__attribute__((always_inline)) inline void macro_kernel(int kc, int mc, int N, const float* Ap, const BlockB& b,
                                                         float alpha, float beta, float* C, int ldc) {
-  for (int jp = 0; jp < N; jp += kNr)
+  for (int jp = 0; jp < N; jp += kNr) {
+    const float* Bp = b.panel(jp, kc);
+    const int ldbp = b.stride(jp);
     for (int ip = 0; ip < mc; ip += MR)
-      micro_kernel<MR>(kc, Ap + static_cast<size_t>(ip) * kc, Bp + static_cast<size_t>(jp) * kc, alpha, beta,
+      micro_kernel<MR>(kc, Ap + static_cast<size_t>(ip) * kc, Bp, ldbp, alpha, beta,
                        C + static_cast<size_t>(ip) * ldc + jp, ldc, std::min(MR, mc - ip), std::min(kNr, N - jp));
+  }
 }
 
-void macro_kernel_generic(int kc, int mc, int N, const float* Ap, const float* Bp, float alpha, float beta, float* C,
+void macro_kernel_generic(int kc, int mc, int N, const float* Ap, const BlockB& b, float alpha, float beta, float* C,
                           int ldc) {
-  macro_kernel<4>(kc, mc, N, Ap, Bp, alpha, beta, C, ldc);
+  macro_kernel<4>(kc, mc, N, Ap, b, alpha, beta, C, ldc);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // One build for every x86-64: this AVX2 copy runs where the CPU has AVX2 (checked at run time).
 #define NEUROAI_GEMM_AVX2 1
-__attribute__((target("avx2"))) void macro_kernel_avx2(int kc, int mc, int N, const float* Ap, const float* Bp,
+__attribute__((target("avx2"))) void macro_kernel_avx2(int kc, int mc, int N, const float* Ap, const BlockB& b,
                                                        float alpha, float beta, float* C, int ldc) {
-  macro_kernel<8>(kc, mc, N, Ap, Bp, alpha, beta, C, ldc);
+  macro_kernel<8>(kc, mc, N, Ap, b, alpha, beta, C, ldc);
 }
 #endif
 
@@ -149,39 +168,96 @@ bool gemm_packed_uses_avx2() {
 #endif
 }
 
-void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
-                 int ldb, float beta, float* C, int ldc) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j)
-        C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
-    return;
-  }
+namespace {
+
+// C = alpha op(A) op(B) + beta C for one K-block's op(B) at a time (b_block(k0, kc) returns it).
+template <class BlockOfB>
+void gemm_blocks(bool trans_a, int M, int N, int K, float alpha, const float* A, int lda, BlockOfB b_block, float beta,
+                 float* C, int ldc) {
   const bool avx2 = gemm_packed_uses_avx2();
   const int mr = avx2 ? 8 : 4;
-  // Reused across calls: packing buffers never shrink (single-threaded by design).
-  static thread_local std::vector<float> packed_a, packed_b;
-  const int n_panels = (N + kNr - 1) / kNr;
-  packed_b.resize(static_cast<size_t>(n_panels) * kNr * kKc);
+  static thread_local std::vector<float> packed_a;  // never shrinks
   packed_a.resize(static_cast<size_t>(kMc) * kKc);
   for (int k0 = 0; k0 < K; k0 += kKc) {
     const int kc = std::min(kKc, K - k0);
     const float beta_k = k0 == 0 ? beta : 1.0f;  // later K-blocks accumulate onto C
-    pack_b(trans_b, B, ldb, N, k0, kc, packed_b.data());
+    const BlockB b = b_block(k0, kc);
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int mc = std::min(kMc, M - i0);
       pack_a(trans_a, A, lda, i0, mc, k0, kc, mr, packed_a.data());
       float* c_block = C + static_cast<size_t>(i0) * ldc;
 #ifdef NEUROAI_GEMM_AVX2
       if (avx2) {
-        macro_kernel_avx2(kc, mc, N, packed_a.data(), packed_b.data(), alpha, beta_k, c_block, ldc);
+        macro_kernel_avx2(kc, mc, N, packed_a.data(), b, alpha, beta_k, c_block, ldc);
         continue;
       }
 #endif
-      macro_kernel_generic(kc, mc, N, packed_a.data(), packed_b.data(), alpha, beta_k, c_block, ldc);
+      macro_kernel_generic(kc, mc, N, packed_a.data(), b, alpha, beta_k, c_block, ldc);
     }
   }
+}
+
+bool scale_only(int M, int N, int K, float beta, float* C, int ldc) {
+  if (M == 0 || N == 0) return true;
+  if (K != 0) return false;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j)
+      C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
+  return true;
+}
+
+}  // namespace
+
+size_t gemm_packed_b_size(int N, int K) {
+  return static_cast<size_t>((N + kNr - 1) / kNr) * kNr * static_cast<size_t>(std::max(K, 0));
+}
+
+void gemm_pack_b(bool trans_b, int N, int K, const float* B, int ldb, float* out) {
+  // Block k0's panels start after the earlier blocks' n_panels * kNr * k0 floats.
+  const size_t per_k = static_cast<size_t>((N + kNr - 1) / kNr) * kNr;
+  for (int k0 = 0; k0 < K; k0 += kKc) pack_b(trans_b, B, ldb, N, k0, std::min(kKc, K - k0), out + per_k * k0);
+}
+
+void gemm_prepacked_b(bool trans_a, int M, int N, int K, float alpha, const float* A, int lda, const float* packed_b,
+                      float beta, float* C, int ldc) {
+  if (scale_only(M, N, K, beta, C, ldc)) return;
+  const size_t per_k = static_cast<size_t>((N + kNr - 1) / kNr) * kNr;
+  gemm_blocks(
+      trans_a, M, N, K, alpha, A, lda,
+      [&](int k0, int) {
+        return BlockB{packed_b + per_k * k0, nullptr, 0, 0};
+      },
+      beta, C, ldc);
+}
+
+void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                 int ldb, float beta, float* C, int ldc) {
+  if (scale_only(M, N, K, beta, C, ldc)) return;
+  static thread_local std::vector<float> packed_b;  // never shrinks
+  // With one block of A's rows, each panel of B is read once: packing it would copy B for
+  // nothing, so B's rows are read in place (the same products, summed in the same order). Only
+  // a ragged last panel, which the micro-kernel reads kNr wide, is packed.
+  if (!trans_b && M <= kMc) {
+    const int full = N / kNr * kNr;
+    packed_b.resize(static_cast<size_t>(kNr) * kKc);
+    gemm_blocks(
+        trans_a, M, N, K, alpha, A, lda,
+        [&](int k0, int kc) {
+          if (full < N) pack_b(false, B + full, ldb, N - full, k0, kc, packed_b.data());
+          return BlockB{packed_b.data(), B + static_cast<size_t>(k0) * ldb, ldb, full};
+        },
+        beta, C, ldc);
+    return;
+  }
+  const int n_panels = (N + kNr - 1) / kNr;
+  packed_b.resize(static_cast<size_t>(n_panels) * kNr * kKc);
+  gemm_blocks(
+      trans_a, M, N, K, alpha, A, lda,
+      [&](int k0, int kc) {
+        pack_b(trans_b, B, ldb, N, k0, kc, packed_b.data());
+        return BlockB{packed_b.data(), nullptr, 0, 0};
+      },
+      beta, C, ldc);
 }
 
 }  // namespace nn

@@ -15,6 +15,11 @@ using namespace detail;
 
 namespace {
 
+// A product with this many rows or fewer (a batch of trials at one time step) reads its B^T from
+// Tape::packed_transpose: packing B^T costs as much as such a product, and a recurrence's weight
+// is multiplied at every step. Larger products pack as they go (the packing is amortised).
+constexpr int kPackOnceRows = 64;
+
 struct MatmulDims {
   int batch, M, N, K;
   bool b_batched;
@@ -52,13 +57,17 @@ void matmul_backward(Tape& t, int id) {
   const int steps = fold ? 1 : batch;
   const int Mf = fold ? batch * M : M;
   const int64_t sa = int64_t{M} * K, sb = b_batched ? int64_t{K} * N : 0, sc = int64_t{M} * N;
+  const bool transpose_once = !b_batched && Mf <= kPackOnceRows;
   for (int s = 0; s < steps; ++s) {
     const float* a = A + s * sa;
     const float* b = B + s * sb;
     const float* g = G + s * sc;
     if (gA) {
       float* ga = gA + s * sa;
-      if (!ta && !tb) gemm(false, true, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);  // dC B^T
+      if (!ta && !tb && transpose_once)  // dC B^T, B^T packed once per pass
+        gemm_prepacked_b(false, Mf, K, N, 1.0f, g, N, t.packed_transpose(n.inputs[1], K, N), 1.0f, ga, lda);
+      else if (!ta && !tb)
+        gemm(false, true, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);                // dC B^T
       if (!ta && tb) gemm(false, false, Mf, K, N, 1.0f, g, N, b, ldb, 1.0f, ga, lda);  // dC B
       if (ta && !tb) gemm(false, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);    // B dC^T
       if (ta && tb) gemm(true, true, K, M, N, 1.0f, b, ldb, g, N, 1.0f, ga, lda);      // B^T dC^T
@@ -114,7 +123,12 @@ void linear_backward(Tape& t, int id) {
   const int rows = static_cast<int>(n.shape.numel() / out);
   const float* x = input_value(t, n, 0);
   const float* w = input_value(t, n, 1);
-  if (float* gx = input_grad(t, n, 0)) gemm(false, true, rows, in, out, 1.0f, n.grad, out, w, out, 1.0f, gx, in);
+  if (float* gx = input_grad(t, n, 0)) {
+    if (rows <= kPackOnceRows)  // dx += dout W^T, W^T packed once per pass
+      gemm_prepacked_b(false, rows, in, out, 1.0f, n.grad, out, t.packed_transpose(n.inputs[1], in, out), 1.0f, gx, in);
+    else
+      gemm(false, true, rows, in, out, 1.0f, n.grad, out, w, out, 1.0f, gx, in);
+  }
   if (float* gw = input_grad(t, n, 1)) gemm(true, false, in, out, rows, 1.0f, x, in, n.grad, out, 1.0f, gw, out);
   if (n.n_inputs == 3)
     if (float* gb = input_grad(t, n, 2))

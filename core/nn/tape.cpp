@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "gemm.h"
+
 namespace nn {
 
 namespace {
@@ -129,6 +131,18 @@ float* Tape::grad(int id) {
     std::fill_n(n.grad, numel, 0.0f);
   }
   return n.grad;
+}
+
+const float* Tape::packed_transpose(int id, int rows, int cols) {
+  Node& n = node(id);
+  NN_ASSERT(n.shape.numel() == int64_t{rows} * cols);
+  if (n.packed_bt == nullptr) {
+    // op(B) = value^T: (cols x rows), so gemm's N = rows and K = cols.
+    float* packed = scratch<float>(gemm_packed_b_size(rows, cols));
+    gemm_pack_b(true, rows, cols, n.value, cols, packed);
+    n.packed_bt = packed;
+  }
+  return n.packed_bt;
 }
 
 float* Tape::workspace(int slot, size_t count) {

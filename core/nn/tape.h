@@ -49,7 +49,8 @@ struct Node {
   int inputs[4] = {-1, -1, -1, -1};
   int iattr[6] = {};
   float fattr[2] = {};
-  void* saved = nullptr;  // op-specific buffer in the arena (e.g. max-pool argmax)
+  void* saved = nullptr;       // op-specific buffer in the arena (e.g. max-pool argmax)
+  float* packed_bt = nullptr;  // value^T packed for gemm_prepacked_b (Tape::packed_transpose)
 };
 
 /// Bump allocator over 64-byte aligned blocks; reset() rewinds to the first block and keeps them
@@ -111,6 +112,10 @@ class Tape {
   T* scratch(size_t count) {
     return static_cast<T*>(arena_.allocate(count * sizeof(T)));
   }
+  /// The node's (rows x cols) value transposed and packed as op(B) of gemm_prepacked_b, made on
+  /// first use and kept until reset(): a weight that a recurrence multiplies at every step is
+  /// packed once per pass, not at every step's backward (values never change once recorded).
+  const float* packed_transpose(int id, int rows, int cols);
   /// Temporary buffers for one kernel call (e.g. im2col); slot 0..3, contents not preserved.
   float* workspace(int slot, size_t count);
   /// Bytes held by the arena (for tests of memory reuse).

@@ -74,9 +74,9 @@ export async function createReplicas(count, lab, config) {
   }
   return {
     size: count,
-    /** Replica i's {loss, gradients} for `share` of a batch of `batch`, computed with `params`. */
+    /** Replica i's {loss, gradients} for `share` of a batch of `batch`, computed with `params` (a Float32Array it takes: transferred, not copied). */
     gradient: (i, params, share, batch) => request(workers[i], { type: 'gradient', params, share, batch },
-      Object.values(share).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer)),  // the typed arrays; numbers travel as they are
+      [params.buffer, ...Object.values(share).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer)]),  // the typed arrays; numbers travel as they are
     /** The replicas' wasm heaps, summed (each is its worker's peak: a heap never shrinks). */
     heapBytes: async () => (await Promise.all(workers.map((w) => request(w, { type: 'counts' }))))
       .reduce((sum, r) => sum + r.heapBytes, 0),
@@ -92,8 +92,8 @@ export async function createReplicas(count, lab, config) {
 export async function parallelStep(lab, replicas, batch) {
   lab.beginStep();
   const parts = shares(batch, 1 + (replicas?.size ?? 0));
-  const params = parts.length > 1 ? lab.parameters().slice() : null;  // a copy: the view lives until the next call into the module
-  const theirs = parts.slice(1).map(([first, n], i) => replicas.gradient(i, params, lab.batchShare(first, n), batch));
+  // Each replica takes a copy of the weights (the view lives until the next call into the module).
+  const theirs = parts.slice(1).map(([first, n], i) => replicas.gradient(i, lab.parameters().slice(), lab.batchShare(first, n), batch));
   let loss = lab.accumulate(...parts[0]);
   for (const r of await Promise.all(theirs)) {
     lab.addGradients(r.gradients);
