@@ -2,8 +2,10 @@
 import { hasWasmSimd, probeWebGPU } from './lib/capabilities.js';
 import { embedCodeButton } from './lib/embed-code.js';
 import { h } from './lib/dom.js';
+import { startLecture } from './lib/lecture.js';
 import { registerOffline } from './lib/offline.js';
 import { linkStudyCards, renderNav } from './lib/site.js';
+import { LECTURE } from './studies/spiral/lecture.js';
 import { SpiralPanel } from './studies/spiral/panel.js';
 
 function badge(id, ok, text) {
@@ -30,6 +32,7 @@ async function main() {
   const tools = h('div', { class: 'embed-tools' });
   document.querySelector('#demo h2').after(tools);
   embedCodeButton(tools, 'spiral', window.neuroaiDemo.store, { height: 760 });
+  startLecture({ title: 'Spirals', steps: LECTURE, panel: window.neuroaiDemo });
 }
 
 main();

@@ -60,6 +60,42 @@ export class StudyPanel extends EventTarget {
     this.error.textContent = `${this.errorPrefix}: ${message}`;
   }
 
+  /**
+   * Sets knobs and view state as a user would (a lecture step, ../lib/lecture.js): a key with a
+   * knob (this.gui's) is turned through it, so its handlers run (a training knob restarts the
+   * job); the others go to applyView.
+   */
+  applyState(patch) {
+    const knobs = this.gui?.controllersRecursive() ?? [];
+    const view = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (this.state[key] === value) continue;
+      const knob = knobs.find((c) => c.property === key && c.object === this.state);
+      if (knob) knob.load(value);
+      else view[key] = value;
+    }
+    if (Object.keys(view).length) this.applyView(view);
+  }
+
+  /** View state without a knob: a panel with views redraws them (override); here it is only stored. */
+  applyView(view) {
+    Object.assign(this.state, view);
+    this.store.write();
+  }
+
+  /** Starts (true) or pauses (false) training; a job still starting is told once it is ready (the last wish wins). */
+  setRunning(on) {
+    this.runWanted = on;
+    const t = this.trainer;
+    if (t.ready) {
+      if (on) t.start();
+      else t.pause();
+    } else if (!this.runPending) {
+      this.runPending = true;
+      t.addEventListener('ready', () => { this.runPending = false; this.setRunning(this.runWanted); }, { once: true });
+    }
+  }
+
   /** Ends the training worker (the panel is gone: see <neuroai-study>). */
   dispose() {
     this.trainer.dispose();

@@ -1,10 +1,12 @@
 // The episodic-memory case study page: the live lab and a regret table measured in the page.
-import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore, rejectedNote } from '../lib/hash-state.js';
+import { startLecture } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
+import { LECTURE } from '../studies/episodic/lecture.js';
 import { EpisodicPanel } from '../studies/episodic/panel.js';
 import { AGENTS, SCHEMA } from '../studies/episodic/schema.js';
 
@@ -44,3 +46,4 @@ window.neuroaiEpisodic = { lab };  // for the browser tests and the console
 const tools = h('div', { class: 'embed-tools' });
 document.querySelector('#live h2').after(tools);
 embedCodeButton(tools, 'episodic', store);
+startLecture({ title: 'Episodic control', steps: LECTURE, panel: lab });

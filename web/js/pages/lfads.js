@@ -1,12 +1,14 @@
 // The LFADS case study page: the lab (with the measured comparison), the 3-D trajectories and the
 // decoding chart.
-import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { fmt, h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore, rejectedNote } from '../lib/hash-state.js';
+import { startLecture } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 import { uPlot } from '../lib/vendor.js';
+import { LECTURE } from '../studies/lfads/lecture.js';
 import { LfadsPanel } from '../studies/lfads/panel.js';
 import { SCHEMA } from '../studies/lfads/schema.js';
 
@@ -59,3 +61,4 @@ window.neuroaiLfads = { panel };  // for the browser tests and the console
 const tools = h('div', { class: 'embed-tools' });
 document.querySelector('#live h2').after(tools);
 embedCodeButton(tools, 'lfads', store);
+startLecture({ title: 'LFADS', steps: LECTURE, panel });

@@ -5,8 +5,10 @@ import { h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore } from '../lib/hash-state.js';
+import { startLecture } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
+import { LECTURE } from '../studies/prednet/lecture.js';
 import { PredNetPanel } from '../studies/prednet/panel.js';
 import { SCHEMA } from '../studies/prednet/schema.js';
 
@@ -25,6 +27,7 @@ function main() {
   const tools = h('div', { class: 'embed-tools' });
   document.querySelector('#live h2').after(tools);
   embedCodeButton(tools, 'prednet', store);
+  startLecture({ title: 'PredNet', steps: LECTURE, panel });
 }
 
 main();

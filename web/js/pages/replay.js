@@ -1,12 +1,14 @@
 // The replay case study page: the live lab, the sum tree, the Blind Cliffwalk chart, results.
-import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { h, fmt } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
+import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore, rejectedNote } from '../lib/hash-state.js';
+import { startLecture } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
+import { episodesToReach } from '../lib/returns.js';
 import { renderNav } from '../lib/site.js';
 import { CliffwalkPanel } from '../studies/replay/cliffwalk-panel.js';
-import { episodesToReach } from '../lib/returns.js';
+import { LECTURE } from '../studies/replay/lecture.js';
 import { ReplayPanel, WINDOW } from '../studies/replay/panel.js';
 import { SCHEMA } from '../studies/replay/schema.js';
 import { TreeView, structureTitle } from '../studies/replay/tree-view.js';
@@ -62,3 +64,4 @@ window.neuroaiReplay = { lab, tree, cliffwalk };  // for the browser tests and t
 const tools = h('div', { class: 'embed-tools' });
 document.querySelector('#live h2').after(tools);
 embedCodeButton(tools, 'replay', store);
+startLecture({ title: 'Prioritized replay', steps: LECTURE, panel: lab });

@@ -3,6 +3,7 @@
 import { hostPolicy } from '../embed/host-policy.js';
 import { h } from '../lib/dom.js';
 import { codeField, embedCodes } from '../lib/embed-code.js';
+import { lectureLink } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
 
@@ -52,6 +53,8 @@ document.getElementById('teach-studies').append(...STUDIES.map((s) => {
     h('h3', { id: `teach-${s.id}-title` }, h('a', { href: s.page }, s.title)),
     h('p', {}, s.lesson),
     h('p', {}, h('strong', {}, 'Milestone event: '), `${s.milestone} (from fresh weights, about ${s.seconds} s on a 2-core machine).`),
+    h('p', {}, h('a', { class: 'lecture-link', href: lectureLink(s.page) }, 'Lecture mode'),
+      ': the story in steps, full screen, the live view set for each; arrow keys, Space or a clicker\'s Page Down to advance, Escape to leave.'),
     codeField(`${s.title}: iframe`, iframe),
     codeField(`${s.title}: element`, element));
 }));

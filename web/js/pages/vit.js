@@ -6,8 +6,10 @@ import { h } from '../lib/dom.js';
 import { embedCodeButton } from '../lib/embed-code.js';
 import { enableGlossaryPopups } from '../lib/glossary-popups.js';
 import { createStore } from '../lib/hash-state.js';
+import { startLecture } from '../lib/lecture.js';
 import { registerOffline } from '../lib/offline.js';
 import { renderNav } from '../lib/site.js';
+import { LECTURE } from '../studies/vit/lecture.js';
 import { VitPanel } from '../studies/vit/panel.js';
 import { SCHEMA } from '../studies/vit/schema.js';
 
@@ -51,6 +53,7 @@ function main() {
   const tools = h('div', { class: 'embed-tools' });
   document.querySelector('#live h2').after(tools);
   embedCodeButton(tools, 'vit', store);
+  startLecture({ title: 'Vision Transformer', steps: LECTURE, panel: window.neuroaiVit });
 }
 
 main();

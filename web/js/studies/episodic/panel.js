@@ -59,6 +59,7 @@ export class EpisodicPanel extends StudyPanel {
       this.store.write();
       this.trainer.setSpeed(stepsPerSecond(s.speed));
     });
+    this.gui = gui;
   }
 
   reset() {

@@ -106,6 +106,13 @@ export class LfadsPanel extends StudyPanel {
     this.trialKnob = view.add(s, 'trial', 0, trialMax(s.set), 1).name('trial').onFinishChange(() => this.select());
     view.add(s, 'neuron', 0, SCHEMA.neuron.max, 1).name('neuron (40+: held out)').onFinishChange(() => { this.store.write(); this.drawTrial(); });
     view.add(s, 'view', SCHEMA.view.options).name('3-D: trials').onChange(() => { this.store.write(); this.drawTrajectories(); });
+    this.gui = gui;
+  }
+
+  /** A lecture step's start: the shipped weights or a fresh network (the other keys have knobs). */
+  applyView({ init, ...view }) {
+    super.applyView(view);
+    if (init !== undefined) this.restart(init);
   }
 
   restart(init) {

@@ -280,6 +280,12 @@ export class PredNetPanel extends StudyPanel {
     if (this.ready) this.requestView();
   }
 
+  /** View state from a lecture step: the sequence and its surprise (setView), then the time step. */
+  applyView({ t, ...view }) {
+    if (Object.keys(view).length) this.setView(view);
+    if (t !== undefined) this.setTime(t);
+  }
+
   setTime(t) {
     const k = Math.max(0, Math.min(FRAMES - 1, t));
     this.state.t = k;

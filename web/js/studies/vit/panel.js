@@ -326,6 +326,22 @@ export class VitPanel extends StudyPanel {
     this.input.setThumbHeat(heats, c.grid);
   }
 
+  /**
+   * View state from a lecture step: the test image (the input pad), the attention view's keys,
+   * the start (shipped or fresh weights). Before the live view is built, the state alone (it reads it).
+   */
+  applyView({ init, img, ...view }) {
+    const attention = Object.fromEntries(Object.entries(view).filter(([k]) => ['view', 'layer', 'head', 'query'].includes(k)));
+    Object.assign(this.state, view);
+    if (img !== undefined) {
+      if (this.input) this.input.select(img);
+      else this.state.img = img;
+    }
+    if (this.view && Object.keys(attention).length) this.view.set(attention);
+    this.saveHash();
+    if (init !== undefined) this.restart(init);
+  }
+
   // ---------------------------------------------------------------- training controls
 
   restart(init) {

@@ -1,0 +1,25 @@
+// LFADS's story in lecture mode (../../lib/lecture.js): each step a claim, with the panel's view set to show it.
+const SHIPPED = { init: 'shipped', set: 'trials', trial: 0, neuron: 0, view: 'all' };
+export const LECTURE = [
+  { claim: 'Fifty neurons, one hidden system',
+    detail: 'Each neuron fires as a Poisson process whose rate follows a hidden three-dimensional Lorenz system. The raster is one held-out trial: to the eye, noise.',
+    state: SHIPPED, run: false, focus: '.lfads-grid' },
+  { claim: 'LFADS infers smooth rates from the spikes',
+    detail: 'An encoder reads the whole trial and infers an initial condition; a generator RNN runs from it, and its read-out gives every neuron\'s firing rate, drawn for the chosen neuron over its spikes.',
+    state: SHIPPED, run: false, focus: '.lfads-grid' },
+  { claim: 'It predicts neurons it never read',
+    detail: 'Neurons 40-49 are held out: the encoders never see their spikes, yet LFADS predicts their rates from the population\'s state. This is co-smoothing, the Neural Latents Benchmark\'s main score.',
+    state: { ...SHIPPED, neuron: 42 }, run: false, focus: '.lfads-grid' },
+  { claim: 'The factors trace the Lorenz attractor',
+    detail: 'The factors, mapped into Lorenz space by an affine fit on training trials, beside the true Lorenz states of held-out trials: the butterfly comes back from spikes alone.',
+    state: SHIPPED, run: false, focus: '#lfads-trajectories' },
+  { claim: 'One trial\'s path through the latent space',
+    detail: 'A single held-out trial: where LFADS puts it, next to where the Lorenz system really went.',
+    state: { ...SHIPPED, trial: 7, view: 'one' }, run: false, focus: '#lfads-trajectories' },
+  { claim: 'Starting points it never saw',
+    detail: 'Trials of held-out conditions, Lorenz starts left out of training entirely: the inferred dynamics carry over to them.',
+    state: { ...SHIPPED, set: 'conditions' }, run: false, focus: '#lfads-trajectories' },
+  { claim: 'Learned from scratch, in this page',
+    detail: 'A fresh network trains here: its rate R² on held-out trials passes 0.75 in about 20 s on two cores.',
+    state: { ...SHIPPED, init: 'scratch' }, run: true, focus: '.lfads-grid' },
+];

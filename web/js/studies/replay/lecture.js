@@ -1,0 +1,25 @@
+// Prioritized replay's story in lecture mode (../../lib/lecture.js): each step a claim, with the panel set to show it.
+const PAPER = { env: 'catch', variant: 'proportional', alpha: 0.6, beta0: 0.4 };
+export const LECTURE = [
+  { claim: 'Two agents learn Catch from replayed experience',
+    detail: 'Both are DQN agents that store their transitions and learn from batches drawn from memory, as the hippocampus replays the day\'s experience. The first draws uniformly; the second in proportion to its surprise, |δ|^α, the size of its last TD error.',
+    state: PAPER, run: true, show: ['live'], focus: '#replay-lab' },
+  { claim: 'The sum tree draws the surprising transitions',
+    detail: 'Each node holds the sum of its children\'s priorities; a draw walks down from the root, so a transition with twice the priority is drawn twice as often. The highlighted paths are the last batch\'s draws.',
+    state: PAPER, run: true, show: ['tree'], focus: '#replay-tree' },
+  { claim: 'Drawn as often as P(i) says',
+    detail: 'The histogram counts where the draws landed against the share P(i) = p_i^α / Σ_k p_k^α predicts.',
+    state: PAPER, run: true, show: ['tree'], focus: '#replay-tree' },
+  { claim: 'Importance weights undo the bias',
+    detail: 'Replaying the surprising more often changes the expected update. Each draw is weighted by (N · P(i))^−β, scaled by the largest, with β annealed from β₀ = 0.4 to 1 over the planned run: the batch\'s weights are drawn last.',
+    state: PAPER, run: true, show: ['tree'], focus: '#replay-tree' },
+  { claim: 'α = 0: prioritized replay becomes uniform',
+    detail: 'With the exponent at 0 every priority counts the same, and the two agents replay alike. Both restart from scratch.',
+    state: { ...PAPER, alpha: 0 }, run: true, show: ['live'], focus: '#replay-lab' },
+  { claim: 'Rank-based prioritization',
+    detail: 'The paper\'s second variant: P(i) ∝ (1 / rank(i))^α, which a few huge errors cannot dominate (α = 0.7, β₀ = 0.5, its Table 3). A heap array stands in for the sorted order.',
+    state: { ...PAPER, variant: 'rank', alpha: 0.7, beta0: 0.5 }, run: true, show: ['live', 'tree'], focus: '#replay-lab' },
+  { claim: 'Blind Cliffwalk: where prioritization pays most',
+    detail: 'A chain of n states that rewards only its last step: uniform replay needs exponentially more updates as n grows, prioritized replay far fewer. Compute the chart here: median updates to learn against n.',
+    state: PAPER, run: false, show: ['evaluation'], focus: '#replay-cliffwalk' },
+];

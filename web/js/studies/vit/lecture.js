@@ -1,0 +1,28 @@
+// The Vision Transformer's story in lecture mode (../../lib/lecture.js): each step a claim, with the panel's view set to show it.
+const SHIPPED = { init: 'shipped', input: 'gallery', img: 0, view: 'cls', layer: 4, head: 0 };
+export const LECTURE = [
+  { claim: 'A Transformer sees an image as patches',
+    detail: 'The shipped ViT cuts each 28 × 28 Fashion-MNIST image into 49 patches of 4 × 4 pixels, adds their positions, and lets every patch attend to every other through 4 blocks of 4 heads; a class token gathers the answer.',
+    state: SHIPPED, run: false, focus: '.vit-live' },
+  { claim: 'Where the class token looks',
+    detail: 'The map: the last block\'s attention from the class token, averaged over heads, on a held-out test image. The bars: the predicted class.',
+    state: SHIPPED, run: false, focus: '.vit-live' },
+  { claim: 'The first block against the last',
+    detail: 'Block 1\'s attention from the class token on the same image: compare with the last block\'s.',
+    state: { ...SHIPPED, layer: 1 }, run: false, focus: '.vit-live' },
+  { claim: 'Each head looks somewhere else',
+    detail: 'One head of the last block on its own; the grid below shows every head of every block. Silence a head there and measure what it costs.',
+    state: { ...SHIPPED, head: 2 }, run: false, focus: '.vit-live' },
+  { claim: 'Where does one patch look?',
+    detail: 'The chosen-patch view: the attention of one patch (here the centre, 24) over the image. Click another patch, or move it with the arrow keys on the map.',
+    state: { ...SHIPPED, view: 'query', query: 24 }, run: false, focus: '.vit-live' },
+  { claim: 'Attention rollout: what the answer draws on',
+    detail: 'Rollout multiplies the blocks\' attention, with the residual path, from the input to the class token: where the prediction comes from, overall.',
+    state: { ...SHIPPED, view: 'rollout' }, run: false, focus: '.vit-live' },
+  { claim: 'Another image, another place to look',
+    detail: 'A different test image: the class token\'s attention moves with the object.',
+    state: { ...SHIPPED, img: 5 }, run: false, focus: '.vit-live' },
+  { claim: 'Learned from scratch, in this page',
+    detail: 'A small ViT (patches of 7 pixels, width 32, 2 blocks of 2 heads) trains from random weights: 80% on held-out images in about 4 s.',
+    state: { ...SHIPPED, init: 'scratch' }, run: true, show: ['train'], focus: '#vit-train' },
+];
