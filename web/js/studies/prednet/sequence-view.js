@@ -103,7 +103,7 @@ export class SequenceView {
     this.filmErrors = film('layer-0 error', 'errors');
     this.timeButtons = Array.from({ length: T }, (_, t) =>
       h('button', { class: 'film-time', 'aria-label': `Show frame ${t}`, onclick: () => this.onSelectTime(t) }, String(t)));
-    const filmstrip = h('div', { class: 'filmstrip', role: 'group', 'aria-label': 'The sequence over time' },
+    const filmstrip = h('div', { class: 'filmstrip scroll-x', role: 'group', 'aria-label': 'The sequence over time' },
       h('div', { class: 'film-row film-times' }, h('span', { class: 'film-label' }, 't'), ...this.timeButtons),
       this.filmFrames.row, this.filmPredictions.row, this.filmErrors.row);
 
@@ -135,7 +135,7 @@ export class SequenceView {
     this.timeline = h('canvas', { class: 'error-timeline', width: 640, height: 150, role: 'img',
                                   'aria-label': 'Mean layer-0 error at each time step' });
     this.host.replaceChildren(filmstrip,
-      h('div', { class: 'layer-grid', role: 'group', 'aria-label': 'Every layer at the chosen time step' }, heading, ...rows),
+      h('div', { class: 'layer-grid scroll-x', tabindex: '0', role: 'group', 'aria-label': 'Every layer at the chosen time step' }, heading, ...rows),
       legend, this.timeline);
   }
 

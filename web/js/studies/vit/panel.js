@@ -61,7 +61,7 @@ export class VitPanel extends StudyPanel {
     const inputHost = h('div', { class: 'vit-input' });
     const viewHost = h('div', { class: 'vit-view' });
     const barsHost = h('div', { class: 'vit-probs' });
-    const headsHost = h('div', { class: 'vit-heads' });
+    const headsHost = h('div', { class: 'vit-heads scroll-x' });
     this.modelLine = h('p', { class: 'vit-muted vit-small', 'aria-live': 'polite' });
     this.lesionButton = h('button', { onclick: () => this.measureLesions() }, 'Measure accuracy with these heads silenced');
     this.lesionResult = h('p', { class: 'vit-lesion-result', 'aria-live': 'polite' });

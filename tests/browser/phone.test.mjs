@@ -1,0 +1,120 @@
+// Phones: every page at 390 x 844 with touch (a phone's context: isMobile, hasTouch, a coarse
+// pointer) fits without sideways scrolling, its controls are at least 44 px on their short side,
+// and touch works wherever a mouse does: drawing on the ViT's pad, scrubbing PredNet's timeline,
+// picking a query patch, orbiting LFADS's 3-D view, dragging a knob.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, screenshotDir } from './browser.mjs';
+
+const PAGES = ['index.html', 'prednet.html', 'replay.html', 'vit.html', 'lfads.html', 'episodic.html', 'glossary.html', 'teach.html',
+  'course-example.html', 'gpu-check.html', ...['spiral', 'prednet', 'replay', 'vit', 'episodic', 'lfads'].map((s) => `embed.html?study=${s}`)];
+
+let env, phone;
+before(async () => {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  env = await launch({ gpu: false });
+  phone = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, serviceWorkers: 'block' });
+});
+after(async () => { await env?.close(); });
+
+async function openPhone(url) {
+  const page = await phone.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  await page.goto(url);
+  return page;
+}
+
+/** A one-finger drag through the DevTools protocol's touch events (Playwright taps but does not drag), in viewport pixels. */
+async function touchDrag(page, from, to, steps = 10) {
+  const cdp = await page.context().newCDPSession(page);
+  const at = (k) => [{ x: from.x + ((to.x - from.x) * k) / steps, y: from.y + ((to.y - from.y) * k) / steps }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+  for (let k = 1; k <= steps; ++k) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(k) });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+}
+
+/** The box of `selector` scrolled into view: {x, y, width, height} in viewport pixels. */
+async function box(page, selector) {
+  const element = page.locator(selector).first();
+  await element.scrollIntoViewIfNeeded();
+  return element.boundingBox();
+}
+
+test('every page at 390 px with touch: no sideways scrolling, controls of at least 44 px', async () => {
+  for (const file of PAGES) {
+    const page = await openPhone(`${env.url}${file}`);
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(file.includes('vit') || file.includes('prednet') || file.includes('lfads') ? 6000 : 2500);  // the views built
+    assert.ok(await page.evaluate(() => matchMedia('(pointer: coarse)').matches), 'a coarse pointer');
+    const r = await page.evaluate(() => {
+      const small = [];
+      for (const e of document.querySelectorAll('button, select, input:not([type="checkbox"]):not([type="hidden"]), [role="tab"]')) {
+        const b = e.getBoundingClientRect();
+        if (b.width && b.height && Math.min(b.width, b.height) < 43.5) small.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('aria-label') || e.name || '').trim().slice(0, 24)}" ${Math.round(b.width)}x${Math.round(b.height)}`);
+      }
+      return { width: document.documentElement.scrollWidth, small };
+    });
+    assert.ok(r.width <= 390, `${file}: the page is ${r.width} px wide`);
+    assert.deepEqual(r.small, [], `${file}: controls under 44 px`);
+    // What a phone shows where the study is (a full-page capture would leave the phone's emulation).
+    await page.evaluate(() => (document.querySelector('#live') ?? document.querySelector('#demo') ?? document.body).scrollIntoView());
+    await page.screenshot({ path: path.join(screenshotDir, `phone-${file.replace(/\.html/, '').replace(/[^a-z]+/g, '-')}.png`) });
+    assert.deepEqual(page.problems, [], file);
+    await page.close();
+  }
+});
+
+test('touch: picking a query patch and drawing on the ViT pad', async () => {
+  const page = await openPhone(`${env.url}vit.html`);
+  await page.waitForFunction(() => window.neuroaiVit?.view?.config);  // the shipped model's view is built
+  // A tap on the attention map picks the patch under the finger.
+  const view = await box(page, 'canvas.vit-attention');
+  await page.touchscreen.tap(view.x + view.width * 0.9, view.y + view.height * 0.1);
+  await page.waitForFunction(() => window.neuroaiVit.state.view === 'query');
+  const { query, grid } = await page.evaluate(() => ({ query: window.neuroaiVit.state.query, grid: window.neuroaiVit.view.config.grid }));
+  assert.equal(query, grid - 1, 'the top-right patch');
+  await page.tap('#vit-tab-draw');
+  const pad = await box(page, '.vit-pad');
+  await touchDrag(page, { x: pad.x + pad.width * 0.2, y: pad.y + pad.height * 0.5 }, { x: pad.x + pad.width * 0.8, y: pad.y + pad.height * 0.5 });
+  const drawn = await page.evaluate(() => window.neuroaiVit.input.drawing.reduce((a, b) => a + b, 0));
+  assert.ok(drawn > 5, `the finger drew on the pad (ink ${drawn})`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('touch: scrubbing PredNet\'s timeline, orbiting LFADS\'s 3-D view, dragging a knob', async () => {
+  let page = await openPhone(`${env.url}prednet.html`);
+  await page.waitForSelector('input.scrubber');
+  const scrub = await box(page, 'input.scrubber');
+  await touchDrag(page, { x: scrub.x + 4, y: scrub.y + scrub.height / 2 }, { x: scrub.x + scrub.width - 2, y: scrub.y + scrub.height / 2 });
+  await page.waitForFunction(() => window.neuroaiPrednet.state.t === 9);
+  assert.equal(await page.textContent('.time-label'), 't = 9');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  page = await openPhone(`${env.url}lfads.html`);
+  await page.waitForFunction(() => window.neuroaiLfads?.panel?.trajectories?.camera);
+  await page.waitForSelector('.three-wrap canvas');
+  const camera = () => page.evaluate(() => window.neuroaiLfads.panel.trajectories.camera.position.toArray().map((v) => +v.toFixed(3)));
+  const before = await camera();
+  const view = await box(page, '.three-wrap canvas');
+  await touchDrag(page, { x: view.x + view.width * 0.3, y: view.y + view.height * 0.5 }, { x: view.x + view.width * 0.7, y: view.y + view.height * 0.5 });
+  assert.notDeepEqual(await camera(), before, 'the camera orbited');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  page = await openPhone(`${env.url}replay.html`);
+  await page.waitForSelector('.lil-slider');
+  const slider = await box(page, '.lil-slider');  // the first: α, the priority exponent
+  const alpha = await page.evaluate(() => window.neuroaiReplay.lab.state.alpha);
+  await touchDrag(page, { x: slider.x + slider.width * 0.6, y: slider.y + slider.height / 2 }, { x: slider.x + 2, y: slider.y + slider.height / 2 });
+  await page.waitForFunction((a) => window.neuroaiReplay.lab.state.alpha < a, alpha);
+  assert.equal(await page.evaluate(() => window.neuroaiReplay.lab.state.alpha), 0, 'dragged to the left end');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
