@@ -4,6 +4,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { transform } from 'esbuild';
 
 // Usage: node tools/assemble-site.mjs [--wasm build/wasm] [--out build/site] [--web web]
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,11 +47,26 @@ fs.cpSync(webDir, out, { recursive: true });
 fs.mkdirSync(path.join(out, 'wasm'), { recursive: true });
 for (const f of WASM) fs.copyFileSync(need(path.join(wasmDir, f), 'build the wasm preset first'), path.join(out, 'wasm', f));
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
-for (const [src, name] of Object.entries(VENDOR))
-  fs.copyFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), path.join(out, 'vendor', name));
+// The vendor modules minified by esbuild (three's builds ship unminified: 4.5 MB of them), cached
+// by content in build/.assembly-cache like the compressed copies below.
+const cacheDir = path.join(root, 'build/.assembly-cache');
+fs.mkdirSync(cacheDir, { recursive: true });
+const cached = async (key, make) => {
+  const file = path.join(cacheDir, crypto.createHash('sha256').update(key).digest('hex').slice(0, 32));
+  if (fs.existsSync(file)) return fs.readFileSync(file);
+  const made = await make();
+  fs.writeFileSync(file, made);
+  return made;
+};
+const minified = (code) => cached(`minify ${code}`, async () => Buffer.from((await transform(code, { minify: true, format: 'esm', legalComments: 'inline' })).code));
+for (const [src, name] of Object.entries(VENDOR)) {
+  const from = need(path.join(root, 'node_modules', src), 'run npm ci');
+  if (name.endsWith('.js')) fs.writeFileSync(path.join(out, 'vendor', name), await minified(fs.readFileSync(from, 'utf8')));
+  else fs.copyFileSync(from, path.join(out, 'vendor', name));
+}
 for (const [src, name] of Object.entries(THREE_ADDONS)) {
   const code = fs.readFileSync(need(path.join(root, 'node_modules', src), 'run npm ci'), 'utf8');
-  fs.writeFileSync(path.join(out, 'vendor', name), code.replace(/from\s+['"]three['"]/g, "from './three.module.js'"));
+  fs.writeFileSync(path.join(out, 'vendor', name), await minified(code.replace(/from\s+['"]three['"]/g, "from './three.module.js'")));
 }
 // lil-gui embeds its icon font as a data: URL, which a strict CSP (font-src 'self') blocks:
 // write the font to its own file and point the stylesheet at it.
@@ -63,8 +81,10 @@ for (const [src, name] of Object.entries(THREE_ADDONS)) {
 }
 if (fs.existsSync(path.join(root, 'assets'))) fs.cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
 
-// The service worker's precache list: every file, with a version that changes with any content.
+// The service worker's list (precache.json): every file and a hash of its bytes (the worker keeps
+// a file only when its bytes are this version's), with a version that changes with any content.
 const listed = [];
+const hashes = {};
 const hash = crypto.createHash('sha256');
 (function walk(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -72,13 +92,17 @@ const hash = crypto.createHash('sha256');
     if (e.isDirectory()) walk(p);
     else {
       const rel = path.relative(out, p).split(path.sep).join('/');
+      const body = fs.readFileSync(p);
+      hash.update(rel).update(body);
+      if (rel === 'sw.js') continue;  // the browser fetches the worker's script itself, never from its cache
       listed.push(rel);
-      hash.update(rel).update(fs.readFileSync(p));
+      hashes[rel] = crypto.createHash('sha256').update(body).digest('hex').slice(0, 16);
     }
   }
 })(out);
 const version = hash.digest('hex').slice(0, 16);
-fs.writeFileSync(path.join(out, 'precache.json'), JSON.stringify({ version, files: ['./', ...listed] }));
+hashes['./'] = hashes['index.html'];
+fs.writeFileSync(path.join(out, 'precache.json'), JSON.stringify({ version, files: ['./', ...listed], hashes }));
 // The worker carries the version too: a new deployment is then a new worker to the browser (see web/sw.js).
 {
   const swFile = path.join(out, 'sw.js'), slot = "const VERSION = 'unassembled';";
@@ -89,5 +113,22 @@ fs.writeFileSync(path.join(out, 'precache.json'), JSON.stringify({ version, file
   }
   fs.writeFileSync(swFile, sw.replace(slot, `const VERSION = '${version}';`));
 }
-let files = listed.length + 1, bytes = listed.reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
-console.log(`site assembled in ${path.relative(process.cwd(), out) || '.'}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);
+// Precompressed copies beside the files (name.br, name.gz) for static hosts that serve them
+// (nginx's gzip_static and brotli_static, tools/serve.mjs): where they save a tenth or more.
+// Not in the precache list: the browser asks for the file and the server picks the encoding.
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.wasm', '.bin', '.nrai', '.md']);
+const brotli = promisify(zlib.brotliCompress), gzip = promisify(zlib.gzip);
+let compressed = 0;
+await Promise.all(['sw.js', 'precache.json', ...listed].filter((f) => COMPRESSIBLE.has(path.extname(f))).map(async (f) => {
+  const file = path.join(out, f), body = fs.readFileSync(file);
+  const big = body.length > 2e6;  // the highest settings take half a minute on a 4.7 MB data file
+  const br = await cached(`br ${big} ${crypto.createHash('sha256').update(body).digest('hex')}`,
+    () => brotli(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: big ? 5 : 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  if (br.length > 0.9 * body.length) return;
+  const gz = await cached(`gz ${big} ${crypto.createHash('sha256').update(body).digest('hex')}`, () => gzip(body, { level: big ? 6 : 9 }));
+  fs.writeFileSync(`${file}.br`, br);
+  fs.writeFileSync(`${file}.gz`, gz);
+  compressed += br.length;
+}));
+let files = listed.length + 2, bytes = listed.reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
+console.log(`site assembled in ${path.relative(process.cwd(), out) || '.'}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB (${(compressed / 1e6).toFixed(1)} MB of it precompressed with brotli)`);

@@ -1,6 +1,7 @@
 // A small static server for the built site (correct MIME types for wasm and modules, no
 // caching, and by default the strict Content-Security-Policy that course sites use).
 //   node tools/serve.mjs [--root build/site] [--port 8080] [--host 127.0.0.1] [--no-csp] [--isolated]
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -52,7 +53,30 @@ export function resolveRequestPath(base, url) {
  * are cross-origin isolated (COOP same-origin, COEP require-corp: SharedArrayBuffer, so threaded
  * wasm such as TensorFlow.js's, in bench/vit-threads.mjs); the site itself needs no isolation.
  */
-export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true, isolated = false } = {}) {
+/**
+ * A link of `bytesPerSecond` shared by every response and `latencyMs` before each (bench/load.mjs:
+ * a phone's mobile data, for the page, its workers and its service worker alike): a write function
+ * that sends `body` on `res` in paced chunks, then ends it.
+ */
+function pacedLink({ bytesPerSecond, latencyMs }) {
+  let free = 0;  // when the link is next free (ms, performance.now's clock)
+  const CHUNK = 16384;
+  return (res, body) => {
+    const chunks = [];
+    for (let i = 0; i < (body?.length ?? 0); i += CHUNK) chunks.push(body.subarray(i, i + CHUNK));
+    const next = () => {
+      const chunk = chunks.shift();
+      if (!chunk) return res.end();
+      const start = Math.max(free, performance.now());
+      free = start + (chunk.length / bytesPerSecond) * 1000;
+      setTimeout(() => { res.write(chunk); next(); }, free - performance.now());
+    };
+    setTimeout(next, latencyMs);
+  };
+}
+
+export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true, isolated = false, throttle = null } = {}) {
+  const paced = throttle ? pacedLink(throttle) : null;
   const base = path.resolve(root);
   // Every response, errors included, carries the same security headers. CORS and CORP let a course
   // page on another origin load the site's element, its workers' modules, the wasm and the assets
@@ -69,7 +93,8 @@ export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRIC
   const send = (req, res, status, type, body, extra = {}) => {
     if (!quiet) console.log(`${req.method} ${req.url} ${status}`);
     res.writeHead(status, { ...headersFor(type), ...extra });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (paced) paced(res, req.method === 'HEAD' || body === undefined ? null : Buffer.from(body));
+    else res.end(req.method === 'HEAD' ? undefined : body);
   };
   const fail = (req, res, status, text, extra) => send(req, res, status, 'text/plain; charset=utf-8', text, extra);
 
@@ -85,7 +110,20 @@ export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRIC
       if (!statErr && stat.isDirectory()) file = path.join(file, 'index.html');
       fs.readFile(file, (err, body) => {
         if (err) return fail(req, res, 404, 'not found');
-        send(req, res, 200, MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', body);
+        const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+        // A validator, so that a revalidation (Cache-Control: no-cache) costs a 304, not the file again.
+        const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+        if (req.headers['if-none-match'] === etag) return send(req, res, 304, type, undefined, { ETag: etag });
+        // The copy the assembler compressed beside the file (name.br, name.gz), where the browser takes it.
+        const accepted = String(req.headers['accept-encoding'] ?? '');
+        const encoding = ['br', 'gzip'].find((e) => new RegExp(`(^|[ ,])${e}($|[ ,;])`).test(accepted) &&
+                                                   fs.existsSync(`${file}.${e === 'gzip' ? 'gz' : e}`));
+        const headers = { ETag: etag, Vary: 'Accept-Encoding' };
+        if (!encoding) return send(req, res, 200, type, body, headers);
+        fs.readFile(`${file}.${encoding === 'gzip' ? 'gz' : encoding}`, (zErr, packed) => {
+          if (zErr) return send(req, res, 200, type, body, headers);
+          send(req, res, 200, type, packed, { ...headers, 'Content-Encoding': encoding });
+        });
       });
     });
   });

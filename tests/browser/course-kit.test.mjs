@@ -155,28 +155,38 @@ test('the server sends the strict CSP (every page these tests open reports its v
   }
 });
 
-test('after one visit the site works offline: the second load comes from the service worker', async () => {
+test('after one visit the page works offline, from the service worker; the footer\'s button keeps the whole site', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${env.url}replay.html`);
   await page.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
-  // Wait until the worker is active and every file of precache.json is cached.
-  const cached = await page.evaluate(async () => {
+  // The worker keeps what the page and its training worker loaded (the page tells it after its load).
+  const kept = (p, files) => p.evaluate(async (files) => {
     await navigator.serviceWorker.ready;
-    const { version, files } = await (await fetch('precache.json')).json();
-    for (let i = 0; i < 100; i++) {
+    const { version } = await (await fetch('precache.json')).json();
+    for (let i = 0; i < 150; i++) {
       const name = (await caches.keys()).find((k) => k.endsWith(` ${version}`));  // named 'neuroai <scope> <version>'
-      if (name && (await (await caches.open(name)).keys()).length >= files.length) return files.length;
+      const keys = name ? (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname.slice(1)) : [];
+      if (files.every((f) => keys.includes(f))) return keys.length;
       await new Promise((r) => setTimeout(r, 200));
     }
     return -1;
-  });
-  assert.ok(cached > 50, `precached ${cached} files`);
+  }, files);
+  const held = await kept(page, ['replay.html', 'js/pages/replay.js', 'wasm/neuroai.wasm', 'css/site.css']);
+  assert.ok(held > 10, `the page's files kept (${held})`);
+  const { files } = await page.evaluate(async () => (await fetch('precache.json')).json());
+  assert.ok(held < files.length / 2, `only what the page uses: ${held} of ${files.length} files`);
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('#replay-lab button.primary:not([disabled])', { timeout: 30000 });
   await page.click('#replay-lab button.primary');
   await page.waitForFunction(() => window.neuroaiReplay.lab.snapshot?.step > 20, null, { timeout: 30000 });
+  // Online again, the footer's button keeps the rest: then a page never visited works offline too.
+  await context.setOffline(false);
+  await page.click('button.offline-all');
+  await page.waitForFunction(() => document.querySelector('.offline-status')?.textContent === 'The whole site works offline now.', null, { timeout: 60000 });
+  assert.equal(await kept(page, files.filter((f) => f !== './')), files.length + 1, 'every file (the site\'s root too), and the whole-site mark');
+  await context.setOffline(true);
   const other = await context.newPage();
   await other.goto(`${env.url}embed.html?study=lfads`);
   await other.waitForSelector('#embed button.primary:not([disabled])', { timeout: 60000 });

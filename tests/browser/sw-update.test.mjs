@@ -44,6 +44,9 @@ test('a new deployment is offered with a reload banner, then shown, online and o
     await (await caches.open('neuroai-fedcba9876543210')).put(new URL('precache.json', location.href).href, new Response('{}'));
   });
   const v1Caches = await page.evaluate(() => caches.keys());
+  // The whole site kept (the footer's button): the new version keeps the whole site too.
+  await page.click('button.offline-all');
+  await page.waitForFunction(() => document.querySelector('.offline-status')?.textContent === 'The whole site works offline now.', null, { timeout: 60000 });
 
   const web2 = path.join(tmp, 'web');
   fs.cpSync(path.join(root, 'web'), web2, { recursive: true });

@@ -44,6 +44,9 @@ export class TrainerClient extends EventTarget {
   /** Resolves to {wasmInstances, liveObjects, heapBytes}: what the worker holds (a leak check, see worker.js). */
   counts() { return this.#request({ type: 'counts' }); }
 
+  /** Resolves to the URLs the worker fetched (js/lib/offline.js keeps them for offline use). */
+  resources() { return this.#request({ type: 'resources' }); }
+
   #request(message) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@
 //                 | {type: 'interval', ms} (time between snapshots while training)
 //                 | {type: 'reset', config} | {type: 'speed', stepsPerSecond} | {type: 'call', id, method, args}
 //                 | {type: 'counts', id} (a leak check and the heap's size: see liveCounts below)
+//                 | {type: 'resources', id} (the URLs it fetched, for the offline cache)
 // worker -> page: {type: 'ready', info, static} | {type: 'snapshot', ...} | {type: 'state', running}
 //                 | {type: 'reply', id, result | error} | {type: 'error', message}
 //                 | {type: 'notice', ...} (a job's own news, e.g. the progress of a long fit; see notify below)
@@ -211,6 +212,9 @@ self.onmessage = async ({ data: msg }) => {
         post({ type: 'reply', id: msg.id, result: counts });
         break;
       }
+      case 'resources':  // what this worker fetched (the wasm, a model's files): the offline cache keeps them too
+        post({ type: 'reply', id: msg.id, result: performance.getEntriesByType('resource').map((e) => e.name) });
+        break;
       case 'call': {
         if (!job || typeof job.calls?.[msg.method] !== 'function') throw new Error(`call: unknown method '${msg.method}'`);
         try {
