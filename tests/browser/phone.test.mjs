@@ -11,7 +11,7 @@ import { startServer } from '../../tools/serve.mjs';
 import { launch, root, screenshotDir } from './browser.mjs';
 
 const PAGES = ['index.html', 'prednet.html', 'replay.html', 'vit.html', 'lfads.html', 'episodic.html', 'glossary.html', 'teach.html',
-  'course-example.html', 'gpu-check.html', ...['spiral', 'prednet', 'replay', 'vit', 'episodic', 'lfads'].map((s) => `embed.html?study=${s}`)];
+  'course-example.html', 'gpu-check.html', ...['prednet', 'vit', 'lfads'].map((s) => `embed.html?study=${s}`)];  // the embeds whose views are widest
 
 let env, phone;
 before(async () => {
