@@ -37,9 +37,7 @@ const site = process.env.NEUROAI_SITE ?? `${root}/build/site`;
 /** One first visit: {bytes, seconds}. Bytes: unthrottled, until the service worker (if any) is active and the network is quiet. */
 async function visit(browser, page, { throttle }) {
   const link = { bytesPerSecond: MOBILE.downloadThroughput, latencyMs: MOBILE.latency };
-  const { server, url } = await startServer({ root: site, port: 0, ...(throttle && { throttle: link }) });
-  const sockets = new Set();
-  server.on('connection', (s) => sockets.add(s));
+  const { server, url, bytesSent } = await startServer({ root: site, port: 0, ...(throttle && { throttle: link }) });
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
     const tab = await context.newPage();
@@ -53,7 +51,7 @@ async function visit(browser, page, { throttle }) {
     await tab.evaluate(() => navigator.serviceWorker?.ready.then(() => true)).catch(() => {});
     let last = -1;
     for (;;) {  // quiet for a second
-      const now = [...sockets].reduce((n, s) => n + s.bytesWritten, 0);
+      const now = bytesSent();
       if (now === last) break;
       last = now;
       await new Promise((r) => setTimeout(r, 1000));
@@ -61,7 +59,7 @@ async function visit(browser, page, { throttle }) {
     return { bytes: last, seconds };
   } finally {
     await context.close();
-    for (const s of sockets) s.destroy();
+    server.closeAllConnections();
     await new Promise((r) => server.close(r));
   }
 }

@@ -147,10 +147,11 @@ let compressed = 0;
 await Promise.all(['sw.js', 'precache.json', ...listed].filter((f) => COMPRESSIBLE.has(path.extname(f))).map(async (f) => {
   const file = path.join(out, f), body = fs.readFileSync(file);
   const big = body.length > 2e6;  // the highest settings take half a minute on a 4.7 MB data file
-  const br = await cached(`br ${big} ${crypto.createHash('sha256').update(body).digest('hex')}`,
+  const digest = crypto.createHash('sha256').update(body).digest('hex');
+  const br = await cached(`br ${big} ${digest}`,
     () => brotli(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: big ? 5 : 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
   if (br.length > 0.9 * body.length) return;
-  const gz = await cached(`gz ${big} ${crypto.createHash('sha256').update(body).digest('hex')}`, () => gzip(body, { level: big ? 6 : 9 }));
+  const gz = await cached(`gz ${big} ${digest}`, () => gzip(body, { level: big ? 6 : 9 }));
   fs.writeFileSync(`${file}.br`, br);
   fs.writeFileSync(`${file}.gz`, gz);
   compressed += br.length;

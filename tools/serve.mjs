@@ -49,11 +49,6 @@ export function resolveRequestPath(base, url) {
 }
 
 /**
- * Starts a server; resolves to {server, url, port}. port 0 picks a free port. isolated: the pages
- * are cross-origin isolated (COOP same-origin, COEP require-corp: SharedArrayBuffer, so threaded
- * wasm such as TensorFlow.js's, in bench/vit-threads.mjs); the site itself needs no isolation.
- */
-/**
  * A link of `bytesPerSecond` shared by every response and `latencyMs` before each (bench/load.mjs:
  * a phone's mobile data, for the page, its workers and its service worker alike): a write function
  * that sends `body` on `res` in paced chunks, then ends it.
@@ -75,8 +70,24 @@ function pacedLink({ bytesPerSecond, latencyMs }) {
   };
 }
 
+/**
+ * Starts a server; resolves to {server, url, port, bytesSent()}. port 0 picks a free port. isolated:
+ * the pages are cross-origin isolated (COOP same-origin, COEP require-corp: SharedArrayBuffer, so
+ * threaded wasm such as TensorFlow.js's, in bench/vit-threads.mjs); the site itself needs no
+ * isolation. throttle: {bytesPerSecond, latencyMs}, a paced link (pacedLink).
+ */
 export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRICT_CSP, quiet = true, isolated = false, throttle = null } = {}) {
   const paced = throttle ? pacedLink(throttle) : null;
+  // Each file's validator, computed once per version of the file (its size and time stamp).
+  const etags = new Map();
+  const etagOf = (file, stat, body) => {
+    const stamp = `${stat.size} ${stat.mtimeMs}`;
+    const known = etags.get(file);
+    if (known?.stamp === stamp) return known.etag;
+    const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    etags.set(file, { stamp, etag });
+    return etag;
+  };
   const base = path.resolve(root);
   // Every response, errors included, carries the same security headers. CORS and CORP let a course
   // page on another origin load the site's element, its workers' modules, the wasm and the assets
@@ -112,7 +123,7 @@ export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRIC
         if (err) return fail(req, res, 404, 'not found');
         const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
         // A validator, so that a revalidation (Cache-Control: no-cache) costs a 304, not the file again.
-        const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+        const etag = etagOf(file, stat.isDirectory() ? fs.statSync(file) : stat, body);  // a folder: its index.html
         if (req.headers['if-none-match'] === etag) return send(req, res, 304, type, undefined, { ETag: etag });
         // The copy the assembler compressed beside the file (name.br, name.gz), where the browser takes it.
         const accepted = String(req.headers['accept-encoding'] ?? '');
@@ -127,11 +138,15 @@ export function startServer({ root, port = 8080, host = '127.0.0.1', csp = STRIC
       });
     });
   });
+  // What the server has sent, headers included (bench/load.mjs, the first-visit test).
+  const sockets = new Set();
+  server.on('connection', (socket) => sockets.add(socket));
+  const bytesSent = () => [...sockets].reduce((n, s) => n + s.bytesWritten, 0);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const actual = server.address().port;
-      resolve({ server, port: actual, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/` });
+      resolve({ server, port: actual, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/`, bytesSent });
     });
   });
 }

@@ -61,6 +61,13 @@ function sharedContext(browser) {
 export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
   const page = await (await sharedContext(browser)).newPage();
   await page.setViewportSize({ width, height });
+  await recordProblems(page);
+  await page.goto(url);
+  return page;
+}
+
+/** Collects a page's console errors, page errors, failed requests and CSP violations in page.problems. */
+export async function recordProblems(page) {
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
@@ -68,7 +75,6 @@ export async function openPage(browser, url, { width = 1280, height = 900 } = {}
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });
-  await page.goto(url);
   return page;
 }
 

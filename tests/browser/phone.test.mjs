@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../../tools/serve.mjs';
-import { launch, root, screenshotDir } from './browser.mjs';
+import { launch, recordProblems, root, screenshotDir } from './browser.mjs';
 
 const PAGES = ['index.html', 'prednet.html', 'replay.html', 'vit.html', 'lfads.html', 'episodic.html', 'glossary.html', 'teach.html',
   'course-example.html', 'gpu-check.html', ...['prednet', 'vit', 'lfads'].map((s) => `embed.html?study=${s}`)];  // the embeds whose views are widest
@@ -22,10 +22,7 @@ before(async () => {
 after(async () => { await env?.close(); });
 
 async function openPhone(url) {
-  const page = await phone.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  const page = await recordProblems(await phone.newPage());
   await page.goto(url);
   return page;
 }
@@ -125,9 +122,7 @@ test('touch: scrubbing PredNet\'s timeline, orbiting LFADS\'s 3-D view, dragging
 });
 
 test('the first visit of the landing page transfers under 1.5 MB, the service worker\'s keeping included', async () => {
-  const { server, url } = await startServer({ root: process.env.NEUROAI_SITE ?? path.join(root, 'build/site'), port: 0 });
-  const sockets = new Set();
-  server.on('connection', (socket) => sockets.add(socket));
+  const { server, url, bytesSent } = await startServer({ root: process.env.NEUROAI_SITE ?? path.join(root, 'build/site'), port: 0 });
   const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
     const page = await context.newPage();
@@ -138,12 +133,12 @@ test('the first visit of the landing page transfers under 1.5 MB, the service wo
       const names = await caches.keys();
       return names.length > 0 && (await (await caches.open(names[0])).match('wasm/neuroai.wasm')) !== undefined;
     }, null, { timeout: 60000, polling: 500 });
-    const bytes = [...sockets].reduce((n, s) => n + s.bytesWritten, 0);
+    const bytes = bytesSent();
     assert.ok(bytes < 1.5e6, `${(bytes / 1e6).toFixed(2)} MB`);
     assert.ok(bytes > 0.1e6, `${(bytes / 1e6).toFixed(2)} MB: the wasm module at least`);
   } finally {
     await context.close();
-    for (const s of sockets) s.destroy();
+    server.closeAllConnections();
     await new Promise((r) => server.close(r));
   }
 });

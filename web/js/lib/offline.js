@@ -34,8 +34,9 @@ export function registerOffline() {
     offerWholeSite(registration);
     // This page's files, and its workers' (the wasm, the model), as loaded before the worker
     // controlled it; once it does, what the page fetches is kept as it passes.
-    if (document.readyState === 'complete') setTimeout(() => keepThisPage(registration), 3000);
-    else addEventListener('load', () => setTimeout(() => keepThisPage(registration), 3000), { once: true });
+    const later = () => setTimeout(() => keepThisPage(registration), 3000);
+    if (document.readyState === 'complete') later();
+    else addEventListener('load', later, { once: true });
   });
   // The new version took over (asked for here or in another tab): load it. Not on the first visit,
   // when the first worker takes over a page that came from the network.
