@@ -50,7 +50,7 @@ async function onceBare(browser, url, study, threads) {
       const M = await createNeuroAI();
       const lab = new M[b.lab](b.config);
       if (b.data) {
-        const bytes = new Uint8Array(await (await fetch('./assets/vit/fashion-subset.bin')).arrayBuffer());
+        const bytes = new Uint8Array(await (await fetch('./assets/vit/fashion-train.bin')).arrayBuffer());
         const { train } = M.decodeFashionSubset(bytes);
         lab.setTrainData(train.pixels, train.labels);
       }

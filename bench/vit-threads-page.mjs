@@ -20,7 +20,7 @@ async function setUp() {
   if (!(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js wasm backend did not start');
   await tf.ready();
   const neuroai = await createNeuroAI();
-  const bytes = new Uint8Array(await (await fetch('./site/assets/vit/fashion-subset.bin')).arrayBuffer());
+  const bytes = new Uint8Array(await (await fetch('./site/assets/vit/fashion-train.bin')).arrayBuffer());
   return { neuroai, train: neuroai.decodeFashionSubset(bytes).train };
 }
 const ready = setUp();

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { transform } from 'esbuild';
@@ -80,6 +80,27 @@ for (const [src, name] of Object.entries(THREE_ADDONS)) {
   }
 }
 if (fs.existsSync(path.join(root, 'assets'))) fs.cpSync(path.join(root, 'assets'), path.join(out, 'assets'), { recursive: true });
+// The Fashion-MNIST subset ships as its two splits (the wasm module's splitFashionSubset): a page
+// fetches the held-out images it shows at once, the training images only when it trains (2 of
+// the ViT page's 2.5 MB). fashion-subset.json names them, with their image counts.
+{
+  const subsetFile = path.join(out, 'assets/vit/fashion-subset.bin');
+  if (fs.existsSync(subsetFile)) {
+    const { default: createNeuroAI } = await import(pathToFileURL(path.join(wasmDir, 'neuroai.mjs')).href);
+    const neuroai = await createNeuroAI({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'neuroai.wasm')) });
+    const bytes = fs.readFileSync(subsetFile);
+    const { rows, cols, train, test } = neuroai.decodeFashionSubset(bytes);
+    const files = neuroai.splitFashionSubset(bytes);
+    const manifest = { rows, cols };
+    for (const split of ['train', 'test']) {
+      const name = `fashion-${split}.bin`;
+      fs.writeFileSync(path.join(out, 'assets/vit', name), files[split]);
+      manifest[split] = { file: name, images: (split === 'train' ? train : test).count, bytes: files[split].length };
+    }
+    fs.writeFileSync(path.join(out, 'assets/vit/fashion-subset.json'), JSON.stringify(manifest));
+    fs.rmSync(subsetFile);
+  }
+}
 
 // Each page's static module graph announced in its head (<link rel="modulepreload">), so that the
 // browser fetches it all at once instead of one level of imports per round trip: on a phone's

@@ -337,6 +337,20 @@ val decode_fashion_subset(val bytes) {
   });
 }
 
+/// {train, test}: a subset file's splits as subset files of their own (Uint8Arrays), each with
+/// the other split empty (the site ships them apart: tools/assemble-site.mjs).
+val split_fashion_subset(val bytes) {
+  return js::guard([&] {
+    const auto data = js::uint8_array(bytes, "splitFashionSubset: bytes");
+    const data::FashionSubsetFiles files =
+        data::split_fashion_subset(data::decode_fashion_subset(data.data(), data.size()));
+    val o = val::object();
+    o.set("train", js::to_uint8_array(files.train.data(), files.train.size()));
+    o.set("test", js::to_uint8_array(files.test.data(), files.test.size()));
+    return o;
+  });
+}
+
 /// The model config stored in a ViT weights file (to construct a matching VitLab).
 val vit_weights_config(val bytes) {
   return js::guard([&] {
@@ -379,5 +393,6 @@ EMSCRIPTEN_BINDINGS(neuroai_vit) {
       .function("loadWeights", &VitLabJs::load_weights);
   js::register_data_parallel(lab);
   emscripten::function("decodeFashionSubset", &decode_fashion_subset);
+  emscripten::function("splitFashionSubset", &split_fashion_subset);
   emscripten::function("vitWeightsConfig", &vit_weights_config);
 }

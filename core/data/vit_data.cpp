@@ -95,6 +95,11 @@ std::vector<uint8_t> encode_fashion_subset(const FashionSubset& s) {
   return out;
 }
 
+FashionSubsetFiles split_fashion_subset(const FashionSubset& s) {
+  const LabeledImages none{0, s.train.rows, s.train.cols, {}, {}};
+  return {encode_fashion_subset({s.train, none}), encode_fashion_subset({none, s.test})};
+}
+
 FashionSubset decode_fashion_subset(const uint8_t* bytes, size_t size) {
   const char* what = "fashion subset";
   constexpr size_t kHeader = 24;

@@ -48,6 +48,12 @@ struct FashionSubset {
 std::vector<uint8_t> encode_fashion_subset(const FashionSubset& subset);
 /// Parses and verifies a subset file; a truncated or altered file is refused.
 FashionSubset decode_fashion_subset(const uint8_t* bytes, size_t size);
+/// A subset's two splits as subset files of their own (the other split empty), so that a page
+/// can fetch the held-out images it shows at once and the training images only when it trains.
+struct FashionSubsetFiles {
+  std::vector<uint8_t> train, test;
+};
+FashionSubsetFiles split_fashion_subset(const FashionSubset& subset);
 
 /// Training-time augmentation: a random translation of up to `shift` pixels in x and y (zero
 /// fill, the background) and, with flip, a mirror image half of the time.

@@ -142,3 +142,30 @@ test('the first visit of the landing page transfers under 1.5 MB, the service wo
     await new Promise((r) => server.close(r));
   }
 });
+
+test('the ViT page fetches its held-out images at once and the training images only when it trains', async () => {
+  const { server, url, bytesSent } = await startServer({ root: process.env.NEUROAI_SITE ?? path.join(root, 'build/site'), port: 0 });
+  const asked = [];
+  server.on('request', (req) => asked.push(req.url.split('?')[0]));
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await recordProblems(await context.newPage());
+    await page.goto(`${url}vit.html#init=scratch&patch=7&dim=32&depth=2&heads=2&batch=32`);
+    await page.waitForSelector('#vit-train button.primary:not([disabled])', { timeout: 60000 });
+    await page.waitForTimeout(500);
+    assert.ok(asked.includes('/assets/vit/fashion-test.bin'), 'the held-out images');
+    assert.ok(!asked.includes('/assets/vit/fashion-train.bin'), 'no training images before training');
+    assert.ok(bytesSent() < 2e6, `${(bytesSent() / 1e6).toFixed(2)} MB`);
+    assert.equal(await page.evaluate(() => window.neuroaiVit.info.trainImages), 'not fetched');
+    await page.click('#vit-train button:has-text("Step")');
+    await page.waitForFunction(() => window.neuroaiVit.snapshot?.step === 1, null, { timeout: 60000 });
+    assert.equal(asked.filter((p) => p === '/assets/vit/fashion-train.bin').length, 1);
+    assert.equal(await page.evaluate(() => window.neuroaiVit.snapshot.trainImages), 'ready');
+    assert.match(await page.textContent('#vit-panel .vit-live'), /trained here on 5,000 images/);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await context.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

@@ -191,7 +191,7 @@ test('knobs come from the URL hash; a hostile hash falls back to defaults', asyn
   await page.close();
 });
 
-const subset = path.join(process.env.NEUROAI_SITE ?? path.join(root, 'build/site'), 'assets/vit/fashion-subset.bin');
+const subset = path.join(process.env.NEUROAI_SITE ?? path.join(root, 'build/site'), 'assets/vit/fashion-train.bin');
 test('moving Fashion-MNIST sprites load in the worker and play with their shipped model', { skip: !fs.existsSync(subset) && 'no Fashion-MNIST subset in this site' }, async () => {
   const page = await open('#data=sprites');
   await page.waitForFunction(() => window.neuroaiPrednet.info?.dataset === 'sprites' && window.neuroaiPrednet.ready, null, { timeout: 60000 });

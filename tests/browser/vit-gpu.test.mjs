@@ -31,7 +31,7 @@ async function gpuPage() {
     const M = await createNeuroAI();
     const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
     const weights = await bytes('./assets/vit/vit-fashion.nrai');
-    const subset = M.decodeFashionSubset(await bytes('./assets/vit/fashion-subset.bin'));
+    const subset = M.decodeFashionSubset(await bytes('./assets/vit/fashion-test.bin'));  // the held-out split
     const c = M.vitWeightsConfig(weights);
     const vit = new M.VitLab({ patch: c.patch, dim: c.dim, depth: c.depth, heads: c.heads, mlp: c.mlp });
     vit.loadWeights(weights);

@@ -159,6 +159,19 @@ TEST_CASE("the subset file round-trips and refuses corrupt input", "[vit_data]")
   REQUIRE_THROWS_WITH(data::decode_fashion_subset(gz, 30), Contains("gzip-compressed"));
 }
 
+TEST_CASE("a subset splits into two subset files, each with one split", "[vit_data]") {
+  const data::FashionSubset s{sample_set(7, 10), sample_set(3, 10)};
+  const data::FashionSubsetFiles files = data::split_fashion_subset(s);
+  const data::FashionSubset train = data::decode_fashion_subset(files.train.data(), files.train.size());
+  const data::FashionSubset test = data::decode_fashion_subset(files.test.data(), files.test.size());
+  CHECK((train.train.count == 7 && train.test.count == 0 && test.train.count == 0 && test.test.count == 3));
+  CHECK((train.train.pixels == s.train.pixels && train.train.labels == s.train.labels));
+  CHECK((test.test.pixels == s.test.pixels && test.test.labels == s.test.labels));
+  CHECK((test.test.rows == 4 && test.test.cols == 3 && train.test.rows == 4));
+  // Together they hold the whole file's bytes, and one more header and checksum.
+  CHECK(files.train.size() + files.test.size() == data::encode_fashion_subset(s).size() + 28);
+}
+
 TEST_CASE("minibatches: plain copies, shifts and mirror images", "[vit_data]") {
   const data::LabeledImages set = sample_set(4, 10);  // 4 x 3 images
   const int idx[2] = {2, 0};

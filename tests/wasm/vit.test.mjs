@@ -51,6 +51,19 @@ test('decodeFashionSubset: 5000 training and 1000 test images, balanced, with cl
                                        'Sneaker', 'Bag', 'Ankle boot']);
 });
 
+test('splitFashionSubset: the two splits as subset files of their own (the site ships them apart)', () => {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'assets/vit/fashion-subset.bin')));
+  const files = M.splitFashionSubset(bytes);
+  const train = M.decodeFashionSubset(files.train), test = M.decodeFashionSubset(files.test);
+  assert.deepEqual([train.train.count, train.test.count, test.train.count, test.test.count], [5000, 0, 0, 1000]);
+  assert.deepEqual(train.train.pixels, subset.train.pixels);
+  assert.deepEqual(train.train.labels, subset.train.labels);
+  assert.deepEqual(test.test.pixels, subset.test.pixels);
+  assert.deepEqual(test.test.labels, subset.test.labels);
+  assert.throws(() => M.splitFashionSubset(bytes.subarray(0, 100)), /fashion subset: truncated/);
+  assert.throws(() => M.splitFashionSubset('nope'), /splitFashionSubset: bytes/);
+});
+
 test('VitLab: defaults are the shipped architecture; a config is honoured', () => {
   for (const arg of [undefined, null, {}]) {
     using(() => new M.VitLab(arg), (m) => {

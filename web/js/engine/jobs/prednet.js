@@ -5,6 +5,7 @@
 // The measurement's rollouts are PredNet's batched forward pass, on WebGPU where it is there and
 // worth it (./prednet-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
+import { decodeFashionSplit, fetchFashionSplit } from '../fashion-subset.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 import { createTrainingThreads, passBytesPerThread } from '../replicas.js';
 import { createComputePath } from './prednet-gpu.js';
@@ -15,7 +16,6 @@ const WEIGHTS_URL = {
   blobs: new URL('../../../assets/prednet/prednet-blobs.nrai', import.meta.url),
   sprites: new URL('../../../assets/prednet/prednet-sprites.nrai', import.meta.url),
 };
-const SPRITES_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
 const RUNNING_EVAL_SEQUENCES = 8;  // held-out sequences behind the live MSE curve
 const RUNNING_EVAL_EVERY_MS = 2000;
 
@@ -31,12 +31,10 @@ function loadSprites(neuroai) {
   if (sprites.state !== 'idle') return;
   sprites.state = 'loading';
   const weights = fetchBytes(WEIGHTS_URL.sprites).then((w) => { shipped.sprites = w; });
-  const images = fetchBytes(SPRITES_URL)
-    .then((bytes) => {
-      if (bytes instanceof Error) throw bytes;
-      if (typeof neuroai.decodeFashionSubset !== 'function') throw new Error('this build of the module has no Fashion-MNIST decoder');
-      const subset = neuroai.decodeFashionSubset(bytes);
-      Object.assign(sprites, { images: subset.train.pixels, heldOut: subset.test.pixels, rows: subset.rows, cols: subset.cols });
+  const images = Promise.all([fetchFashionSplit('train'), fetchFashionSplit('test')])
+    .then(([trainBytes, testBytes]) => {
+      const train = decodeFashionSplit(neuroai, trainBytes, 'train'), test = decodeFashionSplit(neuroai, testBytes, 'test');
+      Object.assign(sprites, { images: train.pixels, heldOut: test.pixels, rows: train.rows, cols: train.cols });
     });
   Promise.all([images, weights])
     .then(() => { sprites.state = 'ready'; })

@@ -1,14 +1,15 @@
 // Worker-side job: a Vision Transformer learning Fashion-MNIST (the attention case study).
-// The images and the shipped weights are fetched once, when the worker first loads this module;
+// The held-out images and the shipped weights are fetched once, when the worker first loads this
+// module; the training images when a job first trains (or measures its k-NN baseline on them);
 // each job is one VitLab, trained from scratch or started from the shipped weights.
 import { fetchBytes } from '../fetch-bytes.js';
+import { decodeFashionSplit, fetchFashionManifest, fetchFashionSplit } from '../fashion-subset.js';
 import { TRAINING_PASS_BYTES } from '../memory-budget.js';
 import { createTrainingThreads, passBytesPerThread } from '../replicas.js';
 import { createComputePath } from './vit-gpu.js';
 
 export const name = 'vit';
 
-const SUBSET_URL = new URL('../../../assets/vit/fashion-subset.bin', import.meta.url);
 const WEIGHTS_URL = new URL('../../../assets/vit/vit-fashion.nrai', import.meta.url);
 const HELD_OUT = 300;       // test images behind the held-out curve while training
 const EVAL_EVERY = 40;      // steps between two held-out evaluations
@@ -19,8 +20,9 @@ const CHECK_IMAGES = 8;     // test images both paths classify before WebGPU is 
 // shipped model was trained with both, for its last points of accuracy.
 const SCRATCH_TRAINING = { warmup: 20, shift: 0, flip: false };
 
-// Top-level await: the worker's import of this module resolves once both are here (or failed).
-const [subsetBytes, weightsBytes] = await Promise.all([fetchBytes(SUBSET_URL), fetchBytes(WEIGHTS_URL)]);
+// Top-level await: the worker's import of this module resolves once these are here (or failed).
+const [manifest, testBytes, weightsBytes] = await Promise.all([fetchFashionManifest(), fetchFashionSplit('test'), fetchBytes(WEIGHTS_URL)]);
+let trainBytes = null;  // a promise of the training split's bytes, once a job asks for them (kept for the next job)
 
 const toPixels = (bytes) => Float32Array.from(bytes, (b) => b / 255);
 
@@ -30,11 +32,11 @@ const toPixels = (bytes) => Float32Array.from(bytes, (b) => b / 255);
  *   worker and threads - 1 replicas; 0 or none: auto, see createTrainingThreads), patch, dim, depth, heads, mlp, lr, batch, seed}
  */
 export async function create(neuroai, config = {}) {
-  if (subsetBytes instanceof Error) throw subsetBytes;
+  if (manifest instanceof Error) throw manifest;
   const { init = 'scratch', gpu = 'auto', threads: asked = 0, ...knobs } = config;
-  const subset = neuroai.decodeFashionSubset(subsetBytes);
-  const testPixels = toPixels(subset.test.pixels);
-  const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, subset.test.count) * subset.rows * subset.cols);
+  const test = decodeFashionSplit(neuroai, testBytes, 'test');
+  const testPixels = toPixels(test.pixels);
+  const pixelsOf = (n) => testPixels.subarray(0, Math.min(n, test.count) * test.rows * test.cols);
   if (init === 'shipped' && weightsBytes instanceof Error) throw weightsBytes;
   // The shipped weights bring their own architecture (loadWeights adopts it): only the training knobs apply.
   // The training threads share the page's tape budget (../replicas.js).
@@ -45,8 +47,7 @@ export async function create(neuroai, config = {}) {
   let compute;
   try {  // a job that fails to start frees its model: the wasm heap is not garbage-collected
     if (init === 'shipped') model.loadWeights(weightsBytes);
-    model.setTrainData(subset.train.pixels, subset.train.labels);
-    model.setTestData(subset.test.pixels, subset.test.labels);
+    model.setTestData(test.pixels, test.labels);
     // The batched calls (classify, evaluate, attention maps) run on WebGPU when it is there and worth it (./vit-gpu.js).
     compute = await createComputePath(model, gpu, pixelsOf(CHECK_IMAGES));
   } catch (error) {
@@ -66,17 +67,38 @@ export async function create(neuroai, config = {}) {
     throw error;
   }
 
+  // The training images: fetched when first needed (on a phone's link, seconds), then given to the model.
+  const trainImages = { state: 'not fetched', loading: null };
+  function needTrainImages() {
+    trainImages.loading ??= (async () => {
+      trainImages.state = 'fetching';
+      trainBytes ??= fetchFashionSplit('train');
+      try {
+        const train = decodeFashionSplit(neuroai, await trainBytes, 'train');
+        model.setTrainData(train.pixels, train.labels);
+        trainImages.state = 'ready';
+      } catch (error) {
+        trainBytes = null;  // the next job tries again
+        trainImages.loading = null;
+        trainImages.state = 'not fetched';
+        throw error;
+      }
+    })();
+    return trainImages.loading;
+  }
+  if (trainBytes) await needTrainImages().catch(() => {});  // an earlier job fetched them: this one starts with them (or tries again when it trains)
+
   /** As VitLab.evaluate, from the compute path's probabilities: the first n test images. */
   async function evaluate(maxImages, mask) {
     if (compute.path === 'wasm') return { ...model.evaluate(maxImages, mask), compute: computeInfo() };
-    const K = subset.classNames.length, n = Math.min(maxImages, subset.test.count);
-    const probs = await compute.predict(testPixels.subarray(0, n * subset.rows * subset.cols), mask);
+    const K = test.classNames.length, n = Math.min(maxImages, test.count);
+    const probs = await compute.predict(testPixels.subarray(0, n * test.rows * test.cols), mask);
     const confusion = new Int32Array(K * K);
     let correct = 0, loss = 0;
     for (let i = 0; i < n; ++i) {
       let best = 0;
       for (let c = 1; c < K; ++c) if (probs[i * K + c] > probs[i * K + best]) best = c;
-      const label = subset.test.labels[i];
+      const label = test.labels[i];
       correct += best === label;
       loss -= Math.log(Math.max(probs[i * K + label], 1e-30));
       confusion[label * K + best]++;
@@ -105,16 +127,19 @@ export async function create(neuroai, config = {}) {
       init,
       config: model.config(),
       paramCount: model.paramCount(),
-      classNames: subset.classNames,
-      trainCount: subset.train.count,
-      testPixels: subset.test.pixels,
-      testLabels: subset.test.labels,
+      classNames: test.classNames,
+      trainCount: manifest.train.images,
+      trainBytes: manifest.train.bytes,
+      trainImages: trainImages.state,
+      testPixels: test.pixels,
+      testLabels: test.labels,
       heldOutImages: HELD_OUT,
       compute: computeInfo(),
       threads: threads.info(),
     }),
     chunk: 1,  // one step per call: a step of the shipped architecture takes about 0.1-0.4 s
     async train(steps) {
+      await needTrainImages();
       recentLoss = await threads.train(steps);
       const step = model.steps();
       if (step - lastEvalStep >= EVAL_EVERY) {
@@ -129,7 +154,7 @@ export async function create(neuroai, config = {}) {
       imagesAtLastSnapshot = images;
       timeAtLastSnapshot = now;
       const data = { step: model.steps(), epochs: model.epochs(), loss: recentLoss, learningRate: model.learningRate(),
-                     heldOut, imagesPerSecond, threads: threads.info() };
+                     heldOut, imagesPerSecond, threads: threads.info(), trainImages: trainImages.state };
       const transfer = [];
       if (probe) {
         data.probe = inspect(probe.image, probe.mask);
@@ -179,7 +204,7 @@ export async function create(neuroai, config = {}) {
       computePath: () => ({ result: computeInfo() }),
       /** images/s of the wasm and the WebGPU forward on the 1,000 test images (see vit-gpu.js). */
       benchmarkPaths: async () => {
-        const r = await compute.benchmark(testPixels.subarray(0, 1000 * subset.rows * subset.cols));
+        const r = await compute.benchmark(testPixels.subarray(0, 1000 * test.rows * test.cols));
         return { result: { ...r, compute: computeInfo() } };
       },
       positionSimilarity: () => {
@@ -191,7 +216,8 @@ export async function create(neuroai, config = {}) {
         const r = await compute.meanAttentionDistance(pixelsOf(DISTANCE_IMAGES.gpu), pixelsOf(DISTANCE_IMAGES.wasm));
         return { result: r, transfer: [r.distance.buffer] };
       },
-      knnBaseline: (k) => {
+      knnBaseline: async (k) => {
+        await needTrainImages();
         const r = model.knnBaseline(k);
         return { result: { accuracy: r.accuracy }, transfer: [] };
       },

@@ -191,8 +191,15 @@ export class VitPanel extends StudyPanel {
   }
 
   onState({ running }) {
-    if (this.snapshot) this.showStatus(this.snapshot);
+    if (running && (this.snapshot?.trainImages ?? this.info?.trainImages) !== 'ready') this.showFetching();
+    else if (this.snapshot) this.showStatus(this.snapshot);
     super.onState({ running });
+  }
+
+  /** The first step waits for the training images, which the page fetches only when it trains. */
+  showFetching() {
+    this.status.textContent = `Fetching the ${this.info.trainCount.toLocaleString('en')} training images ` +
+      `(${(this.info.trainBytes / 1e6).toFixed(1)} MB before compression) for the first step…`;
   }
 
   showStatus(snap) {
@@ -365,7 +372,7 @@ export class VitPanel extends StudyPanel {
 
   async measure() {
     this.measureButton.disabled = true;
-    this.evalStatus.textContent = 'Measuring (the worker runs 1,000 test images and the baseline)…';
+    this.evalStatus.textContent = 'Measuring (the worker runs 1,000 test images and the baseline on the training images)…';
     try {
       const [name, data] = this.modelDescription();
       const vit = await this.trainer.call('evaluate', 1000, null);
@@ -373,7 +380,7 @@ export class VitPanel extends StudyPanel {
       this.measured[this.info.init === 'shipped' && !(this.snapshot?.step > 0) ? 'shipped' : 'live'] = { name, data, accuracy: vit.accuracy };
       if (!this.measured.knn) {
         const knn = await this.trainer.call('knnBaseline', 5);
-        this.measured.knn = { name: '5 nearest neighbours in pixel space', data: '5,000 images (no training)', accuracy: knn.accuracy };
+        this.measured.knn = { name: '5 nearest neighbours in pixel space', data: `${this.info.trainCount.toLocaleString('en')} images (no training)`, accuracy: knn.accuracy };
       }
       this.renderEvaluation();
       this.evalStatus.textContent = 'Measured in this browser.';
