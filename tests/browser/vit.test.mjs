@@ -273,6 +273,63 @@ test('drawing in the pad updates the class probabilities', async () => {
   assert.deepEqual(page.problems, []);
 });
 
+test('your own picture: picked or dropped, converted as Fashion-MNIST was made, classified and attended to; nothing leaves the page', async () => {
+  const page = await openPage(env.browser, url());
+  await ready(page);
+  await inspected(page);
+  await page.waitForLoadState('networkidle');
+  const requests = [];  // (headless Chromium asks for the page's favicon at a time of its choosing: not the picture's doing)
+  page.on('request', (r) => { if (!r.url().endsWith('/favicon.svg')) requests.push(r.url()); });
+  // A "photo": test image 0, dark on a light background, 8x larger and off-centre on a 400 x 300 picture, as a PNG.
+  const png = await page.evaluate(async () => {
+    const { testPixels } = window.neuroaiVit.info;
+    const c = new OffscreenCanvas(400, 300), ctx = c.getContext('2d');
+    ctx.fillStyle = '#f4f1ea';
+    ctx.fillRect(0, 0, 400, 300);
+    const img = new ImageData(28, 28);
+    for (let i = 0; i < 784; i++) { const g = 244 - testPixels[i] * 0.9; img.data.set([g, g, g, 255], 4 * i); }
+    const small = new OffscreenCanvas(28, 28);
+    small.getContext('2d').putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, 150, 40, 224, 224);
+    return Array.from(new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer()));
+  });
+  const galleryTop = (await probs(page)).indexOf(Math.max(...await probs(page)));  // the model's class for test image 0 itself
+  await page.click('#vit-tab-picture');
+  assert.match(await page.textContent('#vit-picture'), /nothing is sent anywhere/);
+  await page.setInputFiles('#vit-picture input[type=file]', { name: 'boot.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+  await page.waitForFunction(() => window.neuroaiVit.input.picture && window.neuroaiVit.state.input === 'picture', null, { timeout: 30000 });
+  await page.waitForTimeout(200);
+  await inspected(page);
+  const seen = await page.evaluate(() => {
+    const a = window.neuroaiVit.input.picture.image, b = Float32Array.from(window.neuroaiVit.info.testPixels.subarray(0, 784), (v) => v / 255);
+    const ma = a.reduce((s, v) => s + v, 0) / 784, mb = b.reduce((s, v) => s + v, 0) / 784;
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < 784; i++) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) ** 2; bb += (b[i] - mb) ** 2; }
+    return { correlation: ab / Math.sqrt(aa * bb), inverted: window.neuroaiVit.input.picture.inverted };
+  });
+  assert.ok(seen.correlation > 0.85, `the model sees the test image again (correlation ${seen.correlation.toFixed(3)})`);
+  assert.equal(seen.inverted, true);
+  const p = await probs(page);
+  assert.equal(p.indexOf(Math.max(...p)), galleryTop, 'classified as the test image itself');
+  assert.match(await page.textContent('#vit-picture'), /boot\.png \(400 x 300\): trimmed to the object \(224 x \d+ px\).*inverted/);
+  assert.ok(await colours(page, '#vit-picture canvas.vit-seen') > 2 && await colours(page, '#vit-picture canvas.vit-original') > 2, 'both pictures drawn');
+  assert.ok(await colours(page, '#vit-panel canvas.vit-attention') > 4, 'its attention drawn');
+  await screenshot(page, 'vit-picture');
+  // Dropped: a file that is not a picture gets a clear error and the picture stays.
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['not a picture'], 'notes.txt', { type: 'text/plain' }));
+    document.querySelector('#vit-picture').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForSelector('#vit-picture .error:not([hidden])');
+  assert.match(await page.textContent('#vit-picture .error'), /notes\.txt is not a picture this browser can read \(text\/plain\)/);
+  assert.match(await page.textContent('#vit-picture'), /Still showing boot\.png/);
+  assert.deepEqual(requests, [], 'no request while a picture was read, converted and classified');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('gpu=off says so; gpu=on runs the batched calls on WebGPU (SwiftShader) and benchmarks both paths', async () => {
   const off = await openPage(env.browser, url('#gpu=off'));
   await ready(off);

@@ -1,8 +1,11 @@
-// The model's input: a gallery of test images and a 28 x 28 drawing pad. Emits 'change' with
-// {image (Float32Array, 784 pixels in [0, 1]), source: 'gallery' | 'draw', index, label}; 'page'
-// when the gallery shows other images; 'thumbs' when the attention on the thumbnails is switched.
+// The model's input: a gallery of test images, a 28 x 28 drawing pad and a picture of the user's
+// own (./picture.js: converted as Fashion-MNIST was made; it never leaves the browser). Emits
+// 'change' with {image (Float32Array, 784 pixels in [0, 1]), source: 'gallery' | 'draw' |
+// 'picture', index, label}; 'page' when the gallery shows other images; 'thumbs' when the
+// attention on the thumbnails is switched.
 import { h } from '../../lib/dom.js';
 import { blitScaled, paintImage } from './colormap.js';
+import { pictureFromFile } from './picture.js';
 
 const SIDE = 28;
 const PAGE = 30;        // thumbnails per gallery page: 3 per class
@@ -21,6 +24,7 @@ export class InputPad extends EventTarget {
     this.state = state;
     this.onStateChange = onStateChange;
     this.drawing = new Float32Array(SIDE * SIDE);
+    this.picture = null;  // {image, inverted, box, name, width, height}: the user's picture, converted
     this.cursor = { x: 14, y: 14 };
     this.eraser = false;
     this.brush = 'medium';
@@ -65,9 +69,81 @@ export class InputPad extends EventTarget {
         'Fashion-MNIST garments are centred, fill the frame and are light on black. Keys: arrows move, Space paints, E toggles the eraser, Delete clears.'),
       this.padSummary);
 
-    host.replaceChildren(h('div', { class: 'vit-tabs', role: 'tablist', 'aria-label': 'Input' }, this.galleryTab, this.drawTab),
-      this.gallery, this.draw);
+    this.pictureTab = h('button', { role: 'tab', id: 'vit-tab-picture', 'aria-controls': 'vit-picture', onclick: () => this.setInput('picture') }, 'Your picture');
+    this.buildPicture();
+    host.replaceChildren(h('div', { class: 'vit-tabs', role: 'tablist', 'aria-label': 'Input' }, this.galleryTab, this.drawTab, this.pictureTab),
+      this.gallery, this.draw, this.pictureBox);
     this.bindPad();
+  }
+
+  // ---- your picture ----
+
+  buildPicture() {
+    this.fileInput = h('input', { type: 'file', accept: 'image/*', hidden: true, 'aria-label': 'Your picture',
+      onchange: (e) => { if (e.target.files[0]) this.loadPicture(e.target.files[0]); e.target.value = ''; } });
+    this.original = h('canvas', { width: 224, height: 224, class: 'vit-original', role: 'img', 'aria-label': 'Your picture as you gave it' });
+    this.seen = h('canvas', { width: SIDE * PAD_SCALE, height: SIDE * PAD_SCALE, class: 'vit-seen', role: 'img',
+      'aria-label': 'Your picture as the model sees it: 28 by 28 pixels, grayscale' });
+    this.pictureNote = h('p', { class: 'vit-muted vit-small', 'aria-live': 'polite' },
+      'Pick or drop a photo of a garment, a shoe or a bag: it is converted as Fashion-MNIST was made.');
+    this.pictureError = h('p', { class: 'error', role: 'alert', hidden: true });
+    this.pictureBox = h('div', { id: 'vit-picture', role: 'tabpanel', 'aria-labelledby': 'vit-tab-picture', class: 'vit-drop' },
+      h('div', { class: 'vit-row' },
+        h('button', { onclick: () => this.fileInput.click() }, 'Pick a picture…'), this.fileInput,
+        h('span', { class: 'vit-muted vit-small' }, 'or drop one here')),
+      h('div', { class: 'vit-picture-pair' },
+        h('figure', {}, this.original, h('figcaption', { class: 'vit-small' }, 'Yours')),
+        h('figure', {}, this.seen, h('figcaption', { class: 'vit-small' }, 'As the model sees it'))),
+      this.pictureNote, this.pictureError,
+      h('p', { class: 'vit-muted vit-small' }, 'Your picture stays in this browser: it is read and converted here, and nothing is sent anywhere.'));
+    this.pictureBox.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      this.pictureBox.classList.add('dragging');
+    });
+    this.pictureBox.addEventListener('dragleave', () => this.pictureBox.classList.remove('dragging'));
+    this.pictureBox.addEventListener('drop', (e) => {
+      e.preventDefault();
+      this.pictureBox.classList.remove('dragging');
+      const file = [...(e.dataTransfer?.files ?? [])][0];
+      if (file) this.loadPicture(file);
+      else this.showPictureError('Drop a picture file (the drop held no file).');
+    });
+    this.renderPicture();
+  }
+
+  /** Reads, converts and shows a picture file; the model then looks at it. */
+  async loadPicture(file) {
+    this.pictureError.hidden = true;
+    this.pictureNote.textContent = `Reading ${file.name || 'the picture'}…`;
+    try {
+      const picture = await pictureFromFile(file);
+      const bitmap = await createImageBitmap(file);  // again, for the "yours" view (pictureFromFile closed its own)
+      const fit = Math.min(this.original.width / bitmap.width, this.original.height / bitmap.height);
+      const ctx = this.original.getContext('2d');
+      ctx.clearRect(0, 0, this.original.width, this.original.height);
+      const w = bitmap.width * fit, h2 = bitmap.height * fit;
+      ctx.drawImage(bitmap, (this.original.width - w) / 2, (this.original.height - h2) / 2, w, h2);
+      bitmap.close();
+      this.picture = picture;
+      this.pictureNote.textContent = `${picture.name} (${picture.width} x ${picture.height}): trimmed to the object ` +
+        `(${picture.box.width} x ${picture.box.height} px), its longest side scaled to 28 px and centred, ` +
+        `${picture.inverted ? 'inverted (its background is light; Fashion-MNIST\'s is black)' : 'not inverted (its background is already dark)'}, in grayscale.`;
+      this.renderPicture();
+      if (this.state.input === 'picture') this.emit();
+      else this.setInput('picture');
+    } catch (error) {
+      this.showPictureError(error.message);
+    }
+  }
+
+  showPictureError(message) {
+    this.pictureNote.textContent = this.picture ? `Still showing ${this.picture.name}.` : 'Pick or drop a photo of a garment, a shoe or a bag.';
+    this.pictureError.textContent = message;
+    this.pictureError.hidden = false;
+  }
+
+  renderPicture() {
+    blitScaled(this.seen, paintImage(new ImageData(SIDE, SIDE), this.picture?.image ?? new Float32Array(SIDE * SIDE), SIDE));
   }
 
   // ---- gallery ----
@@ -159,9 +235,11 @@ export class InputPad extends EventTarget {
     this.state.input = input;
     const gallery = input === 'gallery';
     this.galleryTab.setAttribute('aria-selected', String(gallery));
-    this.drawTab.setAttribute('aria-selected', String(!gallery));
+    this.drawTab.setAttribute('aria-selected', String(input === 'draw'));
+    this.pictureTab.setAttribute('aria-selected', String(input === 'picture'));
     this.gallery.hidden = !gallery;
-    this.draw.hidden = gallery;
+    this.draw.hidden = input !== 'draw';
+    this.pictureBox.hidden = input !== 'picture';
     this.markGallery();
     this.renderPad();
     if (!silent) {
@@ -173,6 +251,7 @@ export class InputPad extends EventTarget {
   /** The current input: {image, source, index, label}. */
   current() {
     if (this.state.input === 'draw') return { image: this.drawing.slice(), source: 'draw', index: -1, label: -1 };
+    if (this.state.input === 'picture') return { image: this.picture?.image.slice() ?? new Float32Array(SIDE * SIDE), source: 'picture', index: -1, label: -1 };
     const i = this.state.img;
     return { image: this.imageOf(i), source: 'gallery', index: i, label: this.data.testLabels[i] };
   }

@@ -17,7 +17,7 @@ export const SCHEMA = {
   head: { type: 'int', default: 0, min: 0, max: 4 },
   query: { type: 'int', default: 24, min: 0, max: 195 },
   img: { type: 'int', default: 0, min: 0, max: 999 },
-  input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw'] },
+  input: { type: 'enum', default: 'gallery', options: ['gallery', 'draw', 'picture'] },  // a picture stays out of the link: its tab opens empty
   thumbs: { type: 'enum', default: 'plain', options: ['plain', 'attention'] },  // the attention view on every gallery thumbnail
   lesions: { type: 'int', default: 0, min: 0, max: 2 ** 48 - 1 },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // batched calls on WebGPU: auto = on a real GPU
