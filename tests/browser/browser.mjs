@@ -22,13 +22,13 @@ export function chromiumArgs({ gpu = true } = {}) {
   ];
 }
 
-/** Starts the site server and the browser; returns {url, browser, close}. */
-export async function launch({ csp = STRICT_CSP, gpu = true } = {}) {
+/** Starts the site server and the browser (with `args` added to its flags); returns {url, browser, close}. */
+export async function launch({ csp = STRICT_CSP, gpu = true, args = [] } = {}) {
   const site = process.env.NEUROAI_SITE ?? path.join(root, 'build/site');
   if (!fs.existsSync(path.join(site, 'index.html'))) throw new Error('build/site is missing: run tools/setup first');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (tools/setup does)`);
   const { server, url } = await startServer({ root: site, port: 0, csp });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs({ gpu }) });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...chromiumArgs({ gpu }), ...args] });
   return {
     url,
     browser,

@@ -20,6 +20,7 @@ const JOBS = {
   spiral: () => import('./jobs/spiral.js'),
   vit: () => import('./jobs/vit.js'),
   prednet: () => import('./jobs/prednet.js'),
+  'prednet-camera': () => import('./jobs/prednet-camera.js'),
   replay: () => import('./jobs/replay.js'),
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),

@@ -1,5 +1,6 @@
 // Embeddable: PredNet predicting bouncing blobs, with surprises, closed-loop rollouts and live training.
 import { h } from '../../lib/dom.js';
+import { PredNetCameraPanel } from './camera-panel.js';
 import { PredNetPanel } from './panel.js';
 import { SCHEMA } from './schema.js';
 
@@ -10,5 +11,5 @@ export const styles = ['css/prednet.css'];
 export function mount(host, store) {
   const panel = h('div', { class: 'panel-host' });
   host.replaceChildren(h('h2', { class: 'embed-title' }, title), panel);
-  return new PredNetPanel(panel, store);
+  return store.state.data === 'camera' ? new PredNetCameraPanel(panel, store) : new PredNetPanel(panel, store);
 }

@@ -139,7 +139,8 @@ export class PredNetPanel extends StudyPanel {
     gui.add(s, 'lr', 0.00001, 0.01).name('learning rate').onFinishChange(restart);
     gui.add(s, 'batch', 1, 16, 1).name('sequences per step').onFinishChange(restart);
     gui.add(s, 'seed', 0, 999999, 1).onFinishChange(restart);
-    gui.add(s, 'data', { 'bouncing blobs': 'blobs', 'moving Fashion-MNIST': 'sprites' }).onChange(restart);
+    gui.add(s, 'data', { 'bouncing blobs': 'blobs', 'moving Fashion-MNIST': 'sprites', 'your camera (live)': 'camera' })
+      .onChange((data) => (data === 'camera' ? this.toCamera() : restart()));
     gui.add(s, 'threads', 0, 4, 1).name('training threads (0: all cores)').onFinishChange(restart);
     this.gui = gui;
   }
@@ -169,6 +170,13 @@ export class PredNetPanel extends StudyPanel {
       }
     }
     this.trainer.reset(this.jobConfig());
+  }
+
+  /** The camera is another panel (./camera-panel.js): the page opens again with it. */
+  toCamera() {
+    this.state.data = 'camera';
+    this.store.write();
+    location.reload();
   }
 
   /** Asks the worker to fetch the sprite images; resolves once they are decoded. */

@@ -10,7 +10,7 @@ export const SCHEMA = {
   lr: { type: 'number', default: 0.001, min: 0.00001, max: 0.01 },
   batch: { type: 'int', default: 4, min: 1, max: 16 },
   seed: { type: 'int', default: 1, min: 0, max: 999999 },
-  data: { type: 'enum', default: 'blobs', options: ['blobs', 'sprites'] },
+  data: { type: 'enum', default: 'blobs', options: ['blobs', 'sprites', 'camera'] },  // camera: ./camera-panel.js instead of ./panel.js
   init: { type: 'enum', default: 'shipped', options: ['shipped', 'scratch'] },
   gpu: { type: 'enum', default: 'auto', options: ['auto', 'on', 'off'] },  // rollouts on WebGPU: auto = on a real GPU
   // Training threads (web/js/engine/replicas.js): 0 = every core the browser reports (at most 4).

@@ -40,13 +40,13 @@ const lookup = (map, v) => {
 };
 
 /** One plane values[offset .. offset + h*w) through a colour map over [lo, hi]. */
-function paintPlane(canvas, values, offset, hgt, wid, map, lo = 0, hi = 1) {
+export function paintPlane(canvas, values, offset, hgt, wid, map, lo = 0, hi = 1) {
   const m = COLORMAPS[map], span = hi - lo || 1;
   paintRgb(canvas, hgt, wid, (i) => lookup(m, (values[offset + i] - lo) / span));
 }
 
 /** Layer-0-style error picture: E+ in orange, E- in blue (they never overlap), scaled by `scale`. */
-function paintErrors(canvas, plus, minus, hgt, wid, scale) {
+export function paintErrors(canvas, plus, minus, hgt, wid, scale) {
   const p = COLORMAPS.errorPlus, m = COLORMAPS.errorMinus;
   paintRgb(canvas, hgt, wid, (i) => (plus[i] >= minus[i] ? lookup(p, plus[i] / scale) : lookup(m, minus[i] / scale)));
 }
