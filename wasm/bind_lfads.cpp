@@ -14,6 +14,7 @@
 #include "eval/nlb.h"
 #include "eval/regression.h"
 #include "js_interop.h"
+#include "lfads_config.h"
 #include "models/lfads.h"
 #include "models/lfads_trainer.h"
 #include "nn/weights.h"
@@ -39,24 +40,7 @@ class LfadsLabJs {
       js::ConfigObject c(config, "LfadsLab config",
                          {"factors", "generator", "encoder", "ic", "controller", "controllerInputLag", "klWeight",
                           "l2Weight", "dropout", "lr", "batch", "rampSteps", "seed", "dataSeed", "replica"});
-      models::LfadsConfig mc;
-      mc.factors = c.integer("factors", mc.factors);
-      mc.generator = c.integer("generator", mc.generator);
-      mc.encoder = c.integer("encoder", mc.encoder);
-      mc.ic = c.integer("ic", mc.ic);
-      mc.controller = c.boolean("controller", mc.controller);
-      mc.controller_input_lag = c.integer("controllerInputLag", mc.controller_input_lag);
-      models::LfadsTrainConfig tc;
-      tc.kl_weight = static_cast<float>(c.number("klWeight", tc.kl_weight));
-      tc.l2_weight = static_cast<float>(c.number("l2Weight", tc.l2_weight));
-      tc.coordinated_dropout = static_cast<float>(c.number("dropout", tc.coordinated_dropout));
-      tc.lr = static_cast<float>(c.number("lr", tc.lr));
-      tc.batch = c.integer("batch", 16);
-      tc.ramp_steps = c.integer("rampSteps", tc.ramp_steps);
-      tc.ramp_start = std::min(tc.ramp_start, tc.ramp_steps);
-      const int seed = c.integer("seed", 1);
-      nn::require(seed >= 0, "LfadsLab config.seed: expected a non-negative integer, got ", seed);
-      tc.seed = static_cast<uint64_t>(seed);
+      auto [mc, tc] = js::lfads_configs(c, "LfadsLab config");
       // The data set: the case study's, or another of the same shape (tools/lfads-scratch-select.mjs).
       const int data_seed = c.integer("dataSeed", static_cast<int>(eval::kLfadsDataSeed));
       nn::require(data_seed >= 0, "LfadsLab config.dataSeed: expected a non-negative integer, got ", data_seed);
@@ -502,18 +486,7 @@ class LfadsLabJs {
     for (int& b : batch) b = study_.split.train_trials[order_.below(static_cast<uint32_t>(K))];
     trainer_->begin_step(d.spikes.data(), d.bins, d.total_bins(), batch);
   }
-  val losses_object(const models::LfadsLosses& l) const {
-    val o = val::object();
-    o.set("total", l.total);
-    o.set("reconstruction", l.reconstruction);
-    o.set("klIc", l.kl_ic);
-    o.set("klInputs", l.kl_inputs);
-    o.set("l2", l.l2);
-    o.set("ramp", l.ramp);
-    o.set("lr", trainer_->learning_rate());  // the step size of the next step
-    o.set("steps", static_cast<double>(trainer_->steps()));
-    return o;
-  }
+  val losses_object(const models::LfadsLosses& l) const { return js::lfads_losses(l, *trainer_); }
   eval::LfadsStudyData study_;
   models::LfadsLosses last_losses_;
   bool case_study_data_;  // the case study's data set (not another dataSeed's): the baselines fit it

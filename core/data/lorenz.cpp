@@ -204,15 +204,15 @@ std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, 
   return out;
 }
 
-void validate_spikes(const float* spikes, int trials, int bins, int neurons) {
-  nn::require(trials >= 1, "spikes: expected at least one trial, got ", trials);
-  nn::require(bins >= 1, "spikes: expected at least one bin, got ", bins);
-  nn::require(neurons >= 1, "spikes: expected at least one neuron, got ", neurons);
+void validate_spikes(const float* spikes, int trials, int bins, int neurons, const char* what) {
+  nn::require(trials >= 1, what, ": expected at least one trial, got ", trials);
+  nn::require(bins >= 1, what, ": expected at least one bin, got ", bins);
+  nn::require(neurons >= 1, what, ": expected at least one neuron, got ", neurons);
   const size_t per_trial = static_cast<size_t>(bins) * neurons;
   for (int k = 0; k < trials; ++k)
     for (size_t i = 0; i < per_trial; ++i) {
       const float v = spikes[static_cast<size_t>(k) * per_trial + i];
-      nn::require(std::isfinite(v) && v >= 0 && v == std::floor(v), "spikes: trial ", k, ", bin ",
+      nn::require(std::isfinite(v) && v >= 0 && v == std::floor(v), what, ": trial ", k, ", bin ",
                   i / static_cast<size_t>(neurons), ", neuron ", i % static_cast<size_t>(neurons),
                   ": expected a non-negative integer count, got ", v);
     }

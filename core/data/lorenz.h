@@ -86,7 +86,8 @@ std::vector<float> heldin_spikes(const LorenzData& d, int heldin, const std::vec
 std::vector<float> gather_trials(const std::vector<float>& all, int total_bins, int width,
                                  const std::vector<int>& trials, int bins = -1);
 
-/// Checks spike counts (finite, non-negative integers) and shapes; the message names the trial.
-void validate_spikes(const float* spikes, int trials, int bins, int neurons);
+/// Checks spike counts (finite, non-negative integers) and shapes; the message starts with `what`
+/// and names the trial, bin and neuron.
+void validate_spikes(const float* spikes, int trials, int bins, int neurons, const char* what = "spikes");
 
 }  // namespace data

@@ -31,8 +31,8 @@ SpikeCounts bin_spike_times(const std::vector<std::vector<double>>& units, const
       bins = k == 0 ? fits : std::min(bins, fits);
     }
   }
-  nn::require(bins >= 1, "bin_spike_times: the shortest trial holds no ", spec.bin_seconds, " s bin from ",
-              spec.start, " s after its alignment time");
+  nn::require(bins >= 1, "bin_spike_times: the shortest trial holds no ", spec.bin_seconds, " s bin from ", spec.start,
+              " s after its alignment time");
   SpikeCounts out;
   out.trials = K;
   out.bins = bins;
@@ -61,13 +61,13 @@ SpikeCounts bin_spike_times(const std::vector<std::vector<double>>& units, const
 }
 
 SpikeCounts counts_from_array(const float* values, size_t size, int trials, int bins, int neurons, const char* what) {
-  nn::require(trials >= 1 && bins >= 1 && neurons >= 1, what, ": expected trials x bins x neurons, each at least 1, got ",
-              trials, " x ", bins, " x ", neurons);
+  nn::require(trials >= 1 && bins >= 1 && neurons >= 1, what,
+              ": expected trials x bins x neurons, each at least 1, got ", trials, " x ", bins, " x ", neurons);
   const size_t expected = static_cast<size_t>(trials) * bins * neurons;
   nn::require(size == expected, what, ": expected ", trials, " x ", bins, " x ", neurons, " = ", expected,
               " counts, got ", size);
   nn::require(values != nullptr, what, ": no data");
-  validate_spikes(values, trials, bins, neurons);
+  validate_spikes(values, trials, bins, neurons, what);
   SpikeCounts out;
   out.trials = trials;
   out.bins = bins;

@@ -96,8 +96,8 @@ RecordingTrial LfadsRecording::trial(int i) {
   r.trial = k;
   r.spikes.assign(data_.trial_spikes(k), data_.trial_spikes(k) + static_cast<size_t>(T) * N);
   r.rates = rates_from_log_rates(out.log_rates, T, 1, N);
-  r.factors = out.factors;  // (T, 1, F): one trial, so trial-major already
-  r.inputs = out.inputs;
+  r.factors = out.factors;                         // (T, 1, F): one trial, so trial-major already
+  if (config().controller) r.inputs = out.inputs;  // (T, 1, U); without a controller there are none
   return r;
 }
 

@@ -86,7 +86,8 @@ TEST_CASE("counts from an array: the shape must match and every value must be a 
                       Contains("trial 0, bin 1, neuron 0: expected a non-negative integer count, got 2.5"));
 }
 
-TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recovers the true rates", "[recording][learning]") {
+TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recovers the true rates",
+          "[recording][learning]") {
   data::LorenzData truth = lorenz_recording();
   const SpikeTimes s = spike_times_of(truth);
   const data::SpikeCounts counts = data::bin_spike_times(s.units, s.align, s.stop, {kBin, 0.0, 0});
