@@ -159,10 +159,9 @@ export function readCsv(text, name = 'the table') {
     if (neurons < 1) throw new Error(`${name}: line ${i + 1}: expected trial, bin and at least one neuron's count`);
     if (cells.length !== neurons + 2) throw new Error(`${name}: line ${i + 1} has ${cells.length} cells, expected ${neurons + 2} (trial, bin, ${neurons} neurons) as the first row`);
     if (rows.length * (neurons + 2) > MAX_CSV_CELLS) throw new Error(`${name}: more than ${MAX_CSV_CELLS.toLocaleString('en')} cells`);
-    const values = cells.map(Number);
-    for (const [j, v] of values.entries())
-      if (!isNumber(cells[j])) throw new Error(`${name}: line ${i + 1}, column ${j + 1}: '${cells[j].slice(0, 20)}' is not a number`);
-    rows.push(values);
+    for (const [j, cell] of cells.entries())
+      if (!isNumber(cell)) throw new Error(`${name}: line ${i + 1}, column ${j + 1}: '${cell.slice(0, 20)}' is not a number`);
+    rows.push(cells.map(Number));
   }
   if (!rows.length) throw new Error(`${name} has no rows of counts`);
   let trials = 0, bins = 0;
