@@ -26,7 +26,13 @@ const VENDOR = {
   'uplot/dist/uPlot.min.css': 'uPlot.min.css',
   'lil-gui/dist/lil-gui.esm.js': 'lil-gui.esm.js',
   'lil-gui/dist/lil-gui.css': 'lil-gui.css',
+  'fflate/esm/browser.js': 'fflate.js',  // .npz archives: loaded when one is opened
+  // HDF5 (NWB files), loaded when one is opened: its module and the wasm it carries (already
+  // minified: copied as it is).
+  'h5wasm/dist/esm/hdf5_hl.js': 'h5wasm/hdf5_hl.js',
+  'h5wasm/dist/esm/hdf5_util.js': 'h5wasm/hdf5_util.js',
 };
+const PREMINIFIED = new Set(['h5wasm/hdf5_util.js']);
 // three's add-ons import the bare specifier 'three'; with no import map (strict CSP, no inline
 // script) they are copied with that import pointed at the vendored build.
 const THREE_ADDONS = {
@@ -61,7 +67,8 @@ const cached = async (key, make) => {
 const minified = (code) => cached(`minify ${code}`, async () => Buffer.from((await transform(code, { minify: true, format: 'esm', legalComments: 'inline' })).code));
 for (const [src, name] of Object.entries(VENDOR)) {
   const from = need(path.join(root, 'node_modules', src), 'run npm ci');
-  if (name.endsWith('.js')) fs.writeFileSync(path.join(out, 'vendor', name), await minified(fs.readFileSync(from, 'utf8')));
+  fs.mkdirSync(path.dirname(path.join(out, 'vendor', name)), { recursive: true });
+  if (name.endsWith('.js') && !PREMINIFIED.has(name)) fs.writeFileSync(path.join(out, 'vendor', name), await minified(fs.readFileSync(from, 'utf8')));
   else fs.copyFileSync(from, path.join(out, 'vendor', name));
 }
 for (const [src, name] of Object.entries(THREE_ADDONS)) {

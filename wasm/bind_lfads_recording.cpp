@@ -39,9 +39,8 @@ val bin_spike_times(val spec) {
     b.bin_seconds = c.number("binSeconds", b.bin_seconds);
     b.start = c.number("start", b.start);
     b.bins = c.integer("bins", b.bins);
-    const data::SpikeCounts counts =
-        data::bin_spike_times(times, float64_array(spec["align"], "binSpikeTimes.align"),
-                              float64_array(spec["stop"], "binSpikeTimes.stop"), b);
+    const data::SpikeCounts counts = data::bin_spike_times(times, float64_array(spec["align"], "binSpikeTimes.align"),
+                                                           float64_array(spec["stop"], "binSpikeTimes.stop"), b);
     val o = val::object();
     o.set("counts", js::floats(counts.counts));
     o.set("trials", counts.trials);
@@ -57,13 +56,30 @@ class LfadsRecordingLabJs {
   static LfadsRecordingLabJs* create(val config) {
     return js::guard([&] {
       const char* owner = "LfadsRecordingLab config";
-      js::ConfigObject c(config, owner,
-                         {"counts", "trials", "bins", "neurons", "binSeconds", "heldOutFraction", "splitSeed", "factors",
-                          "generator", "encoder", "ic", "controller", "controllerInputLag", "klWeight", "l2Weight",
-                          "dropout", "lr", "batch", "rampSteps", "seed"});
+      js::ConfigObject c(config, owner, {"counts",
+                                         "trials",
+                                         "bins",
+                                         "neurons",
+                                         "binSeconds",
+                                         "heldOutFraction",
+                                         "splitSeed",
+                                         "factors",
+                                         "generator",
+                                         "encoder",
+                                         "ic",
+                                         "controller",
+                                         "controllerInputLag",
+                                         "klWeight",
+                                         "l2Weight",
+                                         "dropout",
+                                         "lr",
+                                         "batch",
+                                         "rampSteps",
+                                         "seed"});
       const int K = c.integer("trials", 0), T = c.integer("bins", 0), N = c.integer("neurons", 0);
       const std::vector<float> values = js::float32_array(config["counts"], "LfadsRecordingLab config.counts", -1);
-      data::SpikeCounts counts = data::counts_from_array(values.data(), values.size(), K, T, N, "LfadsRecordingLab config.counts");
+      data::SpikeCounts counts =
+          data::counts_from_array(values.data(), values.size(), K, T, N, "LfadsRecordingLab config.counts");
       counts.bin_seconds = c.number("binSeconds", 0.0);
       auto [mc, tc] = js::lfads_configs(c, owner);
       eval::RecordingSplitConfig split;
@@ -114,6 +130,21 @@ class LfadsRecordingLabJs {
       return o;
     });
   }
+  /// {xyz ((count, bins, 3): the factors of the first `count` held-out trials on their first three
+  /// principal components), explained (the variance fraction those hold), bins}.
+  val factor_trajectories(val count) {
+    return js::guard([&] {
+      const int K = static_cast<int>(rec_.split().heldout_trials.size());
+      double explained = 0;
+      const std::vector<float> xyz =
+          rec_.factor_trajectories(js::integer(count, "factorTrajectories: count", 1, K), &explained);
+      val o = val::object();
+      o.set("xyz", js::floats(xyz));
+      o.set("explained", explained);
+      o.set("bins", rec_.data().bins);
+      return o;
+    });
+  }
   /// {factors, generator, controller, inputs, neuronsIn (the held-in neurons read), neurons,
   /// neuronOrder (the recording's neuron of each, split order: held-in first), bins, trials, train,
   /// heldOut (trial counts)}, named as LfadsLab.config's.
@@ -153,6 +184,7 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads_recording) {
       .function("fitSmoothing", &LfadsRecordingLabJs::fit_smoothing)
       .function("evaluate", &LfadsRecordingLabJs::evaluate)
       .function("trial", &LfadsRecordingLabJs::trial)
+      .function("factorTrajectories", &LfadsRecordingLabJs::factor_trajectories)
       .function("config", &LfadsRecordingLabJs::config)
       .function("steps", &LfadsRecordingLabJs::steps);
 }

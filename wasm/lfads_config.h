@@ -14,7 +14,7 @@ namespace js {
 /// The LFADS knobs (factors, generator, encoder, ic, controller, controllerInputLag, klWeight,
 /// l2Weight, dropout, lr, batch, rampSteps, seed) of a config object that allows them.
 inline std::pair<models::LfadsConfig, models::LfadsTrainConfig> lfads_configs(const ConfigObject& c,
-                                                                                const std::string& owner) {
+                                                                              const std::string& owner) {
   models::LfadsConfig mc;
   mc.factors = c.integer("factors", mc.factors);
   mc.generator = c.integer("generator", mc.generator);

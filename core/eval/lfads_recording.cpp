@@ -1,5 +1,6 @@
 #include "lfads_recording.h"
 
+#include <Eigen/Eigenvalues>
 #include <cmath>
 #include <limits>
 
@@ -99,6 +100,31 @@ RecordingTrial LfadsRecording::trial(int i) {
   r.factors = out.factors;                         // (T, 1, F): one trial, so trial-major already
   if (config().controller) r.inputs = out.inputs;  // (T, 1, U); without a controller there are none
   return r;
+}
+
+std::vector<float> LfadsRecording::factor_trajectories(int count, double* explained) {
+  const std::vector<int>& trials = split_.heldout_trials;
+  const int K = static_cast<int>(trials.size()), T = data_.bins, F = config().factors;
+  nn::require_int_range(count, 1, K, "LfadsRecording::factor_trajectories: count");
+  const models::LfadsOutputs out = lfads_outputs(trainer_->model(), data_, split_, trials);
+  // Rows (K * T, F) trial-major, centred; the covariance's leading eigenvectors are the components.
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(K) * T, F);
+  for (int k = 0; k < K; ++k)
+    for (int t = 0; t < T; ++t)
+      for (int f = 0; f < F; ++f) X(k * T + t, f) = out.factors[(static_cast<size_t>(t) * K + k) * F + f];
+  X.rowwise() -= X.colwise().mean();
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(X.transpose() * X);
+  const int dims = std::min(3, F);
+  const Eigen::MatrixXd W = es.eigenvectors().rightCols(dims).rowwise().reverse();  // largest first
+  if (explained) {
+    const double total = es.eigenvalues().sum();
+    *explained = total > 0 ? es.eigenvalues().tail(dims).sum() / total : 0.0;
+  }
+  const Eigen::MatrixXd P = X.topRows(static_cast<Eigen::Index>(count) * T) * W;
+  std::vector<float> xyz(static_cast<size_t>(count) * T * 3, 0.0f);
+  for (int r = 0; r < count * T; ++r)
+    for (int d = 0; d < dims; ++d) xyz[static_cast<size_t>(r) * 3 + d] = static_cast<float>(P(r, d));
+  return xyz;
 }
 
 }  // namespace eval

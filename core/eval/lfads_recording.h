@@ -47,6 +47,10 @@ class LfadsRecording {
   /// Fits the smoothing baseline on the training trials (a few seconds on a large recording).
   void fit_smoothing(const Progress& progress = {});
   RecordingTrial trial(int heldout_index);
+  /// The factors of the first `count` held-out trials projected on the first three principal
+  /// components of every held-out trial's factors (centred), (count, bins, 3); `explained` gets
+  /// the fraction of the factors' variance the three hold. Fewer than 3 factors pad with zeros.
+  std::vector<float> factor_trajectories(int count, double* explained = nullptr);
 
   const data::NlbSplit& split() const { return split_; }
   const data::LorenzData& data() const { return data_; }

@@ -135,6 +135,12 @@ TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recover
   CHECK(scores.co_bps > 0);
   CHECK(r2 > 0.5);
   REQUIRE_THROWS_WITH(rec.trial(16), Contains("index"));
+  // The factors' first three components: most of their variance (4 factors of a 3-D system).
+  double explained = 0;
+  const std::vector<float> xyz = rec.factor_trajectories(5, &explained);
+  CHECK(xyz.size() == 5u * 40 * 3);
+  INFO("explained " << explained);
+  CHECK((explained > 0.8 && explained <= 1.0));
 }
 
 TEST_CASE("a recording too small to split is refused with what it lacks", "[recording]") {

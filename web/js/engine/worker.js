@@ -25,6 +25,7 @@ const JOBS = {
   cliffwalk: () => import('./jobs/cliffwalk.js'),
   episodic: () => import('./jobs/episodic.js'),
   lfads: () => import('./jobs/lfads.js'),
+  'lfads-recording': () => import('./jobs/lfads-recording.js'),
 };
 
 let snapshotIntervalMs = 66;       // ~15 snapshots per second (500 when the page prefers reduced motion)

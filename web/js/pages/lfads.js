@@ -10,6 +10,7 @@ import { renderNav } from '../lib/site.js';
 import { uPlot } from '../lib/vendor.js';
 import { LECTURE } from '../studies/lfads/lecture.js';
 import { LfadsPanel } from '../studies/lfads/panel.js';
+import { RecordingPanel } from '../studies/lfads/recording-panel.js';
 import { SCHEMA } from '../studies/lfads/schema.js';
 
 renderNav('lfads');
@@ -18,6 +19,7 @@ enableGlossaryPopups();
 const store = createStore(SCHEMA);
 const panel = new LfadsPanel(document.getElementById('lfads-lab'), document.getElementById('lfads-trajectories'), store,
   { comparisonHost: document.getElementById('lfads-comparison') });
+window.neuroaiLfadsRecording = new RecordingPanel(document.getElementById('lfads-recording'));  // exposed for the browser tests
 const { rejected } = store;  // after the panel, which adds a trial beyond its set
 if (rejected.length) document.getElementById('lfads-lab').before(rejectedNote(rejected));
 

@@ -19,8 +19,10 @@ export function drawRaster(canvas, trial, neuron) {
   ctx.fillRect(Tin * cw, top, W - Tin * cw, H - top);
   ctx.fillStyle = 'rgba(138,106,158,0.10)';
   ctx.fillRect(0, top + heldin * rh, Tin * cw, H - top - heldin * rh);
-  ctx.fillStyle = 'rgba(230,159,0,0.3)';
-  ctx.fillRect(0, top + neuron * rh, W, rh);
+  if (neuron >= 0) {  // the selected neuron's row (none: -1)
+    ctx.fillStyle = 'rgba(230,159,0,0.3)';
+    ctx.fillRect(0, top + neuron * rh, W, rh);
+  }
   for (let n = 0; n < N; n++)
     for (let t = 0; t < T; t++) {
       const k = trial.spikes[t * N + n];

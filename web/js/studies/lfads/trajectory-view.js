@@ -13,16 +13,22 @@ import { ThreeRenderer } from '../../lib/three-renderer.js';
 const SEPARATION = 2.6;  // the two attractors side by side, in normalized Lorenz units
 
 export class TrajectoryView {
-  /** renderer: 'auto' | 'webgpu' | 'webgl2', which renderer to prefer (see ThreeRenderer). */
-  constructor(host, { renderer = 'auto' } = {}) {
+  /**
+   * renderer: 'auto' | 'webgpu' | 'webgl2', which renderer to prefer (see ThreeRenderer). single:
+   * one set of trajectories and no truth beside it (a recording of your own: its factors' first
+   * three principal components).
+   */
+  constructor(host, { renderer = 'auto', single = false } = {}) {
+    this.single = single;
     const canvas = h('canvas', { class: 'trajectories', width: 900, height: 420, tabindex: 0, role: 'img',
-                                 'aria-label': 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
+                                 'aria-label': single ? 'LFADS factors of held-out trials on their first three principal components; arrow keys rotate'
+                                   : 'LFADS factors mapped into Lorenz space (left) beside the true Lorenz trajectories (right); arrow keys rotate' });
     this.summary = h('p', { class: 'canvas-summary', 'aria-live': 'polite' }, 'Computing trajectories…');
     this.backendLine = h('p', { class: 'canvas-summary renderer-line' }, 'Starting the 3-D renderer…');
     this.host = host;
-    host.replaceChildren(h('div', { class: 'three-wrap' }, canvas,
-      h('span', { class: 'label left' }, 'LFADS factors → Lorenz space'), h('span', { class: 'label right' }, 'true Lorenz state')),
-      this.summary, this.backendLine);
+    const labels = single ? [h('span', { class: 'label left' }, 'LFADS factors, first three principal components')]
+      : [h('span', { class: 'label left' }, 'LFADS factors → Lorenz space'), h('span', { class: 'label right' }, 'true Lorenz state')];
+    host.replaceChildren(h('div', { class: 'three-wrap' }, canvas, ...labels), this.summary, this.backendLine);
     this.scene = new THREE.Scene();
     this.camera = new THREE.PerspectiveCamera(40, canvas.width / canvas.height, 0.1, 100);
     this.camera.position.set(0, -0.8, 4.6);
@@ -71,11 +77,12 @@ export class TrajectoryView {
 
   /**
    * data: {bins, fitted, latent (K*T*3), condition (K), r2} (trajectories() of a set); indices: the
-   * trials to draw (all when omitted); label: what they are, setName: what the K trials are (for the summary).
+   * trials to draw (all when omitted); label: what they are, setName: what the K trials are (for the
+   * summary). A single view takes {bins, fitted, condition} and its summary as `summary`.
    */
-  update(data, { indices = null, label = null, setName = 'held-out trials' } = {}) {
+  update(data, { indices = null, label = null, setName = 'held-out trials', summary = null } = {}) {
     this.data = data;
-    this.shown = { indices, label, setName };
+    this.shown = { indices, label, setName, summary };
     if (!this.view) return;
     for (const line of this.group.children) {
       line.geometry.dispose();
@@ -86,7 +93,8 @@ export class TrajectoryView {
     // Colours by the rank of the condition among those drawn, so that ten conditions get ten distinct colours.
     const ids = [...new Set(data.condition)].sort((a, b) => a - b), rank = new Map(ids.map((c, i) => [c, i]));
     const drawn = indices ?? Array.from({ length: K }, (_, k) => k);
-    for (const [source, offset] of [[data.fitted, -SEPARATION / 2], [data.latent, SEPARATION / 2]]) {
+    const sources = this.single ? [[data.fitted, 0]] : [[data.fitted, -SEPARATION / 2], [data.latent, SEPARATION / 2]];
+    for (const [source, offset] of sources) {
       for (const k of drawn) {
         const positions = new Float32Array(T * 3);
         for (let t = 0; t < T; t++) {
@@ -103,6 +111,10 @@ export class TrajectoryView {
       }
     }
     this.render();
+    if (this.single) {
+      this.summary.textContent = summary ?? '';
+      return;
+    }
     this.summary.textContent = `${label ?? `${K} ${setName}`} drawn (observed bins). Over all ${K} ${setName}, the factors, mapped by an affine fit ` +
       `learned on training trials, explain R² = ${data.r2.toFixed(3)} of the true Lorenz state.`;
   }
