@@ -1,5 +1,7 @@
 // The latent-dynamics case study on the command line:
-//   neuroai train lfads   LFADS on seeded Lorenz spike data; writes a weights file with --out
+//   neuroai train lfads   LFADS on seeded Lorenz spike data, or with --data on a recording of your
+//                         own (NWB, .npy, CSV: recording_files.h) scored by co-bps on held-out neurons;
+//                         writes a weights file with --out
 //   neuroai eval lfads    the shipped weights against GPFA, smoothing and the smoothed PSTH on held-out
 //                         neurons of held-out trials and held-out conditions (NLB's metrics)
 //   neuroai bench lfads   training trials per second
@@ -11,9 +13,11 @@
 #include "commands.h"
 #include "data/lorenz.h"
 #include "eval/lfads_eval.h"
+#include "eval/lfads_recording.h"
 #include "models/lfads.h"
 #include "models/lfads_trainer.h"
 #include "nn/weights.h"
+#include "recording_files.h"
 #include "timing.h"
 #include "util/json.h"
 
@@ -67,6 +71,57 @@ void print_table(const char* title, const eval::NlbScores& lfads, const eval::Me
 
 }  // namespace
 
+/// `train lfads --data FILE`: LFADS on a recording of your own, scored as NLB scores models without
+/// ground truth: co-bps on the held-out neurons of the held-out trials, beside spike smoothing.
+int train_lfads_recording(const std::string& path, const data::BinSpec& bin, const std::string& align,
+                          const models::LfadsConfig& c, const models::LfadsTrainConfig& tc, int steps, int eval_every,
+                          const std::string& out_path, bool json) {
+  std::string described;
+  const data::SpikeCounts counts = read_recording(path, bin, align, &described);
+  eval::LfadsRecording rec(counts, c, tc);
+  std::fprintf(stderr, "%s -> %d trials x %d bins x %d neurons; %d neurons and %zu trials held out\n",
+               described.c_str(), counts.trials, counts.bins, counts.neurons, rec.split().heldout,
+               rec.split().heldout_trials.size());
+  const auto t0 = Clock::now();
+  models::LfadsLosses last;
+  for (int s = 0; s < steps; s += eval_every) {
+    last = rec.train_steps(std::min(eval_every, steps - s));
+    std::fprintf(stderr, "step %6d  recon %.2f  co-bps %.4f  (%.0f s)\n", std::min(s + eval_every, steps),
+                 static_cast<double>(last.reconstruction), rec.evaluate().co_bps, seconds_since(t0));
+  }
+  rec.fit_smoothing();
+  const eval::RecordingScores scores = rec.evaluate();
+  if (!out_path.empty()) {
+    std::ofstream f(out_path, std::ios::binary);
+    nn::require(static_cast<bool>(f), "--out: cannot open '", out_path, "' for writing");
+    nn::write_weights(f, rec.trainer().model().params(), "lfads", rec.config().to_text());
+  }
+  if (!json) {
+    std::printf(
+        "%s\nLFADS trained for %d steps; co-bps on the held-out neurons of %d held-out trials: %.4f (spike "
+        "smoothing %.4f)%s%s\n",
+        described.c_str(), steps, scores.trials, scores.co_bps, scores.co_bps_smoothing,
+        out_path.empty() ? "" : "; weights in ", out_path.c_str());
+    return 0;
+  }
+  util::Json out;
+  out.begin_object()
+      .field("model", "lfads")
+      .field("data", path)
+      .field("trials", counts.trials)
+      .field("bins", counts.bins)
+      .field("neurons", counts.neurons)
+      .field("bin_seconds", counts.bin_seconds)
+      .field("heldout_neurons", rec.split().heldout)
+      .field("heldout_trials", scores.trials)
+      .field("steps", steps)
+      .field("co_bps", scores.co_bps)
+      .field("co_bps_smoothing", scores.co_bps_smoothing)
+      .end_object();
+  std::printf("%s\n", out.str().c_str());
+  return 0;
+}
+
 int train_lfads(Args& args) {
   models::LfadsConfig c = lfads_model_options(args);
   models::LfadsTrainConfig tc;
@@ -80,8 +135,15 @@ int train_lfads(Args& args) {
   tc.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1 << 30));
   const int eval_every = args.get_int("eval-every", 1000, 1, 1 << 30);
   const std::string out_path = args.get_string("out", "");
+  const std::string data_path = args.get_string("data", "");
+  data::BinSpec bin;
+  bin.bin_seconds = args.get_double("bin-ms", 20, 0.1, 60000) / 1000;
+  bin.start = args.get_double("start-ms", 0, -3600e3, 3600e3) / 1000;
+  bin.bins = args.get_int("bins", 0, 0, 100000);
+  const std::string align = args.get_string("align", "start_time");
   const bool json = args.flag("json");
   args.finish("train lfads");
+  if (!data_path.empty()) return train_lfads_recording(data_path, bin, align, c, tc, steps, eval_every, out_path, json);
 
   // Training reads the training trials only: their held-in neurons over the observed bins, and
   // scores every neuron over every bin. Progress is reported on the training trials too: the

@@ -53,7 +53,7 @@ SpikeTimes spike_times_of(const data::LorenzData& d) {
 
 }  // namespace
 
-TEST_CASE("spike times binned per trial give the counts back; edges, starts and bad input", "[recording]") {
+TEST_CASE("spike times binned per trial give the counts back; edges, starts and bad input", "[lfads_recording]") {
   const data::LorenzData d = lorenz_recording();
   const SpikeTimes s = spike_times_of(d);
   const data::SpikeCounts c = data::bin_spike_times(s.units, s.align, s.stop, {kBin, 0.0, 0});
@@ -75,7 +75,7 @@ TEST_CASE("spike times binned per trial give the counts back; edges, starts and 
   REQUIRE_THROWS_WITH(data::bin_spike_times({}, {1.0}, {2.0}, {0.1, 0.0, 0}), Contains("at least one unit"));
 }
 
-TEST_CASE("counts from an array: the shape must match and every value must be a count", "[recording]") {
+TEST_CASE("counts from an array: the shape must match and every value must be a count", "[lfads_recording]") {
   const std::vector<float> ok{0, 1, 2, 3, 4, 5};
   const data::SpikeCounts c = data::counts_from_array(ok.data(), ok.size(), 1, 3, 2, "spikes.npy");
   CHECK((c.trials == 1 && c.bins == 3 && c.neurons == 2 && c.counts == ok));
@@ -87,7 +87,7 @@ TEST_CASE("counts from an array: the shape must match and every value must be a 
 }
 
 TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recovers the true rates",
-          "[recording][learning]") {
+          "[lfads_recording][learning]") {
   data::LorenzData truth = lorenz_recording();
   const SpikeTimes s = spike_times_of(truth);
   const data::SpikeCounts counts = data::bin_spike_times(s.units, s.align, s.stop, {kBin, 0.0, 0});
@@ -143,7 +143,7 @@ TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recover
   CHECK((explained > 0.8 && explained <= 1.0));
 }
 
-TEST_CASE("a recording too small to split is refused with what it lacks", "[recording]") {
+TEST_CASE("a recording too small to split is refused with what it lacks", "[lfads_recording]") {
   const std::vector<float> few(6 * 4 * 3, 1.0f);
   const data::SpikeCounts c = data::counts_from_array(few.data(), few.size(), 6, 4, 3, "few");
   REQUIRE_THROWS_WITH(eval::LfadsRecording(c, {}, {}), Contains("6 trials leave too few"));
