@@ -41,7 +41,7 @@ const std::vector<Command>& commands() {
        "[--capacity 1048576] [--repeats 5] [--json]", bench_replay},
       {"eval", "episodic", "mean regret over the first 1000 episodes: MFEC, the simple episodic agent, DQN",
        "[--seeds 3] [--episodes 1000] [--env catch|maze] [--json]", eval_episodic},
-      {"train", "lfads", "LFADS on the seeded Lorenz spike data, or on your own (--data: NWB, .npy or CSV)",
+      {"train", "lfads", "LFADS on the seeded Lorenz spike data, or on your own (--data: NWB, .npy, .npz or CSV)",
        "[--steps 6000] [--batch 32] [--lr 0.005] [--factors 8] [--generator 64] [--controller 1] [--dropout 0.3] "
        "[--ramp-start 500] [--ramp-steps 2000] [--lr-half-life 1500] [--seed 1] [--eval-every 1000] [--out FILE] "
        "[--data FILE [--bin-ms 20] [--align start_time] [--start-ms 0] [--bins 0]] [--json]",

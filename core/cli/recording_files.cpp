@@ -1,6 +1,7 @@
 #include "recording_files.h"
 
 #include <hdf5.h>
+#include <minizip/unzip.h>
 
 #include <algorithm>
 #include <cmath>
@@ -77,12 +78,13 @@ NwbRecording read_nwb(const std::string& path) {
   NwbRecording r;
   long long from = 0;
   for (size_t n = 0; n < ends.size(); ++n) {
-    nn::require(ends[n] >= from && ends[n] <= static_cast<long long>(times.size()), path,
-                ": units/spike_times_index[", n, "] is ", ends[n], ", outside ", from, "..", times.size());
+    nn::require(ends[n] >= from && ends[n] <= static_cast<long long>(times.size()), path, ": units/spike_times_index[",
+                n, "] is ", ends[n], ", outside ", from, "..", times.size());
     r.units.emplace_back(times.begin() + from, times.begin() + ends[n]);
     from = ends[n];
   }
-  need("/intervals/trials", "LFADS reads trials: the trials table (/intervals/trials) gives their start and stop times");
+  need("/intervals/trials",
+       "LFADS reads trials: the trials table (/intervals/trials) gives their start and stop times");
   Hid trials{H5Gopen2(file.id, "/intervals/trials", H5P_DEFAULT), H5Gclose};
   H5G_info_t info;
   nn::require(trials.id >= 0 && H5Gget_info(trials.id, &info) >= 0, path, ": cannot read /intervals/trials");
@@ -107,16 +109,21 @@ NwbRecording read_nwb(const std::string& path) {
   return r;
 }
 
-data::SpikeCounts read_npy_counts(const std::string& path) {
-  const std::vector<uint8_t> b = read_bytes(path);
+data::SpikeCounts read_npy_counts(const std::string& path) { return npy_counts(read_bytes(path), path); }
+
+data::SpikeCounts npy_counts(const std::vector<uint8_t>& b, const std::string& path) {
   static const uint8_t kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  nn::require(b.size() >= 10 && std::memcmp(b.data(), kMagic, 6) == 0, path, " is not a .npy file: it does not start with \\x93NUMPY");
+  nn::require(b.size() >= 10 && std::memcmp(b.data(), kMagic, 6) == 0, path,
+              " is not a .npy file: it does not start with \\x93NUMPY");
   const int major = b[6];
   nn::require(major >= 1 && major <= 3, path, ": .npy format version ", major, ", expected 1, 2 or 3");
-  const size_t header_len = major == 1 ? (b[8] | (b[9] << 8)) : (b.size() >= 12 ? (b[8] | (b[9] << 8) | (b[10] << 16) | (static_cast<size_t>(b[11]) << 24)) : 0);
+  const size_t header_len =
+      major == 1 ? (b[8] | (b[9] << 8))
+                 : (b.size() >= 12 ? (b[8] | (b[9] << 8) | (b[10] << 16) | (static_cast<size_t>(b[11]) << 24)) : 0);
   const size_t start = major == 1 ? 10 : 12;
   nn::require(header_len <= 65536 && start + header_len <= b.size(), path, ": truncated in its header");
-  const std::string header(b.begin() + static_cast<std::ptrdiff_t>(start), b.begin() + static_cast<std::ptrdiff_t>(start + header_len));
+  const std::string header(b.begin() + static_cast<std::ptrdiff_t>(start),
+                           b.begin() + static_cast<std::ptrdiff_t>(start + header_len));
   const auto value_of = [&](const std::string& key) {
     const size_t at = header.find("'" + key + "'");
     nn::require(at != std::string::npos, path, ": its header lacks ", key);
@@ -130,7 +137,8 @@ data::SpikeCounts read_npy_counts(const std::string& path) {
   nn::require(header[at] == '\'', path, ": descr is not a string");
   const std::string descr = header.substr(at + 1, header.find('\'', at + 1) - at - 1);
   at = value_of("fortran_order");
-  nn::require(header.compare(at, 5, "False") == 0, path, " is stored in Fortran order: save it with np.ascontiguousarray(...) first");
+  nn::require(header.compare(at, 5, "False") == 0, path,
+              " is stored in Fortran order: save it with np.ascontiguousarray(...) first");
   at = value_of("shape");
   nn::require(header[at] == '(', path, ": shape is not a tuple");
   std::vector<long long> shape;
@@ -143,26 +151,101 @@ data::SpikeCounts read_npy_counts(const std::string& path) {
   const size_t count = static_cast<size_t>(shape[0] * shape[1] * shape[2]);
   const size_t data = start + header_len;
   const auto take = [&](size_t width, auto read) {
-    nn::require(b.size() >= data + count * width, path, ": truncated: its shape needs ", count * width, " bytes of data, it has ",
-                b.size() - data);
+    nn::require(b.size() >= data + count * width, path, ": truncated: its shape needs ", count * width,
+                " bytes of data, it has ", b.size() - data);
     std::vector<float> v(count);
     for (size_t i = 0; i < count; ++i) v[i] = static_cast<float>(read(b.data() + data + i * width));
     return v;
   };
   std::vector<float> v;
-  if (code == "f4") v = take(4, [](const uint8_t* p) { float x; std::memcpy(&x, p, 4); return static_cast<double>(x); });
-  else if (code == "f8") v = take(8, [](const uint8_t* p) { double x; std::memcpy(&x, p, 8); return x; });
-  else if (code == "i8") v = take(8, [](const uint8_t* p) { int64_t x; std::memcpy(&x, p, 8); return static_cast<double>(x); });
-  else if (code == "i4") v = take(4, [](const uint8_t* p) { int32_t x; std::memcpy(&x, p, 4); return static_cast<double>(x); });
-  else if (code == "i2") v = take(2, [](const uint8_t* p) { int16_t x; std::memcpy(&x, p, 2); return static_cast<double>(x); });
-  else if (code == "u2") v = take(2, [](const uint8_t* p) { uint16_t x; std::memcpy(&x, p, 2); return static_cast<double>(x); });
-  else if (code == "u4") v = take(4, [](const uint8_t* p) { uint32_t x; std::memcpy(&x, p, 4); return static_cast<double>(x); });
-  else if (code == "u8") v = take(8, [](const uint8_t* p) { uint64_t x; std::memcpy(&x, p, 8); return static_cast<double>(x); });
-  else if (code == "u1" || code == "b1") v = take(1, [](const uint8_t* p) { return static_cast<double>(*p); });
-  else if (code == "i1") v = take(1, [](const uint8_t* p) { return static_cast<double>(static_cast<int8_t>(*p)); });
-  else nn::fail(path, ": dtype ", descr, " is not a number type (expected integers, floats or bools)");
+  if (code == "f4")
+    v = take(4, [](const uint8_t* p) {
+      float x;
+      std::memcpy(&x, p, 4);
+      return static_cast<double>(x);
+    });
+  else if (code == "f8")
+    v = take(8, [](const uint8_t* p) {
+      double x;
+      std::memcpy(&x, p, 8);
+      return x;
+    });
+  else if (code == "i8")
+    v = take(8, [](const uint8_t* p) {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      return static_cast<double>(x);
+    });
+  else if (code == "i4")
+    v = take(4, [](const uint8_t* p) {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      return static_cast<double>(x);
+    });
+  else if (code == "i2")
+    v = take(2, [](const uint8_t* p) {
+      int16_t x;
+      std::memcpy(&x, p, 2);
+      return static_cast<double>(x);
+    });
+  else if (code == "u2")
+    v = take(2, [](const uint8_t* p) {
+      uint16_t x;
+      std::memcpy(&x, p, 2);
+      return static_cast<double>(x);
+    });
+  else if (code == "u4")
+    v = take(4, [](const uint8_t* p) {
+      uint32_t x;
+      std::memcpy(&x, p, 4);
+      return static_cast<double>(x);
+    });
+  else if (code == "u8")
+    v = take(8, [](const uint8_t* p) {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      return static_cast<double>(x);
+    });
+  else if (code == "u1" || code == "b1")
+    v = take(1, [](const uint8_t* p) { return static_cast<double>(*p); });
+  else if (code == "i1")
+    v = take(1, [](const uint8_t* p) { return static_cast<double>(static_cast<int8_t>(*p)); });
+  else
+    nn::fail(path, ": dtype ", descr, " is not a number type (expected integers, floats or bools)");
   return data::counts_from_array(v.data(), v.size(), static_cast<int>(shape[0]), static_cast<int>(shape[1]),
                                  static_cast<int>(shape[2]), path.c_str());
+}
+
+data::SpikeCounts read_npz_counts(const std::string& path) {
+  // A .npz is a zip of .npy files (np.savez stores them, np.savez_compressed deflates them).
+  const std::unique_ptr<void, int (*)(unzFile)> zip(unzOpen64(path.c_str()), unzClose);
+  nn::require(zip != nullptr, path, " is not a .npz (zip) archive, or cannot be read");
+  std::vector<std::string> arrays;
+  for (int at = unzGoToFirstFile(zip.get()); at == UNZ_OK; at = unzGoToNextFile(zip.get())) {
+    char name[512] = {0};
+    unz_file_info64 info;
+    if (unzGetCurrentFileInfo64(zip.get(), &info, name, sizeof name, nullptr, 0, nullptr, 0) != UNZ_OK) break;
+    if (ends_with(name, ".npy")) arrays.emplace_back(name);
+  }
+  nn::require(!arrays.empty(), path, " holds no .npy arrays");
+  std::string pick = arrays.size() == 1 ? arrays[0] : "";
+  for (const char* name : {"counts.npy", "spikes.npy", "arr_0.npy"})
+    if (pick.empty() && std::find(arrays.begin(), arrays.end(), name) != arrays.end()) pick = name;
+  if (pick.empty()) {
+    std::string names;
+    for (const std::string& a : arrays) names += (names.empty() ? "" : ", ") + a.substr(0, a.size() - 4);
+    nn::fail(path, " holds ", arrays.size(), " arrays (", names, "): name the counts \"counts\"");
+  }
+  nn::require(unzLocateFile(zip.get(), pick.c_str(), 1) == UNZ_OK && unzOpenCurrentFile(zip.get()) == UNZ_OK, path,
+              ": cannot read ", pick);
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[65536];
+  for (int n; (n = unzReadCurrentFile(zip.get(), chunk, sizeof chunk)) != 0;) {
+    nn::require(n > 0, path, ": ", pick, " is corrupt (unzip error ", n, ")");
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  unzCloseCurrentFile(zip.get());
+  return npy_counts(bytes, path + ": " + pick.substr(0, pick.size() - 4));
 }
 
 data::SpikeCounts read_csv_counts(const std::string& path) {
@@ -199,13 +282,13 @@ data::SpikeCounts read_csv_counts(const std::string& path) {
   int trials = 0, bins = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     const double k = rows[i][0], t = rows[i][1];
-    nn::require(k >= 0 && t >= 0 && k == std::floor(k) && t == std::floor(t) && k < 1e6 && t < 1e6, path, ": row ", i + 1,
-                ": trial and bin must be integers from 0, got ", k, " and ", t);
+    nn::require(k >= 0 && t >= 0 && k == std::floor(k) && t == std::floor(t) && k < 1e6 && t < 1e6, path, ": row ",
+                i + 1, ": trial and bin must be integers from 0, got ", k, " and ", t);
     trials = std::max(trials, static_cast<int>(k) + 1);
     bins = std::max(bins, static_cast<int>(t) + 1);
   }
-  nn::require(static_cast<size_t>(trials) * bins == rows.size(), path, ": ", rows.size(), " rows for ", trials, " trials x ",
-              bins, " bins: expected one row for each trial and bin");
+  nn::require(static_cast<size_t>(trials) * bins == rows.size(), path, ": ", rows.size(), " rows for ", trials,
+              " trials x ", bins, " bins: expected one row for each trial and bin");
   std::vector<float> v(static_cast<size_t>(trials) * bins * neurons);
   std::vector<char> seen(static_cast<size_t>(trials) * bins, 0);
   for (const auto& r : rows) {
@@ -220,7 +303,8 @@ data::SpikeCounts read_csv_counts(const std::string& path) {
 data::SpikeCounts read_recording(const std::string& path, const data::BinSpec& spec, const std::string& align,
                                  std::string* described) {
   std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::ostringstream line;
   data::SpikeCounts c;
   if (ext == ".nwb" || ext == ".h5" || ext == ".hdf5") {
@@ -233,16 +317,19 @@ data::SpikeCounts read_recording(const std::string& path, const data::BinSpec& s
       nn::fail("--align: the trials table has no column '", align, "' to align on (it has ", have, ")");
     }
     c = data::bin_spike_times(r.units, column->second, r.trial_times.at("stop_time"), spec);
-    line << path << ": " << r.units.size() << " units, " << column->second.size() << " trials, aligned on " << align << ", "
-         << spec.bin_seconds * 1000 << " ms bins";
+    line << path << ": " << r.units.size() << " units, " << column->second.size() << " trials, aligned on " << align
+         << ", " << spec.bin_seconds * 1000 << " ms bins";
   } else if (ext == ".npy") {
     c = read_npy_counts(path);
+    line << path << ": counts";
+  } else if (ext == ".npz") {
+    c = read_npz_counts(path);
     line << path << ": counts";
   } else if (ext == ".csv") {
     c = read_csv_counts(path);
     line << path << ": counts";
   } else {
-    nn::fail("--data: expected an NWB (.nwb), NumPy (.npy) or CSV (.csv) file, got '", path, "'");
+    nn::fail("--data: expected an NWB (.nwb), NumPy (.npy, .npz) or CSV (.csv) file, got '", path, "'");
   }
   if (described) *described = line.str();
   return c;

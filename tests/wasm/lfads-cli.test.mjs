@@ -1,13 +1,14 @@
 // `neuroai train lfads --data FILE`: the native CLI reads the recordings the page reads (an NWB
 // file through libhdf5, a .npy, a CSV), bins an NWB file's spike times on a trials column, trains
 // LFADS and scores co-bps on held-out neurons beside spike smoothing; bad files and options are
-// refused with what is wrong (exit status 2).
+// refused with what is wrong (exit status 2). (.npz through minizip.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { zipSync } from 'fflate';
 import { nativeCli } from './load.mjs';
 import { BINS, NEURONS, TRIALS, recording, writeNwb } from '../web/nwb-fixture.mjs';
 
@@ -30,7 +31,7 @@ test('an NWB file, binned on its go cue: the shape, the split and co-bps beside 
   assert.match(r.err, new RegExp(`session\\.nwb: ${NEURONS} units, ${TRIALS} trials, aligned on go_cue_time, 20 ms bins -> ${TRIALS} trials x ${BINS} bins x ${NEURONS} neurons`));
 });
 
-test('counts as .npy and CSV', () => {
+test('counts as .npy, .npz and CSV', () => {
   const counts = Uint8Array.from({ length: 20 * 6 * 5 }, (_, i) => (i * 31) % 3);
   let header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20, 6, 5), }";
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
@@ -40,6 +41,14 @@ test('counts as .npy and CSV', () => {
   const a = run('train', 'lfads', '--data', npy, ...SMALL);
   assert.equal(a.status, 0, a.err);
   assert.deepEqual([JSON.parse(a.out).trials, JSON.parse(a.out).bins, JSON.parse(a.out).neurons], [20, 6, 5]);
+  // The same array in .npz archives, stored and deflated, beside another array.
+  for (const level of [0, 6]) {
+    const npz = path.join(dir, `session-${level}.npz`);
+    fs.writeFileSync(npz, zipSync({ 'counts.npy': fs.readFileSync(npy), 'times.npy': fs.readFileSync(npy) }, { level }));
+    const z = run('train', 'lfads', '--data', npz, ...SMALL);
+    assert.equal(z.status, 0, z.err);
+    assert.deepEqual([JSON.parse(z.out).trials, JSON.parse(z.out).bins, JSON.parse(z.out).neurons], [20, 6, 5]);
+  }
   const rows = ['trial,bin,a,b,c'];
   for (let k = 0; k < 10; k++) for (let t = 0; t < 4; t++) rows.push(`${k},${t},${(k + t) % 3},${k % 2},${t % 2}`);
   const csv = path.join(dir, 'counts.csv');
@@ -64,7 +73,10 @@ test('bad files and options are refused with what is wrong', async () => {
   const file = path.join(dir, 'session.nwb');
   await writeNwb(file, recording());
   fails(['--data', file, '--align', 'reward_time'], /--align: the trials table has no column 'reward_time' to align on \(it has go_cue_time, start_time\)/);
-  fails(['--data', path.join(dir, 'notes.txt')], /--data: expected an NWB \(\.nwb\), NumPy \(\.npy\) or CSV \(\.csv\) file/);
+  fails(['--data', path.join(dir, 'notes.txt')], /--data: expected an NWB \(\.nwb\), NumPy \(\.npy, \.npz\) or CSV \(\.csv\) file/);
+  const two = path.join(dir, 'two.npz');
+  fs.writeFileSync(two, zipSync({ 'a.npy': new Uint8Array(8), 'b.npy': new Uint8Array(8) }));
+  fails(['--data', two], /two\.npz holds 2 arrays \(a, b\): name the counts "counts"/);
   fails(['--data', path.join(dir, 'missing.npy')], /--data: cannot open/);
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(bad, '0,0,1\n0,1\n');
