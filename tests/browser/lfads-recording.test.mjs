@@ -95,6 +95,17 @@ test('a .npy of counts dropped; files that are not recordings get clear errors',
   assert.match(await page.textContent('#lfads-recording .recording-file'), /counts\.npy: \.npy → 20 trials × 15 bins × 8 neurons/);
   assert.ok(await page.isHidden('#lfads-recording .error'));
   assert.ok(await page.isHidden('#lfads-recording fieldset:has(legend:text("Binning"))'), 'no binning for counts');
+  // With the controller: its inferred inputs are drawn.
+  assert.ok(await page.isHidden('#lfads-recording canvas.recording-inputs'));
+  await page.check('#lfads-recording fieldset:has(legend:text("LFADS")) input[type=checkbox]');
+  await page.click('#lfads-recording button:has-text("Apply and start over")');
+  await page.waitForFunction(() => window.neuroaiLfadsRecording.ready && window.neuroaiLfadsRecording.info.config.controller, null, { timeout: 60000 });
+  await page.click('#lfads-recording button:has-text("Step")');
+  await page.waitForFunction(() => window.neuroaiLfadsRecording.snapshot?.step >= 1, null, { timeout: 60000 });
+  await page.click('#lfads-recording button[aria-label="Next held-out trial"]');
+  await page.waitForFunction(() => window.neuroaiLfadsRecording.shown === 1);
+  assert.ok(await page.isVisible('#lfads-recording canvas.recording-inputs'));
+  assert.ok(await colours(page, '#lfads-recording canvas.recording-inputs') > 2, 'the inferred inputs are drawn');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

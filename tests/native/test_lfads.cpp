@@ -8,6 +8,7 @@
 #include "eval/nlb.h"
 #include "eval/regression.h"
 #include "gradcheck.h"
+#include "lfads_fixtures.h"
 #include "models/lfads.h"
 #include "models/lfads_trainer.h"
 #include "nn/weights.h"
@@ -244,20 +245,10 @@ TEST_CASE("short fixed-seed training beats spike smoothing on held-out neurons o
   data::NlbSplitConfig sc;
   sc.heldout_conditions = 2;
   const data::NlbSplit split = data::make_nlb_split(d, sc, 5);
-  models::LfadsConfig c;
+  models::LfadsConfig c = small_lfads();
   c.neurons = split.heldin;
   c.readout_neurons = d.neurons;
-  c.encoder = 24;
-  c.ic = 8;
-  c.generator = 24;
-  c.factors = 4;
-  c.controller = false;
-  models::LfadsTrainConfig tc;
-  tc.lr = 0.01f;
-  tc.batch = 16;
-  tc.ramp_start = 300;
-  tc.ramp_steps = 300;
-  tc.seed = 3;
+  const models::LfadsTrainConfig tc = short_lfads_training();
   models::LfadsTrainer trainer(c, tc);
   const std::vector<float> train = data::gather_trials(d.spikes, d.total_bins(), d.neurons, split.train_trials);
   nn::Rng order(3);

@@ -9,6 +9,7 @@
 #include "data/lorenz.h"
 #include "data/spike_counts.h"
 #include "eval/lfads_recording.h"
+#include "lfads_fixtures.h"
 #include "nn/check.h"
 #include "nn/rng.h"
 
@@ -91,19 +92,7 @@ TEST_CASE("LFADS on a recording: beats smoothing on held-out neurons and recover
   data::LorenzData truth = lorenz_recording();
   const SpikeTimes s = spike_times_of(truth);
   const data::SpikeCounts counts = data::bin_spike_times(s.units, s.align, s.stop, {kBin, 0.0, 0});
-  models::LfadsConfig c;
-  c.encoder = 24;
-  c.ic = 8;
-  c.generator = 24;
-  c.factors = 4;
-  c.controller = false;
-  models::LfadsTrainConfig tc;
-  tc.lr = 0.01f;
-  tc.batch = 16;
-  tc.ramp_start = 300;
-  tc.ramp_steps = 300;
-  tc.seed = 3;
-  eval::LfadsRecording rec(counts, c, tc, {0.2, 5, 5});
+  eval::LfadsRecording rec(counts, small_lfads(), short_lfads_training(), {0.2, 5, 5});
   CHECK((rec.split().heldin == 16 && rec.split().heldout == 4));
   CHECK((rec.split().train_trials.size() == 64 && rec.split().heldout_trials.size() == 16));
   CHECK(std::isnan(rec.evaluate().co_bps_smoothing));

@@ -31,6 +31,18 @@ test('an NWB file, binned on its go cue: the shape, the split and co-bps beside 
   assert.match(r.err, new RegExp(`session\\.nwb: ${NEURONS} units, ${TRIALS} trials, aligned on go_cue_time, 20 ms bins -> ${TRIALS} trials x ${BINS} bins x ${NEURONS} neurons`));
 });
 
+test('on 100 trials of known dynamics, LFADS predicts the held-out neurons better than spike smoothing', async () => {
+  const file = path.join(dir, 'hundred.nwb');
+  await writeNwb(file, recording({ trials: 100 }));
+  const r = run('train', 'lfads', '--data', file, '--align', 'go_cue_time', '--bins', String(BINS), '--steps', '600', '--eval-every', '300',
+    '--factors', '4', '--generator', '24', '--encoder', '24', '--ic', '8', '--controller', '0', '--batch', '16', '--lr', '0.01',
+    '--ramp-start', '300', '--ramp-steps', '300', '--json');
+  assert.equal(r.status, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.heldout_trials, 20);
+  assert.ok(j.co_bps > j.co_bps_smoothing && j.co_bps_smoothing > 0, `LFADS ${j.co_bps}, smoothing ${j.co_bps_smoothing}`);  // 0.314 against 0.287
+});
+
 test('counts as .npy, .npz and CSV', () => {
   const counts = Uint8Array.from({ length: 20 * 6 * 5 }, (_, i) => (i * 31) % 3);
   let header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20, 6, 5), }";

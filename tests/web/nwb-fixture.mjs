@@ -7,15 +7,16 @@ import h5wasm from 'h5wasm/node';
 
 export const BIN = 0.02, TRIALS = 25, BINS = 40, NEURONS = 12;
 
-/** Counts from a latent rotating at a speed per trial, read by 12 neurons, and spike times inside their bins. */
-export function recording() {
+/** Counts from a latent rotating from a phase drawn per trial, read by 12 neurons, and spike times inside their bins. */
+/** `trials` trials (TRIALS unless asked): {counts (trials, BINS, NEURONS), units (spike times per unit), start, stop, go}. */
+export function recording({ trials = TRIALS } = {}) {
   let s = 3;
   const uniform = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
   const poisson = (rate) => { let k = 0, p = Math.exp(-rate), f = p; const u = uniform(); while (u > f && k < 40) { k++; p *= rate / k; f += p; } return k; };
-  const counts = new Float32Array(TRIALS * BINS * NEURONS);
+  const counts = new Float32Array(trials * BINS * NEURONS);
   const units = Array.from({ length: NEURONS }, () => []);
   const start = [], stop = [], go = [];
-  for (let k = 0; k < TRIALS; k++) {
+  for (let k = 0; k < trials; k++) {
     const t0 = 3 * k + 1, cue = t0 + 0.25 + 0.1 * uniform(), phase = 2 * Math.PI * uniform();
     start.push(t0); go.push(cue); stop.push(cue + BINS * BIN + 0.2);
     for (let b = 0; b < BINS; b++)
