@@ -57,6 +57,13 @@ test('the MkDocs course: its attention page\'s element, from the playground\'s o
   await page.locator('neuroai-study button.primary:not([disabled])').click({ timeout: 60000 });
   await page.waitForFunction(() => window.received.includes('milestone'), null, { timeout: 120000 });
   assert.ok((await page.evaluate(() => window.received)).includes('training-started'));
+  // The element fits the documentation's content column: nothing in it wider than it (its charts
+  // were once sized to the viewport and stuck out by 304 px).
+  const overflow = await page.evaluate(() => {
+    const el = document.querySelector('neuroai-study'), right = el.getBoundingClientRect().right;
+    return [...(el.shadowRoot ?? el).querySelectorAll('*')].map((n) => n.getBoundingClientRect().right - right).reduce((a, b) => Math.max(a, b), 0);
+  });
+  assert.ok(overflow <= 1, `the element's content sticks out of it by ${overflow.toFixed(0)} px`);
   await screenshot(page, 'course-mkdocs-attention');
   assert.deepEqual(page.problems, []);
   await page.close();
