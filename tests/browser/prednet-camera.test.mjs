@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { launch, recordProblems, screenshot } from './browser.mjs';
 
-const W = 160, H = 120, LOOP = 80;       // 8 s at 10 frames a second
-const EVENT = { first: 40, last: 49 };   // the square's frames
+const W = 160, H = 120, LOOP = 50;       // 5 s at 10 frames a second
+const EVENT = { first: 30, last: 37 };   // the square's frames
 const SQUARE = { x: 90, y: 20, side: 44 };
 
 /** The test's video as YUV4MPEG2 (4:2:0, 10 fps): luma carries the scene, chroma is neutral. */
@@ -55,8 +55,8 @@ test('the camera streams into PredNet: the error units light up when the square 
     await page.waitForFunction(() => window.neuroaiPrednet?.ready && window.neuroaiPrednet.history?.length > 0, null, { timeout: 60000 });
     await page.waitForLoadState('networkidle');
     const loaded = requests.filter((u) => !u.endsWith('/favicon.svg')).length;
-    // Two loops of the video: the event seen twice.
-    await page.waitForFunction(() => window.neuroaiPrednet.history.length >= 140, null, { timeout: 60000, polling: 500 });
+    // The event and a second after it (the history starts once the stream holds a window of 10 frames).
+    await page.waitForFunction(() => window.neuroaiPrednet.history.length >= 40, null, { timeout: 60000, polling: 250 });
     const found = await page.evaluate(({ square }) => {
       const panel = window.neuroaiPrednet, h = panel.history;
       // The square's frames, told by the square's patch being bright (32 / 160 of the camera's pixels per model pixel).
