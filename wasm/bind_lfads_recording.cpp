@@ -17,13 +17,6 @@ using emscripten::val;
 
 namespace {
 
-std::vector<double> float64_array(const val& v, const std::string& name) {
-  nn::require(v.instanceof (val::global("Float64Array")), name, ": expected a Float64Array, got ", js::type_name(v));
-  std::vector<double> out(v["length"].as<size_t>());
-  val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
-  return out;
-}
-
 /// {counts (Float32Array), trials, bins, neurons, binSeconds} from {units: [Float64Array of spike
 /// times per unit], align, stop (Float64Array per trial), binSeconds, start, bins}.
 val bin_spike_times(val spec) {
@@ -34,13 +27,14 @@ val bin_spike_times(val spec) {
                 js::type_name(units));
     std::vector<std::vector<double>> times(units["length"].as<size_t>());
     for (size_t n = 0; n < times.size(); ++n)
-      times[n] = float64_array(units[n], "binSpikeTimes.units[" + std::to_string(n) + "]");
+      times[n] = js::float64_array(units[n], ("binSpikeTimes.units[" + std::to_string(n) + "]").c_str());
     data::BinSpec b;
     b.bin_seconds = c.number("binSeconds", b.bin_seconds);
     b.start = c.number("start", b.start);
     b.bins = c.integer("bins", b.bins);
-    const data::SpikeCounts counts = data::bin_spike_times(times, float64_array(spec["align"], "binSpikeTimes.align"),
-                                                           float64_array(spec["stop"], "binSpikeTimes.stop"), b);
+    const data::SpikeCounts counts =
+        data::bin_spike_times(times, js::float64_array(spec["align"], "binSpikeTimes.align"),
+                              js::float64_array(spec["stop"], "binSpikeTimes.stop"), b);
     val o = val::object();
     o.set("counts", js::floats(counts.counts));
     o.set("trials", counts.trials);

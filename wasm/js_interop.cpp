@@ -97,6 +97,13 @@ std::vector<float> float32_array(const val& v, const char* name, long long expec
   return out;
 }
 
+std::vector<double> float64_array(const val& v, const char* name) {
+  nn::require(v.instanceof (val::global("Float64Array")), name, ": expected a Float64Array, got ", type_name(v));
+  std::vector<double> out(v["length"].as<size_t>());
+  val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", v);
+  return out;
+}
+
 std::vector<int> int32_array(const val& v, const char* name, long long expected) {
   nn::require(v.instanceof (val::global("Int32Array")), name, ": expected an Int32Array, got ", type_name(v));
   const long long n = v["length"].as<double>();

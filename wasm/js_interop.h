@@ -75,6 +75,8 @@ class ConfigObject {
 /// Copies a Float32Array of exactly `expected` elements (or a multiple of `multiple_of` when
 /// expected < 0). Refuses other types, lengths and non-finite values.
 std::vector<float> float32_array(const val& v, const char* name, long long expected, int multiple_of = 1);
+/// Copies a Float64Array (any length; NaN and infinities pass: the caller checks what it needs).
+std::vector<double> float64_array(const val& v, const char* name);
 /// Copies an Int32Array of exactly `expected` elements (any length when expected < 0).
 std::vector<int> int32_array(const val& v, const char* name, long long expected = -1);
 /// Copies a Uint8Array (any length).

@@ -8,7 +8,7 @@ import { countsShape, fileKind, readCsv, readNpy, readNpz, readNwb } from '../..
 
 export const name = 'lfads-recording';
 
-const EVAL_EVERY_MS = 3000;     // co-bps on the held-out trials: a forward pass over them
+const EVAL_EVERY_MS = 3000;     // co-bps and the 3-D factors of the held-out trials: a forward pass over them
 const TRIAL_EVERY_MS = 400;     // the shown trial's read-outs while training
 const TRAJECTORY_TRIALS = 12;   // held-out trials drawn in 3-D
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -57,17 +57,22 @@ export async function create(neuroai, { file, binning = {}, model = {} } = {}, {
   }
   const info = { name: file.name, ...data.source, trials: data.trials, bins: data.bins, neurons: data.neurons, binSeconds: data.binSeconds,
                  config: lab.config(), spikes: data.counts.reduce((s, v) => s + v, 0) };
-  let scores = { step: 0, ...lab.evaluate() }, scoredAt = performance.now();
-  let shown = 0, trial = null, trialAt = -Infinity, trajectories = null, loss = NaN;
+  // co-bps and the 3-D factors both run the model over every held-out trial: together, every few
+  // seconds; the shown trial's read-outs (one trial) more often.
+  let scores, trajectories, scoredAt;
+  const score = () => {
+    scores = { step: lab.steps(), ...lab.evaluate() };
+    trajectories = lab.factorTrajectories(Math.min(TRAJECTORY_TRIALS, info.config.heldOut));
+    scoredAt = performance.now();
+  };
+  score();
+  let shown = 0, trial = null, trialAt = -Infinity, loss = NaN;
   const readouts = (force) => {
     const now = performance.now();
-    if (force || now - trialAt >= TRIAL_EVERY_MS) {
-      trial = lab.trial(shown);
-      trajectories = lab.factorTrajectories(Math.min(TRAJECTORY_TRIALS, info.config.heldOut));
-      trialAt = now;
-      return true;
-    }
-    return false;
+    if (!force && now - trialAt < TRIAL_EVERY_MS) return false;
+    trial = lab.trial(shown);
+    trialAt = now;
+    return true;
   };
   readouts(true);
   return {
@@ -75,10 +80,7 @@ export async function create(neuroai, { file, binning = {}, model = {} } = {}, {
     chunk: 1,
     async train(steps) {
       loss = lab.trainSteps(steps).total;
-      if (performance.now() - scoredAt >= EVAL_EVERY_MS) {
-        scores = { step: lab.steps(), ...lab.evaluate() };
-        scoredAt = performance.now();
-      }
+      if (performance.now() - scoredAt >= EVAL_EVERY_MS) score();
     },
     snapshot() {
       const fresh = readouts(false);
@@ -98,8 +100,7 @@ export async function create(neuroai, { file, binning = {}, model = {} } = {}, {
       },
       /** co-bps now (LFADS and smoothing) on the held-out trials. */
       evaluate() {
-        scores = { step: lab.steps(), ...lab.evaluate() };
-        scoredAt = performance.now();
+        score();
         return { result: scores };
       },
     },
