@@ -157,59 +157,36 @@ data::SpikeCounts npy_counts(const std::vector<uint8_t>& b, const std::string& p
     for (size_t i = 0; i < count; ++i) v[i] = static_cast<float>(read(b.data() + data + i * width));
     return v;
   };
+  // Each element as the type its code names (read unaligned, little-endian as checked above).
+  const auto as = [&](auto zero) {
+    using T = decltype(zero);
+    return take(sizeof(T), [](const uint8_t* p) {
+      T x;
+      std::memcpy(&x, p, sizeof x);
+      return static_cast<double>(x);
+    });
+  };
   std::vector<float> v;
   if (code == "f4")
-    v = take(4, [](const uint8_t* p) {
-      float x;
-      std::memcpy(&x, p, 4);
-      return static_cast<double>(x);
-    });
+    v = as(float{});
   else if (code == "f8")
-    v = take(8, [](const uint8_t* p) {
-      double x;
-      std::memcpy(&x, p, 8);
-      return x;
-    });
-  else if (code == "i8")
-    v = take(8, [](const uint8_t* p) {
-      int64_t x;
-      std::memcpy(&x, p, 8);
-      return static_cast<double>(x);
-    });
-  else if (code == "i4")
-    v = take(4, [](const uint8_t* p) {
-      int32_t x;
-      std::memcpy(&x, p, 4);
-      return static_cast<double>(x);
-    });
-  else if (code == "i2")
-    v = take(2, [](const uint8_t* p) {
-      int16_t x;
-      std::memcpy(&x, p, 2);
-      return static_cast<double>(x);
-    });
-  else if (code == "u2")
-    v = take(2, [](const uint8_t* p) {
-      uint16_t x;
-      std::memcpy(&x, p, 2);
-      return static_cast<double>(x);
-    });
-  else if (code == "u4")
-    v = take(4, [](const uint8_t* p) {
-      uint32_t x;
-      std::memcpy(&x, p, 4);
-      return static_cast<double>(x);
-    });
-  else if (code == "u8")
-    v = take(8, [](const uint8_t* p) {
-      uint64_t x;
-      std::memcpy(&x, p, 8);
-      return static_cast<double>(x);
-    });
-  else if (code == "u1" || code == "b1")
-    v = take(1, [](const uint8_t* p) { return static_cast<double>(*p); });
+    v = as(double{});
   else if (code == "i1")
-    v = take(1, [](const uint8_t* p) { return static_cast<double>(static_cast<int8_t>(*p)); });
+    v = as(int8_t{});
+  else if (code == "i2")
+    v = as(int16_t{});
+  else if (code == "i4")
+    v = as(int32_t{});
+  else if (code == "i8")
+    v = as(int64_t{});
+  else if (code == "u1" || code == "b1")
+    v = as(uint8_t{});
+  else if (code == "u2")
+    v = as(uint16_t{});
+  else if (code == "u4")
+    v = as(uint32_t{});
+  else if (code == "u8")
+    v = as(uint64_t{});
   else
     nn::fail(path, ": dtype ", descr, " is not a number type (expected integers, floats or bools)");
   return data::counts_from_array(v.data(), v.size(), static_cast<int>(shape[0]), static_cast<int>(shape[1]),

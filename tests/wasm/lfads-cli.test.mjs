@@ -53,6 +53,18 @@ test('counts as .npy, .npz and CSV', () => {
   const a = run('train', 'lfads', '--data', npy, ...SMALL);
   assert.equal(a.status, 0, a.err);
   assert.deepEqual([JSON.parse(a.out).trials, JSON.parse(a.out).bins, JSON.parse(a.out).neurons], [20, 6, 5]);
+  // The same counts as other NumPy types.
+  for (const [descr, Typed] of [['<i8', BigInt64Array], ['<f4', Float32Array], ['<u2', Uint16Array]]) {
+    const data = Typed === BigInt64Array ? BigInt64Array.from(counts, (c) => BigInt(c)) : Typed.from(counts);
+    let hd = `{'descr': '${descr}', 'fortran_order': False, 'shape': (20, 6, 5), }`;
+    hd += ' '.repeat(63 - ((10 + hd.length) % 64)) + '\n';
+    const typed = path.join(dir, `counts-${descr.slice(1)}.npy`);
+    fs.writeFileSync(typed, Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, hd.length & 255, hd.length >> 8]), Buffer.from(hd),
+      Buffer.from(data.buffer)]));
+    const t = run('train', 'lfads', '--data', typed, ...SMALL);
+    assert.equal(t.status, 0, `${descr}: ${t.err}`);
+    assert.deepEqual([JSON.parse(t.out).trials, JSON.parse(t.out).bins, JSON.parse(t.out).neurons], [20, 6, 5]);
+  }
   // The same array in .npz archives, stored and deflated, beside another array.
   for (const level of [0, 6]) {
     const npz = path.join(dir, `session-${level}.npz`);
