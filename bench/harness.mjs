@@ -44,7 +44,9 @@ export function timePerCall(run, { repeats = 7, minSeconds = 0.05 } = {}) {
 }
 
 export function printTable(title, columns, rows) {
+  // Each column is 16 wide, or as wide as its longest cell and a gap: cells never run together.
+  const widths = columns.map((c) => Math.max(16, ...[c, ...rows.map((row) => String(row[c]))].map((s) => s.length + 2)));
   console.log(title);
-  console.log(columns.map((c) => c.padStart(16)).join(''));
-  for (const row of rows) console.log(columns.map((c) => String(row[c]).padStart(16)).join(''));
+  console.log(columns.map((c, i) => c.padStart(widths[i])).join(''));
+  for (const row of rows) console.log(columns.map((c, i) => String(row[c]).padStart(widths[i])).join(''));
 }

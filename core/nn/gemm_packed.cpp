@@ -79,6 +79,25 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* o
 // lanes and MR only decide which elements are computed together, so the hardware changes the
 // speed, never a bit: SSE2, AVX2 and wasm SIMD give the same numbers (the golden tests hold us to it).
 
+// acc + a * b, lane by lane. NEUROAI_RELAXED_MADD (bench/gemm-relaxed.mjs's build only, never the
+// shipped module) makes it relaxed SIMD's f32x4.relaxed_madd, one rounding where the hardware
+// fuses (its bits then depend on the machine). Clang 14 knows only the proposal's earlier opcode,
+// whose operands meant c + a * b: the call passes (a, b, acc), and the bench rewrites each such
+// instruction to relaxed_madd, a * b + c, after the build.
+__attribute__((always_inline)) inline f32x8 multiply_add(f32x8 acc, float a, const f32x8& b) {
+#if defined(NEUROAI_RELAXED_MADD)
+  typedef float f32x4 __attribute__((vector_size(16)));
+  const f32x4 splat = {a, a, a, a};
+  const f32x4 lo = __builtin_wasm_fma_f32x4(splat, __builtin_shufflevector(b, b, 0, 1, 2, 3),
+                                            __builtin_shufflevector(acc, acc, 0, 1, 2, 3));
+  const f32x4 hi = __builtin_wasm_fma_f32x4(splat, __builtin_shufflevector(b, b, 4, 5, 6, 7),
+                                            __builtin_shufflevector(acc, acc, 4, 5, 6, 7));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+#else
+  return acc + a * b;
+#endif
+}
+
 // acc = Ap (MR x kc) * Bp (kc x kNr); then C tile = alpha * acc + beta * C (rows x cols valid).
 // Bp's rows are ldbp apart: kNr in a packed panel, B's own row stride where B is read in place.
 template <int MR>
@@ -88,7 +107,7 @@ __attribute__((always_inline)) inline void micro_kernel(int kc, const float* Ap,
   for (int r = 0; r < MR; ++r) acc[r] = f32x8{};
   for (int k = 0; k < kc; ++k) {
     const f32x8 b = load8(Bp);
-    for (int r = 0; r < MR; ++r) acc[r] += Ap[r] * b;
+    for (int r = 0; r < MR; ++r) acc[r] = multiply_add(acc[r], Ap[r], b);
     Ap += MR;
     Bp += ldbp;
   }
