@@ -363,6 +363,28 @@ class LfadsLabJs {
       return js::floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
     });
   }
+  /// What evaluateOutputs() reads, for `trials` trials of evalSpikes()-style counts (trials *
+  /// binsIn * neuronsIn, trial-major): {logRates (bins, trials, neurons), factors (bins, trials,
+  /// factors)}, time-major over every bin. The page splits an evaluation's trials over its
+  /// training threads with it (web/js/engine/replicas.js parallelInfer): each trial's numbers do
+  /// not depend on the others in the pass, so the parts join into evaluate()'s bits.
+  val infer_outputs(val spikes, val trials) {
+    return js::guard([&] {
+      const models::LfadsConfig& c = trainer_->config();
+      const int K = js::integer(trials, "inferOutputs: trials", 1, 100000), T = study_.data.bins,
+                To = study_.data.total_bins();
+      nn::checked_product({K, To, c.out_neurons()}, js::kMaxElements, "inferOutputs: trials * bins * neurons");
+      const auto x = js::float32_array(spikes, "inferOutputs: spikes", static_cast<long long>(K) * T * c.neurons);
+      data::validate_spikes(x.data(), K, T, c.neurons);
+      std::vector<int> all(static_cast<size_t>(K));
+      for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
+      const models::LfadsOutputs out = trainer_->model().infer(x.data(), T, To, all);
+      val o = val::object();
+      o.set("logRates", js::floats(out.log_rates));
+      o.set("factors", js::floats(out.factors));
+      return o;
+    });
+  }
   /// The same for a JS array of per-trial Float32Arrays (bins * neuronsIn each); lengths must agree.
   val infer_trials(val list) {
     return js::guard([&] {
@@ -513,6 +535,7 @@ EMSCRIPTEN_BINDINGS(neuroai_lfads) {
       .function("infer", &LfadsLabJs::infer)
       .function("inferForward", &LfadsLabJs::infer_forward)
       .function("inferTrials", &LfadsLabJs::infer_trials)
+      .function("inferOutputs", &LfadsLabJs::infer_outputs)
       .function("exportWeights", &LfadsLabJs::export_weights)
       .function("loadWeights", &LfadsLabJs::load_weights)
       .function("config", &LfadsLabJs::config)

@@ -111,11 +111,11 @@ test('training from scratch runs in the worker and the losses fall; a trial beyo
   await page.close();
 });
 
-test('a replica in a real worker: the split step equals the one-thread step, loss parts included (the worker passes the whole answer)', async () => {
+test('a replica in a real worker: the split step equals the one-thread step, loss parts included (the worker passes the whole answer); a split evaluation scores as evaluate() does', async () => {
   const page = await openPage(env.browser, `${env.url}index.html`, { width: 800, height: 600 });
   const r = await page.evaluate(async () => {
     const { default: createNeuroAI } = await import('./wasm/neuroai.mjs');
-    const { createReplicas, parallelStep } = await import('./js/engine/replicas.js');
+    const { createReplicas, parallelInfer, parallelStep } = await import('./js/engine/replicas.js');
     const M = await createNeuroAI();
     const config = { factors: 4, generator: 16, encoder: 16, ic: 8, batch: 6, seed: 3, rampSteps: 2 };
     const one = new M.LfadsLab(config), two = new M.LfadsLab(config);
@@ -126,12 +126,18 @@ test('a replica in a real worker: the split step equals the one-thread step, los
       await parallelStep(two, replicas, two.batchSize());
       steps.push([a, two.lastLosses()]);
     }
+    // The evaluation's trials split with the replica worker (the page's evaluation on 2 threads).
+    const sets = { train: 10, heldOut: 13, conditions: 7 };
+    const spikes = two.evalSpikes(sets), outputs = {};
+    for (const key of ['train', 'heldOut', 'conditions']) outputs[key] = await parallelInfer(two, replicas, spikes[key], sets[key], two.config().bins);
+    const evaluation = [JSON.stringify(two.evaluateOutputs(sets, outputs)), JSON.stringify(two.evaluate(sets))];
     replicas.dispose();
     one.delete();
     two.delete();
-    return steps;
+    return { steps, evaluation };
   });
-  for (const [a, b] of r)
+  assert.equal(r.evaluation[0], r.evaluation[1], 'the split evaluation: the same scores, bit for bit');
+  for (const [a, b] of r.steps)
     for (const k of ['total', 'reconstruction', 'klIc', 'klInputs', 'l2'])
       assert.ok(Math.abs(a[k] - b[k]) <= 1e-4 * Math.max(1, Math.abs(a[k])), `step ${a.steps} ${k}: 2 threads ${b[k]}, 1 thread ${a[k]}`);
   assert.deepEqual(page.problems, []);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadModule, root } from './load.mjs';
+import { parallelInfer } from '../../web/js/engine/replicas.js';
 import { assertDataParallel } from './replicas.mjs';
 
 const METRICS = ['coBps', 'fpBps', 'rateR2', 'psthR2', 'decodeR2'];
@@ -240,5 +241,44 @@ test('a step split across replicas (web/js/engine/replicas.js) = the one-thread 
     one.delete();
     two.delete();
     replica.delete();
+  }
+});
+
+test('an evaluation split over the training threads (replicas.js parallelInfer) scores exactly as evaluate() does', async () => {
+  const config = { factors: 4, generator: 16, encoder: 16, ic: 8, controller: true, batch: 8, seed: 2 };
+  const owner = new M.LfadsLab(config);
+  const replicas = [new M.LfadsLab({ ...config, replica: true }), new M.LfadsLab({ ...config, replica: true })];
+  // The pages' replica workers, in this process: each takes the owner's weights, then infers its share.
+  const pool = (n) => ({
+    size: n,
+    infer: async (i, params, spikes, trials) => {
+      replicas[i].setParameters(params);
+      return replicas[i].inferOutputs(spikes, trials);
+    },
+  });
+  try {
+    owner.trainSteps(3);
+    const sets = { train: 10, heldOut: 13, conditions: 7 };
+    const bins = owner.config().bins;
+    const expected = owner.evaluate(sets);
+    for (const threads of [1, 2, 3]) {
+      const spikes = owner.evalSpikes(sets);
+      const outputs = {};
+      for (const key of ['train', 'heldOut', 'conditions']) outputs[key] = await parallelInfer(owner, threads > 1 ? pool(threads - 1) : null, spikes[key], sets[key], bins);
+      assert.deepEqual(owner.evaluateOutputs(sets, outputs), expected, `${threads} thread(s): the same scores, bit for bit`);
+    }
+    // The read-outs themselves: the one-thread call's bits, joined in trial order.
+    const spikes = owner.evalSpikes(sets).heldOut;
+    const whole = owner.inferOutputs(spikes, 13);
+    const split = await parallelInfer(owner, pool(2), spikes, 13, bins);
+    assert.deepEqual(Array.from(split.logRates), Array.from(whole.logRates));
+    assert.deepEqual(Array.from(split.factors), Array.from(whole.factors));
+    assert.equal(whole.logRates.length, bins * 13 * owner.config().neurons);
+    named(() => owner.inferOutputs(spikes, 14), /inferOutputs: spikes: expected a Float32Array of length/);
+    named(() => owner.inferOutputs(spikes.map((v, i) => (i === 5 ? -1 : v)), 13), /spikes/);
+    assert.ok(Number.isFinite(owner.evaluate(sets).heldOutTrials.coBps), 'the lab stays usable');
+  } finally {
+    owner.delete();
+    for (const r of replicas) r.delete();
   }
 });

@@ -77,6 +77,8 @@ export async function createReplicas(count, lab, config) {
     /** Replica i's {loss, gradients} for `share` of a batch of `batch`, computed with `params` (a Float32Array it takes: transferred, not copied). */
     gradient: (i, params, share, batch) => request(workers[i], { type: 'gradient', params, share, batch },
       [params.buffer, ...Object.values(share).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer)]),  // the typed arrays; numbers travel as they are
+    /** Replica i's lab.inferOutputs(spikes, trials) with `params` (both transferred): {logRates, factors}, time-major. */
+    infer: (i, params, spikes, trials) => request(workers[i], { type: 'infer', params, spikes, trials }, [params.buffer, spikes.buffer]),
     /** The replicas' wasm heaps, summed (each is its worker's peak: a heap never shrinks). */
     heapBytes: async () => (await Promise.all(workers.map((w) => request(w, { type: 'counts' }))))
       .reduce((sum, r) => sum + r.heapBytes, 0),
@@ -102,6 +104,43 @@ export async function parallelStep(lab, replicas, batch) {
   }
   lab.finishStep();
   return loss;
+}
+
+/**
+ * Time-major read-outs of trials in parts, (bins, n_i, width) each in part order, joined into
+ * (bins, sum n_i, width): each bin's rows of the first part, then the second's, and so on.
+ */
+export function joinTimeMajor(parts, counts, bins) {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const width = parts[0].length / (bins * counts[0]);
+  const out = new Float32Array(bins * total * width);
+  for (let s = 0; s < bins; ++s) {
+    let at = s * total * width;
+    parts.forEach((p, i) => {
+      const row = counts[i] * width;
+      out.set(p.subarray(s * row, (s + 1) * row), at);
+      at += row;
+    });
+  }
+  return out;
+}
+
+/**
+ * lab.inferOutputs(spikes, trials) over `trials` trials of trial-major `spikes`, the trials split
+ * over the lab and its `replicas` (or none) as a batch is: each infers its share with the lab's
+ * current weights, the owner's while the replicas work. Resolves to {logRates, factors} over
+ * `bins` bins, time-major: the one-thread call's bits (a trial's numbers do not depend on the
+ * others in its pass).
+ */
+export async function parallelInfer(lab, replicas, spikes, trials, bins) {
+  const parts = shares(trials, 1 + (replicas?.size ?? 0));
+  const perTrial = spikes.length / trials;
+  const theirs = parts.slice(1).map(([first, n], i) =>
+    replicas.infer(i, lab.parameters().slice(), spikes.slice(first * perTrial, (first + n) * perTrial), n));
+  const ours = lab.inferOutputs(spikes.subarray(0, parts[0][1] * perTrial), parts[0][1]);
+  const all = [ours, ...(await Promise.all(theirs))];
+  const counts = parts.map(([, n]) => n);
+  return { logRates: joinTimeMajor(all.map((o) => o.logRates), counts, bins), factors: joinTimeMajor(all.map((o) => o.factors), counts, bins) };
 }
 
 // A step shorter than this on one thread gains nothing from replicas: the weights and gradients
@@ -168,6 +207,8 @@ export async function createTrainingThreads(lab, threads, replica, { most = MAX_
       return run;
     },
     info: () => ({ asked, used: state.used, auto, reason: state.reason }),
+    /** The replicas while more than one thread trains (createReplicas' object), else null: for work split like a batch (parallelInfer). */
+    pool: () => state.replicas,
     heapBytes: () => state.replicas?.heapBytes() ?? 0,
     dispose() {
       state.disposed = true;

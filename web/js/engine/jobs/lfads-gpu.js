@@ -7,10 +7,12 @@
 import { fetchSource } from '../../gpu/kernels.js';
 import { createLfadsForward } from '../../gpu/lfads-forward.js';
 import { createGpuPath, followWeights } from '../gpu-path.js';
+import { parallelInfer } from '../replicas.js';
 
-// Trials per evaluation on the wasm path (about a second of LFADS in wasm): every held-out trial,
-// trials of held-out conditions (8 of each condition's 20), and training trials for the decoder
-// and the factor map. SwiftShader (a CPU software adapter) takes about 15 s per 100 trials.
+// Trials per evaluation on the wasm path (about 0.8 s of LFADS in wasm on one thread, split over
+// the training threads where there are more): every held-out trial, trials of held-out
+// conditions (8 of each condition's 20), and training trials for the decoder and the factor map.
+// SwiftShader (a CPU software adapter) takes about 15 s per 100 trials.
 const WASM_EVAL = { train: 120, heldOut: 260, conditions: 80 };
 // On a software adapter: 2 trials of each condition (a PSTH R² needs more than one), and enough
 // training trials to fit the decoder and the factor map (16 x 100 bins).
@@ -23,8 +25,10 @@ const CHECK = { trials: 2, tolerance: 1e-4 };  // held-out trials both paths inf
  * The compute path of `lab` (an LfadsLab) in `mode` (auto | on | off). Resolves to {path, reason,
  * info() (the path, why, and the trial counts an evaluation uses), evaluate() (LFADS's NLB scores
  * of the current weights), comparePaths() (both paths on the held-out trials), dispose()}.
+ * `pool()` gives the replicas of the training threads (null on one thread): the wasm path splits
+ * an evaluation's trials over them too.
  */
-export async function createComputePath(lab, mode) {
+export async function createComputePath(lab, mode, { pool = () => null } = {}) {
   const info = lab.config();
   const ALL = { train: info.train, heldOut: info.heldOut, conditions: info.conditionsTrials };
   let gpuSets = ALL;  // every trial, or SOFTWARE_EVAL on a software adapter
@@ -81,16 +85,25 @@ export async function createComputePath(lab, mode) {
     },
   });
 
-  /** evaluate(sets)'s scores from the GPU's read-outs of the same trials. */
-  const gpuEvaluate = async (f, sets) => {
-    fresh(f);
+  /** evaluate(sets)'s scores from read-outs of the same trials made by infer(spikes, K) -> {logRates, factors}. */
+  const evaluateWith = async (infer, sets) => {
     const spikes = lab.evalSpikes(sets);
     const outputs = {};
     for (const key of ['train', 'heldOut', 'conditions']) {
-      const { logRates, factors } = await f.infer(spikes[key], sets[key]);
+      const { logRates, factors } = await infer(spikes[key], sets[key]);
       outputs[key] = { logRates, factors };
     }
     return lab.evaluateOutputs(sets, outputs);
+  };
+  const gpuEvaluate = (f, sets) => {
+    fresh(f);
+    return evaluateWith((spikes, K) => f.infer(spikes, K), sets);
+  };
+  // On the wasm core with more than one training thread the trials are split over the threads
+  // (the same scores, bit for bit); on one, the core's own evaluate.
+  const wasmEvaluate = () => {
+    const replicas = pool();
+    return replicas ? evaluateWith((spikes, K) => parallelInfer(lab, replicas, spikes, K, info.bins), WASM_EVAL) : lab.evaluate(WASM_EVAL);
   };
 
   let benchForward = null;  // built for comparePaths when the path is wasm but a device exists
@@ -98,7 +111,7 @@ export async function createComputePath(lab, mode) {
     get path() { return gpu.path; },
     get reason() { return gpu.reason; },
     info: () => ({ path: gpu.path, reason: gpu.reason, ...(gpu.path === 'webgpu' ? gpuSets : WASM_EVAL) }),
-    evaluate: () => gpu.run((f) => gpuEvaluate(f, gpuSets), () => lab.evaluate(WASM_EVAL)),
+    evaluate: () => gpu.run((f) => gpuEvaluate(f, gpuSets), wasmEvaluate),
     /**
      * Both paths on all held-out trials (SOFTWARE_COMPARE on a CPU software adapter): {wasm, gpu}
      * with milliseconds and the largest log-rate difference (GPU - wasm); gpu is null without a device.

@@ -6,7 +6,8 @@
 // baselines' scores on exactly those trials (metrics.baselines, once scored). The baselines are the
 // native CLI's fit, shipped (assets/lfads/nlb-baselines.nrai): fitting them here took about a
 // minute and 300 MiB of wasm heap; scoring them takes about a second per set of trials.
-// Evaluation is LFADS's batched forward pass, on WebGPU where it is there and worth it (./lfads-gpu.js).
+// Evaluation is LFADS's batched forward pass, on WebGPU where it is there and worth it, else on
+// the wasm core split over the training threads (./lfads-gpu.js).
 import { fetchBytes } from '../fetch-bytes.js';
 import { createTrainingThreads } from '../replicas.js';
 import { createComputePath } from './lfads-gpu.js';
@@ -15,7 +16,7 @@ export const name = 'lfads';
 
 const SHIPPED = new URL('../../../assets/lfads/lfads-lorenz.nrai', import.meta.url);
 const BASELINES = new URL('../../../assets/lfads/nlb-baselines.nrai', import.meta.url);
-const EVAL_EVERY_MS = 5000;  // evaluation costs most of a second in wasm: not every snapshot
+const EVAL_EVERY_MS = 5000;  // an evaluation takes about 0.8 s of wasm on one thread: not every snapshot
 // The selected trial's read-outs go with a snapshot at most this often while training: they are
 // one inference of one trial (about 14 ms in wasm), which at every snapshot (15 a second) took a
 // fifth of the worker's time from training.
@@ -74,7 +75,7 @@ export async function create(neuroai, config, { notify = () => {} } = {}) {
   const info = lab.config();
   let compute, threads;
   try {
-    compute = await createComputePath(lab, gpu);
+    compute = await createComputePath(lab, gpu, { pool: () => threads?.pool() });
     // Training threads: this worker and replicas of the model where a step is long enough to share
     // (../replicas.js). A replica computes the gradient of the trials, masks and noise it is given;
     // it takes the owner's weights each step, whatever architecture they came with.

@@ -20,6 +20,6 @@ export const LECTURE = [
     detail: 'Trials of held-out conditions, Lorenz starts left out of training entirely: the inferred dynamics carry over to them.',
     state: { ...SHIPPED, set: 'conditions' }, run: false, focus: '#lfads-trajectories' },
   { claim: 'Learned from scratch, in this page',
-    detail: 'A fresh network trains here: its rate R² on held-out trials passes 0.75 in about 20 s on two cores.',
+    detail: 'A fresh network trains here: its rate R² on held-out trials passes 0.75 in about 15 s on two cores.',
     state: { ...SHIPPED, init: 'scratch' }, run: true, focus: '.lfads-grid' },
 ];
