@@ -223,15 +223,15 @@ test('the path policy: auto skips SwiftShader, a check against wasm gates WebGPU
   await page.close();
 });
 
-test('with WebGPU disabled the LFADS page evaluates on wasm and says why', async () => {
+test('with WebGPU disabled the LFADS page evaluates on wasm, split over its 2 training threads, and says why', async () => {
   const off = await launch({ gpu: false });
   try {
-    const page = await openPage(off.browser, `${off.url}lfads.html#gpu=on`);
+    const page = await openPage(off.browser, `${off.url}lfads.html#gpu=on&threads=2`);
     await ready(page);
     await page.waitForFunction(() => window.neuroaiLfads.panel.snapshot?.metrics, null, { timeout: 120000 });
     const line = await page.textContent('#lfads-lab .lfads-compute-path');
     console.log(`WebGPU disabled: ${line}`);
-    assert.match(line, /Compute path for the evaluation: WebAssembly, 260 held-out \+ 80 held-out-condition \+ 120 training trials \(no WebGPU here: (no navigator\.gpu|no adapter)\)/);
+    assert.match(line, /Compute path for the evaluation: WebAssembly on 2 threads, 260 held-out \+ 80 held-out-condition \+ 120 training trials \(no WebGPU here: (no navigator\.gpu|no adapter)\)/);
     const m = await page.evaluate(() => window.neuroaiLfads.panel.snapshot.metrics);
     assert.deepEqual(m.counts, { train: 120, heldOut: 260, conditions: 80 });
     assert.ok(m.heldOutTrials.rateR2 > 0.7, `rate R2 ${m.heldOutTrials.rateR2}`);

@@ -110,7 +110,7 @@ export async function createComputePath(lab, mode, { pool = () => null } = {}) {
   return {
     get path() { return gpu.path; },
     get reason() { return gpu.reason; },
-    info: () => ({ path: gpu.path, reason: gpu.reason, ...(gpu.path === 'webgpu' ? gpuSets : WASM_EVAL) }),
+    info: () => ({ path: gpu.path, reason: gpu.reason, ...(gpu.path === 'webgpu' ? { ...gpuSets, threads: 1 } : { ...WASM_EVAL, threads: 1 + (pool()?.size ?? 0) }) }),
     evaluate: () => gpu.run((f) => gpuEvaluate(f, gpuSets), wasmEvaluate),
     /**
      * Both paths on all held-out trials (SOFTWARE_COMPARE on a CPU software adapter): {wasm, gpu}

@@ -243,11 +243,12 @@ export class LfadsPanel extends StudyPanel {
       (scored ? '' : ' Scoring them on these trials…'));
   }
 
-  /** The line under the loss chart: which path runs the evaluation over the trials, and why. */
+  /** The line under the loss chart: which path runs the evaluation over the trials (on how many threads), and why. */
   showComputePath(compute) {
     if (!compute) return;
     this.pathLine.dataset.path = compute.path;
-    this.pathLine.textContent = `Compute path for the evaluation: ${compute.path === 'webgpu' ? 'WebGPU' : 'WebAssembly'}, ` +
+    const engine = compute.path === 'webgpu' ? 'WebGPU' : `WebAssembly${compute.threads > 1 ? ` on ${compute.threads} threads` : ''}`;
+    this.pathLine.textContent = `Compute path for the evaluation: ${engine}, ` +
       `${compute.heldOut} held-out + ${compute.conditions} held-out-condition + ${compute.train} training trials (${compute.reason}).`;
   }
 
