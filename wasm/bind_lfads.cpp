@@ -350,17 +350,8 @@ class LfadsLabJs {
     return js::guard([&] {
       const int K = js::integer(trials, "infer: trials", 1, 100000), T = js::integer(bins, "infer: bins", 2, 100000);
       const int To = js::integer(out_bins, "infer: outBins", T, 100000);
-      const int N = trainer_->config().neurons, No = trainer_->config().out_neurons(), F = trainer_->config().factors;
-      // The read-outs (outBins, trials, neurons) and (outBins, trials, factors) are sized in wasm32's
-      // size_t, where 1000 trials of 100000 bins wrapped: check before the core allocates them.
-      nn::checked_product({K, To, No}, js::kMaxElements, "infer: trials * outBins * neurons");
-      nn::checked_product({K, To, F}, js::kMaxElements, "infer: trials * outBins * factors");
-      const auto x = js::float32_array(spikes, "infer: spikes", static_cast<long long>(K) * T * N);
-      data::validate_spikes(x.data(), K, T, N);
-      std::vector<int> all(static_cast<size_t>(K));
-      for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
-      const models::LfadsOutputs out = trainer_->model().infer(x.data(), T, To, all);
-      return js::floats(eval::rates_from_log_rates(out.log_rates, To, K, No));
+      const models::LfadsOutputs out = infer_all(spikes, K, T, To, "infer");
+      return js::floats(eval::rates_from_log_rates(out.log_rates, To, K, trainer_->config().out_neurons()));
     });
   }
   /// What evaluateOutputs() reads, for `trials` trials of evalSpikes()-style counts (trials *
@@ -370,15 +361,8 @@ class LfadsLabJs {
   /// not depend on the others in the pass, so the parts join into evaluate()'s bits.
   val infer_outputs(val spikes, val trials) {
     return js::guard([&] {
-      const models::LfadsConfig& c = trainer_->config();
-      const int K = js::integer(trials, "inferOutputs: trials", 1, 100000), T = study_.data.bins,
-                To = study_.data.total_bins();
-      nn::checked_product({K, To, c.out_neurons()}, js::kMaxElements, "inferOutputs: trials * bins * neurons");
-      const auto x = js::float32_array(spikes, "inferOutputs: spikes", static_cast<long long>(K) * T * c.neurons);
-      data::validate_spikes(x.data(), K, T, c.neurons);
-      std::vector<int> all(static_cast<size_t>(K));
-      for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
-      const models::LfadsOutputs out = trainer_->model().infer(x.data(), T, To, all);
+      const int K = js::integer(trials, "inferOutputs: trials", 1, 100000);
+      const models::LfadsOutputs out = infer_all(spikes, K, study_.data.bins, study_.data.total_bins(), "inferOutputs");
       val o = val::object();
       o.set("logRates", js::floats(out.log_rates));
       o.set("factors", js::floats(out.factors));
@@ -453,6 +437,20 @@ class LfadsLabJs {
     mc.neurons = study_.split.heldin;
     mc.readout_neurons = study_.data.neurons;
     trainer_ = std::make_unique<models::LfadsTrainer>(mc, tc);
+  }
+  /// The posterior-mean pass over all K trials of `spikes` (K * T * neuronsIn counts, trial-major),
+  /// read out over To >= T bins; `fn` names the calling method in errors.
+  models::LfadsOutputs infer_all(const val& spikes, int K, int T, int To, const std::string& fn) {
+    const models::LfadsConfig& c = trainer_->config();
+    // The read-outs (outBins, trials, neurons) and (outBins, trials, factors) are sized in wasm32's
+    // size_t, where 1000 trials of 100000 bins wrapped: check before the core allocates them.
+    nn::checked_product({K, To, c.out_neurons()}, js::kMaxElements, fn + ": trials * outBins * neurons");
+    nn::checked_product({K, To, c.factors}, js::kMaxElements, fn + ": trials * outBins * factors");
+    const auto x = js::float32_array(spikes, (fn + ": spikes").c_str(), static_cast<long long>(K) * T * c.neurons);
+    data::validate_spikes(x.data(), K, T, c.neurons);
+    std::vector<int> all(static_cast<size_t>(K));
+    for (int k = 0; k < K; ++k) all[static_cast<size_t>(k)] = k;
+    return trainer_->model().infer(x.data(), T, To, all);
   }
   /// {train, heldOut, conditions} trial counts -> the trials (every trial where a count is omitted
   /// or the argument is undefined).

@@ -110,7 +110,7 @@ export async function parallelStep(lab, replicas, batch) {
  * Time-major read-outs of trials in parts, (bins, n_i, width) each in part order, joined into
  * (bins, sum n_i, width): each bin's rows of the first part, then the second's, and so on.
  */
-export function joinTimeMajor(parts, counts, bins) {
+function joinTimeMajor(parts, counts, bins) {
   const total = counts.reduce((a, b) => a + b, 0);
   const width = parts[0].length / (bins * counts[0]);
   const out = new Float32Array(bins * total * width);
